@@ -1,0 +1,121 @@
+"""Training, checkpoint, evaluation and sampling on a tiny synthetic corpus."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from melodylstm.evaluation import evaluate_songs
+from melodylstm.generation import check_seed, sample_melody
+from melodylstm.model import MelodyLSTM, load_checkpoint
+from melodylstm.tensors import save_arrays, songs_to_arrays
+from melodylstm.training import train_model
+from melodylstm.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+
+# A corpus a model can learn quickly: two alternating phrases.
+PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]
+MODEL = {"embedding_size": 8, "hidden_size": 24, "num_layers": 2, "dropout": 0.0}
+TRAINING = {
+    "batch_size": 4,
+    "sequence_length": 8,
+    "learning_rate": 0.01,
+    "weight_decay": 0.0,
+    "clip_norm": 1.0,
+    "epochs": 25,
+    "patience": 25,
+    "max_minutes": None,
+    "seed": 3,
+    "device": "cpu",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    songs = [(PHRASES[i % 2] + " ") .split() * (1 + i % 3) for i in range(16)]
+    vocabulary = build_vocabulary(songs)
+    save_vocabulary(vocabulary, tmp_path / "vocabulary.json")
+    arrays = songs_to_arrays(songs, Vocabulary(vocabulary["tokens"]))
+    save_arrays(arrays, tmp_path / "train.npz")
+    save_arrays(arrays, tmp_path / "valid.npz")
+    return tmp_path
+
+
+def train(corpus, name="checkpoint.pt", **changes):
+    return train_model(
+        corpus / "train.npz",
+        corpus / "valid.npz",
+        corpus / "vocabulary.json",
+        corpus / name,
+        corpus / f"{name}.csv",
+        MODEL,
+        TRAINING | changes,
+        {"time_step": 0.25},
+    )
+
+
+def test_training_learns_and_checkpoint_loads_weights_only(corpus):
+    checkpoint = train(corpus)
+    history = (corpus / "checkpoint.pt.csv").read_text().splitlines()
+    assert len(history) == 1 + 25
+    first_valid = float(history[1].split(",")[2])
+    assert checkpoint["best_valid_bits_per_step"] < 0.5 * first_valid
+    loaded = torch.load(corpus / "checkpoint.pt", weights_only=True)
+    assert set(loaded) >= {"state_dict", "model_args", "vocabulary", "config", "epoch"}
+    assert loaded["best_valid_bits_per_step"] == checkpoint["best_valid_bits_per_step"]
+    model, _ = load_checkpoint(corpus / "checkpoint.pt")
+    assert isinstance(model, MelodyLSTM)
+
+
+def test_same_seed_same_model(corpus):
+    a = train(corpus, "a.pt", epochs=3)
+    b = train(corpus, "b.pt", epochs=3)
+    for key in a["state_dict"]:
+        assert torch.equal(a["state_dict"][key], b["state_dict"][key]), key
+
+
+def test_early_stopping_keeps_the_best_epoch(corpus):
+    checkpoint = train(corpus, learning_rate=0.5, patience=2)
+    history = (corpus / "checkpoint.pt.csv").read_text().splitlines()[1:]
+    valid = [float(line.split(",")[2]) for line in history]
+    assert checkpoint["epoch"] == 1 + int(np.argmin(valid))
+    assert len(valid) <= checkpoint["epoch"] + 2
+
+
+def test_metrics_follow_their_definitions():
+    vocabulary = Vocabulary(["/", "<unk>", "60", "62", "r", "_"])
+    model = MelodyLSTM(len(vocabulary), 4, 8, 1, 0.0)
+    with torch.no_grad():  # a model that predicts the uniform distribution everywhere
+        for parameter in model.parameters():
+            parameter.zero_()
+    songs = [np.array(vocabulary.encode("60 _ r 62".split()))]
+    metrics = evaluate_songs(model, songs, vocabulary)
+    assert metrics["steps"] == 5  # four tokens and the end of the song
+    assert metrics["bits_per_step"] == pytest.approx(math.log2(6))
+    assert metrics["bits_per_note"] == pytest.approx(5 * math.log2(6) / 3)
+    assert metrics["pitch_bits_per_note"] == pytest.approx(1.0)  # two pitches, equally likely
+
+
+def test_sampling_is_reproducible_and_follows_the_corpus(corpus):
+    train(corpus)
+    model, checkpoint = load_checkpoint(corpus / "checkpoint.pt")
+    vocabulary = Vocabulary(checkpoint["vocabulary"])
+    seed = check_seed("60 _ 64", vocabulary)
+    first = sample_melody(model, vocabulary, seed, 200, 0.5, random_seed=5)
+    assert first == sample_melody(model, vocabulary, seed, 200, 0.5, random_seed=5)
+    assert first[:3] == seed
+    assert "/" not in first and "<unk>" not in first
+    assert " ".join(first).startswith("60 _ 64 _ 67 _ _ _")  # the phrase it learned
+
+
+def test_bad_seed_token_is_named_with_the_allowed_tokens():
+    vocabulary = Vocabulary(["/", "<unk>", "60", "62", "r", "_"])
+    with pytest.raises(ValueError) as error:
+        check_seed("60 _ 99 r", vocabulary, "song")
+    message = str(error.value)
+    assert "'99' at position 2" in message and "allowed tokens are: 60 62 r _" in message
+
+
+def test_temperature_must_be_positive(corpus):
+    model = MelodyLSTM(6, 4, 8, 1, 0.0)
+    with pytest.raises(ValueError, match="temperature"):
+        sample_melody(model, Vocabulary(["/", "<unk>", "60", "62", "r", "_"]), [], 5, 0.0, 1)

@@ -1,0 +1,1 @@
+"""Learn melodies with an LSTM and write new songs: the library behind the Snakemake rules."""

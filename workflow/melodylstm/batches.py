@@ -1,0 +1,53 @@
+"""Batches of whole songs, grouped by length so that little of each batch is padding.
+
+Every song is one row: the input is the boundary token followed by the song, the target is the
+song followed by the boundary token, so the model learns to start a song from nothing and to end
+it. Rows are padded at the end; padded targets are ``IGNORE`` and cost nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+IGNORE = -100
+
+
+def length_batches(
+    lengths: list[int], batch_size: int, rng: np.random.Generator | None = None
+) -> list[list[int]]:
+    """Song indices grouped into batches of similar length.
+
+    With ``rng`` the lengths are jittered by up to 10 % before sorting, so batches differ from epoch
+    to epoch, and the batch order is shuffled; without it the grouping is fixed (for evaluation).
+    """
+    keys = np.asarray(lengths, dtype=np.float64)
+    if rng is not None:
+        keys = keys * (1.0 + 0.1 * rng.random(len(keys)))
+    order = np.argsort(keys, kind="stable")
+    batches = [order[i : i + batch_size].tolist() for i in range(0, len(order), batch_size)]
+    if rng is not None:
+        rng.shuffle(batches)
+    return batches
+
+
+def pad_batch(
+    songs: list[np.ndarray], indices: list[int], boundary: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and targets, both (batch, longest song + 1)."""
+    width = max(len(songs[i]) for i in indices) + 1
+    inputs = torch.full((len(indices), width), boundary, dtype=torch.long)
+    targets = torch.full((len(indices), width), IGNORE, dtype=torch.long)
+    for row, i in enumerate(indices):
+        song = torch.as_tensor(songs[i], dtype=torch.long)
+        inputs[row, 1 : len(song) + 1] = song
+        targets[row, : len(song)] = song
+        targets[row, len(song)] = boundary
+    return inputs, targets
+
+
+def padding_share(songs: list[np.ndarray], batches: list[list[int]]) -> float:
+    """Share of the padded batch cells that are padding."""
+    real = sum(len(songs[i]) + 1 for batch in batches for i in batch)
+    total = sum(len(batch) * (max(len(songs[i]) for i in batch) + 1) for batch in batches)
+    return 1.0 - real / total if total else 0.0

@@ -1,0 +1,114 @@
+"""Checking config.yaml before any job runs: the JSON schema, its defaults, and cross-key rules.
+
+Every error names the key (as a dotted path, e.g. ``training.epochs``) and the reason.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .midi import TICKS_PER_QUARTER
+from .sources import dataset_files
+from .tokens import parse_token_string
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """config.yaml is not valid; the message names the key and the reason."""
+
+
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def fill_defaults(instance, schema: dict):
+    """Return a copy of ``instance`` with the schema's defaults filled in, nested objects included."""
+    if instance is None and "default" in schema:
+        instance = copy.deepcopy(schema["default"])
+    if isinstance(instance, dict) and schema.get("type") == "object":
+        filled = dict(instance)
+        for key, sub_schema in schema.get("properties", {}).items():
+            if key not in filled and "default" in sub_schema:
+                filled[key] = copy.deepcopy(sub_schema["default"])
+            if key in filled:
+                filled[key] = fill_defaults(filled[key], sub_schema)
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            for key in filled:
+                if key not in schema.get("properties", {}):
+                    filled[key] = fill_defaults(filled[key], extra)
+        return filled
+    if isinstance(instance, list) and isinstance(schema.get("items"), dict):
+        return [fill_defaults(item, schema["items"]) for item in instance]
+    return instance
+
+
+def key_path(error: jsonschema.ValidationError) -> str:
+    parts = [str(part) if not isinstance(part, int) else f"[{part}]" for part in error.absolute_path]
+    return ".".join(parts).replace(".[", "[") or "(top level)"
+
+
+def describe(error: jsonschema.ValidationError) -> str:
+    """A message for one schema violation, naming the key."""
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        where = key_path(error)
+        names = ", ".join(f"{where}.{k}" if where != "(top level)" else k for k in unknown)
+        return f"{names}: unknown key; allowed keys here: {', '.join(allowed)}"
+    if error.validator == "oneOf" and isinstance(error.instance, dict):
+        return f"{key_path(error)}: give exactly one of 'corpus' or 'files'"
+    return f"{key_path(error)}: {error.message}"
+
+
+def validate_config(config: dict, workdir: Path = Path("."), schema: dict | None = None) -> dict:
+    """Validate ``config`` and return it with defaults filled; raise :class:`ConfigError` if bad."""
+    schema = schema or load_schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError("config.yaml: " + "; ".join(describe(e) for e in errors[:5]))
+    config = fill_defaults(config, schema)
+    check_rules(config, workdir)
+    return config
+
+
+def check_rules(config: dict, workdir: Path) -> None:
+    """The rules a schema cannot state."""
+    split = config["split"]
+    if split["valid_fraction"] + split["test_fraction"] >= 1:
+        raise ConfigError(
+            "config.yaml: split.valid_fraction + split.test_fraction must be below 1 so that "
+            f"songs are left to train on, not {split['valid_fraction'] + split['test_fraction']:g}"
+        )
+    step = config["encoding"]["time_step"]
+    if abs(step * TICKS_PER_QUARTER - round(step * TICKS_PER_QUARTER)) > 1e-9:
+        raise ConfigError(
+            f"config.yaml: encoding.time_step: {step} quarter notes is not a whole number of "
+            f"MIDI ticks ({TICKS_PER_QUARTER} per quarter); use e.g. 0.25, 0.125 or 0.5"
+        )
+    names = [dataset["name"] for dataset in config["sources"]]
+    for index, dataset in enumerate(config["sources"]):
+        if names.count(dataset["name"]) > 1:
+            raise ConfigError(f"config.yaml: sources[{index}].name: {dataset['name']!r} is used twice")
+        if not dataset_files(dataset, workdir):
+            key = "corpus" if "corpus" in dataset else "files"
+            raise ConfigError(
+                f"config.yaml: sources[{index}].{key}: {dataset[key]!r} matches no music files "
+                f"(.krn, .mid, .midi, .abc, .xml, .musicxml, .mxl)"
+            )
+    for name, song in config["generate"].items():
+        try:
+            parse_token_string(song["seed"], what=f"generate.{name}.seed")
+        except ValueError as error:
+            raise ConfigError(f"config.yaml: {error}") from None
+
+
+def load_config(path: Path, workdir: Path = Path(".")) -> dict:
+    """Read and validate a config file."""
+    return validate_config(yaml.safe_load(Path(path).read_text()) or {}, workdir)

@@ -1,0 +1,192 @@
+"""The training loop: whole-song batches, truncated backpropagation, early stopping on validation.
+
+Each batch holds songs of similar length from their first step, cut into chunks of
+``sequence_length`` steps; the LSTM state is carried from chunk to chunk and detached, so a song
+longer than a chunk is still learned with its whole past as context, while gradients flow only
+within a chunk. After every epoch the model is scored on the validation songs exactly as
+evaluation scores them, and the best model so far is saved.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .batches import IGNORE, length_batches, pad_batch, padding_share
+from .evaluation import evaluate_songs
+from .model import MelodyLSTM, count_parameters, model_args, pick_device
+from .tensors import load_songs
+from .vocabulary import Vocabulary, load_vocabulary
+
+log = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = (
+    "epoch",
+    "train_bits_per_step",
+    "valid_bits_per_step",
+    "learning_rate",
+    "tokens_per_second",
+    "seconds",
+    "best",
+)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch, and ask torch for deterministic kernels."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def train_epoch(
+    model: MelodyLSTM,
+    optimizer: torch.optim.Optimizer,
+    songs: list[np.ndarray],
+    boundary: int,
+    training: dict,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> tuple[float, int]:
+    """One pass over the training songs; returns (mean bits per step, predicted tokens)."""
+    model.train()
+    loss_function = nn.CrossEntropyLoss(ignore_index=IGNORE, reduction="sum")
+    total_nats, total_tokens = 0.0, 0
+    length = training["sequence_length"]
+    for indices in length_batches([len(s) for s in songs], training["batch_size"], rng):
+        inputs, targets = pad_batch(songs, indices, boundary)
+        inputs, targets = inputs.to(device), targets.to(device)
+        state = None
+        for start in range(0, inputs.shape[1], length):
+            chunk_targets = targets[:, start : start + length]
+            n_tokens = int((chunk_targets != IGNORE).sum())
+            if n_tokens == 0:
+                break  # the rest of this batch is padding
+            logits, state = model(inputs[:, start : start + length], state)
+            state = tuple(s.detach() for s in state)
+            loss = loss_function(logits.reshape(-1, logits.shape[-1]), chunk_targets.reshape(-1))
+            optimizer.zero_grad(set_to_none=True)
+            (loss / n_tokens).backward()
+            nn.utils.clip_grad_norm_(model.parameters(), training["clip_norm"])
+            optimizer.step()
+            total_nats += loss.item()
+            total_tokens += n_tokens
+    return total_nats / math.log(2) / total_tokens, total_tokens
+
+
+def train_model(
+    train_path: Path,
+    valid_path: Path,
+    vocabulary_path: Path,
+    checkpoint_path: Path,
+    history_path: Path,
+    model_config: dict,
+    training: dict,
+    encoding: dict,
+    threads: int = 1,
+) -> dict:
+    """Train a model and save its best checkpoint; returns the checkpoint dict."""
+    torch.set_num_threads(threads)
+    seed_everything(training["seed"])
+    device = pick_device(training["device"])
+    vocabulary = Vocabulary(load_vocabulary(vocabulary_path))
+    train_songs = load_songs(train_path)
+    valid_songs = load_songs(valid_path)
+    if not train_songs or not valid_songs:
+        raise ValueError(
+            f"training needs songs in both the train ({len(train_songs)}) and valid "
+            f"({len(valid_songs)}) splits; add songs or change split fractions"
+        )
+    args = model_args(len(vocabulary), model_config)
+    model = MelodyLSTM(**args).to(device)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=training["learning_rate"], weight_decay=training["weight_decay"]
+    )
+    rng = np.random.default_rng(training["seed"])
+    log.info(
+        "training %d parameters on %s with %d threads: %d train songs (%d steps), %d valid songs; "
+        "padding %.1f%% of batch cells",
+        count_parameters(model),
+        device,
+        threads,
+        len(train_songs),
+        sum(len(s) for s in train_songs),
+        len(valid_songs),
+        100 * padding_share(
+            train_songs, length_batches([len(s) for s in train_songs], training["batch_size"])
+        ),
+    )
+    checkpoint: dict = {}
+    best = math.inf
+    epochs_since_best = 0
+    history = []
+    started = time.perf_counter()
+    for epoch in range(1, training["epochs"] + 1):
+        epoch_start = time.perf_counter()
+        train_bits, n_tokens = train_epoch(
+            model, optimizer, train_songs, vocabulary.boundary, training, rng, device
+        )
+        seconds = time.perf_counter() - epoch_start
+        valid_bits = evaluate_songs(
+            model, valid_songs, vocabulary, training["batch_size"], device
+        )["bits_per_step"]
+        improved = valid_bits < best
+        history.append(
+            {
+                "epoch": epoch,
+                "train_bits_per_step": round(train_bits, 6),
+                "valid_bits_per_step": round(valid_bits, 6),
+                "learning_rate": optimizer.param_groups[0]["lr"],
+                "tokens_per_second": round(n_tokens / seconds),
+                "seconds": round(seconds, 2),
+                "best": int(improved),
+            }
+        )
+        log.info(
+            "epoch %d/%d  train %.4f  valid %.4f bits/step  %.0f tokens/s  %.1f s%s",
+            epoch,
+            training["epochs"],
+            train_bits,
+            valid_bits,
+            n_tokens / seconds,
+            seconds,
+            "  (best)" if improved else "",
+        )
+        if improved:
+            best, epochs_since_best = valid_bits, 0
+            checkpoint = {
+                "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+                "model_args": args,
+                "vocabulary": vocabulary.tokens,
+                "config": {"model": model_config, "training": training, "encoding": encoding},
+                "epoch": epoch,
+                "best_valid_bits_per_step": best,
+            }
+        else:
+            epochs_since_best += 1
+        if epochs_since_best >= training["patience"]:
+            log.info("stopping: no improvement for %d epochs", epochs_since_best)
+            break
+        budget = training["max_minutes"]
+        if budget is not None and time.perf_counter() - started > budget * 60:
+            log.info("stopping: the time budget of %s minutes is spent", budget)
+            break
+    torch.save(checkpoint, checkpoint_path)
+    write_history(history, history_path)
+    log.info("best validation %.4f bits/step at epoch %d", best, checkpoint["epoch"])
+    return checkpoint
+
+
+def write_history(history: list[dict], path: Path) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, HISTORY_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(history)

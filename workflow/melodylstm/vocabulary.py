@@ -1,0 +1,58 @@
+"""The vocabulary: every token of the training split plus the special tokens, in a fixed order."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from .tokens import BOUNDARY, HOLD, REST, SPECIAL_TOKENS, UNKNOWN, is_pitch
+
+
+def token_order(token: str) -> tuple:
+    """Sort key: specials first, then pitches from low to high, then rest and hold."""
+    if token in SPECIAL_TOKENS:
+        return (0, SPECIAL_TOKENS.index(token))
+    if is_pitch(token):
+        return (1, int(token))
+    return (2, (REST, HOLD).index(token))
+
+
+def build_vocabulary(songs: list[list[str]]) -> dict:
+    """The vocabulary of a list of songs, with token counts; the same songs give the same dict."""
+    counts = Counter(token for song in songs for token in song)
+    tokens = sorted(set(SPECIAL_TOKENS) | set(counts), key=token_order)
+    return {"tokens": tokens, "counts": {token: counts.get(token, 0) for token in tokens}}
+
+
+def save_vocabulary(vocabulary: dict, path: Path) -> None:
+    """Write the vocabulary as JSON; the token list's order is the index order."""
+    Path(path).write_text(json.dumps(vocabulary, indent=1) + "\n")
+
+
+def load_vocabulary(path: Path) -> list[str]:
+    """The token list of a saved vocabulary."""
+    return json.loads(Path(path).read_text())["tokens"]
+
+
+class Vocabulary:
+    """Maps tokens to indices and back; unknown tokens map to ``<unk>``."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = list(tokens)
+        self.index = {token: i for i, token in enumerate(self.tokens)}
+        self.boundary = self.index[BOUNDARY]
+        self.unknown = self.index[UNKNOWN]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, song: list[str]) -> list[int]:
+        return [self.index.get(token, self.unknown) for token in song]
+
+    def decode(self, indices) -> list[str]:
+        return [self.tokens[int(i)] for i in indices]
+
+    def music_tokens(self) -> list[str]:
+        """The tokens a melody may use (no specials)."""
+        return [token for token in self.tokens if token not in SPECIAL_TOKENS]

@@ -1,0 +1,33 @@
+# List every song of every dataset (an ABC file holds many tunes) so encoding can be dealt into shards.
+rule index_songs:
+    input:
+        source_files(),
+    output:
+        "results/encoded/song_index.tsv",
+    params:
+        sources=config["sources"],
+    log:
+        "logs/index_songs.log",
+    conda:
+        "../../envs/music.yaml"
+    script:
+        "../scripts/index_songs.py"
+
+
+# Parse, transpose and tokenise one shard of songs; unusable songs go to the shard's rejects table.
+rule encode_shard:
+    input:
+        "results/encoded/song_index.tsv",
+    output:
+        encoded="results/encoded/shard_{shard}.tsv",
+        rejects="results/encoded/shard_{shard}.rejects.tsv",
+    params:
+        encoding=config["encoding"],
+    log:
+        "logs/encode_shard_{shard}.log",
+    benchmark:
+        "results/benchmarks/encode_shard_{shard}.tsv"
+    conda:
+        "../../envs/music.yaml"
+    script:
+        "../scripts/encode_shard.py"

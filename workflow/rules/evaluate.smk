@@ -1,0 +1,15 @@
+# Score the best checkpoint on the validation and test songs.
+rule evaluate_model:
+    input:
+        checkpoint="results/model/checkpoint.pt",
+        valid="results/data/valid.npz",
+        test="results/data/test.npz",
+    output:
+        "results/evaluation/metrics.json",
+    threads: 2
+    log:
+        "logs/evaluate_model.log",
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/evaluate_model.py"

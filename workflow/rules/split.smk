@@ -1,0 +1,20 @@
+# Merge the shards and split the songs into train, valid and test texts, one song per line.
+rule split_songs:
+    input:
+        encoded=encoded_shards("encoded"),
+        rejects=encoded_shards("rejects"),
+    output:
+        train="results/data/train.txt",
+        valid="results/data/valid.txt",
+        test="results/data/test.txt",
+        songs="results/data/songs.tsv",
+        rejects="results/data/rejects.tsv",
+        summary="results/data/summary.json",
+    params:
+        split=config["split"],
+    log:
+        "logs/split_songs.log",
+    conda:
+        "../../envs/music.yaml"
+    script:
+        "../scripts/split_songs.py"

@@ -1,0 +1,21 @@
+"""Rule evaluate_model: held-out metrics of the best checkpoint."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+from melodylstm.rule_logging import log_to  # noqa: E402
+
+log_to(snakemake.log[0])
+
+import json  # noqa: E402
+
+from melodylstm.evaluation import evaluate_checkpoint  # noqa: E402
+
+metrics = evaluate_checkpoint(
+    snakemake.input.checkpoint,
+    {"valid": snakemake.input.valid, "test": snakemake.input.test},
+    snakemake.output[0],
+    threads=snakemake.threads,
+)
+print(json.dumps(metrics, indent=2), file=sys.stderr)

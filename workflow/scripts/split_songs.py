@@ -1,0 +1,25 @@
+"""Rule split_songs: merge the shards and split the songs."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+from melodylstm.rule_logging import log_to  # noqa: E402
+
+log_to(snakemake.log[0])
+
+import json  # noqa: E402
+
+from melodylstm.splits import split_dataset  # noqa: E402
+
+out = snakemake.output
+summary = split_dataset(
+    [Path(p) for p in snakemake.input.encoded],
+    [Path(p) for p in snakemake.input.rejects],
+    snakemake.params.split,
+    {"train": Path(out.train), "valid": Path(out.valid), "test": Path(out.test)},
+    Path(out.songs),
+    Path(out.rejects),
+    Path(out.summary),
+)
+print(json.dumps(summary, indent=2), file=sys.stderr)
