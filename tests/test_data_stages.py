@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+
 from melodylstm.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
 from melodylstm.splits import assign_splits, read_songs, split_dataset
 from melodylstm.tensors import load_songs, save_arrays, songs_to_arrays

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+
 from melodylstm.evaluation import evaluate_songs
 from melodylstm.generation import check_seed, sample_melody
 from melodylstm.model import MelodyLSTM, load_checkpoint
@@ -31,7 +32,7 @@ TRAINING = {
 
 @pytest.fixture
 def corpus(tmp_path):
-    songs = [(PHRASES[i % 2] + " ") .split() * (1 + i % 3) for i in range(16)]
+    songs = [(PHRASES[i % 2] + " ").split() * (1 + i % 3) for i in range(16)]
     vocabulary = build_vocabulary(songs)
     save_vocabulary(vocabulary, tmp_path / "vocabulary.json")
     arrays = songs_to_arrays(songs, Vocabulary(vocabulary["tokens"]))

@@ -2,6 +2,7 @@
 
 import music21
 import pytest
+
 from conftest import FIXTURES
 from melodylstm.encode import encode_songs
 from melodylstm.midi import read_midi_tokens, read_midi_tokens_music21, write_midi

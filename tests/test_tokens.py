@@ -1,4 +1,5 @@
 import pytest
+
 from melodylstm.tokens import (
     count_onsets,
     events_to_tokens,

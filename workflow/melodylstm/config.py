@@ -27,7 +27,7 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict:
 
 
 def fill_defaults(instance, schema: dict):
-    """Return a copy of ``instance`` with the schema's defaults filled in, nested objects included."""
+    """A copy of ``instance`` with the schema's defaults filled in, nested objects included."""
     if instance is None and "default" in schema:
         instance = copy.deepcopy(schema["default"])
     if isinstance(instance, dict) and schema.get("type") == "object":
@@ -49,7 +49,9 @@ def fill_defaults(instance, schema: dict):
 
 
 def key_path(error: jsonschema.ValidationError) -> str:
-    parts = [str(part) if not isinstance(part, int) else f"[{part}]" for part in error.absolute_path]
+    parts = [
+        str(part) if not isinstance(part, int) else f"[{part}]" for part in error.absolute_path
+    ]
     return ".".join(parts).replace(".[", "[") or "(top level)"
 
 
@@ -95,7 +97,9 @@ def check_rules(config: dict, workdir: Path) -> None:
     names = [dataset["name"] for dataset in config["sources"]]
     for index, dataset in enumerate(config["sources"]):
         if names.count(dataset["name"]) > 1:
-            raise ConfigError(f"config.yaml: sources[{index}].name: {dataset['name']!r} is used twice")
+            raise ConfigError(
+                f"config.yaml: sources[{index}].name: {dataset['name']!r} is used twice"
+            )
         if not dataset_files(dataset, workdir):
             key = "corpus" if "corpus" in dataset else "files"
             raise ConfigError(

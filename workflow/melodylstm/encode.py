@@ -26,9 +26,7 @@ ENCODED_COLUMNS = (
 REJECT_COLUMNS = ("song_id", "file", "reason", "detail")
 
 
-def encode_songs(
-    sources: list[SongSource], encoding: dict
-) -> tuple[list[dict], list[dict]]:
+def encode_songs(sources: list[SongSource], encoding: dict) -> tuple[list[dict], list[dict]]:
     """Encode songs; return ``(encoded rows, reject rows)``. One bad song never stops the rest."""
     encoded: list[dict] = []
     rejects: list[dict] = []

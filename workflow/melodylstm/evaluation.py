@@ -37,7 +37,16 @@ def evaluate_songs(
     is_pitch_id[pitch_ids] = True
     is_onset_id = torch.tensor([is_onset(t) for t in vocabulary.tokens])
     totals = dict.fromkeys(
-        ("nats", "steps", "onsets", "pitch_nats", "pitches", "correct", "onsets_correct", "unknown"),
+        (
+            "nats",
+            "steps",
+            "onsets",
+            "pitch_nats",
+            "pitches",
+            "correct",
+            "onsets_correct",
+            "unknown",
+        ),
         0.0,
     )
     for indices in length_batches([len(song) for song in songs], batch_size):

@@ -57,8 +57,10 @@ def sample_melody(
     return seed_tokens + generated
 
 
-def generate_song(checkpoint_path, song: dict, midi_path, tokens_path, name: str = "song") -> list[str]:
-    """Sample a song as ``song`` (one entry of config's ``generate:``) asks; write MIDI and tokens."""
+def generate_song(
+    checkpoint_path, song: dict, midi_path, tokens_path, name: str = "song"
+) -> list[str]:
+    """Sample the song that ``song`` (an entry of ``generate:``) asks for; write MIDI and tokens."""
     from pathlib import Path
 
     from .midi import write_midi

@@ -92,4 +92,3 @@ def read_midi_tokens_music21(path: Path, step: float = 0.25) -> list[str]:
     score = music21.converter.parse(path, forceSource=True)
     part = score.parts[0] if score.parts else score
     return events_to_tokens(grid_events(part, step, "quantize", []))
-

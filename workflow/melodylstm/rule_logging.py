@@ -7,7 +7,7 @@ import sys
 
 
 def log_to(path: str) -> None:
-    """Send log records (and any traceback) to ``path``; keep a copy of the records on the console."""
+    """Send log records and any traceback to ``path``; copy the records to the console."""
     console = sys.stderr
     sys.stderr = open(path, "w", buffering=1)
     form = logging.Formatter("%(asctime)s %(name)s: %(message)s", "%H:%M:%S")

@@ -1,4 +1,4 @@
-"""Reading scores with music21: parse a song, pick its melody, find its key, lay it on the time grid.
+"""Reading scores with music21: parse a song, pick its melody, find its key, lay it on the grid.
 
 Every way a song can fail to become tokens raises :class:`Rejected` with a short machine-readable
 reason and a detail a person can act on; the encoder records these in the rejects table.

@@ -14,7 +14,7 @@ from .vocabulary import Vocabulary
 
 
 def songs_to_arrays(songs: list[list[str]], vocabulary: Vocabulary) -> dict[str, np.ndarray]:
-    """``tokens``: the concatenated ids; ``offsets``: song ``i`` is ``tokens[offsets[i]:offsets[i+1]]``."""
+    """``tokens``: all ids end to end; song ``i`` is ``tokens[offsets[i] : offsets[i + 1]]``."""
     dtype = np.uint8 if len(vocabulary) <= 256 else np.int16
     ids = [vocabulary.encode(song) for song in songs]
     offsets = np.zeros(len(ids) + 1, dtype=np.int64)
@@ -24,7 +24,7 @@ def songs_to_arrays(songs: list[list[str]], vocabulary: Vocabulary) -> dict[str,
 
 
 def save_arrays(arrays: dict[str, np.ndarray], path: Path) -> None:
-    """Write the arrays as an uncompressed ``.npz`` (written through a handle, so the name is kept)."""
+    """Write the arrays as an uncompressed ``.npz`` (through a handle, so the name is kept)."""
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
 

@@ -1,9 +1,9 @@
 """The token codec: one token per time step.
 
-A melody is a list of events ``(pitch, steps)`` where ``pitch`` is a MIDI pitch number or ``None``
-for a rest and ``steps`` is the length in time steps (a sixteenth note by default). Each event becomes
-its onset token (the pitch as a decimal number, or ``r`` for a rest) followed by ``steps - 1`` hold
-tokens ``_``:
+A melody is a list of events ``(pitch, steps)`` where ``pitch`` is a MIDI pitch number or
+``None`` for a rest and ``steps`` is the length in time steps (a sixteenth note by default). Each
+event becomes its onset token (the pitch as a decimal number, or ``r`` for a rest) followed by
+``steps - 1`` hold tokens ``_``:
 
     [(62, 4), (None, 4), (64, 2), (67, 2)]  <->  62 _ _ _ r _ _ _ 64 _ 67 _
 

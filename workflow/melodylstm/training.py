@@ -120,7 +120,8 @@ def train_model(
         len(train_songs),
         sum(len(s) for s in train_songs),
         len(valid_songs),
-        100 * padding_share(
+        100
+        * padding_share(
             train_songs, length_batches([len(s) for s in train_songs], training["batch_size"])
         ),
     )
@@ -135,9 +136,9 @@ def train_model(
             model, optimizer, train_songs, vocabulary.boundary, training, rng, device
         )
         seconds = time.perf_counter() - epoch_start
-        valid_bits = evaluate_songs(
-            model, valid_songs, vocabulary, training["batch_size"], device
-        )["bits_per_step"]
+        valid_bits = evaluate_songs(model, valid_songs, vocabulary, training["batch_size"], device)[
+            "bits_per_step"
+        ]
         improved = valid_bits < best
         history.append(
             {

@@ -4,12 +4,12 @@ rule index_songs:
         source_files(),
     output:
         "results/encoded/song_index.tsv",
-    params:
-        sources=config["sources"],
     log:
         "logs/index_songs.log",
     conda:
         "../../envs/music.yaml"
+    params:
+        sources=config["sources"],
     script:
         "../scripts/index_songs.py"
 
@@ -21,13 +21,13 @@ rule encode_shard:
     output:
         encoded="results/encoded/shard_{shard}.tsv",
         rejects="results/encoded/shard_{shard}.rejects.tsv",
-    params:
-        encoding=config["encoding"],
     log:
         "logs/encode_shard_{shard}.log",
     benchmark:
         "results/benchmarks/encode_shard_{shard}.tsv"
     conda:
         "../../envs/music.yaml"
+    params:
+        encoding=config["encoding"],
     script:
         "../scripts/encode_shard.py"

@@ -6,10 +6,10 @@ rule evaluate_model:
         test="results/data/test.npz",
     output:
         "results/evaluation/metrics.json",
-    threads: 2
     log:
         "logs/evaluate_model.log",
     conda:
         "../../envs/torch.yaml"
+    threads: 2
     script:
         "../scripts/evaluate_model.py"

@@ -5,11 +5,11 @@ rule generate_song:
     output:
         midi="results/generated/{name}.mid",
         tokens="results/generated/{name}.txt",
-    params:
-        song=lambda wildcards: config["generate"][wildcards.name],
     log:
         "logs/generate_song_{name}.log",
     conda:
         "../../envs/torch.yaml"
+    params:
+        song=lambda wildcards: config["generate"][wildcards.name],
     script:
         "../scripts/generate_song.py"

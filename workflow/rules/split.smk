@@ -10,11 +10,11 @@ rule split_songs:
         songs="results/data/songs.tsv",
         rejects="results/data/rejects.tsv",
         summary="results/data/summary.json",
-    params:
-        split=config["split"],
     log:
         "logs/split_songs.log",
     conda:
         "../../envs/music.yaml"
+    params:
+        split=config["split"],
     script:
         "../scripts/split_songs.py"

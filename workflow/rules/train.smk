@@ -7,18 +7,18 @@ rule train_model:
     output:
         checkpoint="results/model/checkpoint.pt",
         history="results/model/history.csv",
-    params:
-        model=config["model"],
-        training=config["training"],
-        time_step=config["encoding"]["time_step"],
-    threads: 4
-    resources:
-        mem_mb=4000,
     log:
         "logs/train_model.log",
     benchmark:
         "results/benchmarks/train_model.tsv"
     conda:
         "../../envs/torch.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+    params:
+        model=config["model"],
+        training=config["training"],
+        time_step=config["encoding"]["time_step"],
     script:
         "../scripts/train_model.py"

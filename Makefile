@@ -1,0 +1,38 @@
+# Two commands from a fresh clone:
+#   make song   installs into .venv and writes results/generated/song.mid
+#   make test   runs the linters and the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= 4
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+.PHONY: song test lint pytest report clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) -r requirements-dev.txt
+	touch $@
+
+song: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) results/generated/song.mid results/evaluation/metrics.json
+
+test: lint pytest
+
+pytest: $(VENV)/.installed-dev
+	$(BIN)/pytest -q tests
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check workflow tests
+	$(BIN)/ruff format --check workflow tests
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint --cores 1 >/dev/null
+
+clean:
+	rm -rf results logs .snakemake

@@ -1,0 +1,96 @@
+"""config.yaml is checked at start: every bad value fails naming its key and the reason."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO
+from melodylstm.config import ConfigError, fill_defaults, load_schema, validate_config
+
+DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def test_default_config_is_valid_and_complete():
+    config = validate_config(copy.deepcopy(DEFAULT))
+    assert config["generate"]["song"]["steps"] > 0
+    assert config == fill_defaults(config, load_schema())
+
+
+def test_defaults_fill_every_key_left_out():
+    config = validate_config({"sources": DEFAULT["sources"], "generate": {"tune": {}}})
+    assert config["training"]["epochs"] == 30
+    assert config["generate"]["tune"]["temperature"] == 0.8
+    assert config["encoding"]["duration_policy"] == "skip"
+
+
+def test_every_key_of_the_schema_has_a_description_and_a_default():
+    def walk(schema, path):
+        for key, sub in schema.get("properties", {}).items():
+            assert "description" in sub, f"{path}{key}"
+            if path or key != "sources":
+                assert "default" in sub or key in ("name", "corpus", "files"), f"{path}{key}"
+            walk(sub, f"{path}{key}.")
+        if isinstance(schema.get("additionalProperties"), dict):
+            walk(schema["additionalProperties"], f"{path}*.")
+        if isinstance(schema.get("items"), dict):
+            walk(schema["items"], f"{path}[].")
+
+    walk(load_schema(), "")
+
+
+def mutate(path, value):
+    config = copy.deepcopy(DEFAULT)
+    *parents, last = path
+    node = config
+    for part in parents:
+        node = node[part]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return config
+
+
+DELETE = object()
+
+BAD = [
+    (("trainig",), {}, "trainig: unknown key"),
+    (("training", "epochz"), 3, "training.epochz: unknown key"),
+    (("training", "epochs"), "ten", "training.epochs: 'ten' is not of type 'integer'"),
+    (("training", "epochs"), 0, "training.epochs: 0 is less than the minimum"),
+    (("training", "batch_size"), -4, "training.batch_size"),
+    (("training", "learning_rate"), 0, "training.learning_rate"),
+    (("training", "device"), "gpu", "training.device"),
+    (("model", "hidden_size"), -1, "model.hidden_size"),
+    (("model", "num_layers"), 2.5, "model.num_layers"),
+    (("model", "dropout"), 1.0, "model.dropout"),
+    (("encoding", "time_step"), 0, "encoding.time_step"),
+    (
+        ("encoding", "time_step"),
+        0.333,
+        "encoding.time_step: 0.333 quarter notes is not a whole number",
+    ),
+    (("encoding", "duration_policy"), "round", "encoding.duration_policy"),
+    (("encoding", "shards"), 0, "encoding.shards"),
+    (("sources",), [], "sources: [] should be non-empty"),
+    (("sources",), [{"name": "x", "files": "resources/nothing/*.krn"}], "sources[0].files"),
+    (("sources",), [{"name": "x"}], "give exactly one of 'corpus' or 'files'"),
+    (("sources",), [{"name": "x", "corpus": "a", "files": "b"}], "exactly one"),
+    (("split", "valid_fraction"), 0.9, "must be below 1"),
+    (("split", "test_fraction"), 1.2, "split.test_fraction"),
+    (("generate", "song", "temperature"), 0, "generate.song.temperature"),
+    (("generate", "song", "temperature"), -1.0, "generate.song.temperature"),
+    (("generate", "song", "steps"), 0, "generate.song.steps"),
+    (("generate", "song", "seed"), "60 _ X", "token 'X' at position 2"),
+    (("generate", "song", "tempo"), 90, "generate.song.tempo: unknown key"),
+    (("generate", "song", "time_signature"), "4-4", "generate.song.time_signature"),
+    (("generate", "bad name!"), {}, "generate"),
+]
+
+
+@pytest.mark.parametrize("path, value, message", BAD, ids=[str(b[0]) + str(b[1]) for b in BAD])
+def test_bad_config_names_key_and_reason(path, value, message):
+    with pytest.raises(ConfigError) as error:
+        validate_config(mutate(path, value))
+    assert message in str(error.value)

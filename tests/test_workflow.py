@@ -1,0 +1,158 @@
+"""The real workflow, run by Snakemake on a tiny config: outputs, rejects, and what reruns."""
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mido
+import pytest
+import yaml
+
+from conftest import FIXTURES, REPO
+from melodylstm.midi import read_midi_tokens
+
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+TINY = {
+    "sources": [
+        {"name": "essen", "corpus": "essenFolksong/erk5.abc", "max_songs": 14},
+        {"name": "mine", "files": "resources/songs/**/*"},
+    ],
+    "encoding": {"shards": 2},
+    "split": {"valid_fraction": 0.2, "test_fraction": 0.2, "seed": 0},
+    "model": {"embedding_size": 8, "hidden_size": 16, "num_layers": 1, "dropout": 0.0},
+    "training": {"batch_size": 4, "epochs": 2, "patience": 2, "seed": 1},
+    "generate": {
+        "song": {"seed": "60 _ _ _ 64 _", "steps": 32, "temperature": 1.0, "random_seed": 1},
+        "other": {"seed": "", "steps": 16, "temperature": 1.5, "random_seed": 2},
+    },
+}
+
+
+def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
+    if config is not None:
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
+    command += ["--configfile", str(workdir / "config.yaml"), "--cores", "2", *args]
+    env = os.environ | {"PYTHONHASHSEED": "0"}
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    assert result.returncode == 0, result.stderr + result.stdout
+    text = result.stdout + result.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:")[1].split("total")[0].splitlines()[3:]
+    return {line.split()[0]: int(line.split()[1]) for line in table if line.strip()}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("run")
+    songs = workdir / "resources" / "songs" / "folder with spaces"
+    songs.mkdir(parents=True)
+    for name in ("pickup_ties_g_major.krn", "not_really.mid", "two_tunes_one_broken.abc"):
+        shutil.copy(FIXTURES / name, songs / name)
+    result = snakemake(workdir, config=TINY)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return workdir
+
+
+def test_song_midi_reads_back_to_its_tokens(workdir):
+    tokens = (workdir / "results/generated/song.txt").read_text().split()
+    assert tokens[:6] == "60 _ _ _ 64 _".split()
+    midi_path = workdir / "results/generated/song.mid"
+    assert read_midi_tokens(midi_path) == tokens
+    notes = [m for m in mido.MidiFile(midi_path).play() if m.type == "note_on" and m.velocity]
+    assert len(notes) == sum(token.isdigit() for token in tokens) >= 2
+    assert (workdir / "results/generated/other.mid").exists()
+
+
+def test_metrics_are_finite(workdir):
+    metrics = json.loads((workdir / "results/evaluation/metrics.json").read_text())
+    for split in ("valid", "test"):
+        assert metrics[split]["songs"] >= 1
+        for key in ("bits_per_step", "bits_per_note", "pitch_bits_per_note", "accuracy"):
+            assert math.isfinite(metrics[split][key]), (split, key)
+    history = (workdir / "results/model/history.csv").read_text().splitlines()
+    assert len(history) == 3
+
+
+def test_every_song_is_encoded_or_rejected_with_a_reason(workdir):
+    summary = json.loads((workdir / "results/data/summary.json").read_text())
+    rejects = (workdir / "results/data/rejects.tsv").read_text().splitlines()[1:]
+    reasons = {line.split("\t")[0].split("/")[-1]: line.split("\t")[2] for line in rejects}
+    assert reasons == {
+        "not_really.mid": "unreadable",
+        "two_tunes_one_broken.abc#2": "unacceptable_duration",
+    }
+    index = (workdir / "results/encoded/song_index.tsv").read_text().splitlines()[1:]
+    assert summary["songs_encoded"] + summary["songs_rejected"] == len(index) == 14 + 4
+    songs = (workdir / "results/data/songs.tsv").read_text()
+    assert "folder with spaces/pickup_ties_g_major.krn" in songs
+
+
+def test_nothing_reruns_without_a_change(workdir):
+    assert planned_jobs(snakemake(workdir, "-n")) == {}
+
+
+@pytest.mark.parametrize(
+    "section, key, value, expected",
+    [
+        ("training", "epochs", 3, {"train_model", "evaluate_model", "generate_song", "all"}),
+        ("model", "hidden_size", 12, {"train_model", "evaluate_model", "generate_song", "all"}),
+        ("generate", "song", {"seed": "62 _", "steps": 20}, {"generate_song", "all"}),
+        (
+            "split",
+            "seed",
+            5,
+            {
+                "split_songs",
+                "build_vocabulary",
+                "build_tensors",
+                "train_model",
+                "evaluate_model",
+                "generate_song",
+                "all",
+            },
+        ),
+        (
+            "encoding",
+            "time_step",
+            0.125,
+            {
+                "encode_shard",
+                "split_songs",
+                "build_vocabulary",
+                "build_tensors",
+                "train_model",
+                "evaluate_model",
+                "generate_song",
+                "all",
+            },
+        ),
+    ],
+)
+def test_only_stale_stages_rerun(workdir, section, key, value, expected):
+    config = json.loads(json.dumps(TINY))
+    config[section][key] = value
+    jobs = planned_jobs(snakemake(workdir, "-n", config=config))
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
+    assert set(jobs) == expected
+    if section == "generate":
+        assert jobs["generate_song"] == 1  # only the changed song, not "other"
+
+
+def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
+    config = json.loads(json.dumps(TINY))
+    config["training"]["epohcs"] = 3
+    result = snakemake(tmp_path, config=config)
+    assert result.returncode != 0
+    assert "training.epohcs: unknown key" in result.stderr + result.stdout
+    assert not (tmp_path / "results").exists()
