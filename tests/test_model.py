@@ -20,6 +20,7 @@ TRAINING = {
     "batch_size": 4,
     "sequence_length": 8,
     "learning_rate": 0.01,
+    "lr_decay": 1.0,
     "weight_decay": 0.0,
     "clip_norm": 1.0,
     "epochs": 25,

@@ -156,3 +156,15 @@ def test_bad_config_fails_before_any_job_naming_the_key(tmp_path):
     assert result.returncode != 0
     assert "training.epohcs: unknown key" in result.stderr + result.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_seed_token_outside_the_vocabulary_fails_naming_it(workdir):
+    config = json.loads(json.dumps(TINY))
+    config["generate"]["bad"] = {"seed": "60 _ 127 _", "steps": 8}
+    result = snakemake(workdir, "results/generated/bad.mid", config=config)
+    (workdir / "config.yaml").write_text(yaml.safe_dump(TINY))
+    assert result.returncode != 0
+    log = (workdir / "logs/generate_song_bad.log").read_text()
+    assert "token '127' at position 2 is not in the model's vocabulary" in log
+    assert "allowed tokens are: " in log and " r _" in log
+    assert not (workdir / "results/generated/bad.mid").exists()

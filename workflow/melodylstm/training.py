@@ -173,6 +173,9 @@ def train_model(
             }
         else:
             epochs_since_best += 1
+            # Anneal: a smaller step often finds the better minimum the last epoch overshot.
+            for group in optimizer.param_groups:
+                group["lr"] *= training["lr_decay"]
         if epochs_since_best >= training["patience"]:
             log.info("stopping: no improvement for %d epochs", epochs_since_best)
             break
