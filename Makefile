@@ -22,6 +22,9 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 
 song: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES) results/generated/song.mid results/evaluation/metrics.json
+	@echo "results/generated/song.mid:"; cat results/generated/song.txt
+	@$(BIN)/python -c 'import json; t = json.load(open("results/evaluation/metrics.json"))["test"]; \
+	  print("test split: %.3f bits/step, %.3f bits/note" % (t["bits_per_step"], t["bits_per_note"]))'
 
 test: lint pytest
 
