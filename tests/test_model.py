@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from melodylstm.evaluation import evaluate_songs
-from melodylstm.generation import check_seed, sample_melody
+from melodylstm.generation import Sampling, check_seed, sample_melodies
 from melodylstm.model import MelodyLSTM, load_checkpoint
 from melodylstm.tensors import save_arrays, songs_to_arrays
 from melodylstm.training import train_model
@@ -102,8 +102,9 @@ def test_sampling_is_reproducible_and_follows_the_corpus(corpus):
     model, checkpoint = load_checkpoint(corpus / "checkpoint.pt")
     vocabulary = Vocabulary(checkpoint["vocabulary"])
     seed = check_seed("60 _ 64", vocabulary)
-    first = sample_melody(model, vocabulary, seed, 200, 0.5, random_seed=5)
-    assert first == sample_melody(model, vocabulary, seed, 200, 0.5, random_seed=5)
+    sampling = Sampling("temperature", temperature=0.5)
+    (first,) = sample_melodies(model, vocabulary, seed, 1, 200, sampling, random_seed=5)
+    assert [first] == sample_melodies(model, vocabulary, seed, 1, 200, sampling, random_seed=5)
     assert first[:3] == seed
     assert "/" not in first and "<unk>" not in first
     assert " ".join(first).startswith("60 _ 64 _ 67 _ _ _")  # the phrase it learned
@@ -117,7 +118,6 @@ def test_bad_seed_token_is_named_with_the_allowed_tokens():
     assert "'99' at position 2" in message and "allowed tokens are: 60 62 r _" in message
 
 
-def test_temperature_must_be_positive(corpus):
-    model = MelodyLSTM(6, 4, 8, 1, 0.0)
+def test_temperature_must_be_positive():
     with pytest.raises(ValueError, match="temperature"):
-        sample_melody(model, Vocabulary(["/", "<unk>", "60", "62", "r", "_"]), [], 5, 0.0, 1)
+        Sampling("temperature", temperature=0.0)

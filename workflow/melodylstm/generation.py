@@ -1,12 +1,65 @@
-"""Sampling new melodies from a trained model, one step at a time with the LSTM state carried."""
+"""Writing new melodies with a trained model.
+
+The seed melody is fed through the model once; then every song of a batch advances one step at a
+time with its LSTM state carried forward (no window is re-run). Four strategies pick the next token:
+
+- ``temperature``: sample from softmax(logits / temperature);
+- ``top_k``: the same, from the ``top_k`` most likely tokens only;
+- ``top_p`` (nucleus): from the fewest most likely tokens whose probability reaches ``top_p``;
+- ``beam``: beam search for the most likely continuation, ``beam_width`` hypotheses wide.
+
+Structure: with ``bars`` the song lasts exactly that many bars of the written time signature (the
+song boundary cannot be sampled before); with ``end_on_tonic`` its last bar is the tonic, held for
+the whole bar. With ``key`` the written song is moved from C major / A minor to that key.
+"""
 
 from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from fractions import Fraction
 
 import torch
 
 from .model import MelodyLSTM
-from .tokens import parse_token_string
+from .tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
 from .vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("temperature", "top_k", "top_p", "beam")
+TONIC_NAMES = {
+    "C": 0, "B#": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "F": 5, "E#": 5,
+    "F#": 6, "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the next token is chosen."""
+
+    strategy: str = "temperature"
+    temperature: float = 1.0
+    top_k: int = 8
+    top_p: float = 0.9
+    beam_width: int = 4
+
+    def __post_init__(self):
+        if self.strategy not in STRATEGIES:
+            raise ValueError(
+                f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}"
+            )
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be above 0, not {self.temperature}")
+        if self.top_k < 1 or not 0 < self.top_p <= 1 or self.beam_width < 1:
+            raise ValueError("top_k and beam_width must be at least 1 and top_p in (0, 1]")
+
+    @classmethod
+    def from_song(cls, song: dict) -> Sampling:
+        return cls(
+            song["strategy"], song["temperature"], song["top_k"], song["top_p"], song["beam_width"]
+        )
 
 
 def check_seed(seed: str, vocabulary: Vocabulary, song: str = "song") -> list[str]:
@@ -22,45 +75,239 @@ def check_seed(seed: str, vocabulary: Vocabulary, song: str = "song") -> list[st
     return tokens
 
 
+def bar_steps(time_signature: str, time_step: float) -> int:
+    """Steps in one bar of ``time_signature`` (e.g. 12 for 3/4 in sixteenths)."""
+    numerator, denominator = (int(part) for part in time_signature.split("/"))
+    steps = Fraction(numerator * 4, denominator) / Fraction(time_step).limit_denominator(10_000)
+    if steps.denominator != 1:
+        raise ValueError(f"a bar of {time_signature} is not a whole number of {time_step} steps")
+    return int(steps)
+
+
+def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
+    """Logits divided by the temperature, with the tokens the strategy excludes set to -inf."""
+    scaled = logits / sampling.temperature
+    if sampling.strategy == "top_k":
+        k = min(sampling.top_k, scaled.shape[-1])
+        kth_best = scaled.topk(k, dim=-1).values[..., -1:]
+        scaled = scaled.masked_fill(scaled < kth_best, -math.inf)
+    elif sampling.strategy == "top_p":
+        probabilities, order = torch.softmax(scaled, dim=-1).sort(dim=-1, descending=True)
+        mass_before = probabilities.cumsum(dim=-1) - probabilities
+        # Keep a token while the tokens above it hold less than top_p; the most likely always stays.
+        drop_sorted = mass_before >= sampling.top_p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        scaled = scaled.masked_fill(drop, -math.inf)
+    return scaled
+
+
+class Stepper:
+    """Advances a batch of songs through the model one token at a time."""
+
+    @torch.no_grad()
+    def __init__(
+        self, model: MelodyLSTM, vocabulary: Vocabulary, seed_tokens: list[str], rows: int
+    ):
+        self.model = model.eval()
+        self.vocabulary = vocabulary
+        self.device = next(model.parameters()).device
+        primer = [vocabulary.boundary, *vocabulary.encode(seed_tokens)]
+        primer_batch = torch.tensor([primer] * rows, device=self.device)
+        logits, self.state = model(primer_batch)
+        self.log_probs = self._log_probs(logits[:, -1])
+
+    def _log_probs(self, logits: torch.Tensor) -> torch.Tensor:
+        logits = logits.float().cpu()
+        logits[:, self.vocabulary.unknown] = -math.inf  # never write a token the model cannot name
+        return torch.log_softmax(logits, dim=-1)
+
+    @torch.no_grad()
+    def advance(self, tokens: torch.Tensor, keep: torch.Tensor | None = None) -> None:
+        """Feed one token per row; ``keep`` reorders the rows first (beam search)."""
+        if keep is not None:
+            self.state = tuple(part[:, keep.to(self.device)] for part in self.state)
+        logits, self.state = self.model(tokens.view(-1, 1).to(self.device), self.state)
+        self.log_probs = self._log_probs(logits[:, -1])
+
+
 @torch.no_grad()
-def sample_melody(
+def sample_melodies(
+    model: MelodyLSTM,
+    vocabulary: Vocabulary,
+    seed_tokens: list[str],
+    n_samples: int,
+    steps: int,
+    sampling: Sampling,
+    random_seed: int,
+    min_steps: int = 0,
+) -> list[list[str]]:
+    """``n_samples`` songs as one batch: the seed and up to ``steps`` new tokens each.
+
+    A song ends at the song boundary, which cannot be chosen before ``min_steps`` new tokens.
+    """
+    if sampling.strategy == "beam":
+        return beam_search(model, vocabulary, seed_tokens, steps, sampling, n_samples, min_steps)
+    generator = torch.Generator().manual_seed(random_seed)
+    stepper = Stepper(model, vocabulary, seed_tokens, n_samples)
+    songs: list[list[int]] = [[] for _ in range(n_samples)]
+    finished = torch.zeros(n_samples, dtype=torch.bool)
+    for step in range(steps):
+        log_probs = stepper.log_probs.clone()
+        if step < min_steps:
+            log_probs[:, vocabulary.boundary] = -math.inf
+        probabilities = torch.softmax(filter_logits(log_probs, sampling), dim=-1)
+        choices = torch.multinomial(probabilities, 1, generator=generator).view(-1)
+        finished |= choices == vocabulary.boundary
+        for row in range(n_samples):
+            if not finished[row]:
+                songs[row].append(int(choices[row]))
+        if finished.all():
+            break
+        stepper.advance(choices)
+    return [seed_tokens + vocabulary.decode(song) for song in songs]
+
+
+@torch.no_grad()
+def beam_search(
     model: MelodyLSTM,
     vocabulary: Vocabulary,
     seed_tokens: list[str],
     steps: int,
-    temperature: float,
-    random_seed: int,
-) -> list[str]:
-    """The seed followed by up to ``steps`` sampled tokens; stops early at the song boundary.
+    sampling: Sampling,
+    n_best: int = 1,
+    min_steps: int = 0,
+) -> list[list[str]]:
+    """The ``n_best`` most likely continuations found by a beam ``beam_width`` wide.
 
-    The logits are divided by the temperature before the softmax (below 1 sharpens, above 1
-    flattens). The unknown token is never sampled.
+    A hypothesis that chooses the song boundary is complete; the others are complete after
+    ``steps`` tokens. Complete hypotheses compete on their total log-probability (the boundary's
+    included). Greedy decoding is run too and counted among the candidates, so the best answer is
+    never less likely than greedy's.
     """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be above 0, not {temperature}")
-    model.eval()
-    device = next(model.parameters()).device
-    generator = torch.Generator(device="cpu").manual_seed(random_seed)
-    primer = torch.tensor([[vocabulary.boundary, *vocabulary.encode(seed_tokens)]], device=device)
-    logits, state = model(primer)
-    last = logits[0, -1]
-    generated: list[str] = []
-    for _ in range(steps):
-        scaled = last.float().cpu() / temperature
-        scaled[vocabulary.unknown] = -torch.inf
-        choice = int(torch.multinomial(torch.softmax(scaled, dim=-1), 1, generator=generator))
-        if choice == vocabulary.boundary:
-            break
-        generated.append(vocabulary.tokens[choice])
-        logits, state = model(torch.tensor([[choice]], device=device), state)
-        last = logits[0, -1]
-    return seed_tokens + generated
+    width = max(sampling.beam_width, n_best)
+    candidates = beam_candidates(model, vocabulary, seed_tokens, steps, width, min_steps)
+    if width > 1:
+        candidates += beam_candidates(model, vocabulary, seed_tokens, steps, 1, min_steps)
+    best: list[tuple[float, list[int]]] = []
+    for score, tokens in sorted(candidates, key=lambda c: -c[0]):
+        if tokens not in [t for _, t in best]:
+            best.append((score, tokens))
+    return [seed_tokens + vocabulary.decode(tokens) for _, tokens in best[:n_best]]
+
+
+def beam_candidates(
+    model: MelodyLSTM,
+    vocabulary: Vocabulary,
+    seed_tokens: list[str],
+    steps: int,
+    width: int,
+    min_steps: int,
+) -> list[tuple[float, list[int]]]:
+    """Complete hypotheses ``(log-probability, new token ids)`` of one beam search."""
+    stepper = Stepper(model, vocabulary, seed_tokens, 1)
+    beams: list[tuple[float, list[int]]] = [(0.0, [])]
+    complete: list[tuple[float, list[int]]] = []
+    for step in range(steps):
+        log_probs = stepper.log_probs.clone()
+        if step < min_steps:
+            log_probs[:, vocabulary.boundary] = -math.inf
+        totals = torch.tensor([score for score, _ in beams]).unsqueeze(1) + log_probs
+        flat = totals.view(-1)
+        top = flat.topk(min(width, int(torch.isfinite(flat).sum())))
+        survivors, keep, chosen = [], [], []
+        for score, index in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+            row, token = divmod(index, log_probs.shape[1])
+            if token == vocabulary.boundary:
+                complete.append((score, beams[row][1]))
+            else:
+                survivors.append((score, beams[row][1] + [token]))
+                keep.append(row)
+                chosen.append(token)
+        if not survivors:
+            return complete
+        beams = survivors
+        stepper.advance(torch.tensor(chosen), keep=torch.tensor(keep))
+    return complete + beams
+
+
+@torch.no_grad()
+def sequence_log_prob(
+    model: MelodyLSTM, vocabulary: Vocabulary, tokens: list[str], start: int
+) -> float:
+    """Log-probability (natural log) of ``tokens[start:]`` given what comes before."""
+    ids = torch.tensor([[vocabulary.boundary, *vocabulary.encode(tokens)]])
+    logits, _ = model.eval()(ids.to(next(model.parameters()).device))
+    logits = logits.float().cpu()[0, :-1]
+    logits[:, vocabulary.unknown] = -math.inf
+    log_probs = torch.log_softmax(logits, dim=-1)
+    targets = ids[0, 1:]
+    return float(log_probs[torch.arange(len(targets)), targets][start:].sum())
+
+
+def song_tonic(tokens: list[str]) -> int:
+    """Pitch class of the song's tonic: C (0) or A (9), whichever key its notes fit better."""
+    import music21
+
+    stream = music21.stream.Stream()
+    for pitch, steps in tokens_to_events(tokens):
+        if pitch is not None:
+            stream.append(music21.note.Note(pitch, quarterLength=steps / 4))
+    if not stream.notes:
+        return 0
+    analysed = stream.analyze("key")
+    for candidate in [analysed, *analysed.alternateInterpretations]:
+        if (candidate.tonic.pitchClass, candidate.mode) in ((0, "major"), (9, "minor")):
+            return candidate.tonic.pitchClass
+    return 0
+
+
+def end_on_tonic(
+    tokens: list[str], vocabulary: Vocabulary, bar: int, bars: int | None
+) -> list[str]:
+    """Make the song end with a whole bar of its tonic, starting on a bar line.
+
+    With ``bars`` the last of those bars becomes the tonic bar; otherwise the song is completed to
+    the next bar line by holding its last note (or rest) and the tonic bar is added.
+    """
+    tonic = song_tonic(tokens)
+    pitches = [int(t) for t in tokens if is_pitch(t)]
+    last = pitches[-1] if pitches else 60
+    choices = [int(t) for t in vocabulary.music_tokens() if is_pitch(t) and int(t) % 12 == tonic]
+    if not choices:
+        return tokens
+    final = min(choices, key=lambda p: abs(p - last))
+    body = tokens[: (bars - 1) * bar] if bars else tokens + [HOLD] * (-len(tokens) % bar)
+    return body + [str(final)] + [HOLD] * (bar - 1)
+
+
+def transpose_tokens(tokens: list[str], semitones: int) -> list[str]:
+    """Move every pitch by ``semitones``; refuses to leave the MIDI range."""
+    moved = []
+    for token in tokens:
+        if is_pitch(token):
+            pitch = int(token) + semitones
+            if not 0 <= pitch <= 127:
+                raise ValueError(f"transposing {token} by {semitones} leaves the MIDI range")
+            moved.append(str(pitch))
+        else:
+            moved.append(token)
+    return moved
+
+
+def key_shift(key: str, tonic: int) -> int:
+    """Semitones (-6 to +5) from the song's tonic pitch class to the tonic of ``key``, e.g. 'F#'."""
+    name = key.split()[0]
+    name = name[0].upper() + name[1:]
+    if name not in TONIC_NAMES:
+        raise ValueError(f"key {key!r}: the tonic must be one of {', '.join(TONIC_NAMES)}")
+    shift = (TONIC_NAMES[name] - tonic) % 12
+    return shift - 12 if shift > 5 else shift
 
 
 def generate_song(
-    checkpoint_path, song: dict, midi_path, tokens_path, name: str = "song"
-) -> list[str]:
-    """Sample the song that ``song`` (an entry of ``generate:``) asks for; write MIDI and tokens."""
+    checkpoint_path, song: dict, midi_paths: list, tokens_paths: list, name: str = "song"
+) -> list[list[str]]:
+    """Write the songs that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens."""
     from pathlib import Path
 
     from .midi import write_midi
@@ -69,15 +316,37 @@ def generate_song(
     model, checkpoint = load_checkpoint(checkpoint_path)
     vocabulary = Vocabulary(checkpoint["vocabulary"])
     seed = check_seed(song["seed"], vocabulary, name)
-    tokens = sample_melody(
-        model, vocabulary, seed, song["steps"], song["temperature"], song["random_seed"]
+    time_step = checkpoint["config"]["encoding"]["time_step"]
+    bar = bar_steps(song["time_signature"], time_step)
+    steps = song["steps"]
+    min_steps = 0
+    if song["bars"]:
+        steps = max(song["bars"] * bar - len(seed), 0)
+        min_steps = steps
+    songs = sample_melodies(
+        model,
+        vocabulary,
+        seed,
+        len(midi_paths),
+        steps,
+        Sampling.from_song(song),
+        song["random_seed"],
+        min_steps,
     )
-    Path(tokens_path).write_text(" ".join(tokens) + "\n")
-    write_midi(
-        tokens,
-        midi_path,
-        step=checkpoint["config"]["encoding"]["time_step"],
-        tempo_bpm=song["tempo_bpm"],
-        time_signature=song["time_signature"],
-    )
-    return tokens
+    written = []
+    for tokens, midi_path, tokens_path in zip(songs, midi_paths, tokens_paths, strict=True):
+        if song["end_on_tonic"]:
+            tokens = end_on_tonic(tokens, vocabulary, bar, song["bars"])
+        if song["key"]:
+            tokens = transpose_tokens(tokens, key_shift(song["key"], song_tonic(tokens)))
+        Path(tokens_path).write_text(" ".join(tokens) + "\n")
+        write_midi(
+            tokens,
+            midi_path,
+            step=time_step,
+            tempo_bpm=song["tempo_bpm"],
+            time_signature=song["time_signature"],
+        )
+        log.info("%s: %d steps: %s", Path(midi_path).name, len(tokens), " ".join(tokens))
+        written.append(tokens)
+    return written

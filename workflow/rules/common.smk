@@ -23,5 +23,13 @@ def encoded_shards(kind):
     ]
 
 
+def song_files(name, extension):
+    """The files of one song of `generate:`: {name}.mid, or {name}_1.mid ... with n_samples > 1."""
+    n = config["generate"][name]["n_samples"]
+    if n == 1:
+        return [f"results/generated/{name}.{extension}"]
+    return [f"results/generated/{name}_{i}.{extension}" for i in range(1, n + 1)]
+
+
 def generated_songs():
-    return expand("results/generated/{name}.mid", name=config["generate"])
+    return [path for name in config["generate"] for path in song_files(name, "mid")]

@@ -1,4 +1,4 @@
-"""Rule generate_song: sample one song and write it as MIDI and tokens."""
+"""Rules generate_{name}: sample one song of `generate:` and write it as MIDI and tokens."""
 
 import sys
 from pathlib import Path
@@ -10,12 +10,10 @@ log_to(snakemake.log[0])
 
 from melodylstm.generation import generate_song  # noqa: E402
 
-name = snakemake.wildcards.name
-tokens = generate_song(
+generate_song(
     snakemake.input.checkpoint,
     snakemake.params.song,
-    snakemake.output.midi,
-    snakemake.output.tokens,
-    name=name,
+    list(snakemake.output.midi),
+    list(snakemake.output.tokens),
+    name=snakemake.params.name,
 )
-print(f"{name}: {len(tokens)} steps: {' '.join(tokens)}", file=sys.stderr)
