@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from melodylstm.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
-from melodylstm.splits import assign_splits, read_songs, split_dataset
+from melodylstm.splits import account_songs, assign_splits, read_songs, split_dataset
 from melodylstm.tensors import load_songs, save_arrays, songs_to_arrays
 from melodylstm.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 
@@ -33,7 +33,7 @@ def test_tiny_datasets_still_get_a_valid_and_test_song():
 
 def test_split_dataset_writes_one_song_per_line_and_tables(tmp_path):
     rows = [
-        {c: "" for c in ENCODED_COLUMNS} | {"song_id": f"s{i}", "tokens": t}
+        {c: "" for c in ENCODED_COLUMNS} | {"song_id": f"s{i}", "file": f"f{i}", "tokens": t}
         for i, t in enumerate(SONGS * 5)
     ]
     write_table(rows[:10], ENCODED_COLUMNS, tmp_path / "a.tsv")
@@ -41,21 +41,27 @@ def test_split_dataset_writes_one_song_per_line_and_tables(tmp_path):
     reject = {"song_id": "bad", "file": "x.mid", "reason": "unreadable", "detail": "no"}
     write_table([reject], REJECT_COLUMNS, tmp_path / "a.rejects.tsv")
     write_table([], REJECT_COLUMNS, tmp_path / "b.rejects.tsv")
-    paths = {name: tmp_path / f"{name}.txt" for name in ("train", "valid", "test")}
-    summary = split_dataset(
+    summary = account_songs(
+        None,
         [tmp_path / "a.tsv", tmp_path / "b.tsv"],
         [tmp_path / "a.rejects.tsv", tmp_path / "b.rejects.tsv"],
-        {"valid_fraction": 0.1, "test_fraction": 0.1, "seed": 0},
-        paths,
-        tmp_path / "songs.tsv",
         tmp_path / "rejects.tsv",
         tmp_path / "summary.json",
     )
-    assert summary["songs_per_split"] == {"train": 16, "valid": 2, "test": 2}
     assert summary["rejected_by_reason"] == {"unreadable": 1}
+    assert (summary["files_in"], summary["files_encoded"], summary["files_rejected"]) == (21, 20, 1)
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    paths = {name: tmp_path / f"{name}.txt" for name in ("train", "valid", "test")}
+    sizes = split_dataset(
+        [tmp_path / "a.tsv", tmp_path / "b.tsv"],
+        {"valid_fraction": 0.1, "test_fraction": 0.1, "seed": 0},
+        paths,
+        tmp_path / "songs.tsv",
+        tmp_path / "summary.json",
+    )
+    assert sizes["songs_per_split"] == {"train": 16, "valid": 2, "test": 2}
     lines = [song for name in paths for song in read_songs(paths[name])]
     assert sorted(" ".join(song) for song in lines) == sorted(SONGS * 5)
-    assert json.loads((tmp_path / "summary.json").read_text()) == summary
 
 
 def test_vocabulary_is_sorted_stable_and_byte_identical(tmp_path):

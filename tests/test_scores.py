@@ -54,13 +54,14 @@ def test_abc_file_holds_several_tunes_and_a_triplet_tune_is_rejected(encoding):
     encoded, rejects = encode_songs(songs, encoding)
     assert [row["song_id"][-2:] for row in encoded] == ["#1"]
     assert [(row["song_id"][-2:], row["reason"]) for row in rejects] == [
-        ("#2", "unacceptable_duration")
+        ("#2", "triplet")
     ]
     assert "1/3" in rejects[0]["detail"] or "0.333" in rejects[0]["detail"]
 
 
 def test_quantize_snaps_triplets_to_the_grid(encoding):
     encoding["duration_policy"] = "quantize"
+    encoding["triplets"] = "quantize"
     encoded, rejects = encode_fixture("two_tunes_one_broken.abc", encoding, part=2)
     assert rejects == []
     # (3GAB (3cBA | G4 : six triplet eighths over two quarters, then a half note.

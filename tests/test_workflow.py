@@ -106,7 +106,7 @@ def test_every_song_is_encoded_or_rejected_with_a_reason(workdir):
     reasons = {line.split("\t")[0].split("/")[-1]: line.split("\t")[2] for line in rejects}
     assert reasons == {
         "not_really.mid": "unreadable",
-        "two_tunes_one_broken.abc#2": "unacceptable_duration",
+        "two_tunes_one_broken.abc#2": "triplet",
     }
     index = (workdir / "results/encoded/song_index.tsv").read_text().splitlines()[1:]
     assert summary["songs_encoded"] + summary["songs_rejected"] == len(index) == 14 + 4
@@ -129,7 +129,7 @@ AFTER_SPLIT = {"split_songs", "build_vocabulary", "build_tensors"} | AFTER_TRAIN
         ("model", "hidden_size", 12, AFTER_TRAINING),
         ("generate", "song", {"seed": "62 _", "steps": 20}, {"generate_song", "all"}),
         ("split", "seed", 5, AFTER_SPLIT),
-        ("encoding", "time_step", 0.125, {"encode_shard"} | AFTER_SPLIT),
+        ("encoding", "time_step", 0.125, {"encode_shard", "account_songs"} | AFTER_SPLIT),
     ],
 )
 def test_only_stale_stages_rerun(workdir, section, key, value, expected):

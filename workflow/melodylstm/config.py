@@ -12,7 +12,7 @@ import jsonschema
 import yaml
 
 from .midi import TICKS_PER_QUARTER
-from .sources import dataset_files
+from .sources import MUSIC_SUFFIXES, dataset_files
 from .tokens import parse_token_string
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
@@ -94,6 +94,12 @@ def check_rules(config: dict, workdir: Path) -> None:
             f"config.yaml: encoding.time_step: {step} quarter notes is not a whole number of "
             f"MIDI ticks ({TICKS_PER_QUARTER} per quarter); use e.g. 0.25, 0.125 or 0.5"
         )
+    encoding = config["encoding"]
+    if encoding["melody_part"] == "named" and not encoding["melody_part_name"].strip():
+        raise ConfigError(
+            "config.yaml: encoding.melody_part_name: give the name (or part of it) of the melody's "
+            "part or track when encoding.melody_part is 'named'"
+        )
     names = [dataset["name"] for dataset in config["sources"]]
     for index, dataset in enumerate(config["sources"]):
         if names.count(dataset["name"]) > 1:
@@ -104,7 +110,7 @@ def check_rules(config: dict, workdir: Path) -> None:
             key = "corpus" if "corpus" in dataset else "files"
             raise ConfigError(
                 f"config.yaml: sources[{index}].{key}: {dataset[key]!r} matches no music files "
-                f"(.krn, .mid, .midi, .abc, .xml, .musicxml, .mxl)"
+                f"({', '.join(MUSIC_SUFFIXES)})"
             )
     for name, song in config["generate"].items():
         try:

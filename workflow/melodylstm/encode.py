@@ -1,12 +1,20 @@
-"""Encode one shard of songs: parse, pick the melody, transpose, tokenise; reject with reasons."""
+"""Encode one shard of songs: parse, pick the melody, transpose, tokenise; reject with reasons.
+
+Songs are parsed and written one at a time, so a shard of 10,000 tunes never holds more than one
+parsed score in memory. Every song of the shard ends as exactly one row, in the encoded table or
+in the rejects table.
+"""
 
 from __future__ import annotations
 
 import csv
 import logging
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-from .scores import ENCODING_ERROR, Rejected, parse_song, score_to_melody
+from .config import fill_defaults, load_schema
+from .scores import ENCODING_ERROR, Rejected, parse_song, song_to_melody
 from .sources import SongSource
 from .tokens import events_to_tokens
 
@@ -26,35 +34,36 @@ ENCODED_COLUMNS = (
 REJECT_COLUMNS = ("song_id", "file", "reason", "detail")
 
 
-def encode_songs(sources: list[SongSource], encoding: dict) -> tuple[list[dict], list[dict]]:
-    """Encode songs; return ``(encoded rows, reject rows)``. One bad song never stops the rest."""
-    encoded: list[dict] = []
-    rejects: list[dict] = []
+def encoding_settings(encoding: dict) -> dict:
+    """The encoding settings with the schema's defaults for any key left out."""
+    return fill_defaults(dict(encoding), load_schema()["properties"]["encoding"])
+
+
+def iter_outcomes(sources: list[SongSource], encoding: dict) -> Iterator[tuple[str, dict]]:
+    """``("encoded", row)`` or ``("rejected", row)`` for every song, one song at a time.
+
+    One bad song never stops the rest: whatever music21 raises on one song becomes a reject.
+    """
+    encoding = encoding_settings(encoding)
     for source in sources:
         try:
-            scores = parse_song(source)
+            songs = parse_song(source)
         except Rejected as rejected:
-            rejects.append(reject_row(source.song_id, source.file, rejected))
+            yield "rejected", reject_row(source.song_id, source.file, rejected)
             continue
-        for song_id, score in scores:
+        for song_id, song in songs:
             try:
-                melody = score_to_melody(
-                    score,
-                    step=encoding["time_step"],
-                    policy=encoding["duration_policy"],
-                    acceptable_durations=encoding["acceptable_durations"],
-                    melody_part=encoding["melody_part"],
-                    transpose=encoding["transpose"],
-                )
+                melody = song_to_melody(song, encoding)
             except Rejected as rejected:
-                rejects.append(reject_row(song_id, source.file, rejected))
+                yield "rejected", reject_row(song_id, source.file, rejected)
                 continue
             except Exception as error:  # a music21 failure on one odd song must not stop the rest
-                problem = Rejected(ENCODING_ERROR, f"{type(error).__name__}: {error}")
-                rejects.append(reject_row(song_id, source.file, problem))
+                detail = f"{type(error).__name__} while reading the melody: {error}"
+                yield "rejected", reject_row(song_id, source.file, Rejected(ENCODING_ERROR, detail))
                 continue
             tokens = events_to_tokens(melody.events)
-            encoded.append(
+            yield (
+                "encoded",
                 {
                     "song_id": song_id,
                     "dataset": source.dataset,
@@ -65,9 +74,17 @@ def encode_songs(sources: list[SongSource], encoding: dict) -> tuple[list[dict],
                     "pickup_steps": melody.pickup_steps,
                     "n_steps": len(tokens),
                     "tokens": " ".join(tokens),
-                }
+                },
             )
-    log.info("encoded %d songs, rejected %d", len(encoded), len(rejects))
+
+
+def encode_songs(sources: list[SongSource], encoding: dict) -> tuple[list[dict], list[dict]]:
+    """Encode songs; return ``(encoded rows, reject rows)``. One bad song never stops the rest."""
+    encoded: list[dict] = []
+    rejects: list[dict] = []
+    for outcome, row in iter_outcomes(sources, encoding):
+        (encoded if outcome == "encoded" else rejects).append(row)
+    log_counts(len(encoded), Counter(row["reason"] for row in rejects))
     return encoded, rejects
 
 
@@ -76,6 +93,17 @@ def reject_row(song_id: str, file: str, rejected: Rejected) -> dict:
     detail = " ".join(rejected.detail.split())
     log.info("rejected %s (%s): %s", song_id, rejected.reason, detail)
     return {"song_id": song_id, "file": file, "reason": rejected.reason, "detail": detail}
+
+
+def log_counts(n_encoded: int, reasons: Counter) -> None:
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+    rejected = sum(reasons.values())
+    log.info(
+        "encoded %d songs, rejected %d%s",
+        n_encoded,
+        rejected,
+        f" ({by_reason})" if rejected else "",
+    )
 
 
 def write_table(rows: list[dict], columns: tuple[str, ...], path: Path) -> None:
@@ -88,14 +116,34 @@ def write_table(rows: list[dict], columns: tuple[str, ...], path: Path) -> None:
 
 def read_table(path: Path) -> list[dict]:
     """Read a table written by :func:`write_table`."""
+    return list(iter_table(path))
+
+
+def iter_table(path: Path) -> Iterator[dict]:
+    """The rows of a table written by :func:`write_table`, one at a time."""
     with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle, delimiter="\t"))
+        yield from csv.DictReader(handle, delimiter="\t")
 
 
 def encode_shard(
     sources: list[SongSource], encoding: dict, encoded_path: Path, rejects_path: Path
 ) -> None:
-    """Encode a shard's songs and write the encoded and rejects tables."""
-    encoded, rejects = encode_songs(sources, encoding)
-    write_table(encoded, ENCODED_COLUMNS, encoded_path)
-    write_table(rejects, REJECT_COLUMNS, rejects_path)
+    """Encode a shard's songs and write the encoded and rejects tables as the songs come."""
+    reasons: Counter = Counter()
+    n_encoded = 0
+    with (
+        open(encoded_path, "w", newline="", encoding="utf-8") as encoded_file,
+        open(rejects_path, "w", newline="", encoding="utf-8") as rejects_file,
+    ):
+        encoded = csv.DictWriter(encoded_file, ENCODED_COLUMNS, delimiter="\t", lineterminator="\n")
+        rejects = csv.DictWriter(rejects_file, REJECT_COLUMNS, delimiter="\t", lineterminator="\n")
+        encoded.writeheader()
+        rejects.writeheader()
+        for outcome, row in iter_outcomes(sources, encoding):
+            if outcome == "encoded":
+                encoded.writerow(row)
+                n_encoded += 1
+            else:
+                rejects.writerow(row)
+                reasons[row["reason"]] += 1
+    log_counts(n_encoded, reasons)

@@ -1,26 +1,59 @@
-"""Reading scores with music21: parse a song, pick its melody, find its key, lay it on the grid.
+"""Reading scores: parse a song, pick its melody, find its key, lay it on the time grid.
+
+Kern, ABC and MusicXML files are read with music21; MIDI files with :mod:`.midi_reader`. Both end
+as a list of :class:`NoteSpan` (start, end, pitches) that one function lays on the grid, so the
+duration policy, triplets and chords are handled the same way whatever the format.
 
 Every way a song can fail to become tokens raises :class:`Rejected` with a short machine-readable
-reason and a detail a person can act on; the encoder records these in the rejects table.
+reason (one of :data:`REASONS`) and a detail a person can act on; the encoder records these in the
+rejects table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import io
+import logging
+import re
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
 import music21
 
-from .sources import SongSource, read_abc_tune
+from .midi_reader import MidiFile, MidiFileError, MidiPart, part_notes, scan_midi
+from .sources import MIDI_SUFFIXES, MUSIC_SUFFIXES, SongSource, read_abc_tune
 from .tokens import Event
 
-# Reasons a song is not encoded (the README explains each).
+log = logging.getLogger(__name__)
+
+# Reasons a song is not encoded, each with what it means (the README's table says the same).
+EMPTY_FILE = "empty_file"
+UNSUPPORTED_FORMAT = "unsupported_format"
 UNREADABLE = "unreadable"
+MALFORMED = "malformed"
 NO_NOTES = "no_notes"
-OFF_GRID = "off_grid"
+DRUMS_ONLY = "drums_only"
+NO_MELODY_PART = "no_melody_part"
+CHORD = "chord"
+TRIPLET = "triplet"
 UNACCEPTABLE_DURATION = "unacceptable_duration"
+OFF_GRID = "off_grid"
 ENCODING_ERROR = "encoding_error"
+REASONS = {
+    EMPTY_FILE: "the file is empty (0 bytes)",
+    UNSUPPORTED_FORMAT: "the file's suffix is not one of the music formats read",
+    UNREADABLE: "the file or tune cannot be parsed (not the format its suffix says, truncated, …)",
+    MALFORMED: "a kern file holds a token music21 cannot read; the song would lose that note",
+    NO_NOTES: "the song has no pitched notes with a duration",
+    DRUMS_ONLY: "the song's only notes are drums (MIDI channel 10, or unpitched percussion)",
+    NO_MELODY_PART: "with `melody_part: named`, no part or track has that name",
+    CHORD: "with `chords: reject`, the melody plays two notes at once",
+    TRIPLET: "with `triplets: reject`, the melody has a triplet",
+    UNACCEPTABLE_DURATION: "with `duration_policy: skip`, a length outside `acceptable_durations`",
+    OFF_GRID: "with `duration_policy: skip`, a note starts or ends between two grid steps",
+    ENCODING_ERROR: "music21 failed on the song in another way (the detail says how)",
+}
 
 
 class Rejected(Exception):
@@ -43,18 +76,64 @@ class Melody:
     pickup_steps: int  # steps missing from an incomplete first bar (anacrusis)
 
 
-def parse_song(source: SongSource) -> list[tuple[str, music21.stream.Score]]:
-    """Parse a song source into ``(song_id, score)`` pairs; a file holding several gives several."""
+@dataclass(frozen=True)
+class NoteSpan:
+    """A note (or chord) of the melody before it is laid on the grid, in quarter notes."""
+
+    start: Fraction
+    end: Fraction
+    pitches: tuple[int, ...]  # MIDI pitches; more than one for a chord
+    triplet: bool  # written as a triplet (a tuplet of 3)
+    what: str  # how a reject detail names it
+
+
+@dataclass(frozen=True)
+class WrittenLength:
+    """The written length of a note or rest, as ``duration_policy: skip`` checks it."""
+
+    length: Fraction
+    triplet: bool
+    what: str
+
+
+@dataclass
+class MidiSong:
+    """A song of a MIDI file: the whole file, or one track of a type-2 file."""
+
+    midi: MidiFile
+    parts: list[MidiPart]
+
+
+def exact(value) -> Fraction:
+    """A music21 offset or length (float or Fraction) as an exact fraction."""
+    return Fraction(value).limit_denominator(10_000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+
+
+def parse_song(source: SongSource) -> list[tuple[str, music21.stream.Score | MidiSong]]:
+    """Parse a song source into ``(song_id, song)`` pairs; a file holding several gives several."""
     path = Path(source.file)
+    suffix = path.suffix.lower()
+    if suffix not in MUSIC_SUFFIXES:
+        raise Rejected(
+            UNSUPPORTED_FORMAT,
+            f"{suffix or 'no suffix'}: not a music file; the suffixes read are "
+            + ", ".join(MUSIC_SUFFIXES),
+        )
     try:
-        if source.part:
-            parsed = music21.converter.parse(
-                read_abc_tune(path, source.part), format="abc", forceSource=True
-            )
-        else:
-            parsed = music21.converter.parse(path, forceSource=True)
-    except Exception as error:  # music21 raises many types for broken files
-        raise Rejected(UNREADABLE, f"{type(error).__name__}: {error}".strip()[:300]) from error
+        size = path.stat().st_size
+    except OSError as error:
+        raise Rejected(UNREADABLE, f"cannot open the file: {error.strerror}") from error
+    if size == 0:
+        raise Rejected(EMPTY_FILE, "the file is empty (0 bytes)")
+    if suffix in MIDI_SUFFIXES:
+        return parse_midi(source)
+    if suffix == ".abc" and not source.part:
+        raise Rejected(UNREADABLE, "no ABC tune in the file: no line starts with 'X:'")
+    parsed = parse_with_music21(source, path)
     if isinstance(parsed, music21.stream.Opus):
         scores = list(parsed.scores)
         if len(scores) == 1:
@@ -67,27 +146,135 @@ def parse_song(source: SongSource) -> list[tuple[str, music21.stream.Score]]:
     return [(source.song_id, parsed)]
 
 
-def pick_melody_part(score: music21.stream.Score, choice: str) -> music21.stream.Stream:
-    """The part that holds the melody: the first one with notes, or the highest by mean pitch."""
-    parts = [part for part in (score.parts or [score]) if part.recurse().notes]
-    if not parts:
-        raise Rejected(NO_NOTES, "the song has no notes")
+# music21's kern reader skips a token it cannot read with a warning like this one, and goes on.
+KERN_WARNING = re.compile(r"Error in parsing event \((?P<token>'.*?'|\".*?\")\) at line (\d+)")
+
+
+def parse_with_music21(source: SongSource, path: Path) -> music21.stream.Stream:
+    """Parse a kern, ABC or MusicXML song; a kern token music21 would skip rejects the song."""
+    warnings = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(warnings):
+            if source.part:
+                text = read_abc_tune(path, source.part, source.start, source.end)
+                parsed = music21.converter.parse(text, format="abc", forceSource=True)
+            else:
+                parsed = music21.converter.parse(path, forceSource=True)
+    except Exception as error:  # music21 raises many types for broken files
+        message = f"{type(error).__name__}: {error}".strip()
+        raise Rejected(UNREADABLE, f"music21 cannot parse it: {message[:300]}") from error
+    finally:
+        if warnings.getvalue().strip():
+            log.info("music21 on %s: %s", source.song_id, " ".join(warnings.getvalue().split()))
+    for match in KERN_WARNING.finditer(warnings.getvalue()):
+        token = match.group("token")[1:-1]
+        # Interpretations such as "*MX" (unmetered) only lose a time signature, not a note.
+        if not token.startswith("*"):
+            raise Rejected(MALFORMED, f"line {match.group(2)}: cannot read the token {token!r}")
+    return parsed
+
+
+def parse_midi(source: SongSource) -> list[tuple[str, MidiSong]]:
+    """Read a MIDI file's parts; each track of a type-2 file (a set of patterns) is a song."""
+    try:
+        midi = scan_midi(Path(source.file))
+    except MidiFileError as error:
+        raise Rejected(UNREADABLE, str(error)) from error
+    if midi.format != 2:
+        return [(source.song_id, MidiSong(midi, midi.parts))]
+    tracks = sorted({part.track for part in midi.parts})
+    if not tracks:
+        return [(source.song_id, MidiSong(midi, []))]
+    return [
+        (
+            f"{source.song_id}#{track + 1}",
+            MidiSong(midi, [p for p in midi.parts if p.track == track]),
+        )
+        for track in tracks
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing the melody
+
+
+def is_pitched(element: music21.base.Music21Object) -> bool:
+    """A note or chord with pitches: not a chord symbol, not unpitched percussion."""
+    return isinstance(element, (music21.note.Note, music21.chord.Chord)) and not isinstance(
+        element, music21.harmony.Harmony
+    )
+
+
+def pitched_notes(part: music21.stream.Stream) -> list[music21.note.NotRest]:
+    """The notes and chords of a part that have pitches."""
+    return [element for element in part.recurse().notes if is_pitched(element)]
+
+
+def part_names(part: music21.stream.Stream) -> list[str]:
+    """The names a part goes by: its name, abbreviation and id, and its instrument's names."""
+    names = [getattr(part, "partName", None), getattr(part, "partAbbreviation", None), part.id]
+    instrument = part.getInstrument(returnDefault=False) if hasattr(part, "getInstrument") else None
+    if instrument is not None:
+        names += [instrument.partName, instrument.instrumentName]
+    return list(dict.fromkeys(str(name) for name in names if name))
+
+
+def choose_part(candidates: list, choice: str, name: str, names_of, mean_pitch_of, describe):
+    """The melody among ``candidates`` (parts with pitched notes, in score order).
+
+    ``first`` takes the first; ``highest`` the one with the highest mean pitch; ``named`` the first
+    whose name contains ``name``, ignoring case.
+    """
     if choice == "first":
-        return parts[0]
+        return candidates[0]
     if choice == "highest":
-        return max(parts, key=mean_pitch)
-    raise ValueError(f"melody_part must be 'first' or 'highest', not {choice!r}")
+        return max(candidates, key=mean_pitch_of)
+    if choice == "named":
+        wanted = name.casefold()
+        for candidate in candidates:
+            if any(wanted in found.casefold() for found in names_of(candidate)):
+                return candidate
+        raise Rejected(
+            NO_MELODY_PART,
+            f"no part is named like {name!r}; the parts with notes are "
+            + ", ".join(describe(candidate) for candidate in candidates),
+        )
+    raise ValueError(f"melody_part must be 'first', 'highest' or 'named', not {choice!r}")
+
+
+def pick_melody_part(
+    score: music21.stream.Score, choice: str, name: str = ""
+) -> music21.stream.Stream:
+    """The part of a score that holds the melody (drum parts and chord symbols never count)."""
+    parts = list(score.parts) or [score]
+    candidates = [part for part in parts if pitched_notes(part)]
+    if not candidates:
+        if any(part.recurse().notes for part in parts):
+            raise Rejected(DRUMS_ONLY, "the song's only notes are unpitched percussion")
+        raise Rejected(NO_NOTES, "the song has no notes")
+    return choose_part(
+        candidates,
+        choice,
+        name,
+        part_names,
+        mean_pitch,
+        lambda part: repr(" / ".join(part_names(part)[:2]) or "unnamed"),
+    )
 
 
 def mean_pitch(part: music21.stream.Stream) -> float:
     """Mean MIDI pitch of a part's notes (a chord counts with its top note)."""
-    pitches = [top_pitch(note) for note in part.recurse().notes]
+    pitches = [top_pitch(note) for note in pitched_notes(part)]
     return sum(pitches) / len(pitches)
 
 
 def top_pitch(note: music21.note.GeneralNote) -> int:
     """MIDI pitch of a note, or of the highest note of a chord."""
     return max(pitch.midi for pitch in note.pitches)
+
+
+# ---------------------------------------------------------------------------------------------
+# Key and transposition
 
 
 def detect_key(part: music21.stream.Stream) -> music21.key.Key:
@@ -117,62 +304,186 @@ def transposition_to_c(song_key: music21.key.Key) -> int:
     return shift - 12 if shift > 6 else shift
 
 
-def grid_events(
+def key_of_events(events: list[Event], key_signature: tuple[int, bool] | None) -> music21.key.Key:
+    """:func:`detect_key` for a melody known only as grid events (a MIDI melody).
+
+    The analysis weighs each pitch class by its duration, so a part of one note per pitch class,
+    as long as all its notes together, gives the same answer as the whole melody, at any length.
+    """
+    weights = [0] * 12
+    for pitch, steps in events:
+        if pitch is not None:
+            weights[pitch % 12] += steps
+    summary = music21.stream.Part()
+    if key_signature is not None:
+        summary.append(music21.key.KeySignature(key_signature[0]))
+    for pitch_class, steps in enumerate(weights):
+        if steps:
+            summary.append(music21.note.Note(60 + pitch_class, quarterLength=steps))
+    return detect_key(summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# The time grid
+
+
+def is_triplet(element: music21.note.GeneralNote) -> bool:
+    return any(tuplet.numberNotesActual == 3 for tuplet in element.duration.tuplets)
+
+
+def stream_lengths_and_spans(
     part: music21.stream.Stream,
+) -> tuple[list[WrittenLength], list[NoteSpan]]:
+    """The written lengths of a part's notes and rests, and its notes with ties joined.
+
+    Grace notes take no time and chord symbols are not melody: both are left out.
+    """
+    flat = part.flatten()
+    lengths = []
+    for element in flat.notesAndRests:
+        length = exact(element.quarterLength)
+        if length and not isinstance(element, music21.harmony.Harmony):
+            what = (
+                f"{element.fullName} lasts {float(length):g} quarter lengths "
+                f"at offset {float(element.offset):g}"
+            )
+            lengths.append(WrittenLength(length, is_triplet(element), what))
+    spans = []
+    for element in flat.stripTies().notes:
+        length = exact(element.quarterLength)
+        if not length or not is_pitched(element):
+            continue
+        start = exact(element.offset)
+        what = f"{element.fullName} at offset {float(element.offset):g} lasting {float(length):g}"
+        pitches = tuple(pitch.midi for pitch in element.pitches)
+        spans.append(NoteSpan(start, start + length, pitches, is_triplet(element), what))
+    return lengths, spans
+
+
+def lay_on_grid(
+    lengths: list[WrittenLength] | None,
+    spans: list[NoteSpan],
     step: float,
     policy: str,
     acceptable_durations: list[float],
+    triplets: str = "reject",
+    chords: str = "top_note",
 ) -> list[Event]:
-    """Lay a monophonic part on a grid of ``step`` quarter lengths as ``(pitch, steps)`` events.
+    """Lay a melody on a grid of ``step`` quarter lengths as ``(pitch, steps)`` events.
 
-    ``skip`` rejects a song with a note or rest whose written duration is not in
-    ``acceptable_durations`` or that starts or ends off the grid; ``quantize`` snaps onsets and ends
-    to the nearest step (a note never shrinks below one step). Grace notes take no time and are
-    left out; a chord counts as its top note; where notes overlap, the later onset cuts the earlier
-    note short.
+    Notes that start together form a chord: ``top_note`` keeps the highest, ``reject`` rejects
+    the song. Where notes overlap, the later onset cuts the earlier note short. ``lengths`` are
+    the written lengths of notes and rests that ``skip`` checks; None (a MIDI melody, which has no
+    written lengths) checks the lengths the notes sound for, overlaps cut.
+
+    ``triplets: reject`` rejects a song with a triplet: a note written as one, or one that starts
+    and ends on the triplet grid (two thirds of a step) but not both on the grid; ``quantize``
+    snaps triplet notes to the grid whatever the duration policy. ``skip`` rejects a song with
+    any other note or rest whose length is not in ``acceptable_durations`` or that starts or ends
+    off the grid; ``quantize`` snaps onsets and ends to the nearest step (a note never shrinks
+    below one step).
     """
-    grid = Fraction(step).limit_denominator(10_000)
-    flat = part.flatten()
-    if policy == "skip":
-        acceptable = {Fraction(d).limit_denominator(10_000) for d in acceptable_durations}
-        for element in flat.notesAndRests:
-            length = Fraction(element.quarterLength).limit_denominator(10_000)
-            if length and length not in acceptable:
-                raise Rejected(
-                    UNACCEPTABLE_DURATION,
-                    f"{element.fullName} lasts {float(length):g} quarter lengths "
-                    f"at offset {float(element.offset):g}",
-                )
-    notes: list[tuple[int, int, int]] = []  # (start step, end step, pitch)
-    for element in flat.stripTies().notes:
-        length = Fraction(element.quarterLength).limit_denominator(10_000)
-        if length == 0:
-            continue
-        start = Fraction(element.offset).limit_denominator(10_000) / grid
-        end = start + length / grid
-        if policy == "skip" and (start.denominator != 1 or end.denominator != 1):
+    grid = exact(step)
+    triplet_grid = grid * 2 / 3  # a sixteenth-note grid has triplet sixteenths on it
+
+    def between_steps(time: Fraction) -> bool:
+        return (time / grid).denominator != 1
+
+    def triplet_timed(span: NoteSpan) -> bool:
+        # Besides notes written as triplets, a note that starts and ends on the triplet grid,
+        # one of the two between steps: what a triplet exported to MIDI looks like.
+        times = (span.start, span.end)
+        return span.triplet or (
+            all((time / triplet_grid).denominator == 1 for time in times)
+            and any(between_steps(time) for time in times)
+        )
+
+    melody = top_notes(spans, chords)
+    if lengths is None:  # what sounds: each note ends where the next one starts, at the latest
+        melody = [
+            replace(span, end=min(span.end, following.start))
+            for span, following in zip(melody, melody[1:], strict=False)
+        ] + melody[-1:]
+    timed = [(span, triplet_timed(span)) for span in melody]
+    if lengths is None:
+        lengths = [WrittenLength(span.end - span.start, tri, span.what) for span, tri in timed]
+    if triplets == "reject":
+        found = [written.what for written in lengths if written.triplet]
+        found += [span.what for span, is_triplet in timed if is_triplet]
+        if found:
             raise Rejected(
-                OFF_GRID,
-                f"{element.fullName} at offset {float(element.offset):g} lasting "
-                f"{float(length):g} does not fit a grid of {float(grid):g}",
+                TRIPLET,
+                f"{found[0]} is a triplet (set encoding.triplets to quantize to keep the song)",
             )
-        first, last = round(start), round(end)
-        notes.append((first, max(last, first + 1), top_pitch(element)))
+    elif triplets != "quantize":
+        raise ValueError(f"triplets must be 'reject' or 'quantize', not {triplets!r}")
+    if policy == "skip":
+        acceptable = {exact(duration) for duration in acceptable_durations}
+        for written in lengths:
+            if written.length not in acceptable and not written.triplet:
+                raise Rejected(UNACCEPTABLE_DURATION, written.what)
+    elif policy != "quantize":
+        raise ValueError(f"duration_policy must be 'skip' or 'quantize', not {policy!r}")
+    notes: list[tuple[int, int, int]] = []  # (first step, last step, pitch), by exact onset
+    for span, snapped in timed:
+        off_grid = between_steps(span.start) or between_steps(span.end)
+        if policy == "skip" and off_grid and not snapped:
+            raise Rejected(OFF_GRID, f"{span.what} does not fit a grid of {float(grid):g}")
+        first, last = round(span.start / grid), round(span.end / grid)
+        notes.append((first, max(last, first + 1), span.pitches[0]))
     if not notes:
         raise Rejected(NO_NOTES, "the melody has no notes with a duration")
-    notes.sort()
     events: list[Event] = []
     position = 0
     for index, (first, last, pitch) in enumerate(notes):
         if index + 1 < len(notes):
             last = min(last, notes[index + 1][0])
-        if last <= first:  # two onsets on the same step: the later one wins
+        if last <= first:  # two onsets snapped to the same step: the later one wins
             continue
         if first > position:
             events.append((None, first - position))
         events.append((pitch, last - first))
         position = last
     return events
+
+
+def top_notes(spans: list[NoteSpan], chords: str) -> list[NoteSpan]:
+    """One note per onset, in time order: the top note of each chord (notes that start together).
+
+    With ``chords: reject`` a chord raises :class:`Rejected` instead.
+    """
+    if chords not in ("top_note", "reject"):
+        raise ValueError(f"chords must be 'top_note' or 'reject', not {chords!r}")
+    by_start: dict[Fraction, list[NoteSpan]] = {}
+    for span in spans:
+        by_start.setdefault(span.start, []).append(span)
+    melody = []
+    for start in sorted(by_start):
+        group = by_start[start]
+        pitches = {pitch for span in group for pitch in span.pitches}
+        if len(pitches) > 1 and chords == "reject":
+            names = " ".join(music21.pitch.Pitch(midi=p).nameWithOctave for p in sorted(pitches))
+            raise Rejected(
+                CHORD,
+                f"{len(pitches)} notes ({names}) start together at offset {float(start):g} "
+                "(set encoding.chords to top_note to keep the highest)",
+            )
+        top = max(group, key=lambda span: (max(span.pitches), span.end))
+        melody.append(replace(top, pitches=(max(top.pitches),)))
+    return melody
+
+
+def grid_events(
+    part: music21.stream.Stream,
+    step: float,
+    policy: str,
+    acceptable_durations: list[float],
+    triplets: str = "reject",
+    chords: str = "top_note",
+) -> list[Event]:
+    """Lay a music21 part on the grid (see :func:`lay_on_grid`)."""
+    lengths, spans = stream_lengths_and_spans(part)
+    return lay_on_grid(lengths, spans, step, policy, acceptable_durations, triplets, chords)
 
 
 def pickup_steps(part: music21.stream.Stream, step: float) -> int:
@@ -189,6 +500,10 @@ def first_time_signature(part: music21.stream.Stream) -> str:
     return signature.ratioString if signature is not None else ""
 
 
+# ---------------------------------------------------------------------------------------------
+# Whole songs
+
+
 def score_to_melody(
     score: music21.stream.Score,
     step: float,
@@ -196,17 +511,92 @@ def score_to_melody(
     acceptable_durations: list[float],
     melody_part: str = "first",
     transpose: bool = True,
+    triplets: str = "reject",
+    chords: str = "top_note",
+    melody_part_name: str = "",
 ) -> Melody:
     """Turn a parsed score into a grid melody, transposed to C major / A minor if asked."""
-    part = pick_melody_part(score, melody_part)
-    events = grid_events(part, step, policy, acceptable_durations)
+    part = pick_melody_part(score, melody_part, melody_part_name)
+    events = grid_events(part, step, policy, acceptable_durations, triplets, chords)
     song_key = detect_key(part)
     shift = transposition_to_c(song_key) if transpose else 0
-    events = [(None if pitch is None else pitch + shift, steps) for pitch, steps in events]
     return Melody(
-        events=events,
+        events=[(None if pitch is None else pitch + shift, steps) for pitch, steps in events],
         key=str(song_key),
         transposition=shift,
         time_signature=first_time_signature(part),
         pickup_steps=pickup_steps(part, step),
+    )
+
+
+def midi_spans(midi: MidiFile, part: MidiPart) -> list[NoteSpan]:
+    """A MIDI part's notes in quarter notes; zero-length notes (like grace notes) are left out."""
+    spans = []
+    for start, end, pitch in part_notes(midi, part):
+        if end > start:
+            begin = Fraction(start, midi.ticks_per_quarter)
+            what = (
+                f"{music21.pitch.Pitch(midi=pitch).nameWithOctave} of {part.describe()} at "
+                f"quarter {float(begin):g} lasting {(end - start) / midi.ticks_per_quarter:g}"
+            )
+            stop = Fraction(end, midi.ticks_per_quarter)
+            spans.append(NoteSpan(begin, stop, (pitch,), False, what))
+    return spans
+
+
+def midi_to_melody(
+    song: MidiSong,
+    step: float,
+    policy: str,
+    acceptable_durations: list[float],
+    melody_part: str = "first",
+    transpose: bool = True,
+    triplets: str = "reject",
+    chords: str = "top_note",
+    melody_part_name: str = "",
+) -> Melody:
+    """Turn a MIDI song into a grid melody; the drum channel is never the melody.
+
+    A MIDI file has no notated rests or bars, so the lengths ``skip`` checks are the notes' own,
+    and the song has no pickup.
+    """
+    candidates = [part for part in song.parts if part.notes and not part.is_drums]
+    if not candidates:
+        if any(part.is_drums for part in song.parts):
+            raise Rejected(DRUMS_ONLY, "the only notes are drums (MIDI channel 10)")
+        raise Rejected(NO_NOTES, "the file has no notes")
+    part = choose_part(
+        candidates,
+        melody_part,
+        melody_part_name,
+        lambda candidate: candidate.names,
+        lambda candidate: candidate.mean_pitch,
+        lambda candidate: candidate.describe(),
+    )
+    spans = midi_spans(song.midi, part)
+    events = lay_on_grid(None, spans, step, policy, acceptable_durations, triplets, chords)
+    song_key = key_of_events(events, song.midi.key_signature)
+    shift = transposition_to_c(song_key) if transpose else 0
+    return Melody(
+        events=[(None if pitch is None else pitch + shift, steps) for pitch, steps in events],
+        key=str(song_key),
+        transposition=shift,
+        time_signature=song.midi.time_signature,
+        pickup_steps=0,
+    )
+
+
+def song_to_melody(song: music21.stream.Score | MidiSong, encoding: dict) -> Melody:
+    """A parsed song of any format as a grid melody, as the ``encoding`` settings ask."""
+    convert = midi_to_melody if isinstance(song, MidiSong) else score_to_melody
+    return convert(
+        song,
+        step=encoding["time_step"],
+        policy=encoding["duration_policy"],
+        acceptable_durations=encoding["acceptable_durations"],
+        melody_part=encoding["melody_part"],
+        transpose=encoding["transpose"],
+        triplets=encoding["triplets"],
+        chords=encoding["chords"],
+        melody_part_name=encoding["melody_part_name"],
     )

@@ -2,29 +2,41 @@
 
 A dataset is either a glob inside music21's own corpus (``corpus:``, the embedded default) or a glob
 of the user's files relative to the working directory (``files:``, normally under ``resources/``).
-An ABC file may hold many tunes; it is split here, cheaply and as text, so that each tune is parsed
-on its own in whichever shard it lands.
+Every file the glob matches becomes at least one row of the song index, so that every file ends in
+the encoded songs or in the rejects table: a file whose suffix is not a music format is rejected by
+the encoder rather than dropped here. An ABC file may hold many tunes; it is split here, as bytes
+and one line at a time, into the byte range of each tune, so that a 10,000-tune file is never held
+in memory as text and each tune is read on its own in whichever shard it lands.
 """
 
 from __future__ import annotations
 
 import csv
 import glob
+import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-MUSIC_SUFFIXES = (".krn", ".mid", ".midi", ".abc", ".xml", ".musicxml", ".mxl")
-INDEX_COLUMNS = ("song_id", "dataset", "file", "part")
+MIDI_SUFFIXES = (".mid", ".midi", ".kar")
+MUSIC_SUFFIXES = (".krn", ".abc", ".xml", ".musicxml", ".mxl") + MIDI_SUFFIXES
+INDEX_COLUMNS = ("song_id", "dataset", "file", "part", "start", "end")
+
+# A tune of an ABC file starts at a line beginning with "X:"; lines may end in \n, \r\n or \r.
+ABC_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n|$)")
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
 class SongSource:
-    """One song to encode: a file and, for ABC files, the ordinal of the tune inside it."""
+    """One song to encode: a file and, for ABC files, which tune of it (and where it lies)."""
 
     song_id: str
     dataset: str
     file: str
     part: int  # 1-based tune number within an ABC file; 0 for a whole file
+    start: int = 0  # byte range of the tune within an ABC file (0, 0: find it by its number)
+    end: int = 0
 
 
 def corpus_root() -> Path:
@@ -34,16 +46,21 @@ def corpus_root() -> Path:
     return Path(music21.__file__).parent / "corpus"
 
 
-def dataset_files(dataset: dict, workdir: Path = Path(".")) -> list[Path]:
-    """The music files a dataset's glob matches, sorted, with unknown suffixes left out."""
+def matched_files(dataset: dict, workdir: Path = Path(".")) -> list[Path]:
+    """Every file a dataset's glob matches, whatever its suffix, sorted."""
     root = corpus_root() if "corpus" in dataset else workdir
     pattern = dataset.get("corpus") or dataset.get("files")
     matches = glob.glob(str(root / pattern), recursive=True)
-    return sorted(
-        Path(match)
-        for match in matches
-        if Path(match).is_file() and Path(match).suffix.lower() in MUSIC_SUFFIXES
-    )
+    return sorted(Path(match) for match in matches if Path(match).is_file())
+
+
+def dataset_files(dataset: dict, workdir: Path = Path(".")) -> list[Path]:
+    """The music files a dataset's glob matches (known suffixes only), sorted."""
+    return [path for path in matched_files(dataset, workdir) if is_music_file(path)]
+
+
+def is_music_file(path: Path) -> bool:
+    return path.suffix.lower() in MUSIC_SUFFIXES
 
 
 def display_path(path: Path, dataset: dict, workdir: Path = Path(".")) -> str:
@@ -53,6 +70,47 @@ def display_path(path: Path, dataset: dict, workdir: Path = Path(".")) -> str:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
         return str(path)
+
+
+def abc_lines(handle) -> Iterator[tuple[int, bytes]]:
+    """``(byte offset, line)`` for every line of a binary file, read a block at a time."""
+    offset = 0
+    pending = b""
+    while block := handle.read(1 << 20):
+        data = pending + block
+        # Keep the last line back: it may go on in the next block (a "\r\n" split in two included).
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
+        complete, pending = data[: cut + 1], data[cut + 1 :]
+        for match in ABC_LINE.finditer(complete):
+            if match.group():
+                yield offset + match.start(), match.group()
+        offset += len(complete)
+    if pending:
+        yield offset, pending
+
+
+def abc_tune_ranges(path: Path) -> list[tuple[int, int]]:
+    """The byte range ``(start, end)`` of every tune of an ABC file, in file order."""
+    starts: list[int] = []
+    with open(path, "rb") as handle:
+        for offset, line in abc_lines(handle):
+            if starts_tune(offset, line):
+                starts.append(offset)
+        size = handle.tell()
+    return list(zip(starts, starts[1:] + [size], strict=True))
+
+
+def decode(data: bytes) -> str:
+    """Text of a music file; old ABC and kern files are often Latin-1 rather than UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_text(path: Path) -> str:
+    """Read a text music file as UTF-8, or as Latin-1 where it is not valid UTF-8."""
+    return decode(Path(path).read_bytes())
 
 
 def split_abc_tunes(text: str) -> list[str]:
@@ -73,18 +131,53 @@ def split_abc_tunes(text: str) -> list[str]:
     return ["\n".join(header + tune) + "\n" for tune in tunes]
 
 
-def read_abc_tune(path: Path, part: int) -> str:
-    """The text of tune number ``part`` (1-based) of an ABC file."""
-    return split_abc_tunes(read_text(path))[part - 1]
+def read_abc_tune(path: Path, part: int, start: int = 0, end: int = 0) -> str:
+    """The text of tune number ``part`` (1-based) of an ABC file, with the file header before it.
+
+    With its byte range known (from the index) only the header and the tune are read.
+    """
+    ranges = abc_tune_ranges(path) if end <= start else None
+    if ranges is not None:
+        if not 1 <= part <= len(ranges):
+            raise ValueError(f"{path} holds {len(ranges)} ABC tunes, so there is no tune {part}")
+        start, end = ranges[part - 1]
+    with open(path, "rb") as handle:
+        header = handle.read(first_tune_start(path))
+        handle.seek(start)
+        tune = handle.read(end - start)
+    return "\n".join(decode(header + tune).splitlines()) + "\n"
 
 
-def read_text(path: Path) -> str:
-    """Read a text music file; old ABC and kern files are often Latin-1 rather than UTF-8."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+def first_tune_start(path: Path) -> int:
+    """Byte offset of the first ``X:`` line: everything before it is the file header."""
+    with open(path, "rb") as handle:
+        for offset, line in abc_lines(handle):
+            if starts_tune(offset, line):
+                return offset
+    return 0
+
+
+def starts_tune(offset: int, line: bytes) -> bool:
+    """True for an ``X:`` line (the first line of a file may carry a UTF-8 byte order mark)."""
+    if offset == 0 and line.startswith(BYTE_ORDER_MARK):
+        line = line[len(BYTE_ORDER_MARK) :]
+    return line.startswith(b"X:")
+
+
+def file_songs(path: Path, dataset: dict, workdir: Path = Path(".")) -> list[SongSource]:
+    """The songs of one file: one per tune of an ABC file, else one for the whole file.
+
+    An ABC file without any tune still gets one row (part 0), which the encoder rejects.
+    """
+    song_id = f"{dataset['name']}:{display_path(path, dataset, workdir)}"
+    if path.suffix.lower() == ".abc":
+        ranges = abc_tune_ranges(path)
+        if ranges:
+            return [
+                SongSource(f"{song_id}#{part}", dataset["name"], str(path), part, start, end)
+                for part, (start, end) in enumerate(ranges, start=1)
+            ]
+    return [SongSource(song_id, dataset["name"], str(path), 0)]
 
 
 def list_songs(datasets: list[dict], workdir: Path = Path(".")) -> list[SongSource]:
@@ -93,16 +186,8 @@ def list_songs(datasets: list[dict], workdir: Path = Path(".")) -> list[SongSour
     for dataset in datasets:
         found: list[SongSource] = []
         limit = dataset.get("max_songs")
-        for path in dataset_files(dataset, workdir):
-            shown = display_path(path, dataset, workdir)
-            if path.suffix.lower() == ".abc":
-                n_tunes = len(split_abc_tunes(read_text(path)))
-                parts = range(1, n_tunes + 1)
-            else:
-                parts = [0]
-            for part in parts:
-                song_id = f"{dataset['name']}:{shown}" + (f"#{part}" if part else "")
-                found.append(SongSource(song_id, dataset["name"], str(path), part))
+        for path in matched_files(dataset, workdir):
+            found.extend(file_songs(path, dataset, workdir))
             if limit is not None and len(found) >= limit:
                 break
         songs.extend(found[:limit] if limit is not None else found)
@@ -122,7 +207,14 @@ def read_index(path: Path) -> list[SongSource]:
     """Read a song list written by :func:`write_index`."""
     with open(path, newline="", encoding="utf-8") as handle:
         return [
-            SongSource(row["song_id"], row["dataset"], row["file"], int(row["part"]))
+            SongSource(
+                row["song_id"],
+                row["dataset"],
+                row["file"],
+                int(row["part"]),
+                int(row["start"]),
+                int(row["end"]),
+            )
             for row in csv.DictReader(handle, delimiter="\t")
         ]
 

@@ -13,13 +13,11 @@ import json  # noqa: E402
 from melodylstm.splits import split_dataset  # noqa: E402
 
 out = snakemake.output
-summary = split_dataset(
+sizes = split_dataset(
     [Path(p) for p in snakemake.input.encoded],
-    [Path(p) for p in snakemake.input.rejects],
     snakemake.params.split,
     {"train": Path(out.train), "valid": Path(out.valid), "test": Path(out.test)},
     Path(out.songs),
-    Path(out.rejects),
-    Path(out.summary),
+    Path(snakemake.input.summary),
 )
-print(json.dumps(summary, indent=2), file=sys.stderr)
+print(json.dumps(sizes, indent=2), file=sys.stderr)
