@@ -26,6 +26,7 @@ include: "workflow/rules/tensors.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/generate.smk"
+include: "workflow/rules/sweep.smk"
 
 
 rule all:

@@ -33,3 +33,33 @@ def song_files(name, extension):
 
 def generated_songs():
     return [path for name in config["generate"] for path in song_files(name, "mid")]
+
+
+from melodylstm.sweeps import point_settings as sweep_point_settings, sweep_points
+
+# Every sweep's points, expanded (and checked, naming a bad key) when the workflow is read.
+SWEEPS = {name: sweep_points(name, sweep) for name, sweep in config["sweeps"].items()}
+
+
+def sweep_files(sweep, filename):
+    """`filename` of every point of a sweep: results/sweeps/{sweep}/{point}/{filename}."""
+    if sweep not in SWEEPS:
+        known = ", ".join(SWEEPS) or "none"
+        raise ValueError(
+            f"results/sweeps/{sweep}: config.yaml has no sweep {sweep!r} under `sweeps:` "
+            f"(it has: {known})"
+        )
+    return [f"results/sweeps/{sweep}/{point}/{filename}" for point in SWEEPS[sweep]]
+
+
+def point_settings(point):
+    """A sweep point's model and training settings: from its name and the base config only."""
+    return sweep_point_settings(point, config)
+
+
+def best_song_files(name, extension):
+    """The files of one song of `generate:` sampled from a sweep's best point."""
+    return [
+        path.replace("results/generated/", "results/sweeps/{sweep}/best/")
+        for path in song_files(name, extension)
+    ]

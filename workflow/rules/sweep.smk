@@ -1,0 +1,80 @@
+# Hyper-parameter sweeps (`sweeps:` in config.yaml). Every point is its own job with the resources
+# of train_model, and reads the tensors and vocabulary of the main workflow.
+#   snakemake --cores N results/sweeps/{sweep}/summary.tsv
+
+
+# Train and score one point: the base model and training settings with the point's values. The
+# settings come from the point's name alone, so other points of its sweep never rerun it.
+rule train_sweep_point:
+    input:
+        train="results/data/train.npz",
+        valid="results/data/valid.npz",
+        test="results/data/test.npz",
+        vocabulary="results/data/vocabulary.json",
+    output:
+        checkpoint="results/sweeps/{sweep}/{point}/checkpoint.pt",
+        history="results/sweeps/{sweep}/{point}/history.csv",
+        metrics="results/sweeps/{sweep}/{point}/metrics.json",
+    log:
+        "logs/sweeps/{sweep}/{point}.log",
+    benchmark:
+        "results/benchmarks/sweeps/{sweep}/{point}.tsv"
+    wildcard_constraints:
+        sweep=r"[A-Za-z0-9_-]+",
+        point=r"[^/]+=[^/]*",
+    conda:
+        "../../envs/torch.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=720,
+    params:
+        model=lambda wildcards: point_settings(wildcards.point)["model"],
+        training=lambda wildcards: point_settings(wildcards.point)["training"],
+        time_step=config["encoding"]["time_step"],
+    script:
+        "../scripts/train_sweep_point.py"
+
+
+# One table of every point of a sweep, best validation loss first, and a plot of validation loss
+# against each swept value.
+rule summarize_sweep:
+    input:
+        metrics=lambda wildcards: sweep_files(wildcards.sweep, "metrics.json"),
+    output:
+        table="results/sweeps/{sweep}/summary.tsv",
+        plot="results/sweeps/{sweep}/valid_loss.png",
+    log:
+        "logs/sweeps/{sweep}/summary.log",
+    wildcard_constraints:
+        sweep=r"[A-Za-z0-9_-]+",
+    conda:
+        "../../envs/torch.yaml"
+    script:
+        "../scripts/summarize_sweep.py"
+
+
+# Each song of `generate:`, sampled from a sweep's best point (the first row of its table):
+#   snakemake --cores N results/sweeps/{sweep}/best/song.mid
+for best_song in config["generate"]:
+
+    rule:
+        name:
+            f"generate_sweep_best_{best_song}"
+        input:
+            summary="results/sweeps/{sweep}/summary.tsv",
+            checkpoints=lambda wildcards: sweep_files(wildcards.sweep, "checkpoint.pt"),
+        output:
+            midi=best_song_files(best_song, "mid"),
+            tokens=best_song_files(best_song, "txt"),
+        log:
+            f"logs/sweeps/{{sweep}}/best_{best_song}.log",
+        wildcard_constraints:
+            sweep=r"[A-Za-z0-9_-]+",
+        conda:
+            "../../envs/torch.yaml"
+        params:
+            name=best_song,
+            song=config["generate"][best_song],
+        script:
+            "../scripts/generate_sweep_best.py"

@@ -1,0 +1,20 @@
+"""Rule train_sweep_point: train and score one point of a sweep."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+from melodylstm.rule_logging import log_to  # noqa: E402
+
+log_to(snakemake.log[0])
+
+from melodylstm.sweeps import train_point  # noqa: E402
+
+train_point(
+    snakemake.wildcards.point,
+    data=dict(snakemake.input.items()),
+    outputs=dict(snakemake.output.items()),
+    settings={"model": snakemake.params.model, "training": snakemake.params.training},
+    time_step=snakemake.params.time_step,
+    threads=snakemake.threads,
+)
