@@ -53,6 +53,7 @@ def mutate(path, value):
 
 
 DELETE = object()
+ESSEN = {"name": "essen", "corpus": "essenFolksong/erk5.abc"}
 
 BAD = [
     (("trainig",), {}, "trainig: unknown key"),
@@ -86,6 +87,29 @@ BAD = [
     (("generate", "song", "tempo"), 90, "generate.song.tempo: unknown key"),
     (("generate", "song", "time_signature"), "4-4", "generate.song.time_signature"),
     (("generate", "bad name!"), {}, "generate"),
+    (("encoding", "melody_part"), "loudest", "encoding.melody_part: 'loudest' is not one of"),
+    (("encoding", "melody_part"), "named", "encoding.melody_part_name: give the name"),
+    (("encoding", "melody_part_name"), 3, "encoding.melody_part_name: 3 is not of type 'string'"),
+    (("encoding", "chords"), "bottom", "encoding.chords: 'bottom' is not one of"),
+    (("encoding", "triplets"), "round", "encoding.triplets: 'round' is not one of"),
+    (
+        ("encoding", "acceptable_durations"),
+        [],
+        "encoding.acceptable_durations: [] should be non-empty",
+    ),
+    (
+        ("encoding", "acceptable_durations"),
+        [0.25, -1],
+        "encoding.acceptable_durations[1]: -1 is less",
+    ),
+    (("encoding", "time_step"), 8, "encoding.time_step: 8 is greater than the maximum of 4"),
+    (("encoding", "transpose"), "yes", "encoding.transpose: 'yes' is not of type 'boolean'"),
+    (("encoding", "shards"), 2.5, "encoding.shards: 2.5 is not of type 'integer'"),
+    (("encoding", "encoding_policy"), "skip", "encoding.encoding_policy: unknown key"),
+    (("sources",), [{"name": "x", "files": "README.md"}], "'README.md' matches no music files"),
+    (("sources",), [{"name": "a b", "files": "x/*.krn"}], "sources[0].name: 'a b' does not match"),
+    (("sources",), [{**ESSEN, "max_songs": 0}], "sources[0].max_songs: 0 is less than the minimum"),
+    (("sources",), [ESSEN, ESSEN], "sources[0].name: 'essen' is used twice"),
 ]
 
 

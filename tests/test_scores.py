@@ -53,9 +53,7 @@ def test_abc_file_holds_several_tunes_and_a_triplet_tune_is_rejected(encoding):
     songs = list_songs([{"name": "fx", "files": str(FIXTURES / "two_tunes_one_broken.abc")}])
     encoded, rejects = encode_songs(songs, encoding)
     assert [row["song_id"][-2:] for row in encoded] == ["#1"]
-    assert [(row["song_id"][-2:], row["reason"]) for row in rejects] == [
-        ("#2", "triplet")
-    ]
+    assert [(row["song_id"][-2:], row["reason"]) for row in rejects] == [("#2", "triplet")]
     assert "1/3" in rejects[0]["detail"] or "0.333" in rejects[0]["detail"]
 
 

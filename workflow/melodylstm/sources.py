@@ -97,7 +97,7 @@ def abc_tune_ranges(path: Path) -> list[tuple[int, int]]:
             if starts_tune(offset, line):
                 starts.append(offset)
         size = handle.tell()
-    return list(zip(starts, starts[1:] + [size], strict=True))
+    return list(zip(starts, [*starts[1:], size], strict=True)) if starts else []
 
 
 def decode(data: bytes) -> str:
