@@ -1,9 +1,21 @@
-"""The melody language model: embedding -> stacked LSTM -> linear head on every step."""
+"""The melody language models, and building one from its checkpoint's ``model_args``.
+
+- ``head: step`` (:class:`MelodyLSTM`): embedding -> stacked LSTM -> linear head on every step,
+  with the state carried along the whole song;
+- ``head: window`` (:class:`~melodylstm.window_model.WindowLSTM`): the tutorial's model, which
+  sees only the last ``window`` tokens.
+
+``cell: torch`` runs ``nn.LSTM``; ``cell: scratch`` runs the hand-written
+:class:`~melodylstm.lstm_scratch.ScratchLSTM`, which has the same parameters.
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from .lstm_scratch import make_lstm
+from .window_model import WindowLSTM
 
 State = tuple[torch.Tensor, torch.Tensor]
 
@@ -18,17 +30,12 @@ class MelodyLSTM(nn.Module):
         hidden_size: int,
         num_layers: int,
         dropout: float,
+        cell: str = "torch",
     ):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         self.input_dropout = nn.Dropout(dropout)
-        self.lstm = nn.LSTM(
-            embedding_size,
-            hidden_size,
-            num_layers,
-            batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-        )
+        self.lstm = make_lstm(cell, embedding_size, hidden_size, num_layers, dropout)
         self.output_dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
@@ -41,15 +48,33 @@ class MelodyLSTM(nn.Module):
         return self.head(self.output_dropout(output)), state
 
 
-def model_args(vocab_size: int, model_config: dict) -> dict:
-    """The constructor arguments of a model, as stored in its checkpoint."""
-    return {
+HEADS = ("step", "window")
+
+
+def model_args(vocab_size: int, model_config: dict, boundary: int = 0) -> dict:
+    """The constructor arguments of the model ``model_config`` asks for, as stored in its
+    checkpoint (plain values only); a window model's are the ones with a ``window``.
+
+    ``boundary`` is the song-boundary token's id, which the window model pads with.
+    """
+    head = model_config.get("head", "step")
+    args = {
         "vocab_size": vocab_size,
-        "embedding_size": model_config["embedding_size"],
         "hidden_size": model_config["hidden_size"],
         "num_layers": model_config["num_layers"],
         "dropout": model_config["dropout"],
+        "cell": model_config.get("cell", "torch"),
     }
+    if head == "step":
+        return args | {"embedding_size": model_config["embedding_size"]}
+    if head == "window":
+        return args | {"window": model_config.get("window", 64), "boundary": boundary}
+    raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {head!r}")
+
+
+def build_model(args: dict) -> nn.Module:
+    """The model that ``model_args`` describes: a window model if they name a ``window``."""
+    return WindowLSTM(**args) if "window" in args else MelodyLSTM(**args)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -63,10 +88,10 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def load_checkpoint(path, device: torch.device | str = "cpu") -> tuple[MelodyLSTM, dict]:
+def load_checkpoint(path, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
     """Rebuild the model from a checkpoint (plain tensors and values only, ``weights_only``)."""
     checkpoint = torch.load(path, map_location=device, weights_only=True)
-    model = MelodyLSTM(**checkpoint["model_args"]).to(device)
+    model = build_model(checkpoint["model_args"]).to(device)
     model.load_state_dict(checkpoint["state_dict"])
     model.eval()
     return model, checkpoint

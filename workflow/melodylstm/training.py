@@ -22,7 +22,7 @@ from torch import nn
 
 from .batches import IGNORE, length_batches, pad_batch, padding_share
 from .evaluation import evaluate_songs
-from .model import MelodyLSTM, count_parameters, model_args, pick_device
+from .model import build_model, count_parameters, model_args, pick_device
 from .tensors import load_songs
 from .vocabulary import Vocabulary, load_vocabulary
 
@@ -48,20 +48,27 @@ def seed_everything(seed: int) -> None:
 
 
 def train_epoch(
-    model: MelodyLSTM,
+    model: nn.Module,
     optimizer: torch.optim.Optimizer,
     songs: list[np.ndarray],
     boundary: int,
     training: dict,
     rng: np.random.Generator,
     device: torch.device,
+    deadline: float | None = None,
 ) -> tuple[float, int]:
-    """One pass over the training songs; returns (mean bits per step, predicted tokens)."""
+    """One pass over the training songs; returns (mean bits per step, predicted tokens).
+
+    With a ``deadline`` (a ``time.perf_counter()`` value) the pass ends early at the first chunk
+    that would start after it.
+    """
     model.train()
     loss_function = nn.CrossEntropyLoss(ignore_index=IGNORE, reduction="sum")
     total_nats, total_tokens = 0.0, 0
     length = training["sequence_length"]
     for indices in length_batches([len(s) for s in songs], training["batch_size"], rng):
+        if deadline is not None and total_tokens and time.perf_counter() > deadline:
+            break
         inputs, targets = pad_batch(songs, indices, boundary)
         inputs, targets = inputs.to(device), targets.to(device)
         state = None
@@ -70,6 +77,8 @@ def train_epoch(
             n_tokens = int((chunk_targets != IGNORE).sum())
             if n_tokens == 0:
                 break  # the rest of this batch is padding
+            if deadline is not None and total_tokens and time.perf_counter() > deadline:
+                break
             logits, state = model(inputs[:, start : start + length], state)
             state = tuple(s.detach() for s in state)
             loss = loss_function(logits.reshape(-1, logits.shape[-1]), chunk_targets.reshape(-1))
@@ -105,8 +114,8 @@ def train_model(
             f"training needs songs in both the train ({len(train_songs)}) and valid "
             f"({len(valid_songs)}) splits; add songs or change split fractions"
         )
-    args = model_args(len(vocabulary), model_config)
-    model = MelodyLSTM(**args).to(device)
+    args = model_args(len(vocabulary), model_config, vocabulary.boundary)
+    model = build_model(args).to(device)
     optimizer = torch.optim.Adam(
         model.parameters(), lr=training["learning_rate"], weight_decay=training["weight_decay"]
     )
@@ -130,10 +139,13 @@ def train_model(
     epochs_since_best = 0
     history = []
     started = time.perf_counter()
+    budget = training["max_minutes"]
+    # A model with long epochs (the window model) stops at the budget, within its epoch.
+    deadline = None if budget is None else started + budget * 60
     for epoch in range(1, training["epochs"] + 1):
         epoch_start = time.perf_counter()
         train_bits, n_tokens = train_epoch(
-            model, optimizer, train_songs, vocabulary.boundary, training, rng, device
+            model, optimizer, train_songs, vocabulary.boundary, training, rng, device, deadline
         )
         seconds = time.perf_counter() - epoch_start
         valid_bits = evaluate_songs(model, valid_songs, vocabulary, training["batch_size"], device)[
@@ -179,8 +191,7 @@ def train_model(
         if epochs_since_best >= training["patience"]:
             log.info("stopping: no improvement for %d epochs", epochs_since_best)
             break
-        budget = training["max_minutes"]
-        if budget is not None and time.perf_counter() - started > budget * 60:
+        if deadline is not None and time.perf_counter() > deadline:
             log.info("stopping: the time budget of %s minutes is spent", budget)
             break
     torch.save(checkpoint, checkpoint_path)

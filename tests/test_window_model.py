@@ -1,0 +1,190 @@
+"""The tutorial's window model: its per-position logits are the predictions of every window."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from melodylstm.evaluation import evaluate_songs
+from melodylstm.model import MelodyLSTM, build_model, load_checkpoint, model_args
+from melodylstm.tensors import load_songs, save_arrays, songs_to_arrays
+from melodylstm.training import train_epoch, train_model
+from melodylstm.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from melodylstm.window_model import WindowLSTM
+
+BOUNDARY = 0
+VOCAB = 7
+
+
+def window_model(window=4, num_layers=1, cell="torch", seed=0):
+    torch.manual_seed(seed)
+    return WindowLSTM(VOCAB, 5, num_layers, 0.0, window, BOUNDARY, cell).double().eval()
+
+
+def one_window_by_hand(model, window_tokens):
+    """The logits after one window: LSTM over its one-hot tokens from zero, all outputs -> head."""
+    one_hot = F.one_hot(torch.tensor([window_tokens]), VOCAB).double()
+    outputs, _ = model.lstm(one_hot)
+    return model.head(outputs.reshape(1, -1))[0]
+
+
+@pytest.mark.parametrize("window, cell", [(4, "torch"), (1, "torch"), (3, "scratch")])
+def test_each_position_is_the_window_ending_there_padded_at_the_start(window, cell):
+    model = window_model(window, cell=cell)
+    tokens = torch.tensor([[0, 3, 4, 5, 6, 2, 3], [0, 1, 1, 2, 2, 3, 3]])
+    logits, _ = model(tokens)
+    assert logits.shape == (2, 7, VOCAB)
+    for row in range(2):
+        padded = [BOUNDARY] * (window - 1) + tokens[row].tolist()
+        for t in range(7):
+            expected = one_window_by_hand(model, padded[t : t + window])
+            torch.testing.assert_close(logits[row, t], expected, rtol=1e-10, atol=1e-10)
+
+
+def test_only_the_last_window_tokens_matter():
+    model = window_model(window=3)
+    tokens = torch.tensor([[0, 3, 4, 5, 6, 2, 3, 4]])
+    logits, _ = model(tokens)
+    changed = tokens.clone()
+    changed[0, 4] = 1  # seen by the windows ending at positions 4, 5 and 6 only
+    changed_logits, _ = model(changed)
+    for t in range(8):
+        same = torch.allclose(changed_logits[0, t], logits[0, t])
+        assert same == (t not in (4, 5, 6)), t
+
+
+@pytest.mark.parametrize("pieces", [[9], [4, 5], [1] * 9, [2, 1, 6]])
+def test_feeding_pieces_with_the_state_equals_the_whole_sequence(pieces):
+    model = window_model(window=4, num_layers=2)
+    tokens = torch.randint(0, VOCAB, (3, 9))
+    whole, _ = model(tokens)
+    parts, state, start = [], None, 0
+    for length in pieces:
+        logits, state = model(tokens[:, start : start + length], state)
+        parts.append(logits)
+        start += length
+    torch.testing.assert_close(torch.cat(parts, dim=1), whole, rtol=0, atol=1e-12)
+    assert state[0].shape == (1, 3, 3)  # laid out like an LSTM state: (1, batch, window - 1)
+    torch.testing.assert_close(state[0][0], tokens[:, -3:])
+
+
+def test_reordering_state_rows_like_beam_search_reorders_the_songs():
+    model = window_model(window=4)
+    tokens = torch.randint(0, VOCAB, (3, 6))
+    _, state = model(tokens[:, :5])
+    keep = torch.tensor([2, 2, 0])
+    reordered = tuple(part[:, keep] for part in state)
+    logits, _ = model(tokens[keep, 5:], reordered)
+    expected, _ = model(tokens[keep])
+    torch.testing.assert_close(logits[:, 0], expected[:, 5], rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match=r"\(1, 2, 3\)"):
+        model(tokens[:2, :1], state)
+
+
+def test_checkpoint_args_are_plain_and_rebuild_the_model():
+    args = model_args(
+        VOCAB,
+        {
+            "head": "window",
+            "hidden_size": 5,
+            "num_layers": 1,
+            "dropout": 0.2,
+            "window": 8,
+            "cell": "scratch",
+            "embedding_size": 3,
+        },
+        BOUNDARY,
+    )
+    assert args == {
+        "vocab_size": VOCAB,
+        "hidden_size": 5,
+        "num_layers": 1,
+        "dropout": 0.2,
+        "cell": "scratch",
+        "window": 8,
+        "boundary": BOUNDARY,
+    }
+    model = build_model(args)
+    assert isinstance(model, WindowLSTM) and model.head.in_features == 5 * 8
+    step_args = model_args(
+        VOCAB, {"hidden_size": 5, "num_layers": 2, "dropout": 0.0, "embedding_size": 3}
+    )
+    assert step_args["cell"] == "torch" and isinstance(build_model(step_args), MelodyLSTM)
+    with pytest.raises(ValueError, match="model.head must be one of step, window, not 'conv'"):
+        model_args(VOCAB, {**args, "head": "conv"})
+    with pytest.raises(ValueError, match="model.window must be at least 1, not 0"):
+        build_model({**args, "window": 0})
+
+
+PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]
+
+
+def test_trains_through_the_training_loop_and_reloads(tmp_path):
+    songs = [(PHRASES[i % 2] + " ").split() * (1 + i % 3) for i in range(12)]
+    vocabulary = build_vocabulary(songs)
+    save_vocabulary(vocabulary, tmp_path / "vocabulary.json")
+    arrays = songs_to_arrays(songs, Vocabulary(vocabulary["tokens"]))
+    for split in ("train", "valid"):
+        save_arrays(arrays, tmp_path / f"{split}.npz")
+    model_config = {
+        "head": "window",
+        "cell": "torch",
+        "window": 6,
+        "embedding_size": 4,
+        "hidden_size": 12,
+        "num_layers": 1,
+        "dropout": 0.0,
+    }
+    training = {
+        "batch_size": 4,
+        "sequence_length": 5,
+        "learning_rate": 0.02,
+        "lr_decay": 1.0,
+        "weight_decay": 0.0,
+        "clip_norm": 1.0,
+        "epochs": 12,
+        "patience": 12,
+        "max_minutes": None,
+        "seed": 2,
+        "device": "cpu",
+    }
+    checkpoint = train_model(
+        tmp_path / "train.npz",
+        tmp_path / "valid.npz",
+        tmp_path / "vocabulary.json",
+        tmp_path / "checkpoint.pt",
+        tmp_path / "history.csv",
+        model_config,
+        training,
+        {"time_step": 0.25},
+    )
+    valid = [
+        float(line.split(",")[2]) for line in (tmp_path / "history.csv").read_text().split()[1:]
+    ]
+    assert checkpoint["best_valid_bits_per_step"] < 0.5 * valid[0]
+    loaded = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert loaded["model_args"]["window"] == 6
+    model, _ = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert isinstance(model, WindowLSTM)
+    vocab = Vocabulary(checkpoint["vocabulary"])
+    metrics = evaluate_songs(model, load_songs(tmp_path / "valid.npz"), vocab)
+    assert metrics["bits_per_step"] == pytest.approx(checkpoint["best_valid_bits_per_step"])
+    # It learned the phrases: after "60 _ 64 _" comes 67, one step at a time with the state.
+    logits, state = model(torch.tensor([[vocab.boundary, *vocab.encode("60 _ 64".split())]]))
+    logits, _ = model(torch.tensor([vocab.encode(["_"])]), state)
+    assert vocab.tokens[int(logits[0, -1].argmax())] == "67"
+    assert np.isfinite(metrics["pitch_bits_per_note"])
+
+
+def test_a_time_budget_ends_an_epoch_at_the_next_chunk():
+    songs = [np.arange(2, 7).repeat(8) for _ in range(6)]  # 40 steps each
+    model = build_model(model_args(VOCAB, {"head": "window", "hidden_size": 4, "num_layers": 1,
+                                           "dropout": 0.0, "window": 3}))  # fmt: skip
+    optimizer = torch.optim.Adam(model.parameters())
+    training = {"batch_size": 3, "sequence_length": 5, "clip_norm": 1.0}
+    rng = np.random.default_rng(0)
+    cpu = torch.device("cpu")
+    _, tokens = train_epoch(model, optimizer, songs, BOUNDARY, training, rng, cpu, deadline=0.0)
+    assert tokens == 3 * 5  # the deadline had passed: one chunk of one batch, then stop
+    _, tokens = train_epoch(model, optimizer, songs, BOUNDARY, training, rng, cpu)
+    assert tokens == 6 * 41
