@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CORES ?= 4
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: song test lint pytest report clean
+.PHONY: song test lint pytest report system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,20 @@ song: $(VENV)/.installed
 	@echo "results/generated/song.mid:"; cat results/generated/song.txt
 	@$(BIN)/python -c 'import json; t = json.load(open("results/evaluation/metrics.json"))["test"]; \
 	  print("test split: %.3f bits/step, %.3f bits/note" % (t["bits_per_step"], t["bits_per_note"]))'
+
+report: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --report report.html
+	@echo "report.html: open it in a browser"
+
+# Debian packages (run as root): FluidSynth and a General MIDI soundfont play the songs (without
+# them the built-in synthesiser does), Chromium opens the report in the tests, and a
+# Times-compatible font sets the scores' text as verovio measured it.
+SYSTEM_PACKAGES := fluidsynth timgm6mb-soundfont chromium fonts-liberation2
+
+system-packages:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)
 
 test: lint pytest
 

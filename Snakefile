@@ -26,6 +26,8 @@ include: "workflow/rules/tensors.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/generate.smk"
+include: "workflow/rules/render.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/sweep.smk"
 
 
@@ -33,3 +35,4 @@ rule all:
     input:
         "results/evaluation/metrics.json",
         generated_songs(),
+        report_files(),

@@ -118,7 +118,18 @@ def test_nothing_reruns_without_a_change(workdir):
     assert planned_jobs(snakemake(workdir, "-n")) == {}
 
 
+# A new song is engraved, played and plotted, and the statistics and summary follow it.
+RENDERING = {
+    "render_score",
+    "render_audio",
+    "plot_piano_roll",
+    "song_page",
+    "music_stats",
+    "plot_histogram",
+    "summary_page",
+}
 AFTER_TRAINING = {"train_model", "evaluate_model", "generate_song", "generate_other", "all"}
+AFTER_TRAINING |= RENDERING | {"plot_loss"}
 AFTER_SPLIT = {"split_songs", "build_vocabulary", "build_tensors"} | AFTER_TRAINING
 
 
@@ -127,7 +138,7 @@ AFTER_SPLIT = {"split_songs", "build_vocabulary", "build_tensors"} | AFTER_TRAIN
     [
         ("training", "epochs", 3, AFTER_TRAINING),
         ("model", "hidden_size", 12, AFTER_TRAINING),
-        ("generate", "song", {"seed": "62 _", "steps": 20}, {"generate_song", "all"}),
+        ("generate", "song", {"seed": "62 _", "steps": 20}, {"generate_song", "all"} | RENDERING),
         ("split", "seed", 5, AFTER_SPLIT),
         ("encoding", "time_step", 0.125, {"encode_shard", "account_songs"} | AFTER_SPLIT),
     ],

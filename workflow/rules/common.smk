@@ -1,3 +1,4 @@
+from melodylstm.music_stats import HISTOGRAMS
 from melodylstm.sources import dataset_files
 
 SPLITS = ["train", "valid", "test"]
@@ -63,3 +64,32 @@ def best_song_files(name, extension):
         path.replace("results/generated/", "results/sweeps/{sweep}/best/")
         for path in song_files(name, extension)
     ]
+
+
+def generated_names():
+    """Every generated song as the stem of its files: {name}, or {name}_1 ... {name}_n."""
+    return [Path(path).stem for path in generated_songs()]
+
+
+def generate_entry(stem):
+    """The `generate:` entry that a generated song ({name} or {name}_{i}) comes from."""
+    for name in config["generate"]:
+        if f"results/generated/{stem}.mid" in song_files(name, "mid"):
+            return config["generate"][name]
+    raise ValueError(f"{stem!r} is not a song of config's generate: section")
+
+
+def report_files():
+    """The pages, scores, sounds and plots of the report (all of `snakemake --report`)."""
+    songs = generated_names()
+    return (
+        ["results/report/summary.html", "results/plots/loss.png"]
+        + expand("results/plots/{histogram}.png", histogram=HISTOGRAMS)
+        + expand("results/report/songs/{name}.html", name=songs)
+        + expand("results/scores/{name}.svg", name=songs)
+    )
+
+
+def song_setting(key):
+    """A params function: the value of `key` in the `generate:` entry of the song {name}."""
+    return lambda wildcards: generate_entry(wildcards.name).get(key)

@@ -1,0 +1,65 @@
+"""PNG plots: the loss curves, a piano roll, and the histograms of music_stats.json."""
+
+import json
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from melodylstm.music_stats import music_stats
+from melodylstm.plots import plot_histogram, plot_loss, plot_piano_roll
+from melodylstm.tokens import events_to_tokens
+
+HISTORY = """epoch,train_bits_per_step,valid_bits_per_step,learning_rate,tokens_per_second,seconds,\
+best
+1,2.3,2.0,0.002,1000,1.0,1
+2,1.9,1.8,0.002,1000,1.0,1
+3,1.7,1.9,0.001,1000,1.0,0
+"""
+
+
+def image(path):
+    pixels = matplotlib.image.imread(path)
+    assert pixels.ndim == 3 and pixels.shape[2] in (3, 4)
+    return pixels
+
+
+def blue_pixels(pixels) -> int:
+    """Pixels of matplotlib's default blue (tab:blue, #1f77b4)."""
+    rgb = pixels[:, :, :3]
+    return int(np.sum(np.all(np.abs(rgb - [0x1F / 255, 0x77 / 255, 0xB4 / 255]) < 0.03, axis=2)))
+
+
+def test_loss_plot(tmp_path):
+    (tmp_path / "history.csv").write_text(HISTORY)
+    plot_loss(tmp_path / "history.csv", tmp_path / "loss.png")
+    assert image(tmp_path / "loss.png").shape[:2] == (400, 700)
+    (tmp_path / "empty.csv").write_text(HISTORY.splitlines()[0] + "\n")
+    with pytest.raises(ValueError, match="has no epochs"):
+        plot_loss(tmp_path / "empty.csv", tmp_path / "empty.png")
+
+
+def test_piano_roll_draws_every_note_and_grows_with_the_song(tmp_path):
+    short, long = tmp_path / "short.txt", tmp_path / "long.txt"
+    short.write_text(" ".join(events_to_tokens([(60, 8), (None, 4), (64, 4)])))
+    long.write_text(" ".join(events_to_tokens([(60, 8), (None, 4), (64, 4)] * 8)))
+    plot_piano_roll(short, tmp_path / "short.png")
+    plot_piano_roll(long, tmp_path / "long.png", time_signature="2/4")
+    small, big = image(tmp_path / "short.png"), image(tmp_path / "long.png")
+    assert big.shape[1] > small.shape[1] + 500
+    assert 0 < blue_pixels(small) < blue_pixels(big)
+    (tmp_path / "rest.txt").write_text("r _ _ _")
+    with pytest.raises(ValueError, match="no notes to plot"):
+        plot_piano_roll(tmp_path / "rest.txt", tmp_path / "rest.png")
+
+
+def test_histograms_of_the_statistics(tmp_path):
+    tune = events_to_tokens([(60, 4), (62, 4), (64, 2), (65, 2), (67, 8), (72, 4), (40, 4)])
+    stats = music_stats({"song": tune}, [tune[:20]], [tune])
+    (tmp_path / "stats.json").write_text(json.dumps(stats))
+    for name in ("pitch_class", "interval", "note_length"):
+        plot_histogram(tmp_path / "stats.json", name, tmp_path / f"{name}.png")
+        pixels = image(tmp_path / f"{name}.png")
+        assert pixels.shape[:2] == (400, 800) and blue_pixels(pixels) > 100
+    with pytest.raises(ValueError, match="histogram 'pitch'"):
+        plot_histogram(tmp_path / "stats.json", "pitch", tmp_path / "pitch.png")

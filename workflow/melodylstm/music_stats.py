@@ -1,0 +1,234 @@
+"""Musical statistics of generated songs against held-out songs, and a check for copying.
+
+Every song is first moved to C major or A minor by its own key (see :mod:`.tonality`), so songs
+written in other keys compare fairly. Then, over all notes of each group:
+
+- histograms of pitch classes (0 = the tonic's C), of intervals between successive notes in
+  semitones (rests are skipped over), and of note lengths in time steps; the overlap of two
+  normalised histograms is the sum over bins of the smaller share (1 = identical, 0 = disjoint);
+- the share of notes in the song's scale (major, or natural minor);
+- how many songs end on their tonic.
+
+The copying check finds, for each generated song, the longest run of consecutive tokens that also
+appears in one training song, and which song that is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from .tokens import Event, is_onset, tokens_to_events
+from .tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
+
+HISTOGRAMS = ("pitch_class", "interval", "note_length")
+
+
+def transposed_events(events: list[Event], shift: int) -> list[Event]:
+    return [(None if pitch is None else pitch + shift, steps) for pitch, steps in events]
+
+
+def song_features(events: list[Event], key: SongKey) -> dict:
+    """Histogram counts, scale notes and ending of one song, moved to C major / A minor."""
+    shift = key.shift_to_c
+    events = transposed_events(events, shift)
+    home = SongKey((key.tonic + shift) % 12, key.mode)
+    pitches = [pitch for pitch, _ in events if pitch is not None]
+    return {
+        "pitch_class": Counter(pitch % 12 for pitch in pitches),
+        "interval": Counter(b - a for a, b in zip(pitches, pitches[1:], strict=False)),
+        "note_length": Counter(steps for pitch, steps in events if pitch is not None),
+        "notes": len(pitches),
+        "in_scale": sum(pitch % 12 in home.scale for pitch in pitches),
+        "ends_on_tonic": bool(pitches) and pitches[-1] % 12 == home.tonic,
+        "key": f"{key.tonic} {key.mode}",
+    }
+
+
+def normalised(counts: Counter) -> dict:
+    total = sum(counts.values())
+    return {bin_: count / total for bin_, count in sorted(counts.items())} if total else {}
+
+
+def overlap(first: dict, second: dict) -> float:
+    """Histogram intersection of two normalised histograms: 1 = identical, 0 = no common bin."""
+    return sum(min(share, second.get(bin_, 0.0)) for bin_, share in first.items())
+
+
+def group_stats(songs: list[tuple[list[str], tuple | None]]) -> dict:
+    """Summed features of a group of ``(tokens, allowed keys)``; each song takes the best key."""
+    totals = {name: Counter() for name in HISTOGRAMS}
+    notes = in_scale = ends = 0
+    for tokens, allowed in songs:
+        events = tokens_to_events(tokens)
+        features = song_features(events, song_key(events, allowed))
+        for name in HISTOGRAMS:
+            totals[name].update(features[name])
+        notes += features["notes"]
+        in_scale += features["in_scale"]
+        ends += features["ends_on_tonic"]
+    return {
+        "songs": len(songs),
+        "notes": notes,
+        "scale_share": in_scale / notes if notes else None,
+        "songs_ending_on_tonic": ends,
+        "ending_on_tonic_share": ends / len(songs) if songs else None,
+        "histograms": {name: normalised(totals[name]) for name in HISTOGRAMS},
+    }
+
+
+def longest_common_run(song: list[str], others: list[list[str]]) -> dict:
+    """The longest run of consecutive tokens of ``song`` found in one of ``others``.
+
+    A suffix automaton of ``song`` (linear in its length) is walked along each other song, which
+    finds the longest common substring in one pass over all the training tokens.
+    Returns the run's ``length`` in tokens, its ``start`` in ``song``, the index of the other song
+    (``source``, -1 if nothing matches) and the run's start there (``source_start``).
+    """
+    # Suffix automaton: per state, transitions, suffix link, longest length, and an end position.
+    transitions: list[dict[str, int]] = [{}]
+    link, length, end = [-1], [0], [-1]
+    last = 0
+    for position, token in enumerate(song):
+        state = len(length)
+        transitions.append({})
+        link.append(0)
+        length.append(length[last] + 1)
+        end.append(position)
+        walker = last
+        while walker != -1 and token not in transitions[walker]:
+            transitions[walker][token] = state
+            walker = link[walker]
+        if walker != -1:
+            target = transitions[walker][token]
+            if length[walker] + 1 == length[target]:
+                link[state] = target
+            else:
+                clone = len(length)
+                transitions.append(dict(transitions[target]))
+                link.append(link[target])
+                length.append(length[walker] + 1)
+                end.append(end[target])
+                while walker != -1 and transitions[walker].get(token) == target:
+                    transitions[walker][token] = clone
+                    walker = link[walker]
+                link[target] = link[state] = clone
+        last = state
+    best = {"length": 0, "start": 0, "source": -1, "source_start": 0}
+    for index, other in enumerate(others):
+        state, matched = 0, 0
+        for position, token in enumerate(other):
+            while state and token not in transitions[state]:
+                state = link[state]
+                matched = length[state]
+            if token in transitions[state]:
+                state = transitions[state][token]
+                matched += 1
+            if matched > best["length"]:
+                best = {
+                    "length": matched,
+                    "start": end[state] - matched + 1,
+                    "source": index,
+                    "source_start": position - matched + 1,
+                }
+    return best
+
+
+def copying(
+    name: str, tokens: list[str], training: list[list[str]], training_ids: list[str] | None
+) -> dict:
+    """The longest run of ``tokens`` copied from a training song, described for people."""
+    run = longest_common_run(tokens, training)
+    copied = tokens[run["start"] : run["start"] + run["length"]]
+    source = run["source"]
+    return {
+        "song": name,
+        "steps": len(tokens),
+        "longest_copied_steps": run["length"],
+        "longest_copied_notes": sum(1 for token in copied if is_onset(token) and token != "r"),
+        "copied_share": run["length"] / len(tokens) if tokens else 0.0,
+        "start": run["start"],
+        "training_song": (training_ids[source] if training_ids else f"line {source + 1}")
+        if source >= 0
+        else None,
+        "training_line": source + 1 if source >= 0 else None,
+        "training_start": run["source_start"] if source >= 0 else None,
+        "run": " ".join(copied),
+    }
+
+
+def training_song_ids(songs_table: Path | None, count: int) -> list[str] | None:
+    """Song ids of the training lines, in order, from songs.tsv (None if it does not match)."""
+    if songs_table is None or not Path(songs_table).exists():
+        return None
+    lines = Path(songs_table).read_text().splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:] if line]
+    ids = {int(row["line"]): row["song_id"] for row in rows if row.get("split") == "train"}
+    if sorted(ids) != list(range(1, count + 1)):
+        return None
+    return [ids[line] for line in range(1, count + 1)]
+
+
+def music_stats(
+    generated: dict[str, list[str]],
+    held_out: list[list[str]],
+    training: list[list[str]],
+    generated_keys: dict[str, str | None] | None = None,
+    transposed: bool = True,
+    training_ids: list[str] | None = None,
+) -> dict:
+    """Statistics of the generated songs (name -> tokens) against the held-out songs.
+
+    ``generated_keys`` gives the tonic a generated song was written in (``None``: C major / A
+    minor). With ``transposed`` False the songs were encoded in their own keys and each may be in
+    any of the 24 keys.
+    """
+    generated_keys = generated_keys or {}
+    default = C_MAJOR_OR_A_MINOR if transposed else None
+    ours = group_stats(
+        [
+            (tokens, allowed_keys(generated_keys[name]) if generated_keys.get(name) else default)
+            for name, tokens in generated.items()
+        ]
+    )
+    theirs = group_stats([(tokens, default) for tokens in held_out])
+    return {
+        "generated": ours,
+        "held_out": theirs,
+        "histogram_overlap": {
+            name: overlap(ours["histograms"][name], theirs["histograms"][name])
+            for name in HISTOGRAMS
+        },
+        "copying": [
+            copying(name, tokens, training, training_ids) for name, tokens in generated.items()
+        ],
+    }
+
+
+def write_music_stats(
+    generated_paths: list[Path],
+    held_out_path: Path,
+    training_path: Path,
+    stats_path: Path,
+    generated_keys: dict[str, str | None] | None = None,
+    transposed: bool = True,
+    songs_table: Path | None = None,
+) -> dict:
+    """Read the songs, compute :func:`music_stats` and write it as JSON."""
+    from .splits import read_songs
+
+    generated = {Path(path).stem: Path(path).read_text().split() for path in generated_paths}
+    held_out = read_songs(held_out_path)
+    training = read_songs(training_path)
+    stats = music_stats(
+        generated,
+        held_out,
+        training,
+        generated_keys,
+        transposed,
+        training_song_ids(songs_table, len(training)),
+    )
+    Path(stats_path).write_text(json.dumps(stats, indent=2) + "\n")
+    return stats

@@ -1,0 +1,244 @@
+"""A melody as a score: MusicXML written with music21, engraved as SVG with verovio.
+
+The score has the song's time signature, bar lines, its key signature (C major / A minor unless the
+song was written in another key), notes spelled in that key, ties across bar lines, a tempo mark,
+and a clef chosen by range: treble, bass, or a grand staff (treble and bass joined by a brace) with
+the notes from middle C up on the treble staff when the melody does not fit one staff.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import music21
+
+from .tokens import Event, tokens_to_events
+from .tonality import SongKey
+
+C_MAJOR = SongKey(0, "major")
+
+CLEFS = ("auto", "treble", "bass", "grand")
+MIDDLE_C = 60
+# A staff reads comfortably up to two ledger lines beyond it: down to G3 on the treble staff, up to
+# E4 on the bass staff.
+TREBLE_LOWEST = 55
+BASS_HIGHEST = 64
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+FLAT_NAMES = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+# Semitones above the tonic -> (scale degree, alteration): the scale's own notes, then the usual
+# chromatic ones (raised fourth, lowered seventh in major; raised sixth and seventh in minor).
+MAJOR_DEGREES = {
+    0: (1, 0), 1: (1, 1), 2: (2, 0), 3: (3, -1), 4: (3, 0), 5: (4, 0),
+    6: (4, 1), 7: (5, 0), 8: (6, -1), 9: (6, 0), 10: (7, -1), 11: (7, 0),
+}  # fmt: skip
+MINOR_DEGREES = {
+    0: (1, 0), 1: (2, -1), 2: (2, 0), 3: (3, 0), 4: (3, 1), 5: (4, 0),
+    6: (4, 1), 7: (5, 0), 8: (6, 0), 9: (6, 1), 10: (7, 0), 11: (7, 1),
+}  # fmt: skip
+ACCIDENTALS = {-1: "-", 0: "", 1: "#"}
+# verovio's page: 21 cm wide at the default 100 units/mm scaled by `scale` %; one tall page so
+# that the whole song is one SVG.
+VEROVIO_OPTIONS = {
+    "pageWidth": 2100,
+    "pageHeight": 60000,
+    "adjustPageHeight": True,
+    "scale": 45,
+    "breaks": "auto",
+    "footer": "none",
+    "header": "auto",
+}
+
+
+def choose_clef(pitches: list[int]) -> str:
+    """``treble``, ``bass`` or ``grand`` for a melody with these MIDI pitches."""
+    if not pitches or min(pitches) >= TREBLE_LOWEST:
+        return "treble"
+    if max(pitches) <= BASS_HIGHEST:
+        return "bass"
+    return "grand"
+
+
+def key_of(song_key: SongKey) -> music21.key.Key:
+    """music21's key with the tonic spelled as the signature asks (F# major, Gb major: Gb)."""
+    names = SHARP_NAMES if song_key.sharps >= 0 else FLAT_NAMES
+    tonic = names[song_key.tonic]
+    return music21.key.Key(tonic if song_key.mode == "major" else tonic.lower(), song_key.mode)
+
+
+def spelled_pitch(midi: int, key: music21.key.Key) -> music21.pitch.Pitch:
+    """The pitch named as the key spells it: scale notes by the scale; the others as altered scale
+    degrees (in C major C#, Eb, F#, Ab, Bb; in A minor Bb, C#, D#, F#, G#)."""
+    offset = (midi - key.tonic.pitchClass) % 12
+    degrees = MAJOR_DEGREES if key.mode == "major" else MINOR_DEGREES
+    degree, alteration = degrees[offset]
+    scale_pitch = key.pitchFromDegree(degree)
+    alter = int(scale_pitch.alter) + alteration
+    if abs(alter) > 1:  # a double sharp or flat reads worse than the plain enharmonic note
+        return music21.pitch.Pitch(midi).simplifyEnharmonic(mostCommon=True)
+    pitch = music21.pitch.Pitch(scale_pitch.step + ACCIDENTALS[alter] + "4")
+    pitch.octave += round((midi - pitch.ps) / 12)
+    if round(pitch.ps) != midi:
+        raise ValueError(f"could not spell MIDI pitch {midi} in {key}")
+    return pitch
+
+
+def staff_events(events: list[Event], keep) -> list[Event]:
+    """The events one staff shows: notes whose pitch ``keep`` accepts, rests elsewhere (merged)."""
+    shown: list[Event] = []
+    for pitch, steps in events:
+        if pitch is not None and not keep(pitch):
+            pitch = None
+        if pitch is None and shown and shown[-1][0] is None:
+            shown[-1] = (None, shown[-1][1] + steps)
+        else:
+            shown.append((pitch, steps))
+    return shown
+
+
+def staff_part(
+    events: list[Event],
+    time_step: float,
+    key: music21.key.Key,
+    time_signature: str,
+    clef: music21.clef.Clef,
+    part_class=music21.stream.Part,
+    tempo_bpm: float | None = None,
+) -> music21.stream.Part:
+    """One staff of the score, cut into measures with ties across bar lines."""
+    part = part_class()
+    part.insert(0, clef)
+    part.insert(0, music21.key.Key(key.tonic.name, key.mode))
+    part.insert(0, music21.meter.TimeSignature(time_signature))
+    if tempo_bpm is not None:
+        part.insert(0, music21.tempo.MetronomeMark(number=tempo_bpm, referent=1.0))
+    step = Fraction(time_step).limit_denominator(10_000)
+    for pitch, steps in events:
+        length = step * steps
+        if pitch is None:
+            element = music21.note.Rest(quarterLength=length)
+        else:
+            element = music21.note.Note(spelled_pitch(pitch, key), quarterLength=length)
+        part.append(element)
+    part.makeNotation(inPlace=True)
+    return part
+
+
+def padded_to_bar(events: list[Event], time_step: float, time_signature: str) -> list[Event]:
+    """The events with a rest that fills the last bar (the score ends on a bar line)."""
+    bar = Fraction(music21.meter.TimeSignature(time_signature).barDuration.quarterLength)
+    bar_steps = bar / Fraction(time_step).limit_denominator(10_000)
+    if bar_steps.denominator != 1:
+        raise ValueError(
+            f"a bar of {time_signature} is not a whole number of time steps of {time_step}"
+        )
+    total = sum(steps for _, steps in events)
+    missing = -total % int(bar_steps)
+    return events + [(None, missing)] if missing else list(events)
+
+
+def melody_score(
+    tokens: list[str],
+    time_step: float = 0.25,
+    time_signature: str = "4/4",
+    song_key: SongKey = C_MAJOR,
+    clef: str = "auto",
+    title: str | None = None,
+    tempo_bpm: float | None = None,
+) -> music21.stream.Score:
+    """The melody as a music21 score, on one staff or on a grand staff (see :func:`choose_clef`)."""
+    if clef not in CLEFS:
+        raise ValueError(f"clef {clef!r}: expected one of {', '.join(CLEFS)}")
+    events = padded_to_bar(tokens_to_events(tokens), time_step, time_signature)
+    if not events:
+        raise ValueError("the melody is empty: there is nothing to write as a score")
+    pitches = [pitch for pitch, _ in events if pitch is not None]
+    staves = choose_clef(pitches) if clef == "auto" else clef
+    key = key_of(song_key)
+    score = music21.stream.Score()
+    score.metadata = music21.metadata.Metadata(title=title or "", composer="melody LSTM")
+    if staves == "grand":
+        upper = staff_part(
+            staff_events(events, lambda p: p >= MIDDLE_C),
+            time_step,
+            key,
+            time_signature,
+            music21.clef.TrebleClef(),
+            music21.stream.PartStaff,
+            tempo_bpm,
+        )
+        lower = staff_part(
+            staff_events(events, lambda p: p < MIDDLE_C),
+            time_step,
+            key,
+            time_signature,
+            music21.clef.BassClef(),
+            music21.stream.PartStaff,
+        )
+        score.insert(0, upper)
+        score.insert(0, lower)
+        group = music21.layout.StaffGroup([upper, lower], symbol="brace", barTogether=True)
+        score.insert(0, group)
+    else:
+        staff_clef = music21.clef.TrebleClef() if staves == "treble" else music21.clef.BassClef()
+        score.insert(
+            0, staff_part(events, time_step, key, time_signature, staff_clef, tempo_bpm=tempo_bpm)
+        )
+    return score
+
+
+def musicxml_text(score: music21.stream.Score) -> str:
+    """The score as a MusicXML document."""
+    exporter = music21.musicxml.m21ToXml.GeneralObjectExporter(score)
+    return exporter.parse().decode("utf-8")
+
+
+def engrave_svg(musicxml: str) -> str:
+    """Engrave a MusicXML document with verovio as one SVG page."""
+    import verovio
+
+    verovio.enableLog(verovio.LOG_WARNING)
+    toolkit = verovio.toolkit()
+    toolkit.setOptions(VEROVIO_OPTIONS)
+    if not toolkit.loadData(musicxml):
+        raise ValueError("verovio could not read the MusicXML score")
+    if toolkit.getPageCount() != 1:
+        raise ValueError(f"the score took {toolkit.getPageCount()} pages instead of one")
+    return toolkit.renderToSVG(1)
+
+
+def note_name(midi: int, key: music21.key.Key) -> str:
+    """The pitch's name in the key, with octave: ``Bb4``, ``F#3``."""
+    return spelled_pitch(midi, key).nameWithOctave.replace("-", "b")
+
+
+def write_score(
+    tokens_path: Path,
+    musicxml_path: Path,
+    svg_path: Path,
+    time_step: float,
+    time_signature: str,
+    song_key: SongKey,
+    clef: str = "auto",
+    title: str | None = None,
+    tempo_bpm: float | None = None,
+) -> dict:
+    """Read a song's tokens, write it as MusicXML and as an engraved SVG score, and return what
+    a reader of the score wants to know (key, clef, bars, notes, range)."""
+    tokens = Path(tokens_path).read_text().split()
+    score = melody_score(tokens, time_step, time_signature, song_key, clef, title, tempo_bpm)
+    xml = musicxml_text(score)
+    Path(musicxml_path).write_text(xml)
+    Path(svg_path).write_text(engrave_svg(xml))
+    pitches = [pitch for pitch, _ in tokens_to_events(tokens) if pitch is not None]
+    key = key_of(song_key)
+    return {
+        "key": f"{key.tonic.name.replace('-', 'b')} {key.mode}",
+        "time_signature": time_signature,
+        "tempo_bpm": tempo_bpm,
+        "clef": choose_clef(pitches) if clef == "auto" else clef,
+        "bars": len(score.parts[0].getElementsByClass(music21.stream.Measure)),
+        "notes": len(pitches),
+        "lowest": note_name(min(pitches), key) if pitches else None,
+        "highest": note_name(max(pitches), key) if pitches else None,
+    }

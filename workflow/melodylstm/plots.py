@@ -1,0 +1,177 @@
+"""Plots as PNG files (matplotlib, no display needed): the loss curves, a piano roll of a song, and
+the histograms of generated against held-out songs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+
+from .music_stats import HISTOGRAMS  # noqa: E402
+from .tokens import tokens_to_events  # noqa: E402
+
+NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+DPI = 100
+GENERATED_COLOR, HELD_OUT_COLOR = "tab:orange", "tab:blue"
+INTERVAL_LIMIT = 12  # larger leaps are counted at +-12 in the plot
+
+
+def note_name(pitch: int) -> str:
+    """``C4`` for MIDI pitch 60."""
+    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+def read_history(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def plot_loss(history_path: Path, png_path: Path) -> None:
+    """Training and validation bits per step for every epoch; the kept (best) epoch is marked."""
+    rows = read_history(history_path)
+    if not rows:
+        raise ValueError(f"{history_path}: the training history has no epochs")
+    epochs = [int(row["epoch"]) for row in rows]
+    figure, axes = plt.subplots(figsize=(7, 4), dpi=DPI)
+    axes.plot(epochs, [float(r["train_bits_per_step"]) for r in rows], "o-", label="training")
+    valid = [float(r["valid_bits_per_step"]) for r in rows]
+    axes.plot(epochs, valid, "o-", label="validation")
+    best = min(range(len(rows)), key=lambda i: valid[i])
+    axes.plot(epochs[best], valid[best], "k*", markersize=14, label=f"kept: epoch {epochs[best]}")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("bits per step (lower is better)")
+    axes.set_title("Loss per epoch")
+    axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(png_path)
+    plt.close(figure)
+
+
+def bar_steps_of(time_signature: str, time_step: float) -> float:
+    numerator, denominator = (int(part) for part in time_signature.split("/"))
+    return numerator * 4 / denominator / time_step
+
+
+def plot_piano_roll(
+    tokens_path: Path,
+    png_path: Path,
+    time_step: float = 0.25,
+    time_signature: str = "4/4",
+    title: str | None = None,
+) -> None:
+    """Each note as a bar from its onset to its end against pitch, with bar lines."""
+    tokens = Path(tokens_path).read_text().split()
+    events = tokens_to_events(tokens)
+    notes, position = [], 0
+    for pitch, steps in events:
+        if pitch is not None:
+            notes.append((position, steps, pitch))
+        position += steps
+    if not notes:
+        raise ValueError(f"{tokens_path}: the song has no notes to plot")
+    bar = bar_steps_of(time_signature, time_step)
+    bars = max(1.0, position / bar)
+    low, high = min(n[2] for n in notes), max(n[2] for n in notes)
+    # About 0.16 inch per semitone keeps the note names legible; width grows with the bars.
+    size = (min(4 + 0.8 * bars, 30), max(3.0, 1.2 + 0.16 * (high - low + 3)))
+    figure, axes = plt.subplots(figsize=size, dpi=DPI)
+    for start, steps, pitch in notes:
+        axes.add_patch(
+            plt.Rectangle(
+                (start / bar, pitch - 0.4), steps / bar, 0.8, color="tab:blue", ec="navy", lw=0.5
+            )
+        )
+    axes.set_ylim(low - 1.5, high + 1.5)
+    axes.set_xlim(0, position / bar)
+    ticks = [p for p in range(low, high + 1) if p % 12 in (0, 2, 4, 5, 7, 9, 11)]
+    axes.set_yticks(ticks, [note_name(p) for p in ticks])
+    bar_lines = range(int(position / bar) + 1)
+    for line in bar_lines:
+        axes.axvline(line, color="grey", lw=0.6, alpha=0.6)
+    # Bar k starts at k - 1: label the bar lines with the number of the bar they open.
+    axes.set_xticks(list(bar_lines), [str(line + 1) for line in bar_lines])
+    axes.set_xlabel(f"bar ({time_signature})")
+    axes.set_ylabel("pitch")
+    axes.set_title(title or Path(tokens_path).stem)
+    axes.grid(axis="y", alpha=0.2)
+    figure.tight_layout()
+    figure.savefig(png_path)
+    plt.close(figure)
+
+
+def histogram_bins(name: str, generated: dict, held_out: dict) -> tuple[list, list[str]]:
+    """The bins to draw and their labels."""
+    if name == "pitch_class":
+        return list(range(12)), list(NOTE_NAMES)
+    if name == "interval":
+        bins = list(range(-INTERVAL_LIMIT, INTERVAL_LIMIT + 1))
+        labels = [f"{b:+d}" if b else "0" for b in bins]
+        labels[0], labels[-1] = f"≤{labels[0]}", f"≥{labels[-1]}"
+        return bins, labels
+    bins = sorted({int(b) for b in generated} | {int(b) for b in held_out})
+    return bins, [str(b) for b in bins]
+
+
+def binned(name: str, histogram: dict, bins: list) -> list[float]:
+    shares = dict.fromkeys(bins, 0.0)
+    for key, share in histogram.items():
+        value = int(key)
+        if name == "interval":
+            value = max(-INTERVAL_LIMIT, min(INTERVAL_LIMIT, value))
+        shares[value] = shares.get(value, 0.0) + share
+    return [shares[b] for b in bins]
+
+
+TITLES = {
+    "pitch_class": ("Pitch classes (songs moved to C major / A minor)", "pitch class"),
+    "interval": ("Intervals between successive notes", "semitones"),
+    "note_length": ("Note lengths", "time steps"),
+}
+
+
+def songs(count: int) -> str:
+    return f"{count} song" if count == 1 else f"{count} songs"
+
+
+def plot_histogram(stats_path: Path, name: str, png_path: Path) -> None:
+    """One histogram of music_stats.json: generated against held-out songs, as shares of notes."""
+    if name not in HISTOGRAMS:
+        raise ValueError(f"histogram {name!r}: expected one of {', '.join(HISTOGRAMS)}")
+    stats = json.loads(Path(stats_path).read_text())
+    generated = stats["generated"]["histograms"][name]
+    held_out = stats["held_out"]["histograms"][name]
+    bins, labels = histogram_bins(name, generated, held_out)
+    positions = range(len(bins))
+    figure, axes = plt.subplots(figsize=(8, 4), dpi=DPI)
+    width = 0.4
+    axes.bar(
+        [p - width / 2 for p in positions],
+        binned(name, held_out, bins),
+        width,
+        color=HELD_OUT_COLOR,
+        label=f"held-out ({songs(stats['held_out']['songs'])})",
+    )
+    axes.bar(
+        [p + width / 2 for p in positions],
+        binned(name, generated, bins),
+        width,
+        color=GENERATED_COLOR,
+        label=f"generated ({songs(stats['generated']['songs'])})",
+    )
+    title, xlabel = TITLES[name]
+    axes.set_title(f"{title}: overlap {stats['histogram_overlap'][name]:.2f}")
+    axes.set_xticks(list(positions), labels, rotation=90 if len(bins) > 14 else 0)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel("share of notes")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(png_path)
+    plt.close(figure)

@@ -1,0 +1,211 @@
+"""Self-contained HTML pages for the report: one per generated song (player, score, piano roll,
+files to download) and a summary (metrics, musical statistics, configuration).
+
+Every image, sound and file is embedded as a ``data:`` URI, so a page works on its own, inside
+Snakemake's report, and when mailed to someone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+from pathlib import Path
+
+import yaml
+
+MIME_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".wav": "audio/wav",
+    ".mid": "audio/midi",
+    ".musicxml": "application/vnd.recordare.musicxml+xml",
+    ".txt": "text/plain",
+    ".json": "application/json",
+}
+GM_PROGRAMS = {0: "Acoustic Grand Piano", 24: "Acoustic Guitar (nylon)", 40: "Violin",
+               71: "Clarinet", 73: "Flute", 75: "Pan Flute", 21: "Accordion"}  # fmt: skip
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
+h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.4em; border-bottom: 1px solid #ddd; }
+img { max-width: 100%; background: white; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { padding: 3px 12px; text-align: left; border-bottom: 1px solid #e5e5e5; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; }
+audio { width: 100%; max-width: 700px; }
+.note { color: #555; font-size: 0.95em; }
+"""
+
+
+def data_uri(path: Path) -> str:
+    """The file as a base64 ``data:`` URI with its MIME type."""
+    path = Path(path)
+    mime = MIME_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "text/plain"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"{body}\n</body>\n</html>\n"
+    )
+
+
+def table(rows: list[list], header: list[str] | None = None) -> str:
+    """An HTML table; numbers are right-aligned and floats shown with 3 decimals."""
+
+    def cell(value, tag="td"):
+        if isinstance(value, float):
+            return f'<{tag} class="number">{value:.3f}</{tag}>'
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f'<{tag} class="number">{value}</{tag}>'
+        return f"<{tag}>{html.escape('' if value is None else str(value))}</{tag}>"
+
+    head = "<tr>" + "".join(cell(h, "th") for h in header) + "</tr>\n" if header else ""
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>\n" for row in rows)
+    return f"<table>\n{head}{body}</table>"
+
+
+def synthesizer_note(audio: dict) -> str:
+    """One sentence on how the audio was made."""
+    if audio["synthesizer"] == "fluidsynth":
+        program = audio.get("program") or 0
+        instrument = GM_PROGRAMS.get(program, f"General MIDI program {program}")
+        return (
+            f"Played by FluidSynth with the General MIDI soundfont "
+            f"{Path(audio['soundfont']).name} ({instrument})."
+        )
+    return (
+        "Played by the built-in synthesiser (a tone with a few harmonics), the fallback where "
+        "FluidSynth or a General MIDI soundfont is not installed."
+    )
+
+
+def write_song_page(
+    name: str,
+    svg: Path,
+    wav: Path,
+    audio_info: Path,
+    score_info: Path,
+    piano_roll: Path,
+    midi: Path,
+    musicxml: Path,
+    tokens: Path,
+    page_path: Path,
+) -> None:
+    """One song's page: a player, the engraved score, the piano roll, facts and downloads."""
+    audio = json.loads(Path(audio_info).read_text())
+    facts = json.loads(Path(score_info).read_text())
+    about = table(
+        [
+            ["key", facts["key"]],
+            ["time signature", facts["time_signature"]],
+            ["tempo", f"{facts['tempo_bpm']:g} quarter notes per minute"],
+            ["length", f"{facts['bars']} bars, {audio['seconds']:.1f} s with the final release"],
+            ["notes", facts["notes"]],
+            ["range", f"{facts['lowest']} to {facts['highest']}"],
+            ["staff", facts["clef"]],
+        ]
+    )
+    downloads = "\n".join(
+        f'<li><a download="{html.escape(Path(path).name)}" href="{data_uri(path)}">'
+        f"{html.escape(Path(path).name)}</a> ({what})</li>"
+        for path, what in [
+            (midi, "MIDI"),
+            (musicxml, "MusicXML, opens in MuseScore and other notation programs"),
+            (wav, "audio"),
+            (tokens, "the model's tokens"),
+        ]
+    )
+    body = f"""<h1>{html.escape(name)}</h1>
+<p><audio class="song-audio" controls preload="auto" src="{data_uri(wav)}"></audio></p>
+<p class="note">{html.escape(synthesizer_note(audio))}</p>
+<h2>Score</h2>
+<img class="score" alt="score of {html.escape(name)}" src="{data_uri(svg)}">
+<h2>Piano roll</h2>
+<img class="piano-roll" alt="piano roll of {html.escape(name)}" src="{data_uri(piano_roll)}">
+<h2>About this song</h2>
+{about}
+<h2>Files</h2>
+<ul>
+{downloads}
+</ul>
+<details><summary>Tokens (one per time step: MIDI pitch, r rest, _ hold)</summary>
+<pre>{html.escape(Path(tokens).read_text().strip())}</pre></details>"""
+    Path(page_path).write_text(page(name, body))
+
+
+METRIC_COLUMNS = [
+    ("songs", "songs"),
+    ("bits_per_step", "bits/step"),
+    ("bits_per_note", "bits/note"),
+    ("pitch_bits_per_note", "pitch bits/note"),
+    ("accuracy", "accuracy"),
+    ("onset_accuracy", "onset accuracy"),
+]
+
+
+def write_summary_page(
+    metrics_path: Path,
+    stats_path: Path,
+    loss_png: Path,
+    histogram_pngs: list[Path],
+    config: dict,
+    page_path: Path,
+) -> None:
+    """The summary: test metrics, musical statistics, copying check, loss curve, configuration."""
+    metrics = json.loads(Path(metrics_path).read_text())
+    stats = json.loads(Path(stats_path).read_text())
+    splits = [split for split in ("valid", "test") if split in metrics]
+    metric_rows = [
+        [split] + [metrics[split].get(key) for key, _ in METRIC_COLUMNS] for split in splits
+    ]
+    generated, held_out = stats["generated"], stats["held_out"]
+    stats_rows = [
+        ["songs", generated["songs"], held_out["songs"]],
+        ["notes", generated["notes"], held_out["notes"]],
+        ["share of notes in the key's scale", generated["scale_share"], held_out["scale_share"]],
+        [
+            "songs ending on the tonic",
+            f"{generated['songs_ending_on_tonic']} of {generated['songs']}",
+            f"{held_out['songs_ending_on_tonic']} of {held_out['songs']}",
+        ],
+    ]
+    overlap_rows = [
+        [name.replace("_", " "), value] for name, value in stats["histogram_overlap"].items()
+    ]
+    copy_rows = [
+        [
+            run["song"],
+            run["longest_copied_steps"],
+            run["longest_copied_notes"],
+            run["copied_share"],
+            run["training_song"],
+        ]
+        for run in stats["copying"]
+    ]
+    figures = "\n".join(
+        f'<img class="plot" alt="{html.escape(Path(png).stem)}" src="{data_uri(png)}">'
+        for png in histogram_pngs
+    )
+    body = f"""<h1>Melody LSTM: summary</h1>
+<h2>Model</h2>
+<p>Scored on held-out songs, each from its start (lower bits are better).</p>
+{table(metric_rows, ["split"] + [label for _, label in METRIC_COLUMNS])}
+<p>Kept epoch: {metrics.get("checkpoint_epoch", "?")}.</p>
+<img class="plot" alt="loss per epoch" src="{data_uri(loss_png)}">
+<h2>Generated songs against held-out songs</h2>
+{table(stats_rows, ["", "generated", "held-out"])}
+<p>Overlap of the histograms (1 = identical, 0 = nothing in common):</p>
+{table(overlap_rows, ["histogram", "overlap"])}
+{figures}
+<h2>Copying check</h2>
+<p>The longest run of time steps of each generated song that also appears, token for token, in
+one training song.</p>
+{table(copy_rows, ["song", "steps", "notes", "share of the song", "training song"])}
+<h2>Configuration</h2>
+<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"""
+    Path(page_path).write_text(page("Melody LSTM: summary", body))

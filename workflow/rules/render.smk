@@ -1,0 +1,72 @@
+# Engrave one generated song: MusicXML, an SVG score, and what the score shows (key, clef, bars).
+rule render_score:
+    input:
+        "results/generated/{name}.txt",
+    output:
+        musicxml="results/scores/{name}.musicxml",
+        svg=report(
+            "results/scores/{name}.svg",
+            caption="../report/score.rst",
+            category="Songs",
+            subcategory="{name}",
+            labels={"song": "{name}", "shows": "score (SVG)"},
+        ),
+        info="results/scores/{name}.json",
+    log:
+        "logs/render_score_{name}.log",
+    conda:
+        "../../envs/music.yaml"
+    params:
+        time_step=config["encoding"]["time_step"],
+        time_signature=song_setting("time_signature"),
+        tempo_bpm=song_setting("tempo_bpm"),
+        key=song_setting("key"),
+        clef=config["render"]["clef"],
+    script:
+        "../scripts/render_score.py"
+
+
+# Play one generated song into a WAV file (fluidsynth with a GM soundfont, or the built-in synth).
+rule render_audio:
+    input:
+        "results/generated/{name}.txt",
+    output:
+        wav="results/audio/{name}.wav",
+        info="results/audio/{name}.json",
+    log:
+        "logs/render_audio_{name}.log",
+    conda:
+        "../../envs/music.yaml"
+    params:
+        time_step=config["encoding"]["time_step"],
+        time_signature=song_setting("time_signature"),
+        tempo_bpm=song_setting("tempo_bpm"),
+        synthesizer=config["render"]["synthesizer"],
+        soundfont=config["render"]["soundfont"],
+        program=config["render"]["program"],
+        sample_rate=config["render"]["sample_rate"],
+    script:
+        "../scripts/render_audio.py"
+
+
+# A piano roll of one generated song: notes against time, with bar lines.
+rule plot_piano_roll:
+    input:
+        "results/generated/{name}.txt",
+    output:
+        report(
+            "results/plots/piano_roll/{name}.png",
+            caption="../report/piano_roll.rst",
+            category="Songs",
+            subcategory="{name}",
+            labels={"song": "{name}", "shows": "piano roll"},
+        ),
+    log:
+        "logs/plot_piano_roll_{name}.log",
+    conda:
+        "../../envs/music.yaml"
+    params:
+        time_step=config["encoding"]["time_step"],
+        time_signature=song_setting("time_signature"),
+    script:
+        "../scripts/plot_piano_roll.py"

@@ -1,0 +1,115 @@
+# The front page of `snakemake --report report.html`.
+report: "../report/workflow.rst"
+
+
+# Training and validation loss per epoch.
+rule plot_loss:
+    input:
+        "results/model/history.csv",
+    output:
+        report(
+            "results/plots/loss.png",
+            caption="../report/loss.rst",
+            category="Training",
+            labels={"shows": "loss per epoch"},
+        ),
+    log:
+        "logs/plot_loss.log",
+    conda:
+        "../../envs/music.yaml"
+    script:
+        "../scripts/plot_loss.py"
+
+
+# Generated against held-out songs: histograms, scale notes, tonic endings; copying from training.
+rule music_stats:
+    input:
+        generated=expand("results/generated/{name}.txt", name=generated_names()),
+        held_out="results/data/test.txt",
+        training="results/data/train.txt",
+        songs="results/data/songs.tsv",
+    output:
+        "results/evaluation/music_stats.json",
+    log:
+        "logs/music_stats.log",
+    benchmark:
+        "results/benchmarks/music_stats.tsv"
+    conda:
+        "../../envs/music.yaml"
+    params:
+        song_keys={name: generate_entry(name).get("key") for name in generated_names()},
+        transposed=config["encoding"]["transpose"],
+    script:
+        "../scripts/music_stats.py"
+
+
+# One histogram of the statistics: generated against held-out songs.
+rule plot_histogram:
+    input:
+        "results/evaluation/music_stats.json",
+    output:
+        report(
+            "results/plots/{histogram}.png",
+            caption="../report/histogram.rst",
+            category="Song statistics",
+            labels={"shows": "{histogram} histogram"},
+        ),
+    log:
+        "logs/plot_histogram_{histogram}.log",
+    wildcard_constraints:
+        histogram="|".join(HISTOGRAMS),
+    conda:
+        "../../envs/music.yaml"
+    script:
+        "../scripts/plot_histogram.py"
+
+
+# One song's page: player, score, piano roll, facts and the files to download.
+rule song_page:
+    input:
+        svg="results/scores/{name}.svg",
+        score_info="results/scores/{name}.json",
+        musicxml="results/scores/{name}.musicxml",
+        wav="results/audio/{name}.wav",
+        audio_info="results/audio/{name}.json",
+        piano_roll="results/plots/piano_roll/{name}.png",
+        midi="results/generated/{name}.mid",
+        tokens="results/generated/{name}.txt",
+    output:
+        report(
+            "results/report/songs/{name}.html",
+            caption="../report/song_page.rst",
+            category="Songs",
+            subcategory="{name}",
+            labels={"song": "{name}", "shows": "listen: player and score"},
+        ),
+    log:
+        "logs/song_page_{name}.log",
+    conda:
+        "../../envs/music.yaml"
+    script:
+        "../scripts/song_page.py"
+
+
+# The summary page: metrics, musical statistics, copying check, loss curve and configuration.
+rule summary_page:
+    input:
+        metrics="results/evaluation/metrics.json",
+        stats="results/evaluation/music_stats.json",
+        loss="results/plots/loss.png",
+        histograms=expand("results/plots/{histogram}.png", histogram=HISTOGRAMS),
+    output:
+        report(
+            "results/report/summary.html",
+            caption="../report/summary.rst",
+            category="Overview",
+            labels={"shows": "metrics, statistics, configuration"},
+        ),
+    log:
+        "logs/summary_page.log",
+    conda:
+        "../../envs/music.yaml"
+    params:
+        config=config,
+    script:
+        "../scripts/summary_page.py"

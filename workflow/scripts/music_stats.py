@@ -1,0 +1,24 @@
+"""Rule music_stats: musical statistics of generated against held-out songs, and copying."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+from melodylstm.rule_logging import log_to  # noqa: E402
+
+log_to(snakemake.log[0])
+
+from melodylstm.music_stats import write_music_stats  # noqa: E402
+
+stats = write_music_stats(
+    list(snakemake.input.generated),
+    snakemake.input.held_out,
+    snakemake.input.training,
+    snakemake.output[0],
+    generated_keys=snakemake.params.song_keys,
+    transposed=snakemake.params.transposed,
+    songs_table=snakemake.input.songs,
+)
+summary = {key: value for key, value in stats.items() if key in ("histogram_overlap", "copying")}
+print(json.dumps(summary, indent=2), file=sys.stderr)

@@ -1,0 +1,25 @@
+"""Rule render_audio: one generated song as a WAV file."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+from melodylstm.rule_logging import log_to  # noqa: E402
+
+log_to(snakemake.log[0])
+
+from melodylstm.audio import write_audio  # noqa: E402
+
+info = write_audio(
+    snakemake.input[0],
+    snakemake.output.wav,
+    time_step=snakemake.params.time_step,
+    tempo_bpm=snakemake.params.tempo_bpm,
+    time_signature=snakemake.params.time_signature,
+    synthesizer=snakemake.params.synthesizer,
+    soundfont=snakemake.params.soundfont,
+    program=snakemake.params.program,
+    sample_rate=snakemake.params.sample_rate,
+)
+Path(snakemake.output.info).write_text(json.dumps(info, indent=2) + "\n")

@@ -1,0 +1,30 @@
+"""Rule render_score: one generated song as MusicXML and an engraved SVG score."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+from melodylstm.rule_logging import log_to  # noqa: E402
+
+log_to(snakemake.log[0])
+
+from melodylstm.notation import write_score  # noqa: E402
+from melodylstm.tokens import tokens_to_events  # noqa: E402
+from melodylstm.tonality import allowed_keys, song_key  # noqa: E402
+
+tokens = Path(snakemake.input[0]).read_text().split()
+key = song_key(tokens_to_events(tokens), allowed_keys(snakemake.params.key))
+facts = write_score(
+    snakemake.input[0],
+    snakemake.output.musicxml,
+    snakemake.output.svg,
+    time_step=snakemake.params.time_step,
+    time_signature=snakemake.params.time_signature,
+    song_key=key,
+    clef=snakemake.params.clef,
+    title=snakemake.wildcards.name,
+    tempo_bpm=snakemake.params.tempo_bpm,
+)
+Path(snakemake.output.info).write_text(json.dumps(facts, indent=2) + "\n")
+print(f"{snakemake.wildcards.name}: {facts}", file=sys.stderr)

@@ -1,0 +1,24 @@
+"""Rule song_page: one song's HTML page with player, score, piano roll and downloads."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
+from melodylstm.rule_logging import log_to  # noqa: E402
+
+log_to(snakemake.log[0])
+
+from melodylstm.report_pages import write_song_page  # noqa: E402
+
+write_song_page(
+    snakemake.wildcards.name,
+    svg=snakemake.input.svg,
+    wav=snakemake.input.wav,
+    audio_info=snakemake.input.audio_info,
+    score_info=snakemake.input.score_info,
+    piano_roll=snakemake.input.piano_roll,
+    midi=snakemake.input.midi,
+    musicxml=snakemake.input.musicxml,
+    tokens=snakemake.input.tokens,
+    page_path=snakemake.output[0],
+)
