@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import music21
 import pytest
 import yaml
 from real_world_files import (
@@ -22,7 +23,7 @@ from real_world_files import (
 
 from conftest import FIXTURES, REPO
 from melodylstm.encode import encode_shard, encode_songs, read_table
-from melodylstm.scores import REASONS
+from melodylstm.scores import REASONS, Rejected, score_to_melody
 from melodylstm.sources import (
     SongSource,
     abc_tune_ranges,
@@ -558,3 +559,20 @@ def test_bad_encoding_setting_fails_before_any_job(tmp_path):
     assert result.returncode != 0
     assert "encoding.melody_part_name: give the name" in result.stderr + result.stdout
     assert not (tmp_path / "results").exists()
+
+
+def percussion_part() -> music21.stream.Part:
+    part = music21.stream.Part(id="Drum Set")
+    for _ in range(4):
+        part.append(music21.note.Unpitched(displayName="C5", quarterLength=1))
+    return part
+
+
+def test_unpitched_percussion_is_never_the_melody():
+    tune = music21.stream.Part([music21.note.Note(p, quarterLength=1) for p in (60, 62, 64, 60)])
+    score = music21.stream.Score([percussion_part(), tune])
+    for choice in ("first", "highest"):
+        melody = score_to_melody(score, 0.25, "skip", [1.0], melody_part=choice, transpose=False)
+        assert [pitch for pitch, _ in melody.events] == [60, 62, 64, 60]
+    with pytest.raises(Rejected, match="drums_only"):
+        score_to_melody(music21.stream.Score([percussion_part()]), 0.25, "skip", [1.0])

@@ -76,7 +76,7 @@ class Melody:
     pickup_steps: int  # steps missing from an incomplete first bar (anacrusis)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteSpan:
     """A note (or chord) of the melody before it is laid on the grid, in quarter notes."""
 
@@ -84,16 +84,28 @@ class NoteSpan:
     end: Fraction
     pitches: tuple[int, ...]  # MIDI pitches; more than one for a chord
     triplet: bool  # written as a triplet (a tuplet of 3)
-    what: str  # how a reject detail names it
+    what: str = ""  # how a reject detail names it; "" to name it by pitch and time
+    part: str = ""  # the part it belongs to, for a note named by pitch and time
+
+    def describe(self) -> str:
+        """The note as a reject detail names it."""
+        if self.what:
+            return self.what
+        name = music21.pitch.Pitch(midi=self.pitches[0]).nameWithOctave
+        length = float(self.end - self.start)
+        return f"{name} of {self.part} at quarter {float(self.start):g} lasting {length:g}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WrittenLength:
     """The written length of a note or rest, as ``duration_policy: skip`` checks it."""
 
     length: Fraction
     triplet: bool
     what: str
+
+    def describe(self) -> str:
+        return self.what
 
 
 @dataclass
@@ -401,34 +413,40 @@ def lay_on_grid(
     melody = top_notes(spans, chords)
     if lengths is None:  # what sounds: each note ends where the next one starts, at the latest
         melody = [
-            replace(span, end=min(span.end, following.start))
+            span if span.end <= following.start else replace(span, end=following.start)
             for span, following in zip(melody, melody[1:], strict=False)
         ] + melody[-1:]
     timed = [(span, triplet_timed(span)) for span in melody]
-    if lengths is None:
-        lengths = [WrittenLength(span.end - span.start, tri, span.what) for span, tri in timed]
+
+    def checked_lengths():
+        """The lengths to check: the written ones, or (MIDI) those of the notes as they sound."""
+        if lengths is not None:
+            return ((written.length, written.triplet, written) for written in lengths)
+        return ((span.end - span.start, is_triplet, span) for span, is_triplet in timed)
+
     if triplets == "reject":
-        found = [written.what for written in lengths if written.triplet]
-        found += [span.what for span, is_triplet in timed if is_triplet]
+        found = [item for _, is_triplet, item in checked_lengths() if is_triplet][:1]
+        found += [span for span, is_triplet in timed if is_triplet][:1]
         if found:
             raise Rejected(
                 TRIPLET,
-                f"{found[0]} is a triplet (set encoding.triplets to quantize to keep the song)",
+                f"{found[0].describe()} is a triplet (set encoding.triplets to quantize to keep "
+                "the song)",
             )
     elif triplets != "quantize":
         raise ValueError(f"triplets must be 'reject' or 'quantize', not {triplets!r}")
     if policy == "skip":
         acceptable = {exact(duration) for duration in acceptable_durations}
-        for written in lengths:
-            if written.length not in acceptable and not written.triplet:
-                raise Rejected(UNACCEPTABLE_DURATION, written.what)
+        for length, is_triplet, item in checked_lengths():
+            if length not in acceptable and not is_triplet:
+                raise Rejected(UNACCEPTABLE_DURATION, item.describe())
     elif policy != "quantize":
         raise ValueError(f"duration_policy must be 'skip' or 'quantize', not {policy!r}")
     notes: list[tuple[int, int, int]] = []  # (first step, last step, pitch), by exact onset
     for span, snapped in timed:
         off_grid = between_steps(span.start) or between_steps(span.end)
         if policy == "skip" and off_grid and not snapped:
-            raise Rejected(OFF_GRID, f"{span.what} does not fit a grid of {float(grid):g}")
+            raise Rejected(OFF_GRID, f"{span.describe()} does not fit a grid of {float(grid):g}")
         first, last = round(span.start / grid), round(span.end / grid)
         notes.append((first, max(last, first + 1), span.pitches[0]))
     if not notes:
@@ -469,7 +487,7 @@ def top_notes(spans: list[NoteSpan], chords: str) -> list[NoteSpan]:
                 "(set encoding.chords to top_note to keep the highest)",
             )
         top = max(group, key=lambda span: (max(span.pitches), span.end))
-        melody.append(replace(top, pitches=(max(top.pitches),)))
+        melody.append(top if len(top.pitches) == 1 else replace(top, pitches=(max(top.pitches),)))
     return melody
 
 
@@ -531,17 +549,13 @@ def score_to_melody(
 
 def midi_spans(midi: MidiFile, part: MidiPart) -> list[NoteSpan]:
     """A MIDI part's notes in quarter notes; zero-length notes (like grace notes) are left out."""
-    spans = []
-    for start, end, pitch in part_notes(midi, part):
-        if end > start:
-            begin = Fraction(start, midi.ticks_per_quarter)
-            what = (
-                f"{music21.pitch.Pitch(midi=pitch).nameWithOctave} of {part.describe()} at "
-                f"quarter {float(begin):g} lasting {(end - start) / midi.ticks_per_quarter:g}"
-            )
-            stop = Fraction(end, midi.ticks_per_quarter)
-            spans.append(NoteSpan(begin, stop, (pitch,), False, what))
-    return spans
+    name = part.describe()  # one string for every note: details are made only for a reject
+    ticks = midi.ticks_per_quarter
+    return [
+        NoteSpan(Fraction(start, ticks), Fraction(end, ticks), (pitch,), False, part=name)
+        for start, end, pitch in part_notes(midi, part)
+        if end > start
+    ]
 
 
 def midi_to_melody(

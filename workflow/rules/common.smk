@@ -1,5 +1,5 @@
 from melodylstm.music_stats import HISTOGRAMS
-from melodylstm.sources import dataset_files
+from melodylstm.sources import matched_files
 
 SPLITS = ["train", "valid", "test"]
 
@@ -11,8 +11,9 @@ wildcard_constraints:
 
 
 def source_files():
-    """Every music file of every dataset: the song index is rebuilt when this list changes."""
-    return sorted({str(path) for ds in config["sources"] for path in dataset_files(ds)})
+    """Every file the datasets' globs match (each is indexed, music or not): the song index is
+    rebuilt when this list changes."""
+    return sorted({str(path) for ds in config["sources"] for path in matched_files(ds)})
 
 
 def encoded_shards(kind):
