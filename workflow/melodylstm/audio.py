@@ -183,7 +183,7 @@ def write_audio(
     write_wav(samples, wav_path, sample_rate)
     info = {
         "synthesizer": chosen,
-        "soundfont": str(font) if font else None,
+        "soundfont": str(font.resolve()) if font else None,  # the file behind a default link
         "program": program if chosen == "fluidsynth" else None,
         "sample_rate": sample_rate,
         "seconds": round(len(samples) / sample_rate, 3),

@@ -43,11 +43,22 @@ def plot_loss(history_path: Path, png_path: Path) -> None:
     valid = [float(r["valid_bits_per_step"]) for r in rows]
     axes.plot(epochs, valid, "o-", label="validation")
     best = min(range(len(rows)), key=lambda i: valid[i])
-    axes.plot(epochs[best], valid[best], "k*", markersize=14, label=f"kept: epoch {epochs[best]}")
+    axes.plot(
+        epochs[best],
+        valid[best],
+        "o",
+        markersize=14,
+        markerfacecolor="none",
+        markeredgecolor="black",
+        label=f"kept: epoch {epochs[best]}",
+    )
     axes.set_xlabel("epoch")
     axes.set_ylabel("bits per step (lower is better)")
     axes.set_title("Loss per epoch")
-    axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    if len(epochs) <= 20:
+        axes.set_xticks(epochs)
+    else:
+        axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()
