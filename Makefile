@@ -33,8 +33,9 @@ report: $(VENV)/.installed
 
 # Debian packages (run as root): FluidSynth and a General MIDI soundfont play the songs (without
 # them the built-in synthesiser does), Chromium opens the report in the tests, and a
-# Times-compatible font sets the scores' text as verovio measured it.
-SYSTEM_PACKAGES := fluidsynth timgm6mb-soundfont chromium fonts-liberation2
+# Times-compatible font sets the scores' text as verovio measured it. Slurm and munge: the tests
+# start a one-node Slurm cluster and run the workflow through profiles/slurm.
+SYSTEM_PACKAGES := fluidsynth timgm6mb-soundfont chromium fonts-liberation2 slurm-wlm munge
 
 system-packages:
 	apt-get update -qq

@@ -24,6 +24,13 @@ from .batches import IGNORE, length_batches, pad_batch, padding_share
 from .evaluation import evaluate_songs
 from .model import build_model, count_parameters, model_args, pick_device
 from .tensors import load_songs
+from .training_state import (
+    atomic_path,
+    load_training_state,
+    restore_training_state,
+    run_fingerprint,
+    save_training_state,
+)
 from .vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
@@ -101,8 +108,14 @@ def train_model(
     training: dict,
     encoding: dict,
     threads: int = 1,
+    state_path: Path | None = None,
 ) -> dict:
-    """Train a model and save its best checkpoint; returns the checkpoint dict."""
+    """Train a model and save its best checkpoint; returns the checkpoint dict.
+
+    With a ``state_path`` the whole training state is saved there after every epoch, and a run
+    that finds the state of an interrupted run with the same inputs and settings continues from
+    it (see :mod:`melodylstm.training_state`); the file is removed once the checkpoint is written.
+    """
     torch.set_num_threads(threads)
     seed_everything(training["seed"])
     device = pick_device(training["device"])
@@ -138,11 +151,29 @@ def train_model(
     best = math.inf
     epochs_since_best = 0
     history = []
-    started = time.perf_counter()
+    first_epoch, seconds_before = 1, 0.0
+    fingerprint = run_fingerprint(
+        [train_path, valid_path, vocabulary_path],
+        {"model": model_config, "training": training, "encoding": encoding},
+    )
+    saved = load_training_state(state_path, fingerprint) if state_path else None
+    if saved:
+        restore_training_state(saved, model, optimizer, rng)
+        progress = saved["progress"]
+        checkpoint, best, history = progress["checkpoint"], progress["best"], progress["history"]
+        epochs_since_best, seconds_before = progress["epochs_since_best"], progress["seconds"]
+        first_epoch = saved["epoch"] + 1
+        minutes = training["max_minutes"]
+        if epochs_since_best >= training["patience"] or (
+            minutes is not None and seconds_before > minutes * 60
+        ):
+            first_epoch = training["epochs"] + 1  # the saved run had already stopped
+        log.info("resuming from %s after epoch %d", state_path, saved["epoch"])
+    started = time.perf_counter() - seconds_before
     budget = training["max_minutes"]
     # A model with long epochs (the window model) stops at the budget, within its epoch.
     deadline = None if budget is None else started + budget * 60
-    for epoch in range(1, training["epochs"] + 1):
+    for epoch in range(first_epoch, training["epochs"] + 1):
         epoch_start = time.perf_counter()
         train_bits, n_tokens = train_epoch(
             model, optimizer, train_songs, vocabulary.boundary, training, rng, device, deadline
@@ -188,20 +219,33 @@ def train_model(
             # Anneal: a smaller step often finds the better minimum the last epoch overshot.
             for group in optimizer.param_groups:
                 group["lr"] *= training["lr_decay"]
+        if state_path:
+            progress = {
+                "checkpoint": checkpoint,
+                "best": best,
+                "epochs_since_best": epochs_since_best,
+                "history": history,
+                "seconds": time.perf_counter() - started,
+            }
+            save_training_state(state_path, fingerprint, epoch, model, optimizer, rng, progress)
         if epochs_since_best >= training["patience"]:
             log.info("stopping: no improvement for %d epochs", epochs_since_best)
             break
         if deadline is not None and time.perf_counter() > deadline:
             log.info("stopping: the time budget of %s minutes is spent", budget)
             break
-    torch.save(checkpoint, checkpoint_path)
+    # Saved through a handle: a path would put the temporary file's name into the archive.
+    with atomic_path(checkpoint_path) as temporary, open(temporary, "wb") as handle:
+        torch.save(checkpoint, handle)
     write_history(history, history_path)
+    if state_path:
+        Path(state_path).unlink(missing_ok=True)
     log.info("best validation %.4f bits/step at epoch %d", best, checkpoint["epoch"])
     return checkpoint
 
 
 def write_history(history: list[dict], path: Path) -> None:
-    with open(path, "w", newline="") as handle:
+    with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
         writer = csv.DictWriter(handle, HISTORY_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(history)

@@ -27,6 +27,9 @@ rule encode_shard:
         "results/benchmarks/encode_shard_{shard}.tsv"
     conda:
         "../../envs/music.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=120,
     params:
         encoding=config["encoding"],
     script:

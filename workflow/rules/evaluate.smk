@@ -11,5 +11,8 @@ rule evaluate_model:
     conda:
         "../../envs/torch.yaml"
     threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
     script:
         "../scripts/evaluate_model.py"

@@ -16,9 +16,12 @@ rule train_model:
     threads: 4
     resources:
         mem_mb=4000,
+        runtime=720,
     params:
         model=config["model"],
         training=config["training"],
         time_step=config["encoding"]["time_step"],
+        # Saved after every epoch; not an output, so it outlives a killed job and the rerun resumes.
+        state="results/model/training_state.pt",
     script:
         "../scripts/train_model.py"

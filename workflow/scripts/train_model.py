@@ -20,4 +20,5 @@ train_model(
     training=snakemake.params.training,
     encoding={"time_step": snakemake.params.time_step},
     threads=snakemake.threads,
+    state_path=Path(snakemake.params.state),
 )

@@ -1,0 +1,119 @@
+"""The conda environments in envs/: pinned like requirements.txt, named by every rule, and enough
+for what each rule's script imports."""
+
+import ast
+import re
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+ENVS = sorted((REPO / "envs").glob("*.yaml"))
+RULE_FILES = sorted((REPO / "workflow/rules").glob("*.smk"))
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(lines) -> dict[str, str]:
+    """`name==version` lines as {normalised name: version}."""
+    found = {}
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            found[normalise(name)] = version.strip()
+    return found
+
+
+REQUIREMENTS = pins((REPO / "requirements.txt").read_text().splitlines())
+
+
+def env_pip_pins(path: Path) -> dict[str, str]:
+    spec = yaml.safe_load(path.read_text())
+    pip = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d]
+    return pins(pip[0] if pip else [])
+
+
+def rules_with_scripts() -> list[tuple[str, str, str]]:
+    """(rule, conda env path, script path) of every rule that runs a script, from the rule files."""
+    found = []
+    for path in RULE_FILES:
+        blocks = re.split(r"^\s*rule\s*(\w*):", path.read_text(), flags=re.M)
+        for name, body in zip(blocks[1::2], blocks[2::2], strict=True):
+            if not name:  # a rule made in a loop names itself: `name: f"generate_{song}"`
+                name = re.search(r"name:\s*\n\s*f?\"([^\"]+)\"", body).group(1)
+            script = re.search(r"script:\s*\n\s*\"([^\"]+)\"", body)
+            conda = re.search(r"conda:\s*\n\s*\"([^\"]+)\"", body)
+            if script:
+                found.append((name, conda and conda.group(1), script.group(1)))
+    return found
+
+
+RULES = rules_with_scripts()
+
+
+def test_the_rules_were_found():
+    assert {"train_model", "encode_shard", "generate_{song_name}"} <= {rule for rule, _, _ in RULES}
+
+
+@pytest.mark.parametrize("env", ENVS, ids=lambda p: p.name)
+def test_env_pins_agree_with_requirements(env):
+    env_pins = env_pip_pins(env)
+    assert env_pins, f"{env.name} pins no pip packages"
+    disagree = {
+        name: (version, REQUIREMENTS.get(name))
+        for name, version in env_pins.items()
+        if REQUIREMENTS.get(name) != version
+    }
+    assert not disagree, f"{env.name}: (env, requirements.txt) versions differ: {disagree}"
+
+
+def test_every_required_package_is_in_some_env():
+    in_envs = set().union(*(env_pip_pins(env) for env in ENVS))
+    assert set(REQUIREMENTS) - {"snakemake"} <= in_envs
+
+
+@pytest.mark.parametrize("rule, env, script", RULES, ids=[rule for rule, _, _ in RULES])
+def test_rule_names_an_env_with_everything_its_script_imports(rule, env, script):
+    assert env, f"rule {rule} has no conda: environment"
+    env_path = (REPO / "workflow/rules" / env).resolve()
+    assert env_path.parent == REPO / "envs" and env_path.exists(), f"{rule}: {env} is missing"
+    script_path = (REPO / "workflow/rules" / script).resolve()
+    imports = [
+        ast.unparse(node)
+        for node in ast.parse(script_path.read_text()).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    # Import the script's imports with every required package that the env lacks made missing.
+    env_packages = set(env_pip_pins(env_path))
+    not_in_env = set(REQUIREMENTS) - env_packages
+    missing = sorted(
+        module
+        for module, distributions in packages_distributions().items()
+        if {normalise(d) for d in distributions} & not_in_env
+        and not {normalise(d) for d in distributions} & env_packages
+    )
+    check = textwrap.dedent(
+        f"""
+        import sys
+        MISSING = {missing!r}
+
+        class NotInEnv:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in MISSING:
+                    raise ModuleNotFoundError(f"{{name}} is not in {env_path.name}", name=name)
+
+        sys.meta_path.insert(0, NotInEnv())
+        sys.path.insert(0, {str(REPO / "workflow")!r})
+        """
+    ) + "\n".join(imports)
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert result.returncode == 0, f"rule {rule} in {env_path.name}:\n{result.stderr[-3000:]}"
