@@ -46,6 +46,29 @@ def pad_batch(
     return inputs, targets
 
 
+def pad_features(song_features: list[np.ndarray], indices: list[int], width: int) -> torch.Tensor:
+    """The per-step features of a batch, (batch, width, n features), zero on padding."""
+    columns = song_features[indices[0]].shape[1]
+    batch = torch.zeros((len(indices), width, columns), dtype=torch.long)
+    for row, i in enumerate(indices):
+        batch[row, : len(song_features[i])] = torch.as_tensor(song_features[i])
+    return batch
+
+
+def songs_features(
+    songs: list[np.ndarray], meters: list[tuple[int, int]] | None, boundary: int
+) -> list[np.ndarray] | None:
+    """Every song's step features (see :mod:`melodylstm.features`); None without meters."""
+    from .features import step_features
+
+    if meters is None:
+        return None
+    return [
+        step_features(song, bar, pickup, boundary)
+        for song, (bar, pickup) in zip(songs, meters, strict=True)
+    ]
+
+
 def padding_share(songs: list[np.ndarray], batches: list[list[int]]) -> float:
     """Share of the padded batch cells that are padding."""
     real = sum(len(songs[i]) + 1 for batch in batches for i in batch)

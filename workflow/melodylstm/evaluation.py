@@ -14,8 +14,8 @@ import math
 import numpy as np
 import torch
 
-from .batches import IGNORE, length_batches, pad_batch
-from .model import MelodyLSTM
+from .batches import IGNORE, length_batches, pad_batch, pad_features, songs_features
+from .model import MelodyLSTM, run_model
 from .tokens import is_onset, is_pitch
 from .vocabulary import Vocabulary
 
@@ -29,9 +29,14 @@ def evaluate_songs(
     vocabulary: Vocabulary,
     batch_size: int = 64,
     device: torch.device | str = "cpu",
+    meters: list[tuple[int, int]] | None = None,
 ) -> dict:
     """The metrics of ``songs`` (arrays of token ids) under ``model``."""
     model.eval()
+    uses_features = getattr(model, "uses_features", False)
+    song_features = songs_features(songs, meters if uses_features else None, vocabulary.boundary)
+    if uses_features and song_features is None:
+        raise ValueError("this model reads bar positions: pass the songs' meters")
     pitch_ids = torch.tensor([i for i, t in enumerate(vocabulary.tokens) if is_pitch(t)])
     is_pitch_id = torch.zeros(len(vocabulary), dtype=torch.bool)
     is_pitch_id[pitch_ids] = True
@@ -51,7 +56,10 @@ def evaluate_songs(
     )
     for indices in length_batches([len(song) for song in songs], batch_size):
         inputs, targets = pad_batch(songs, indices, vocabulary.boundary)
-        logits, _ = model(inputs.to(device))
+        features = None
+        if song_features is not None:
+            features = pad_features(song_features, indices, inputs.shape[1]).to(device)
+        logits, _ = run_model(model, inputs.to(device), None, features)
         log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
         real = targets != IGNORE
         safe_targets = targets.clamp(min=0)
@@ -95,7 +103,7 @@ def evaluate_checkpoint(
     from pathlib import Path
 
     from .model import load_checkpoint
-    from .tensors import load_songs
+    from .tensors import load_meters, load_songs
 
     torch.set_num_threads(threads)
     model, checkpoint = load_checkpoint(checkpoint_path)
@@ -103,7 +111,9 @@ def evaluate_checkpoint(
     metrics = {
         "checkpoint_epoch": checkpoint["epoch"],
         **{
-            name: evaluate_songs(model, load_songs(path), vocabulary, batch_size)
+            name: evaluate_songs(
+                model, load_songs(path), vocabulary, batch_size, meters=load_meters(path)
+            )
             for name, path in split_paths.items()
         },
     }

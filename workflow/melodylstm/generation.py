@@ -20,9 +20,11 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import torch
 
-from .model import MelodyLSTM
+from .features import bar_length, features_at, step_features
+from .model import MelodyLSTM, run_model
 from .tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
 from .vocabulary import Vocabulary
 
@@ -102,18 +104,34 @@ def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
 
 
 class Stepper:
-    """Advances a batch of songs through the model one token at a time."""
+    """Advances a batch of songs through the model one token at a time.
+
+    ``meter`` is ``(bar steps, pickup steps)`` of the songs, for a model that reads bar positions
+    and lookbacks (the seed starts ``pickup`` steps into a bar); (0, 0) means unknown.
+    """
 
     @torch.no_grad()
     def __init__(
-        self, model: MelodyLSTM, vocabulary: Vocabulary, seed_tokens: list[str], rows: int
+        self,
+        model: MelodyLSTM,
+        vocabulary: Vocabulary,
+        seed_tokens: list[str],
+        rows: int,
+        meter: tuple[int, int] = (0, 0),
     ):
         self.model = model.eval()
         self.vocabulary = vocabulary
         self.device = next(model.parameters()).device
-        primer = [vocabulary.boundary, *vocabulary.encode(seed_tokens)]
-        primer_batch = torch.tensor([primer] * rows, device=self.device)
-        logits, self.state = model(primer_batch)
+        self.meter = meter
+        self.uses_features = getattr(model, "uses_features", False)
+        seed = vocabulary.encode(seed_tokens)
+        self.history = [list(seed) for _ in range(rows)]
+        primer = torch.tensor([[vocabulary.boundary, *seed]] * rows, device=self.device)
+        features = None
+        if self.uses_features:
+            per_step = step_features(np.array(seed), *meter, vocabulary.boundary)
+            features = torch.as_tensor(per_step).expand(rows, -1, -1).to(self.device)
+        logits, self.state = run_model(model, primer, None, features)
         self.log_probs = self._log_probs(logits[:, -1])
 
     def _log_probs(self, logits: torch.Tensor) -> torch.Tensor:
@@ -126,7 +144,18 @@ class Stepper:
         """Feed one token per row; ``keep`` reorders the rows first (beam search)."""
         if keep is not None:
             self.state = tuple(part[:, keep.to(self.device)] for part in self.state)
-        logits, self.state = self.model(tokens.view(-1, 1).to(self.device), self.state)
+            self.history = [list(self.history[row]) for row in keep.tolist()]
+        features = None
+        if self.uses_features:
+            for row, token in enumerate(tokens.tolist()):
+                self.history[row].append(token)
+            boundary = self.vocabulary.boundary
+            features = torch.tensor(
+                [[features_at(history, *self.meter, boundary)] for history in self.history],
+                device=self.device,
+            )
+        inputs = tokens.view(-1, 1).to(self.device)
+        logits, self.state = run_model(self.model, inputs, self.state, features)
         self.log_probs = self._log_probs(logits[:, -1])
 
 
@@ -140,15 +169,18 @@ def sample_melodies(
     sampling: Sampling,
     random_seed: int,
     min_steps: int = 0,
+    meter: tuple[int, int] = (0, 0),
 ) -> list[list[str]]:
     """``n_samples`` songs as one batch: the seed and up to ``steps`` new tokens each.
 
     A song ends at the song boundary, which cannot be chosen before ``min_steps`` new tokens.
     """
     if sampling.strategy == "beam":
-        return beam_search(model, vocabulary, seed_tokens, steps, sampling, n_samples, min_steps)
+        return beam_search(
+            model, vocabulary, seed_tokens, steps, sampling, n_samples, min_steps, meter
+        )
     generator = torch.Generator().manual_seed(random_seed)
-    stepper = Stepper(model, vocabulary, seed_tokens, n_samples)
+    stepper = Stepper(model, vocabulary, seed_tokens, n_samples, meter)
     songs: list[list[int]] = [[] for _ in range(n_samples)]
     finished = torch.zeros(n_samples, dtype=torch.bool)
     for step in range(steps):
@@ -176,6 +208,7 @@ def beam_search(
     sampling: Sampling,
     n_best: int = 1,
     min_steps: int = 0,
+    meter: tuple[int, int] = (0, 0),
 ) -> list[list[str]]:
     """The ``n_best`` most likely continuations found by a beam ``beam_width`` wide.
 
@@ -185,9 +218,9 @@ def beam_search(
     never less likely than greedy's.
     """
     width = max(sampling.beam_width, n_best)
-    candidates = beam_candidates(model, vocabulary, seed_tokens, steps, width, min_steps)
+    candidates = beam_candidates(model, vocabulary, seed_tokens, steps, width, min_steps, meter)
     if width > 1:
-        candidates += beam_candidates(model, vocabulary, seed_tokens, steps, 1, min_steps)
+        candidates += beam_candidates(model, vocabulary, seed_tokens, steps, 1, min_steps, meter)
     best: list[tuple[float, list[int]]] = []
     for score, tokens in sorted(candidates, key=lambda c: -c[0]):
         if tokens not in [t for _, t in best]:
@@ -202,9 +235,10 @@ def beam_candidates(
     steps: int,
     width: int,
     min_steps: int,
+    meter: tuple[int, int] = (0, 0),
 ) -> list[tuple[float, list[int]]]:
     """Complete hypotheses ``(log-probability, new token ids)`` of one beam search."""
-    stepper = Stepper(model, vocabulary, seed_tokens, 1)
+    stepper = Stepper(model, vocabulary, seed_tokens, 1, meter)
     beams: list[tuple[float, list[int]]] = [(0.0, [])]
     complete: list[tuple[float, list[int]]] = []
     for step in range(steps):
@@ -232,11 +266,21 @@ def beam_candidates(
 
 @torch.no_grad()
 def sequence_log_prob(
-    model: MelodyLSTM, vocabulary: Vocabulary, tokens: list[str], start: int
+    model: MelodyLSTM,
+    vocabulary: Vocabulary,
+    tokens: list[str],
+    start: int,
+    meter: tuple[int, int] = (0, 0),
 ) -> float:
     """Log-probability (natural log) of ``tokens[start:]`` given what comes before."""
-    ids = torch.tensor([[vocabulary.boundary, *vocabulary.encode(tokens)]])
-    logits, _ = model.eval()(ids.to(next(model.parameters()).device))
+    encoded = vocabulary.encode(tokens)
+    ids = torch.tensor([[vocabulary.boundary, *encoded]])
+    device = next(model.parameters()).device
+    features = None
+    if getattr(model, "uses_features", False):
+        per_step = step_features(np.array(encoded), *meter, vocabulary.boundary)
+        features = torch.as_tensor(per_step).unsqueeze(0).to(device)
+    logits, _ = run_model(model.eval(), ids.to(device), None, features)
     logits = logits.float().cpu()[0, :-1]
     logits[:, vocabulary.unknown] = -math.inf
     log_probs = torch.log_softmax(logits, dim=-1)
@@ -332,6 +376,7 @@ def generate_song(
         Sampling.from_song(song),
         song["random_seed"],
         min_steps,
+        meter=(bar_length(song["time_signature"], time_step), 0),
     )
     written = []
     for tokens, midi_path, tokens_path in zip(songs, midi_paths, tokens_paths, strict=True):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .features import MAX_BAR
 from .lstm_scratch import make_lstm
 from .window_model import WindowLSTM
 
@@ -31,21 +32,58 @@ class MelodyLSTM(nn.Module):
         num_layers: int,
         dropout: float,
         cell: str = "torch",
+        bar_position: bool = False,
+        lookback: bool = False,
     ):
         super().__init__()
+        self.bar_position = bar_position
+        self.lookback = lookback
+        self.uses_features = bar_position or lookback
         self.embedding = nn.Embedding(vocab_size, embedding_size)
+        input_size = embedding_size * (3 if lookback else 1)
+        if bar_position:
+            # The step's place in its bar, and the bar's length: where notes may start and end.
+            self.position_embedding = nn.Embedding(MAX_BAR, embedding_size)
+            self.meter_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
+            input_size += embedding_size
         self.input_dropout = nn.Dropout(dropout)
-        self.lstm = make_lstm(cell, embedding_size, hidden_size, num_layers, dropout)
+        self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
         self.output_dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(
-        self, tokens: torch.Tensor, state: State | None = None
+        self,
+        tokens: torch.Tensor,
+        state: State | None = None,
+        features: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, State]:
-        """tokens: (batch, time) ids -> logits (batch, time, vocab) and the final LSTM state."""
-        embedded = self.input_dropout(self.embedding(tokens))
+        """tokens: (batch, time) ids -> logits (batch, time, vocab) and the final LSTM state.
+
+        ``features`` (batch, time, 4), in the order of :data:`~melodylstm.features.FEATURES`,
+        describe the step each position predicts; models built with ``bar_position`` or
+        ``lookback`` need them.
+        """
+        parts = [self.embedding(tokens)]
+        if self.uses_features:
+            if features is None:
+                raise ValueError("this model reads bar positions and lookbacks: pass features")
+            if self.lookback:
+                parts += [self.embedding(features[..., 2]), self.embedding(features[..., 3])]
+            if self.bar_position:
+                parts.append(
+                    self.position_embedding(features[..., 1])
+                    + self.meter_embedding(features[..., 0])
+                )
+        embedded = self.input_dropout(torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0])
         output, state = self.lstm(embedded, state)
         return self.head(self.output_dropout(output)), state
+
+
+def run_model(model: nn.Module, tokens, state=None, features=None):
+    """Call any of the models: the features go only to a model that reads them."""
+    if getattr(model, "uses_features", False):
+        return model(tokens, state, features)
+    return model(tokens, state)
 
 
 HEADS = ("step", "window")
@@ -66,7 +104,11 @@ def model_args(vocab_size: int, model_config: dict, boundary: int = 0) -> dict:
         "cell": model_config.get("cell", "torch"),
     }
     if head == "step":
-        return args | {"embedding_size": model_config["embedding_size"]}
+        return args | {
+            "embedding_size": model_config["embedding_size"],
+            "bar_position": model_config.get("bar_position", False),
+            "lookback": model_config.get("lookback", False),
+        }
     if head == "window":
         return args | {"window": model_config.get("window", 64), "boundary": boundary}
     raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {head!r}")

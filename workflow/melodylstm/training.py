@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .batches import IGNORE, length_batches, pad_batch, padding_share
+from .batches import IGNORE, length_batches, pad_batch, pad_features, padding_share, songs_features
 from .evaluation import evaluate_songs
-from .model import build_model, count_parameters, model_args, pick_device
-from .tensors import load_songs
+from .model import build_model, count_parameters, model_args, pick_device, run_model
+from .tensors import load_meters, load_songs
 from .training_state import (
     atomic_path,
     load_training_state,
@@ -63,6 +63,7 @@ def train_epoch(
     rng: np.random.Generator,
     device: torch.device,
     deadline: float | None = None,
+    song_features: list[np.ndarray] | None = None,
 ) -> tuple[float, int]:
     """One pass over the training songs; returns (mean bits per step, predicted tokens).
 
@@ -78,6 +79,9 @@ def train_epoch(
             break
         inputs, targets = pad_batch(songs, indices, boundary)
         inputs, targets = inputs.to(device), targets.to(device)
+        features = None
+        if song_features is not None:
+            features = pad_features(song_features, indices, inputs.shape[1]).to(device)
         state = None
         for start in range(0, inputs.shape[1], length):
             chunk_targets = targets[:, start : start + length]
@@ -86,7 +90,10 @@ def train_epoch(
                 break  # the rest of this batch is padding
             if deadline is not None and total_tokens and time.perf_counter() > deadline:
                 break
-            logits, state = model(inputs[:, start : start + length], state)
+            chunk_features = None if features is None else features[:, start : start + length]
+            logits, state = run_model(
+                model, inputs[:, start : start + length], state, chunk_features
+            )
             state = tuple(s.detach() for s in state)
             loss = loss_function(logits.reshape(-1, logits.shape[-1]), chunk_targets.reshape(-1))
             optimizer.zero_grad(set_to_none=True)
@@ -122,6 +129,7 @@ def train_model(
     vocabulary = Vocabulary(load_vocabulary(vocabulary_path))
     train_songs = load_songs(train_path)
     valid_songs = load_songs(valid_path)
+    train_meters, valid_meters = load_meters(train_path), load_meters(valid_path)
     if not train_songs or not valid_songs:
         raise ValueError(
             f"training needs songs in both the train ({len(train_songs)}) and valid "
@@ -129,6 +137,10 @@ def train_model(
         )
     args = model_args(len(vocabulary), model_config, vocabulary.boundary)
     model = build_model(args).to(device)
+    uses_features = getattr(model, "uses_features", False)
+    train_features = songs_features(
+        train_songs, train_meters if uses_features else None, vocabulary.boundary
+    )
     optimizer = torch.optim.Adam(
         model.parameters(), lr=training["learning_rate"], weight_decay=training["weight_decay"]
     )
@@ -176,12 +188,20 @@ def train_model(
     for epoch in range(first_epoch, training["epochs"] + 1):
         epoch_start = time.perf_counter()
         train_bits, n_tokens = train_epoch(
-            model, optimizer, train_songs, vocabulary.boundary, training, rng, device, deadline
+            model,
+            optimizer,
+            train_songs,
+            vocabulary.boundary,
+            training,
+            rng,
+            device,
+            deadline,
+            train_features,
         )
         seconds = time.perf_counter() - epoch_start
-        valid_bits = evaluate_songs(model, valid_songs, vocabulary, training["batch_size"], device)[
-            "bits_per_step"
-        ]
+        valid_bits = evaluate_songs(
+            model, valid_songs, vocabulary, training["batch_size"], device, valid_meters
+        )["bits_per_step"]
         improved = valid_bits < best
         history.append(
             {

@@ -1,7 +1,8 @@
-# Token ids of one split as compact integer arrays.
+# Token ids of one split as compact integer arrays, with each song's bar and pickup lengths.
 rule build_tensors:
     input:
         songs="results/data/{split}.txt",
+        table="results/data/songs.tsv",
         vocabulary="results/data/vocabulary.json",
     output:
         "results/data/{split}.npz",
@@ -9,5 +10,7 @@ rule build_tensors:
         "logs/build_tensors_{split}.log",
     conda:
         "../../envs/torch.yaml"
+    params:
+        time_step=config["encoding"]["time_step"],
     script:
         "../scripts/build_tensors.py"

@@ -9,10 +9,13 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 log_to(snakemake.log[0])
 
 from melodylstm.splits import read_songs  # noqa: E402
-from melodylstm.tensors import save_arrays, songs_to_arrays  # noqa: E402
+from melodylstm.tensors import save_arrays, songs_to_arrays, split_meters  # noqa: E402
 from melodylstm.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 
 vocabulary = Vocabulary(load_vocabulary(snakemake.input.vocabulary))
-arrays = songs_to_arrays(read_songs(snakemake.input.songs), vocabulary)
+bars, pickups = split_meters(
+    Path(snakemake.input.table), snakemake.wildcards.split, snakemake.params.time_step
+)
+arrays = songs_to_arrays(read_songs(snakemake.input.songs), vocabulary, bars, pickups)
 save_arrays(arrays, Path(snakemake.output[0]))
 print(f"{len(arrays['offsets']) - 1} songs, {len(arrays['tokens'])} steps", file=sys.stderr)

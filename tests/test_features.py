@@ -1,0 +1,89 @@
+"""Bar position and lookback inputs: computed alike for training, evaluation and sampling."""
+
+import numpy as np
+import pytest
+import torch
+
+from melodylstm.evaluation import evaluate_songs
+from melodylstm.features import bar_length, features_at, step_features
+from melodylstm.generation import Sampling, Stepper, sample_melodies, sequence_log_prob
+from melodylstm.model import MelodyLSTM
+from melodylstm.tensors import load_meters, save_arrays, songs_to_arrays, split_meters
+from melodylstm.vocabulary import Vocabulary
+
+VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "67", "r", "_"])
+
+
+def test_bar_lengths_from_time_signatures():
+    assert bar_length("4/4", 0.25) == 16
+    assert bar_length("6/8", 0.25) == 12
+    assert bar_length("3/2", 0.25) == 24
+    assert bar_length("", 0.25) == 0  # no time signature
+    assert bar_length("9/4", 0.125) == 0  # 72 steps: longer than the model's bars
+    assert bar_length("4/4", 0.3) == 0  # not a whole number of steps
+
+
+def test_positions_count_the_pickup_and_lookbacks_reach_one_and_two_bars_back():
+    song = np.arange(10, 20)  # ten steps of a 3/4 bar of 4 steps (pretend), pickup of 3
+    features = step_features(song, bar=4, pickup=3, boundary=0)
+    assert features.shape == (11, 4)
+    assert features[:, 0].tolist() == [4] * 11
+    assert features[:, 1].tolist() == [3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1]
+    assert features[:, 2].tolist() == [0, 0, 0, 0, 10, 11, 12, 13, 14, 15, 16]
+    assert features[:, 3].tolist() == [0] * 8 + [10, 11, 12]
+
+
+def test_unknown_meter_has_position_zero_and_4_4_lookbacks():
+    features = step_features(np.arange(1, 21), bar=0, pickup=0, boundary=0)
+    assert features[:, :2].sum() == 0
+    assert features[16, 2] == 1 and features[15, 2] == 0
+
+
+def test_features_for_sampling_match_the_training_features():
+    song = list(range(2, 30))
+    full = step_features(np.array(song), bar=6, pickup=2, boundary=0)
+    for step in range(len(song) + 1):
+        assert features_at(song[:step], 6, 2, 0) == full[step].tolist()
+
+
+def test_meters_travel_from_the_song_table_into_the_tensors(tmp_path):
+    table = tmp_path / "songs.tsv"
+    table.write_text(
+        "song_id\ttime_signature\tpickup_steps\tsplit\tline\n"
+        "b\t3/4\t10\ttrain\t2\na\t6/8\t0\ttrain\t1\nc\t\t0\ttrain\t3\nd\t2/4\t0\ttest\t1\n"
+    )
+    bars, pickups = split_meters(table, "train", 0.25)
+    assert (bars, pickups) == ([12, 12, 0], [0, 10, 0])
+    arrays = songs_to_arrays([["60"], ["62"], ["64"]], VOCABULARY, bars, pickups)
+    save_arrays(arrays, tmp_path / "train.npz")
+    assert load_meters(tmp_path / "train.npz") == [(12, 0), (12, 10), (0, 0)]
+
+
+@pytest.fixture
+def feature_model():
+    torch.manual_seed(0)
+    return MelodyLSTM(len(VOCABULARY), 6, 12, 2, 0.0, bar_position=True, lookback=True).eval()
+
+
+def test_step_by_step_sampling_scores_like_the_whole_sequence(feature_model):
+    tokens = "60 _ 62 _ 64 _ _ _ 67 _ 64 _ 62 _ 60 _ r _ 60 _".split()
+    meter = (8, 2)
+    stepper = Stepper(feature_model, VOCABULARY, tokens[:3], 1, meter)
+    total = 0.0
+    for token in tokens[3:]:
+        index = VOCABULARY.index[token]
+        total += float(stepper.log_probs[0, index])
+        stepper.advance(torch.tensor([index]))
+    whole = sequence_log_prob(feature_model, VOCABULARY, tokens, 3, meter)
+    assert whole == pytest.approx(total, abs=1e-4)
+
+
+def test_feature_model_needs_features_and_uses_them(feature_model):
+    songs = [np.array(VOCABULARY.encode("60 _ 62 _ 64 _ _ _".split()))]
+    with pytest.raises(ValueError, match="meters"):
+        evaluate_songs(feature_model, songs, VOCABULARY)
+    in_4_4 = evaluate_songs(feature_model, songs, VOCABULARY, meters=[(16, 0)])
+    in_3_4 = evaluate_songs(feature_model, songs, VOCABULARY, meters=[(12, 4)])
+    assert in_4_4["bits_per_step"] != in_3_4["bits_per_step"]
+    sampled = sample_melodies(feature_model, VOCABULARY, ["60"], 3, 20, Sampling(), 1, 20, (12, 0))
+    assert all(len(song) == 21 for song in sampled)
