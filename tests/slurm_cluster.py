@@ -11,6 +11,7 @@ a lock file makes a second one wait.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import getpass
 import os
@@ -50,6 +51,12 @@ def unavailable_reason() -> str | None:
     if SYSTEM_CONF.exists() and not SYSTEM_CONF.read_text().startswith(MARKER):
         return f"{SYSTEM_CONF} belongs to a real Slurm installation; not replacing it"
     return None
+
+
+def end_with_parent() -> None:
+    """In a daemon's process: get SIGTERM when the process that started it dies (PR_SET_PDEATHSIG),
+    so that a killed test run leaves no daemons behind."""
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
 
 
 def memory_mb() -> int:
@@ -108,7 +115,11 @@ class SlurmCluster:
     def _spawn(self, name: str, *args: str) -> None:
         log = open(self.runtime / f"{name}.out", "w")
         self.processes[name] = subprocess.Popen(
-            [find_tool(name), *args], stdout=log, stderr=subprocess.STDOUT, env=self.env
+            [find_tool(name), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            preexec_fn=end_with_parent,
         )
 
     def _start_daemons(self, timeout: float) -> None:
@@ -185,9 +196,15 @@ class SlurmCluster:
 
 
 def main() -> None:
+    def stop_waiting(signum, frame):
+        raise KeyboardInterrupt
+
+    # Explicit handlers: a background job of a script starts with SIGINT ignored.
+    signal.signal(signal.SIGINT, stop_waiting)
+    signal.signal(signal.SIGTERM, stop_waiting)
     cluster = SlurmCluster().start()
     print(f"Slurm is up: node localhost, {cluster.cpus} CPUs, partition main, in {cluster.runtime}")
-    print("try: snakemake --profile profiles/slurm   Ctrl-C stops the cluster")
+    print("try: snakemake --profile profiles/slurm   Ctrl-C stops the cluster", flush=True)
     try:
         signal.pause()
     except KeyboardInterrupt:
