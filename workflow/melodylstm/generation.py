@@ -103,6 +103,11 @@ def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
     return scaled
 
 
+def one_step_kernels():
+    """PyTorch's plain CPU LSTM kernels: oneDNN's cost about ten times more for a single step."""
+    return torch.backends.mkldnn.flags(enabled=False)
+
+
 class Stepper:
     """Advances a batch of songs through the model one token at a time.
 
@@ -131,7 +136,8 @@ class Stepper:
         if self.uses_features:
             per_step = step_features(np.array(seed), *meter, vocabulary.boundary)
             features = torch.as_tensor(per_step).expand(rows, -1, -1).to(self.device)
-        logits, self.state = run_model(model, primer, None, features)
+        with one_step_kernels():
+            logits, self.state = run_model(model, primer, None, features)
         self.log_probs = self._log_probs(logits[:, -1])
 
     def _log_probs(self, logits: torch.Tensor) -> torch.Tensor:
@@ -155,7 +161,8 @@ class Stepper:
                 device=self.device,
             )
         inputs = tokens.view(-1, 1).to(self.device)
-        logits, self.state = run_model(self.model, inputs, self.state, features)
+        with one_step_kernels():
+            logits, self.state = run_model(self.model, inputs, self.state, features)
         self.log_probs = self._log_probs(logits[:, -1])
 
 
