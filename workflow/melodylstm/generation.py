@@ -105,7 +105,7 @@ def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
 
 def one_step_kernels():
     """PyTorch's plain CPU LSTM kernels: oneDNN's cost about ten times more for a single step."""
-    return torch.backends.mkldnn.flags(enabled=False)
+    return torch.backends.mkldnn.flags(enabled=False, deterministic=None, allow_tf32=None)
 
 
 class Stepper:
