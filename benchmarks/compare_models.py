@@ -9,14 +9,19 @@ On the encoded data and split of a workflow run (``results/data`` after
   64-step windows, batches of 64 windows, Adam at 0.001, no annealing or early stopping) and our
   default model (``config.yaml``'s model and training) for the same wall-clock budget, each in a
   fresh process with the workflow's own training loop, and prints for each its test bits/step,
-  bits/note and pitch bits/note (best validation epoch), predicted tokens per second, peak
-  memory, and when our model first reached the tutorial model's final validation loss;
-- times 2,000 steps of generation with the workflow's sampler for each;
+  bits/note and pitch bits/note (best validation epoch), predicted tokens per second and peak
+  memory;
+- measures when our model reaches the tutorial model's final validation loss: a second run of our
+  model, validated after every ``--probe-seconds`` of training (batches drawn afresh each round;
+  validation time is not counted), stopped once it gets there or at the budget;
+- times 2,000 steps of generation with the workflow's sampler for each, on one thread (a batch of
+  one song is too small to share out; more threads only add waiting);
 - fits an interpolated Kneser-Ney n-gram on the same split, with the order that is best on the
   validation songs;
 - times the hand-written LSTM cell (``model.cell: scratch``) against ``nn.LSTM`` on our model.
 
-Time to reach counts training time only, at the end of the epoch where validation got there.
+The load average is printed before and after: on a machine that others are using, every speed is
+lower, and more threads than free cores makes it much worse (try ``--threads 1``).
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ TUTORIAL_TRAINING = {
     "epochs": 1000,
     "patience": 1000,
 }
-METRICS = ("bits_per_step", "bits_per_note", "pitch_bits_per_note")
+CPU = torch.device("cpu")
 
 
 def default_config() -> dict:
@@ -108,11 +113,6 @@ def train_and_score(model_config: dict, training: dict, data: Path, threads: int
     epochs = [dict(zip(columns, map(float, line.split(",")), strict=True)) for line in history[1:]]
     seconds = sum(epoch["seconds"] for epoch in epochs)
     tokens = sum(epoch["tokens_per_second"] * epoch["seconds"] for epoch in epochs)
-    sampling = Sampling("temperature", temperature=1.0)
-    sample_melodies(model, vocabulary, ["60"], 1, 20, sampling, 0, min_steps=20)  # warm-up
-    start = time.perf_counter()
-    song = sample_melodies(model, vocabulary, ["60"], 1, steps, sampling, 1, min_steps=steps)[0]
-    generation_seconds = time.perf_counter() - start
     return {
         "parameters": count_parameters(model),
         "epochs": epochs,
@@ -125,24 +125,59 @@ def train_and_score(model_config: dict, training: dict, data: Path, threads: int
         "peak_rss_mib": peak,
         "rss_before_training_mib": rss_before,
         "cuda_peak_mib": cuda_peak,
-        "generation_steps_per_second": (len(song) - 1) / generation_seconds,
+        "generation_steps_per_second": generation_speed(model, vocabulary, steps),
     }
+
+
+def generation_speed(model, vocabulary: Vocabulary, steps: int) -> float:
+    """Steps per second of the workflow's sampler writing one song of ``steps`` tokens."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    sampling = Sampling("temperature", temperature=1.0)
+    sample_melodies(model, vocabulary, ["60"], 1, 20, sampling, 0, min_steps=20)  # warm-up
+    start = time.perf_counter()
+    song = sample_melodies(model, vocabulary, ["60"], 1, steps, sampling, 1, min_steps=steps)[0]
+    seconds = time.perf_counter() - start
+    torch.set_num_threads(threads)
+    return (len(song) - 1) / seconds
+
+
+def reach_probe(
+    model_config: dict,
+    training: dict,
+    data: Path,
+    threads: int,
+    target: float,
+    budget_seconds: float,
+    interval: float,
+) -> dict:
+    """Runs in a fresh process: training seconds until validation reaches ``target`` (or None)."""
+    torch.set_num_threads(threads)
+    seed_everything(training["seed"])
+    vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
+    songs, valid = load_songs(data / "train.npz"), load_songs(data / "valid.npz")
+    model = build_model(model_args(len(vocabulary), model_config, vocabulary.boundary))
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=training["learning_rate"], weight_decay=training["weight_decay"]
+    )
+    rng = np.random.default_rng(training["seed"])
+    trained, curve = 0.0, []
+    while trained < budget_seconds:
+        start = time.perf_counter()
+        deadline = start + min(interval, budget_seconds - trained)
+        train_epoch(model, optimizer, songs, vocabulary.boundary, training, rng, CPU, deadline)
+        trained += time.perf_counter() - start
+        bits = evaluate_songs(model, valid, vocabulary, training["batch_size"])["bits_per_step"]
+        curve.append((round(trained, 1), round(bits, 4)))
+        if bits <= target:
+            return {"seconds": trained, "curve": curve}
+    return {"seconds": None, "curve": curve}
 
 
 def in_fresh_process(function, *args):
     """Run ``function`` in a new process, so that its peak memory is its own."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(function, *args).result()
-
-
-def time_to_reach(epochs: list[dict], target: float) -> tuple[float, int] | None:
-    """Training seconds and epoch at which validation first reached ``target``."""
-    seconds = 0.0
-    for epoch in epochs:
-        seconds += epoch["seconds"]
-        if epoch["valid_bits_per_step"] <= target:
-            return seconds, int(epoch["epoch"])
-    return None
 
 
 def ngram_baseline(data: Path, max_order: int) -> dict:
@@ -166,44 +201,60 @@ def ngram_baseline(data: Path, max_order: int) -> dict:
     }
 
 
-def cell_speed(model_config: dict, training: dict, data: Path, threads: int, seconds: float):
-    """Runs in a fresh process: training tokens/s of the torch and scratch cells, same start."""
+def cell_speed(
+    model_config: dict, training: dict, data: Path, threads: int, seconds: float, rounds: int = 4
+) -> dict:
+    """Runs in a fresh process: training tokens/s and generation steps/s of the torch and the
+    scratch cell, taking turns in ``rounds`` so that both see the same load."""
     torch.set_num_threads(threads)
     vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
     songs = load_songs(data / "train.npz")
-    speeds = {}
+    runs = {}
     for cell in ("torch", "scratch"):
         seed_everything(training["seed"])
         model = build_model(model_args(len(vocabulary), model_config | {"cell": cell}))
         optimizer = torch.optim.Adam(model.parameters(), lr=training["learning_rate"])
-        rng = np.random.default_rng(training["seed"])
-        start = time.perf_counter()
-        _, tokens = train_epoch(
-            model,
-            optimizer,
-            songs,
-            vocabulary.boundary,
-            training,
-            rng,
-            torch.device("cpu"),
-            deadline=start + seconds,
-        )
-        train_speed = tokens / (time.perf_counter() - start)
-        sampling = Sampling("temperature", temperature=1.0)
-        start = time.perf_counter()
-        sample_melodies(model, vocabulary, ["60"], 1, 500, sampling, 1, min_steps=500)
-        speeds[cell] = {
-            "tokens_per_second": train_speed,
-            "generation_steps_per_second": 500 / (time.perf_counter() - start),
+        runs[cell] = {
+            "model": model,
+            "optimizer": optimizer,
+            "tokens": 0,
+            "seconds": 0.0,
+            "generation": [],
+            "rng": np.random.default_rng(training["seed"]),
         }
-    return speeds
+    for _ in range(rounds):
+        for run in runs.values():
+            start = time.perf_counter()
+            _, tokens = train_epoch(
+                run["model"],
+                run["optimizer"],
+                songs,
+                vocabulary.boundary,
+                training,
+                run["rng"],
+                CPU,
+                deadline=start + seconds / rounds,
+            )
+            run["seconds"] += time.perf_counter() - start
+            run["tokens"] += tokens
+            run["generation"].append(generation_speed(run["model"], vocabulary, 300))
+    return {
+        cell: {
+            "tokens_per_second": run["tokens"] / run["seconds"],
+            "generation_steps_per_second": float(np.mean(run["generation"])),
+        }
+        for cell, run in runs.items()
+    }
 
 
 def fmt(value, digits=3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def print_report(tutorial: dict, ours: dict, ngram: dict, reached, minutes: float) -> None:
+def print_report(
+    tutorial: dict, ours: dict, ngram: dict, probe: dict, minutes: float, steps: int
+) -> None:
+    reached = probe["seconds"]
     rows = [
         ("test bits/step", *(fmt(r["test"]["bits_per_step"]) for r in (tutorial, ours, ngram))),
         ("test bits/note", *(fmt(r["test"]["bits_per_note"]) for r in (tutorial, ours, ngram))),
@@ -245,7 +296,7 @@ def print_report(tutorial: dict, ours: dict, ngram: dict, reached, minutes: floa
             "",
         ),
         (
-            "generation steps/s (2,000 steps)",
+            f"generation steps/s ({steps:,} steps)",
             fmt(tutorial["generation_steps_per_second"], 0),
             fmt(ours["generation_steps_per_second"], 0),
             "",
@@ -253,7 +304,7 @@ def print_report(tutorial: dict, ours: dict, ngram: dict, reached, minutes: floa
         (
             "ours reached the tutorial's final valid",
             "",
-            "not reached" if reached is None else f"after {reached[0]:.0f} s (epoch {reached[1]})",
+            f"not in {minutes:g} min" if reached is None else f"after {reached:.0f} s",
             "",
         ),
     ]
@@ -285,6 +336,12 @@ def main() -> None:
         default=60.0,
         help="seconds of training per LSTM cell in the cell comparison (0: skip)",
     )
+    parser.add_argument(
+        "--probe-seconds",
+        type=float,
+        default=10.0,
+        help="training seconds between validations of the run timed to the tutorial's loss",
+    )
     parser.add_argument("--json", type=Path, help="also write every number here")
     args = parser.parse_args()
     missing = [
@@ -300,7 +357,9 @@ def main() -> None:
     ours_config = default_config()
     budget = {"max_minutes": args.minutes, "device": "cpu"}
     print(
-        f"data {args.data}, {args.threads} threads, {args.minutes:g} minutes per model", flush=True
+        f"data {args.data}, {args.threads} threads, {args.minutes:g} minutes per model; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        flush=True,
     )
     print("n-gram baseline ...", flush=True)
     ngram = ngram_baseline(args.data, args.max_order)
@@ -322,9 +381,19 @@ def main() -> None:
         args.threads,
         args.steps,
     )
-    reached = time_to_reach(ours["epochs"], tutorial["final_valid_bits_per_step"])
+    print("our model, to the tutorial's final validation loss ...", flush=True)
+    probe = in_fresh_process(
+        reach_probe,
+        ours_config["model"],
+        ours_config["training"],
+        args.data,
+        args.threads,
+        tutorial["final_valid_bits_per_step"],
+        args.minutes * 60,
+        args.probe_seconds,
+    )
     print()
-    print_report(tutorial, ours, ngram, reached, args.minutes)
+    print_report(tutorial, ours, ngram, probe, args.minutes, args.steps)
     cells = None
     if args.cell_seconds > 0:
         cells = in_fresh_process(
@@ -336,7 +405,7 @@ def main() -> None:
             args.cell_seconds,
         )
         torch_cell, scratch_cell = cells["torch"], cells["scratch"]
-        print(f"\nour model's LSTM cell, {args.cell_seconds:g} s of training each:")
+        print(f"\nour model's LSTM cell, {args.cell_seconds:g} s of training each, in turns:")
         for key, what in (
             ("tokens_per_second", "training tokens/s"),
             ("generation_steps_per_second", "generation steps/s"),
@@ -352,9 +421,11 @@ def main() -> None:
             "tutorial": tutorial,
             "ours": ours,
             "ngram": ngram,
+            "probe": probe,
             "cells": cells,
         }
         args.json.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end")
 
 
 if __name__ == "__main__":
