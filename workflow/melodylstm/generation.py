@@ -313,14 +313,14 @@ def song_tonic(tokens: list[str]) -> int:
 
 
 def end_on_tonic(
-    tokens: list[str], vocabulary: Vocabulary, bar: int, bars: int | None
+    tokens: list[str], vocabulary: Vocabulary, bar: int, bars: int | None, tonic: int | None = None
 ) -> list[str]:
     """Make the song end with a whole bar of its tonic, starting on a bar line.
 
     With ``bars`` the last of those bars becomes the tonic bar; otherwise the song is completed to
     the next bar line by holding its last note (or rest) and the tonic bar is added.
     """
-    tonic = song_tonic(tokens)
+    tonic = song_tonic(tokens) if tonic is None else tonic
     pitches = [int(t) for t in tokens if is_pitch(t)]
     last = pitches[-1] if pitches else 60
     choices = [int(t) for t in vocabulary.music_tokens() if is_pitch(t) and int(t) % 12 == tonic]
@@ -387,10 +387,11 @@ def generate_song(
     )
     written = []
     for tokens, midi_path, tokens_path in zip(songs, midi_paths, tokens_paths, strict=True):
+        tonic = song_tonic(tokens)  # decided once, so the last bar and the key agree
         if song["end_on_tonic"]:
-            tokens = end_on_tonic(tokens, vocabulary, bar, song["bars"])
+            tokens = end_on_tonic(tokens, vocabulary, bar, song["bars"], tonic)
         if song["key"]:
-            tokens = transpose_tokens(tokens, key_shift(song["key"], song_tonic(tokens)))
+            tokens = transpose_tokens(tokens, key_shift(song["key"], tonic))
         Path(tokens_path).write_text(" ".join(tokens) + "\n")
         write_midi(
             tokens,
