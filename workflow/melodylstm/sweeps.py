@@ -267,13 +267,15 @@ def train_point(
     settings: dict,
     time_step: float,
     threads: int = 1,
+    state_path=None,
 ) -> dict:
     """Train and score one point; writes the checkpoint, history and ``metrics.json``.
 
     ``data`` holds the paths of the ``train``, ``valid`` and ``test`` tensors and the
     ``vocabulary``; ``outputs`` those of the ``checkpoint``, ``history`` and ``metrics``. The
     metrics are :func:`~melodylstm.evaluation.evaluate_checkpoint`'s, with a ``training`` entry
-    (epochs, best epoch, minutes, parameters) and the point's settings added.
+    (epochs, best epoch, minutes, parameters) and the point's settings added. With a
+    ``state_path`` an interrupted training continues where it stopped (see ``train_model``).
     """
     from .evaluation import evaluate_checkpoint
     from .training import train_model
@@ -289,6 +291,7 @@ def train_point(
         training=settings["training"],
         encoding={"time_step": time_step},
         threads=threads,
+        state_path=Path(state_path) if state_path else None,
     )
     minutes = (time.perf_counter() - started) / 60
     metrics = evaluate_checkpoint(

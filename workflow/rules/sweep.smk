@@ -32,6 +32,8 @@ rule train_sweep_point:
         model=lambda wildcards: point_settings(wildcards.point)["model"],
         training=lambda wildcards: point_settings(wildcards.point)["training"],
         time_step=config["encoding"]["time_step"],
+        # Saved after every epoch, not an output: a killed job's rerun resumes from it.
+        state=lambda w: f"results/sweeps/{w.sweep}/{w.point}/training_state.pt",
     script:
         "../scripts/train_sweep_point.py"
 

@@ -17,4 +17,5 @@ train_point(
     settings={"model": snakemake.params.model, "training": snakemake.params.training},
     time_step=snakemake.params.time_step,
     threads=snakemake.threads,
+    state_path=snakemake.params.state,
 )
