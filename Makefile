@@ -47,8 +47,8 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -q tests
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check workflow tests
-	$(BIN)/ruff format --check workflow tests
+	$(BIN)/ruff check workflow tests benchmarks
+	$(BIN)/ruff format --check workflow tests benchmarks
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint --cores 1 >/dev/null
 
