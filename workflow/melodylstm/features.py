@@ -55,16 +55,3 @@ def step_features(
         valid = (back >= 0) & (back < len(song))
         features[:, column] = np.where(valid, known[np.clip(back, 0, len(known) - 1)], boundary)
     return features
-
-
-def features_at(history: list[int], bar: int, pickup: int, boundary: int) -> list[int]:
-    """The features of the step after ``history`` (the token ids so far), for sampling."""
-    step = len(history)
-    span = bar if bar else DEFAULT_BAR
-    back_1, back_2 = step - span, step - 2 * span
-    return [
-        bar,
-        (pickup + step) % bar if bar else 0,
-        history[back_1] if back_1 >= 0 else boundary,
-        history[back_2] if back_2 >= 0 else boundary,
-    ]

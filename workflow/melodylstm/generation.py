@@ -23,7 +23,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from .features import bar_length, features_at, step_features
+from .features import DEFAULT_BAR, bar_length, step_features
 from .model import MelodyLSTM, run_model
 from .tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
 from .vocabulary import Vocabulary
@@ -115,7 +115,7 @@ class Stepper:
     and lookbacks (the seed starts ``pickup`` steps into a bar); (0, 0) means unknown.
     """
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def __init__(
         self,
         model: MelodyLSTM,
@@ -130,7 +130,9 @@ class Stepper:
         self.meter = meter
         self.uses_features = getattr(model, "uses_features", False)
         seed = vocabulary.encode(seed_tokens)
-        self.history = [list(seed) for _ in range(rows)]
+        # The tokens so far, one (rows,) tensor per step: the lookbacks read them column-wise.
+        self.columns = [torch.full((rows,), token, dtype=torch.long) for token in seed]
+        self.rows = rows
         primer = torch.tensor([[vocabulary.boundary, *seed]] * rows, device=self.device)
         features = None
         if self.uses_features:
@@ -145,28 +147,39 @@ class Stepper:
         logits[:, self.vocabulary.unknown] = -math.inf  # never write a token the model cannot name
         return torch.log_softmax(logits, dim=-1)
 
-    @torch.no_grad()
+    def next_features(self) -> torch.Tensor:
+        """(rows, 1, 4) features of the step after the tokens so far (see :mod:`.features`)."""
+        bar, pickup = self.meter
+        step = len(self.columns)
+        span = bar or DEFAULT_BAR
+        boundary = torch.full((self.rows,), self.vocabulary.boundary, dtype=torch.long)
+
+        def back(bars: int) -> torch.Tensor:
+            return self.columns[step - bars * span] if step >= bars * span else boundary
+
+        meter = torch.full((self.rows,), bar, dtype=torch.long)
+        position = torch.full((self.rows,), (pickup + step) % bar if bar else 0, dtype=torch.long)
+        return torch.stack([meter, position, back(1), back(2)], dim=1).unsqueeze(1)
+
+    @torch.inference_mode()
     def advance(self, tokens: torch.Tensor, keep: torch.Tensor | None = None) -> None:
         """Feed one token per row; ``keep`` reorders the rows first (beam search)."""
         if keep is not None:
             self.state = tuple(part[:, keep.to(self.device)] for part in self.state)
-            self.history = [list(self.history[row]) for row in keep.tolist()]
+            if self.uses_features:
+                self.columns = [column[keep] for column in self.columns]
+            self.rows = len(keep)
         features = None
         if self.uses_features:
-            for row, token in enumerate(tokens.tolist()):
-                self.history[row].append(token)
-            boundary = self.vocabulary.boundary
-            features = torch.tensor(
-                [[features_at(history, *self.meter, boundary)] for history in self.history],
-                device=self.device,
-            )
+            self.columns.append(tokens.view(-1).cpu())
+            features = self.next_features().to(self.device)
         inputs = tokens.view(-1, 1).to(self.device)
         with one_step_kernels():
             logits, self.state = run_model(self.model, inputs, self.state, features)
         self.log_probs = self._log_probs(logits[:, -1])
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def sample_melodies(
     model: MelodyLSTM,
     vocabulary: Vocabulary,
@@ -188,25 +201,29 @@ def sample_melodies(
         )
     generator = torch.Generator().manual_seed(random_seed)
     stepper = Stepper(model, vocabulary, seed_tokens, n_samples, meter)
-    songs: list[list[int]] = [[] for _ in range(n_samples)]
+    chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
     for step in range(steps):
-        log_probs = stepper.log_probs.clone()
+        log_probs = stepper.log_probs
         if step < min_steps:
+            log_probs = log_probs.clone()
             log_probs[:, vocabulary.boundary] = -math.inf
         probabilities = torch.softmax(filter_logits(log_probs, sampling), dim=-1)
         choices = torch.multinomial(probabilities, 1, generator=generator).view(-1)
+        chosen.append(choices)
         finished |= choices == vocabulary.boundary
-        for row in range(n_samples):
-            if not finished[row]:
-                songs[row].append(int(choices[row]))
         if finished.all():
             break
         stepper.advance(choices)
-    return [seed_tokens + vocabulary.decode(song) for song in songs]
+    songs = []
+    # Each song ends before its first boundary token; rows went on stepping after it, unused.
+    for row in (torch.stack(chosen, dim=1) if chosen else torch.zeros(n_samples, 0)).tolist():
+        end = row.index(vocabulary.boundary) if vocabulary.boundary in row else len(row)
+        songs.append(seed_tokens + vocabulary.decode(row[:end]))
+    return songs
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def beam_search(
     model: MelodyLSTM,
     vocabulary: Vocabulary,
@@ -271,7 +288,7 @@ def beam_candidates(
     return complete + beams
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def sequence_log_prob(
     model: MelodyLSTM,
     vocabulary: Vocabulary,
