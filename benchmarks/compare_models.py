@@ -44,12 +44,13 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "workflow"))
+from melodylstm.batches import songs_features  # noqa: E402
 from melodylstm.config import fill_defaults, load_schema  # noqa: E402
 from melodylstm.evaluation import evaluate_songs  # noqa: E402
 from melodylstm.generation import Sampling, sample_melodies  # noqa: E402
 from melodylstm.model import build_model, count_parameters, load_checkpoint, model_args  # noqa: E402
 from melodylstm.ngram import KneserNey, NgramCounts  # noqa: E402
-from melodylstm.tensors import load_songs  # noqa: E402
+from melodylstm.tensors import load_meters, load_songs  # noqa: E402
 from melodylstm.training import seed_everything, train_epoch, train_model  # noqa: E402
 from melodylstm.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 
@@ -108,7 +109,8 @@ def train_and_score(model_config: dict, training: dict, data: Path, threads: int
     peak = peak_rss_mib()
     cuda_peak = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
     vocabulary = Vocabulary(checkpoint["vocabulary"])
-    test = evaluate_songs(model, load_songs(data / "test.npz"), vocabulary)
+    test_path = data / "test.npz"
+    test = evaluate_songs(model, load_songs(test_path), vocabulary, meters=load_meters(test_path))
     columns = history[0].split(",")
     epochs = [dict(zip(columns, map(float, line.split(",")), strict=True)) for line in history[1:]]
     seconds = sum(epoch["seconds"] for epoch in epochs)
@@ -134,9 +136,10 @@ def generation_speed(model, vocabulary: Vocabulary, steps: int) -> float:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     sampling = Sampling("temperature", temperature=1.0)
-    sample_melodies(model, vocabulary, ["60"], 1, 20, sampling, 0, min_steps=20)  # warm-up
+    meter = (16, 0)  # 4/4, for a model that reads bar positions
+    sample_melodies(model, vocabulary, ["60"], 1, 20, sampling, 0, 20, meter)  # warm-up
     start = time.perf_counter()
-    song = sample_melodies(model, vocabulary, ["60"], 1, steps, sampling, 1, min_steps=steps)[0]
+    song = sample_melodies(model, vocabulary, ["60"], 1, steps, sampling, 1, steps, meter)[0]
     seconds = time.perf_counter() - start
     torch.set_num_threads(threads)
     return (len(song) - 1) / seconds
@@ -157,6 +160,8 @@ def reach_probe(
     vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
     songs, valid = load_songs(data / "train.npz"), load_songs(data / "valid.npz")
     model = build_model(model_args(len(vocabulary), model_config, vocabulary.boundary))
+    features = features_of(model, songs, data / "train.npz", vocabulary)
+    valid_meters = load_meters(data / "valid.npz")
     optimizer = torch.optim.Adam(
         model.parameters(), lr=training["learning_rate"], weight_decay=training["weight_decay"]
     )
@@ -165,13 +170,23 @@ def reach_probe(
     while trained < budget_seconds:
         start = time.perf_counter()
         deadline = start + min(interval, budget_seconds - trained)
-        train_epoch(model, optimizer, songs, vocabulary.boundary, training, rng, CPU, deadline)
+        train_epoch(
+            model, optimizer, songs, vocabulary.boundary, training, rng, CPU, deadline, features
+        )
         trained += time.perf_counter() - start
-        bits = evaluate_songs(model, valid, vocabulary, training["batch_size"])["bits_per_step"]
+        bits = evaluate_songs(
+            model, valid, vocabulary, training["batch_size"], meters=valid_meters
+        )["bits_per_step"]
         curve.append((round(trained, 1), round(bits, 4)))
         if bits <= target:
             return {"seconds": trained, "curve": curve}
     return {"seconds": None, "curve": curve}
+
+
+def features_of(model, songs, path: Path, vocabulary: Vocabulary):
+    """The songs' step features for a model that reads them, else None."""
+    meters = load_meters(path) if getattr(model, "uses_features", False) else None
+    return songs_features(songs, meters, vocabulary.boundary)
 
 
 def in_fresh_process(function, *args):
@@ -234,6 +249,7 @@ def cell_speed(
                 run["rng"],
                 CPU,
                 deadline=start + seconds / rounds,
+                song_features=features_of(run["model"], songs, data / "train.npz", vocabulary),
             )
             run["seconds"] += time.perf_counter() - start
             run["tokens"] += tokens
