@@ -2,20 +2,17 @@
 
 import json
 import math
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import mido
 import pytest
 import yaml
+from workflow_runs import run_snakemake
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES
 from melodylstm.midi import read_midi_tokens
-
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 TINY = {
     "sources": [
@@ -42,12 +39,8 @@ TINY = {
 
 
 def snakemake(workdir: Path, *args: str, config: dict | None = None) -> subprocess.CompletedProcess:
-    if config is not None:
-        (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    command = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir)]
-    command += ["--configfile", str(workdir / "config.yaml"), "--cores", "2", *args]
-    env = os.environ | {"PYTHONHASHSEED": "0"}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    """The real workflow on ``workdir`` with 2 cores (and ``config`` written first, if given)."""
+    return run_snakemake(workdir, "--cores", "2", *args, config=config, timeout=600)
 
 
 def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:

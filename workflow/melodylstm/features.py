@@ -23,16 +23,21 @@ DEFAULT_BAR = 16
 FEATURES = ("meter", "position", "lookback_1", "lookback_2")
 
 
-def bar_length(time_signature: str, time_step: float) -> int:
-    """Steps per bar of ``time_signature`` (e.g. ``"3/4"``), or 0 if unknown or not whole."""
+def steps_per_bar(time_signature: str, time_step: float) -> int | None:
+    """Steps in one bar of ``time_signature`` (e.g. 12 for ``"3/4"`` in sixteenths), or None if
+    the signature is missing or unreadable or the bar is not a whole number of steps."""
     try:
         numerator, denominator = (int(part) for part in time_signature.split("/"))
     except ValueError:
-        return 0
+        return None
     steps = Fraction(4 * numerator, denominator) / Fraction(time_step).limit_denominator(10_000)
-    if steps.denominator != 1 or not 0 < steps <= MAX_BAR:
-        return 0
-    return int(steps)
+    return int(steps) if steps.denominator == 1 and steps > 0 else None
+
+
+def bar_length(time_signature: str, time_step: float) -> int:
+    """The ``meter`` feature: steps per bar, or 0 if unknown or longer than :data:`MAX_BAR`."""
+    steps = steps_per_bar(time_signature, time_step)
+    return steps if steps is not None and steps <= MAX_BAR else 0
 
 
 def step_features(

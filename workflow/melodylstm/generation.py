@@ -18,12 +18,11 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 import torch
 
-from .features import DEFAULT_BAR, bar_length, step_features
+from .features import DEFAULT_BAR, bar_length, step_features, steps_per_bar
 from .model import MelodyLSTM, run_model
 from .tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
 from .vocabulary import Vocabulary
@@ -78,12 +77,11 @@ def check_seed(seed: str, vocabulary: Vocabulary, song: str = "song") -> list[st
 
 
 def bar_steps(time_signature: str, time_step: float) -> int:
-    """Steps in one bar of ``time_signature`` (e.g. 12 for 3/4 in sixteenths)."""
-    numerator, denominator = (int(part) for part in time_signature.split("/"))
-    steps = Fraction(numerator * 4, denominator) / Fraction(time_step).limit_denominator(10_000)
-    if steps.denominator != 1:
+    """Steps in one bar of ``time_signature`` (e.g. 12 for 3/4 in sixteenths); raises if none."""
+    steps = steps_per_bar(time_signature, time_step)
+    if steps is None:
         raise ValueError(f"a bar of {time_signature} is not a whole number of {time_step} steps")
-    return int(steps)
+    return steps
 
 
 def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
