@@ -127,7 +127,9 @@ def test_outputs_of_a_job_killed_after_writing_them_are_not_trusted(uninterrupte
     os.killpg(snakemake.pid, signal.SIGSTOP)
     os.killpg(snakemake.pid, signal.SIGKILL)
     snakemake.communicate(timeout=60)
-    assert not list((workdir / "results/model").glob(".*.tmp"))  # no half-written leftovers
+    # A SIGKILL may leave a temporary file (history.csv is written right after the checkpoint),
+    # but never a partly written output: what is there under its real name is whole.
+    torch.load(workdir / CHECKPOINT, weights_only=True)
 
     assert run_snakemake(workdir, "--unlock").returncode == 0
     dry_run = run_snakemake(workdir, "--cores", "2", "-n", CHECKPOINT)
