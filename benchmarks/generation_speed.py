@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/generation_speed.py [--checkpoint results/model/checkpoint.pt]
 
 Without a checkpoint a freshly initialised model of the default size is timed (speed does not
-depend on the weights). Every song runs the full length: the song boundary is not sampled.
+depend on the weights). Every song runs the full length: the song boundary is not sampled. Each
+strategy and batch is timed twice in the same run: with the fast step kernel generation uses
+(``kernel``) and through the model's own modules (``modules``), the baseline.
 """
 
 import argparse
@@ -43,18 +45,24 @@ def main() -> None:
         vocabulary = Vocabulary(checkpoint["vocabulary"])
     else:
         model, vocabulary = default_model()
-    print(f"{'strategy':<12} {'songs':>5} {'steps':>6} {'seconds':>8} {'steps/s':>10}")
-    for strategy in ("temperature", "top_p"):
+    meter = (16, 0)  # 4/4, as the default song
+    print(f"{'strategy':<12} {'step':<8} {'songs':>5} {'steps':>6} {'seconds':>8} {'steps/s':>10}")
+    for strategy in ("top_k", "temperature", "top_p"):
+        sampling = Sampling(strategy, temperature=1.0)
         for n in args.batches:
-            sampling = Sampling(strategy, temperature=1.0)
-            sample_melodies(model, vocabulary, ["60"], n, 20, sampling, 0, min_steps=20)  # warm-up
-            start = time.perf_counter()
-            songs = sample_melodies(
-                model, vocabulary, ["60"], n, args.steps, sampling, 1, min_steps=args.steps
-            )
-            seconds = time.perf_counter() - start
-            total = sum(len(song) - 1 for song in songs)
-            print(f"{strategy:<12} {n:>5} {total:>6} {seconds:>8.2f} {total / seconds:>10.0f}")
+            for fast in (True, False):
+                run = {"min_steps": args.steps, "meter": meter, "fast_step": fast}
+                sample_melodies(model, vocabulary, ["60"], n, 20, sampling, 0, **run)  # warm-up
+                start = time.perf_counter()
+                songs = sample_melodies(
+                    model, vocabulary, ["60"], n, args.steps, sampling, 1, **run
+                )
+                seconds = time.perf_counter() - start
+                total = sum(len(song) - 1 for song in songs)
+                print(
+                    f"{strategy:<12} {'kernel' if fast else 'modules':<8} {n:>5} {total:>6} "
+                    f"{seconds:>8.2f} {total / seconds:>10.0f}"
+                )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,13 @@ import pytest
 import torch
 
 from melodylstm.evaluation import evaluate_songs
-from melodylstm.features import bar_length, step_features
+from melodylstm.features import (
+    MAX_BAR_NUMBER,
+    bar_length,
+    feature_names,
+    normalise_lookback,
+    step_features,
+)
 from melodylstm.generation import Sampling, Stepper, sample_melodies, sequence_log_prob
 from melodylstm.model import MelodyLSTM
 from melodylstm.tensors import load_meters, save_arrays, songs_to_arrays, split_meters
@@ -23,20 +29,38 @@ def test_bar_lengths_from_time_signatures():
     assert bar_length("4/4", 0.3) == 0  # not a whole number of steps
 
 
-def test_positions_count_the_pickup_and_lookbacks_reach_one_and_two_bars_back():
+def test_positions_count_the_pickup_and_lookbacks_reach_the_bars_asked_for():
     song = np.arange(10, 20)  # ten steps of a 3/4 bar of 4 steps (pretend), pickup of 3
-    features = step_features(song, bar=4, pickup=3, boundary=0)
-    assert features.shape == (11, 4)
+    features = step_features(song, bar=4, pickup=3, boundary=0, lookback_bars=(1, 2))
+    assert features.shape == (11, 5)
+    assert feature_names((1, 2)) == ("meter", "position", "bar_number", "lookback_1", "lookback_2")
     assert features[:, 0].tolist() == [4] * 11
     assert features[:, 1].tolist() == [3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1]
-    assert features[:, 2].tolist() == [0, 0, 0, 0, 10, 11, 12, 13, 14, 15, 16]
-    assert features[:, 3].tolist() == [0] * 8 + [10, 11, 12]
+    assert features[:, 2].tolist() == [0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3]  # anacrusis is bar 0
+    assert features[:, 3].tolist() == [0, 0, 0, 0, 10, 11, 12, 13, 14, 15, 16]
+    assert features[:, 4].tolist() == [0] * 8 + [10, 11, 12]
+    far = step_features(song, bar=2, pickup=0, boundary=0, lookback_bars=(4,))
+    assert far.shape == (11, 4)
+    assert far[:, 2].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6]  # no anacrusis: bar 1 first
+    assert far[:, 3].tolist() == [0] * 8 + [10, 11, 12]
+
+
+def test_bar_numbers_stop_at_the_last_one_the_model_tells_apart():
+    features = step_features(np.zeros(200, dtype=np.int64), bar=4, pickup=0, boundary=0)
+    assert features[:, 2].max() == MAX_BAR_NUMBER
+    assert features[4 * (MAX_BAR_NUMBER - 1), 2] == MAX_BAR_NUMBER
 
 
 def test_unknown_meter_has_position_zero_and_4_4_lookbacks():
-    features = step_features(np.arange(1, 21), bar=0, pickup=0, boundary=0)
-    assert features[:, :2].sum() == 0
-    assert features[16, 2] == 1 and features[15, 2] == 0
+    features = step_features(np.arange(1, 21), bar=0, pickup=0, boundary=0, lookback_bars=(1,))
+    assert features[:, :3].sum() == 0
+    assert features[16, 3] == 1 and features[15, 3] == 0
+
+
+def test_older_true_false_lookback_settings_still_mean_one_and_two_bars():
+    assert normalise_lookback(True) == (1, 2)
+    assert normalise_lookback(False) == () == normalise_lookback([])
+    assert normalise_lookback([1, 2, 4, 8]) == (1, 2, 4, 8)
 
 
 def test_meters_travel_from_the_song_table_into_the_tensors(tmp_path):
@@ -55,12 +79,14 @@ def test_meters_travel_from_the_song_table_into_the_tensors(tmp_path):
 @pytest.fixture
 def feature_model():
     torch.manual_seed(0)
-    return MelodyLSTM(len(VOCABULARY), 6, 12, 2, 0.0, bar_position=True, lookback=True).eval()
+    return MelodyLSTM(
+        len(VOCABULARY), 6, 12, 2, 0.0, bar_position=True, lookback=[1, 2, 4], bar_number=True
+    ).eval()
 
 
 def test_step_by_step_sampling_scores_like_the_whole_sequence(feature_model):
-    tokens = "60 _ 62 _ 64 _ _ _ 67 _ 64 _ 62 _ 60 _ r _ 60 _".split()
-    meter = (8, 2)
+    tokens = "60 _ 62 _ 64 _ _ _ 67 _ 64 _ 62 _ 60 _ r _ 60 _".split() * 2
+    meter = (4, 2)  # short bars, so that the lookback four bars back comes into play
     stepper = Stepper(feature_model, VOCABULARY, tokens[:3], 1, meter)
     total = 0.0
     for token in tokens[3:]:

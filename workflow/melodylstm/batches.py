@@ -56,7 +56,10 @@ def pad_features(song_features: list[np.ndarray], indices: list[int], width: int
 
 
 def songs_features(
-    songs: list[np.ndarray], meters: list[tuple[int, int]] | None, boundary: int
+    songs: list[np.ndarray],
+    meters: list[tuple[int, int]] | None,
+    boundary: int,
+    lookback_bars: tuple[int, ...] = (1, 2),
 ) -> list[np.ndarray] | None:
     """Every song's step features (see :mod:`melodylstm.features`); None without meters."""
     from .features import step_features
@@ -64,7 +67,7 @@ def songs_features(
     if meters is None:
         return None
     return [
-        step_features(song, bar, pickup, boundary)
+        step_features(song, bar, pickup, boundary, lookback_bars=lookback_bars)
         for song, (bar, pickup) in zip(songs, meters, strict=True)
     ]
 

@@ -34,7 +34,12 @@ def evaluate_songs(
     """The metrics of ``songs`` (arrays of token ids) under ``model``."""
     model.eval()
     uses_features = getattr(model, "uses_features", False)
-    song_features = songs_features(songs, meters if uses_features else None, vocabulary.boundary)
+    song_features = songs_features(
+        songs,
+        meters if uses_features else None,
+        vocabulary.boundary,
+        getattr(model, "lookback_bars", ()),
+    )
     if uses_features and song_features is None:
         raise ValueError("this model reads bar positions: pass the songs' meters")
     pitch_ids = torch.tensor([i for i, t in enumerate(vocabulary.tokens) if is_pitch(t)])

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .features import DEFAULT_BAR, bar_length, step_features, steps_per_bar
+from .features import DEFAULT_BAR, bar_length, meter_columns, step_features, steps_per_bar
 from .model import MelodyLSTM, run_model
+from .step_kernel import StepKernel, kernel_supports
 from .tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
 from .vocabulary import Vocabulary
 
@@ -85,13 +86,10 @@ def bar_steps(time_signature: str, time_step: float) -> int:
 
 
 def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
-    """Logits divided by the temperature, with the tokens the strategy excludes set to -inf."""
+    """Logits divided by the temperature, with the tokens top-p excludes set to -inf (top-k is
+    drawn from its k best directly, see :func:`draw`)."""
     scaled = logits / sampling.temperature
-    if sampling.strategy == "top_k":
-        k = min(sampling.top_k, scaled.shape[-1])
-        kth_best = scaled.topk(k, dim=-1).values[..., -1:]
-        scaled = scaled.masked_fill(scaled < kth_best, -math.inf)
-    elif sampling.strategy == "top_p":
+    if sampling.strategy == "top_p":
         probabilities, order = torch.softmax(scaled, dim=-1).sort(dim=-1, descending=True)
         mass_before = probabilities.cumsum(dim=-1) - probabilities
         # Keep a token while the tokens above it hold less than top_p; the most likely always stays.
@@ -111,6 +109,8 @@ class Stepper:
 
     ``meter`` is ``(bar steps, pickup steps)`` of the songs, for a model that reads bar positions
     and lookbacks (the seed starts ``pickup`` steps into a bar); (0, 0) means unknown.
+    ``logits`` are the next token's logits of each row, -inf for the unknown-token symbol, which
+    is never written; ``log_probs`` the same normalised.
     """
 
     @torch.inference_mode()
@@ -121,12 +121,17 @@ class Stepper:
         seed_tokens: list[str],
         rows: int,
         meter: tuple[int, int] = (0, 0),
+        fast_step: bool = True,
     ):
         self.model = model.eval()
         self.vocabulary = vocabulary
         self.device = next(model.parameters()).device
         self.meter = meter
         self.uses_features = getattr(model, "uses_features", False)
+        self.lookback_bars = getattr(model, "lookback_bars", ())
+        banned = (vocabulary.unknown,)
+        fast = fast_step and kernel_supports(model)
+        self.kernel = StepKernel(model, banned) if fast else None
         seed = vocabulary.encode(seed_tokens)
         # The tokens so far, one (rows,) tensor per step: the lookbacks read them column-wise.
         self.columns = [torch.full((rows,), token, dtype=torch.long) for token in seed]
@@ -134,30 +139,39 @@ class Stepper:
         primer = torch.tensor([[vocabulary.boundary, *seed]] * rows, device=self.device)
         features = None
         if self.uses_features:
-            per_step = step_features(np.array(seed), *meter, vocabulary.boundary)
+            per_step = step_features(
+                np.array(seed), *meter, vocabulary.boundary, lookback_bars=self.lookback_bars
+            )
             features = torch.as_tensor(per_step).expand(rows, -1, -1).to(self.device)
         with one_step_kernels():
             logits, self.state = run_model(model, primer, None, features)
-        self.log_probs = self._log_probs(logits[:, -1])
+        self.logits = self._masked(logits[:, -1])
 
-    def _log_probs(self, logits: torch.Tensor) -> torch.Tensor:
+    def _masked(self, logits: torch.Tensor) -> torch.Tensor:
         logits = logits.float().cpu()
-        logits[:, self.vocabulary.unknown] = -math.inf  # never write a token the model cannot name
-        return torch.log_softmax(logits, dim=-1)
+        logits[:, self.vocabulary.unknown] = -math.inf
+        return logits
+
+    @property
+    def log_probs(self) -> torch.Tensor:
+        return torch.log_softmax(self.logits, dim=-1)
+
+    def lookbacks(self) -> list[torch.Tensor]:
+        """The tokens the lookbacks of the next step read, one (rows,) tensor each."""
+        step = len(self.columns)
+        span = self.meter[0] or DEFAULT_BAR
+        boundary = torch.full((self.rows,), self.vocabulary.boundary, dtype=torch.long)
+        return [
+            self.columns[step - bars * span] if step >= bars * span else boundary
+            for bars in self.lookback_bars
+        ]
 
     def next_features(self) -> torch.Tensor:
-        """(rows, 1, 4) features of the step after the tokens so far (see :mod:`.features`)."""
-        bar, pickup = self.meter
-        step = len(self.columns)
-        span = bar or DEFAULT_BAR
-        boundary = torch.full((self.rows,), self.vocabulary.boundary, dtype=torch.long)
-
-        def back(bars: int) -> torch.Tensor:
-            return self.columns[step - bars * span] if step >= bars * span else boundary
-
-        meter = torch.full((self.rows,), bar, dtype=torch.long)
-        position = torch.full((self.rows,), (pickup + step) % bar if bar else 0, dtype=torch.long)
-        return torch.stack([meter, position, back(1), back(2)], dim=1).unsqueeze(1)
+        """(rows, 1, columns) features of the step after the tokens so far, as
+        :func:`~melodylstm.features.step_features` computes them for a whole song."""
+        meter = meter_columns(np.int64(len(self.columns)), *self.meter)
+        columns = [torch.full((self.rows,), int(value), dtype=torch.long) for value in meter]
+        return torch.stack(columns + self.lookbacks(), dim=1).unsqueeze(1)
 
     @torch.inference_mode()
     def advance(self, tokens: torch.Tensor, keep: torch.Tensor | None = None) -> None:
@@ -167,14 +181,32 @@ class Stepper:
             if self.uses_features:
                 self.columns = [column[keep] for column in self.columns]
             self.rows = len(keep)
-        features = None
+        tokens = tokens.view(-1)
         if self.uses_features:
-            self.columns.append(tokens.view(-1).cpu())
-            features = self.next_features().to(self.device)
+            self.columns.append(tokens.cpu())
+        if self.kernel is not None:
+            meter = tuple(int(v) for v in meter_columns(np.int64(len(self.columns)), *self.meter))
+            lookbacks = [column.to(self.device) for column in self.lookbacks()]
+            logits, self.state = self.kernel(tokens.to(self.device), lookbacks, meter, self.state)
+            self.logits = logits.float().cpu()
+            return
+        features = self.next_features().to(self.device) if self.uses_features else None
         inputs = tokens.view(-1, 1).to(self.device)
         with one_step_kernels():
             logits, self.state = run_model(self.model, inputs, self.state, features)
-        self.log_probs = self._log_probs(logits[:, -1])
+        self.logits = self._masked(logits[:, -1])
+
+
+def draw(logits: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> torch.Tensor:
+    """One token per row of ``logits``, chosen as ``sampling`` says (not beam search)."""
+    if sampling.strategy == "top_k":
+        # Sampling among the k best directly: the same distribution as masking the rest to -inf.
+        values, indices = logits.topk(min(sampling.top_k, logits.shape[-1]), dim=-1)
+        probabilities = torch.softmax(values / sampling.temperature, dim=-1)
+        picks = torch.multinomial(probabilities, 1, generator=generator)
+        return indices.gather(1, picks).view(-1)
+    probabilities = torch.softmax(filter_logits(logits, sampling), dim=-1)
+    return torch.multinomial(probabilities, 1, generator=generator).view(-1)
 
 
 @torch.inference_mode()
@@ -188,8 +220,12 @@ def sample_melodies(
     random_seed: int,
     min_steps: int = 0,
     meter: tuple[int, int] = (0, 0),
+    fast_step: bool = True,
 ) -> list[list[str]]:
     """``n_samples`` songs as one batch: the seed and up to ``steps`` new tokens each.
+
+    ``fast_step=False`` steps through the model's own modules instead of the
+    :class:`~melodylstm.step_kernel.StepKernel` (the same numbers to float rounding, slower).
 
     A song ends at the song boundary, which cannot be chosen before ``min_steps`` new tokens.
     """
@@ -198,16 +234,14 @@ def sample_melodies(
             model, vocabulary, seed_tokens, steps, sampling, n_samples, min_steps, meter
         )
     generator = torch.Generator().manual_seed(random_seed)
-    stepper = Stepper(model, vocabulary, seed_tokens, n_samples, meter)
+    stepper = Stepper(model, vocabulary, seed_tokens, n_samples, meter, fast_step)
     chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
+    no_end = torch.zeros(len(vocabulary))
+    no_end[vocabulary.boundary] = -math.inf  # added while the song may not end yet
     for step in range(steps):
-        log_probs = stepper.log_probs
-        if step < min_steps:
-            log_probs = log_probs.clone()
-            log_probs[:, vocabulary.boundary] = -math.inf
-        probabilities = torch.softmax(filter_logits(log_probs, sampling), dim=-1)
-        choices = torch.multinomial(probabilities, 1, generator=generator).view(-1)
+        logits = stepper.logits + no_end if step < min_steps else stepper.logits
+        choices = draw(logits, sampling, generator)
         chosen.append(choices)
         finished |= choices == vocabulary.boundary
         if finished.all():
@@ -300,7 +334,9 @@ def sequence_log_prob(
     device = next(model.parameters()).device
     features = None
     if getattr(model, "uses_features", False):
-        per_step = step_features(np.array(encoded), *meter, vocabulary.boundary)
+        per_step = step_features(
+            np.array(encoded), *meter, vocabulary.boundary, lookback_bars=model.lookback_bars
+        )
         features = torch.as_tensor(per_step).unsqueeze(0).to(device)
     logits, _ = run_model(model.eval(), ids.to(device), None, features)
     logits = logits.float().cpu()[0, :-1]

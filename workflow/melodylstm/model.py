@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .features import MAX_BAR
+from .features import MAX_BAR, MAX_BAR_NUMBER, METER_COLUMNS, normalise_lookback
 from .lstm_scratch import make_lstm
 from .window_model import WindowLSTM
 
@@ -33,18 +33,25 @@ class MelodyLSTM(nn.Module):
         dropout: float,
         cell: str = "torch",
         bar_position: bool = False,
-        lookback: bool = False,
+        lookback: bool | list[int] = (),
+        bar_number: bool = False,
     ):
         super().__init__()
         self.bar_position = bar_position
-        self.lookback = lookback
-        self.uses_features = bar_position or lookback
+        self.bar_number = bar_number
+        self.lookback_bars = normalise_lookback(lookback)
+        self.uses_features = bar_position or bar_number or bool(self.lookback_bars)
         self.embedding = nn.Embedding(vocab_size, embedding_size)
-        input_size = embedding_size * (3 if lookback else 1)
+        # The lookback tokens share the token embedding: a pitch means the same wherever it is.
+        input_size = embedding_size * (1 + len(self.lookback_bars))
         if bar_position:
             # The step's place in its bar, and the bar's length: where notes may start and end.
             self.position_embedding = nn.Embedding(MAX_BAR, embedding_size)
             self.meter_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
+            input_size += embedding_size
+        if bar_number:
+            # Which bar of the song: where phrases start and cadences fall.
+            self.bar_number_embedding = nn.Embedding(MAX_BAR_NUMBER + 1, embedding_size)
             input_size += embedding_size
         self.input_dropout = nn.Dropout(dropout)
         self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
@@ -59,21 +66,25 @@ class MelodyLSTM(nn.Module):
     ) -> tuple[torch.Tensor, State]:
         """tokens: (batch, time) ids -> logits (batch, time, vocab) and the final LSTM state.
 
-        ``features`` (batch, time, 4), in the order of :data:`~melodylstm.features.FEATURES`,
-        describe the step each position predicts; models built with ``bar_position`` or
-        ``lookback`` need them.
+        ``features`` (batch, time, columns), as :func:`~melodylstm.features.step_features`
+        computes them with this model's ``lookback_bars``, describe the step each position
+        predicts; models built with ``bar_position``, ``bar_number`` or ``lookback`` need them.
         """
         parts = [self.embedding(tokens)]
         if self.uses_features:
             if features is None:
                 raise ValueError("this model reads bar positions and lookbacks: pass features")
-            if self.lookback:
-                parts += [self.embedding(features[..., 2]), self.embedding(features[..., 3])]
+            first = len(METER_COLUMNS)
+            parts += [
+                self.embedding(features[..., first + i]) for i in range(len(self.lookback_bars))
+            ]
             if self.bar_position:
                 parts.append(
                     self.position_embedding(features[..., 1])
                     + self.meter_embedding(features[..., 0])
                 )
+            if self.bar_number:
+                parts.append(self.bar_number_embedding(features[..., 2]))
         embedded = self.input_dropout(torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0])
         output, state = self.lstm(embedded, state)
         return self.head(self.output_dropout(output)), state
@@ -107,7 +118,8 @@ def model_args(vocab_size: int, model_config: dict, boundary: int = 0) -> dict:
         return args | {
             "embedding_size": model_config["embedding_size"],
             "bar_position": model_config.get("bar_position", False),
-            "lookback": model_config.get("lookback", False),
+            "lookback": list(normalise_lookback(model_config.get("lookback", ()))),
+            "bar_number": model_config.get("bar_number", False),
         }
     if head == "window":
         return args | {"window": model_config.get("window", 64), "boundary": boundary}

@@ -139,7 +139,10 @@ def train_model(
     model = build_model(args).to(device)
     uses_features = getattr(model, "uses_features", False)
     train_features = songs_features(
-        train_songs, train_meters if uses_features else None, vocabulary.boundary
+        train_songs,
+        train_meters if uses_features else None,
+        vocabulary.boundary,
+        getattr(model, "lookback_bars", ()),
     )
     optimizer = torch.optim.Adam(
         model.parameters(), lr=training["learning_rate"], weight_decay=training["weight_decay"]
