@@ -186,7 +186,7 @@ def reach_probe(
 def features_of(model, songs, path: Path, vocabulary: Vocabulary):
     """The songs' step features for a model that reads them, else None."""
     meters = load_meters(path) if getattr(model, "uses_features", False) else None
-    return songs_features(songs, meters, vocabulary.boundary)
+    return songs_features(songs, meters, vocabulary.boundary, getattr(model, "lookback_bars", ()))
 
 
 def in_fresh_process(function, *args):

@@ -1,5 +1,6 @@
 """Training, checkpoint, evaluation and sampling on a tiny synthetic corpus."""
 
+import csv
 import math
 
 import numpy as np
@@ -10,7 +11,7 @@ from melodylstm.evaluation import evaluate_songs
 from melodylstm.generation import Sampling, check_seed, sample_melodies
 from melodylstm.model import MelodyLSTM, load_checkpoint
 from melodylstm.tensors import save_arrays, songs_to_arrays
-from melodylstm.training import train_model
+from melodylstm.training import cosine_rate, train_model
 from melodylstm.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 
 # A corpus a model can learn quickly: two alternating phrases.
@@ -121,3 +122,30 @@ def test_bad_seed_token_is_named_with_the_allowed_tokens():
 def test_temperature_must_be_positive():
     with pytest.raises(ValueError, match="temperature"):
         Sampling("temperature", temperature=0.0)
+
+
+def test_cosine_schedule_falls_from_the_peak_whatever_validation_does(corpus):
+    rates = [cosine_rate(0.01, epoch, 10) for epoch in range(1, 11)]
+    assert rates[0] == 0.01 and rates[-1] < 0.01 * 0.03
+    assert all(a > b for a, b in zip(rates[:-1], rates[1:], strict=True))
+    train(corpus, "cosine.pt", lr_schedule="cosine", epochs=10, patience=10, lr_decay=0.5)
+    with open(corpus / "cosine.pt.csv") as handle:
+        logged = [float(row["learning_rate"]) for row in csv.DictReader(handle)]
+    assert logged == pytest.approx(rates)
+
+
+def test_transposition_augmentation_moves_the_training_songs(tmp_path):
+    # Chromatic fragments: every song can move a few semitones and stay in the vocabulary.
+    songs = [f"{60 + i % 5} _ {62 + i % 5} _ {64 + i % 5} _ _ _".split() for i in range(12)]
+    vocabulary = build_vocabulary(songs)
+    save_vocabulary(vocabulary, tmp_path / "vocabulary.json")
+    arrays = songs_to_arrays(songs, Vocabulary(vocabulary["tokens"]))
+    save_arrays(arrays, tmp_path / "train.npz")
+    save_arrays(arrays, tmp_path / "valid.npz")
+    plain = train(tmp_path, "plain.pt", epochs=6, patience=6)
+    moved = train(tmp_path, "moved.pt", epochs=6, patience=6, augment_semitones=2)
+    with open(tmp_path / "moved.pt.csv") as handle:
+        valid = [float(row["valid_bits_per_step"]) for row in csv.DictReader(handle)]
+    assert valid[-1] < valid[0]  # it still learns
+    weights = "head.weight"
+    assert not torch.equal(plain["state_dict"][weights], moved["state_dict"][weights])

@@ -59,9 +59,10 @@ def songs_features(
     songs: list[np.ndarray],
     meters: list[tuple[int, int]] | None,
     boundary: int,
-    lookback_bars: tuple[int, ...] = (1, 2),
+    lookback_bars: tuple[int, ...],
 ) -> list[np.ndarray] | None:
-    """Every song's step features (see :mod:`melodylstm.features`); None without meters."""
+    """Every song's step features (see :mod:`melodylstm.features`), with the lookbacks of
+    ``lookback_bars`` (a model's); None without meters."""
     from .features import step_features
 
     if meters is None:

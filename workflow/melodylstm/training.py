@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .augmentation import Transposer
 from .batches import IGNORE, length_batches, pad_batch, pad_features, padding_share, songs_features
 from .evaluation import evaluate_songs
 from .model import build_model, count_parameters, model_args, pick_device, run_model
@@ -105,6 +106,12 @@ def train_epoch(
     return total_nats / math.log(2) / total_tokens, total_tokens
 
 
+def cosine_rate(peak: float, epoch: int, epochs: int) -> float:
+    """The learning rate of ``epoch`` (from 1) on a half cosine from ``peak`` down to nearly 0
+    over ``epochs``."""
+    return peak * 0.5 * (1.0 + math.cos(math.pi * (epoch - 1) / epochs))
+
+
 def train_model(
     train_path: Path,
     valid_path: Path,
@@ -188,18 +195,26 @@ def train_model(
     budget = training["max_minutes"]
     # A model with long epochs (the window model) stops at the budget, within its epoch.
     deadline = None if budget is None else started + budget * 60
+    semitones = training.get("augment_semitones", 0)
+    transposer = Transposer(vocabulary, semitones) if semitones else None
     for epoch in range(first_epoch, training["epochs"] + 1):
         epoch_start = time.perf_counter()
+        if training.get("lr_schedule", "plateau") == "cosine":
+            for group in optimizer.param_groups:
+                group["lr"] = cosine_rate(training["learning_rate"], epoch, training["epochs"])
+        songs, features = train_songs, train_features
+        if transposer is not None:
+            songs, features = transposer.epoch(train_songs, train_features, rng)
         train_bits, n_tokens = train_epoch(
             model,
             optimizer,
-            train_songs,
+            songs,
             vocabulary.boundary,
             training,
             rng,
             device,
             deadline,
-            train_features,
+            features,
         )
         seconds = time.perf_counter() - epoch_start
         valid_bits = evaluate_songs(
@@ -239,9 +254,10 @@ def train_model(
             }
         else:
             epochs_since_best += 1
-            # Anneal: a smaller step often finds the better minimum the last epoch overshot.
-            for group in optimizer.param_groups:
-                group["lr"] *= training["lr_decay"]
+            if training.get("lr_schedule", "plateau") == "plateau":
+                # Anneal: a smaller step often finds the better minimum the last epoch overshot.
+                for group in optimizer.param_groups:
+                    group["lr"] *= training["lr_decay"]
         if state_path:
             progress = {
                 "checkpoint": checkpoint,

@@ -1,0 +1,36 @@
+"""Transposition augmentation moves pitches only, stays in the vocabulary, and keeps lookbacks."""
+
+import numpy as np
+
+from melodylstm.augmentation import Transposer
+from melodylstm.features import step_features
+from melodylstm.vocabulary import Vocabulary
+
+VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "65", "67", "r", "_"])
+
+
+def test_shifts_keep_every_pitch_in_the_vocabulary():
+    transposer = Transposer(VOCABULARY, 5)
+    song = np.array(VOCABULARY.encode("60 _ 64 r 67 _".split()))
+    allowed = transposer.allowed_shifts(song)
+    assert allowed == [0]  # any other shift moves 60, 64 or 67 to a pitch the vocabulary lacks
+    narrow = np.array(VOCABULARY.encode("60 _ 62 r _".split()))
+    assert transposer.allowed_shifts(narrow) == [0, 2, 5]  # to 62/64 and to 65/67
+    moved = transposer.tables[2][narrow]
+    assert VOCABULARY.decode(moved) == "62 _ 64 r _".split()
+
+
+def test_moved_lookbacks_equal_the_lookbacks_of_the_moved_song():
+    transposer = Transposer(VOCABULARY, 2)
+    rng = np.random.default_rng(0)
+    songs = [np.array(VOCABULARY.encode("60 _ 62 _ 60 r 62 _ 60 _ _ _".split()))] * 20
+    features = [
+        step_features(song, 4, 1, VOCABULARY.boundary, lookback_bars=(1, 2)) for song in songs
+    ]
+    moved_songs, moved_features = transposer.epoch(songs, features, rng)
+    shifts = set()
+    for song, song_features in zip(moved_songs, moved_features, strict=True):
+        expected = step_features(song, 4, 1, VOCABULARY.boundary, lookback_bars=(1, 2))
+        assert (song_features == expected).all()
+        shifts.add(VOCABULARY.decode(song[:1])[0])
+    assert shifts == {"60", "62"}  # both allowed shifts were drawn
