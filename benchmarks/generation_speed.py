@@ -5,7 +5,8 @@
 Without a checkpoint a freshly initialised model of the default size is timed (speed does not
 depend on the weights). Every song runs the full length: the song boundary is not sampled. Each
 strategy and batch is timed twice in the same run: with the fast step kernel generation uses
-(``kernel``) and through the model's own modules (``modules``), the baseline.
+(``kernel``) and through the model's own modules (``modules``), the baseline; each time is the
+median of ``--repeats`` runs, as other jobs on the machine make single runs noisy.
 """
 
 import argparse
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each; the median")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.checkpoint:

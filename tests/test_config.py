@@ -19,7 +19,7 @@ def test_default_config_is_valid_and_complete():
 
 def test_defaults_fill_every_key_left_out():
     config = validate_config({"sources": DEFAULT["sources"], "generate": {"tune": {}}})
-    assert config["training"]["epochs"] == 40
+    assert config["training"]["epochs"] == 50
     assert config["generate"]["tune"]["temperature"] == 1.0
     assert config["encoding"]["duration_policy"] == "skip"
 

@@ -107,6 +107,15 @@ def test_min_steps_keeps_the_song_going():
     assert all(len(song) == 24 for song in songs)
 
 
+@pytest.mark.parametrize("strategy", ["top_k", "temperature", "top_p", "beam"])
+def test_a_song_without_a_seed_never_opens_with_a_hold(strategy):
+    model = random_model(5)
+    sampling = Sampling(strategy, temperature=5.0, top_k=len(VOCABULARY), beam_width=4)
+    songs = sample_melodies(model, VOCABULARY, [], 64, 3, sampling, 4, min_steps=3)
+    assert all(song[0] != "_" for song in songs)
+    assert sample_melodies(model, VOCABULARY, ["60"], 64, 1, sampling, 4, min_steps=1)
+
+
 def test_bar_lengths():
     assert bar_steps("4/4", 0.25) == 16
     assert bar_steps("3/4", 0.25) == 12

@@ -24,7 +24,7 @@ class Transposer:
         self.shifts = list(range(-max_shift, max_shift + 1))
         pitches = {int(token): i for i, token in enumerate(vocabulary.tokens) if is_pitch(token)}
         identity = np.arange(len(vocabulary), dtype=np.int64)
-        # tables[shift][id]: the id moved by shift; -1 where the moved pitch is not in the vocabulary
+        # tables[shift][id]: the id moved by shift; -1 where the moved pitch is not a token
         self.tables = {}
         for shift in self.shifts:
             table = identity.copy()

@@ -197,6 +197,15 @@ class Stepper:
         self.logits = self._masked(logits[:, -1])
 
 
+def ban_opening_hold(logits: torch.Tensor, vocabulary: Vocabulary) -> torch.Tensor:
+    """``logits`` with the hold made impossible: a song cannot open by holding nothing."""
+    if HOLD not in vocabulary.index:
+        return logits
+    logits = logits.clone()
+    logits[:, vocabulary.index[HOLD]] = -math.inf
+    return logits
+
+
 def draw(logits: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> torch.Tensor:
     """One token per row of ``logits``, chosen as ``sampling`` says (not beam search)."""
     if sampling.strategy == "top_k":
@@ -241,6 +250,8 @@ def sample_melodies(
     no_end[vocabulary.boundary] = -math.inf  # added while the song may not end yet
     for step in range(steps):
         logits = stepper.logits + no_end if step < min_steps else stepper.logits
+        if step == 0 and not seed_tokens:
+            logits = ban_opening_hold(logits, vocabulary)
         choices = draw(logits, sampling, generator)
         chosen.append(choices)
         finished |= choices == vocabulary.boundary
@@ -301,6 +312,8 @@ def beam_candidates(
         log_probs = stepper.log_probs.clone()
         if step < min_steps:
             log_probs[:, vocabulary.boundary] = -math.inf
+        if step == 0 and not seed_tokens:
+            log_probs = ban_opening_hold(log_probs, vocabulary)
         totals = torch.tensor([score for score, _ in beams]).unsqueeze(1) + log_probs
         flat = totals.view(-1)
         top = flat.topk(min(width, int(torch.isfinite(flat).sum())))

@@ -11,8 +11,9 @@ with far fewer calls:
   both biases in the token's table). A step sums its token and lookback rows with one
   ``embedding_bag`` and adds one cached row for its place in the bar and the song, instead of
   several lookups, a concatenation and a matrix product.
-- The first layer's cell then needs one matrix product for its hidden state; the other layers run
-  ``torch.lstm_cell``; the head is one ``addmm``.
+- The first layer then needs one matrix product for its hidden state; each layer above, one for
+  its input and hidden state together; the head, one ``addmm``. One sigmoid computes all four
+  gates (tanh(x) = 2 sigmoid(2x) - 1, with the candidate's weights doubled once).
 
 The results equal the model's to float rounding (tests compare them); the model must be in
 evaluation mode, where dropout does nothing.
@@ -77,6 +78,14 @@ class StepKernel:
             )
             for layer in range(1, lstm.num_layers)
         ]
+        # tanh(x) = 2 sigmoid(2x) - 1, and torch's tanh costs several times its sigmoid: with the
+        # candidate gate's pre-activations doubled here, one sigmoid serves all four gates.
+        candidate = slice(2 * lstm.hidden_size, 3 * lstm.hidden_size)
+        doubled = [self.token_table, self.weight_hh0, *(table for _, table in self.meter_tables)]
+        for weight, bias in self.upper:
+            doubled += [weight, bias.view(1, -1)]
+        for gates in doubled:
+            gates[:, candidate] *= 2
         self.head_weight = model.head.weight.T.contiguous()
         self.head_bias = model.head.bias.clone()
         self.head_bias[list(banned)] = -math.inf
@@ -93,8 +102,8 @@ class StepKernel:
     def cell(self, gates: torch.Tensor, cell: torch.Tensor) -> State:
         """The LSTM cell's update from its gates' pre-activations (i, f, g, o, as nn.LSTM)."""
         size = self.hidden_size
-        candidate = gates[:, 2 * size : 3 * size].tanh()
         gates = gates.sigmoid_()
+        candidate = gates[:, 2 * size : 3 * size].mul(2).sub_(1)  # tanh of the undoubled value
         new_cell = cell * gates[:, size : 2 * size]
         new_cell.addcmul_(gates[:, :size], candidate)
         return new_cell.tanh().mul_(gates[:, 3 * size :]), new_cell
