@@ -10,7 +10,7 @@ VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "65", "67", "r", "_"])
 
 
 def test_shifts_keep_every_pitch_in_the_vocabulary():
-    transposer = Transposer(VOCABULARY, 5)
+    transposer = Transposer(VOCABULARY, 5, [])
     song = np.array(VOCABULARY.encode("60 _ 64 r 67 _".split()))
     allowed = transposer.allowed_shifts(song)
     assert allowed == [0]  # any other shift moves 60, 64 or 67 to a pitch the vocabulary lacks
@@ -21,9 +21,9 @@ def test_shifts_keep_every_pitch_in_the_vocabulary():
 
 
 def test_moved_lookbacks_equal_the_lookbacks_of_the_moved_song():
-    transposer = Transposer(VOCABULARY, 2)
     rng = np.random.default_rng(0)
     songs = [np.array(VOCABULARY.encode("60 _ 62 _ 60 r 62 _ 60 _ _ _".split()))] * 20
+    transposer = Transposer(VOCABULARY, 2, songs)
     features = [
         step_features(song, 4, 1, VOCABULARY.boundary, lookback_bars=(1, 2)) for song in songs
     ]

@@ -113,7 +113,9 @@ def test_a_song_without_a_seed_never_opens_with_a_hold(strategy):
     sampling = Sampling(strategy, temperature=5.0, top_k=len(VOCABULARY), beam_width=4)
     songs = sample_melodies(model, VOCABULARY, [], 64, 3, sampling, 4, min_steps=3)
     assert all(song[0] != "_" for song in songs)
-    assert sample_melodies(model, VOCABULARY, ["60"], 64, 1, sampling, 4, min_steps=1)
+    if strategy != "beam":  # after a seed note, a hold is allowed and gets drawn
+        seeded = sample_melodies(model, VOCABULARY, ["60"], 64, 1, sampling, 4, min_steps=1)
+        assert any(song[1] == "_" for song in seeded)
 
 
 def test_bar_lengths():

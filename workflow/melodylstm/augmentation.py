@@ -18,9 +18,9 @@ from .vocabulary import Vocabulary
 
 
 class Transposer:
-    """Moves songs (token-id arrays) of ``vocabulary`` by up to ``max_shift`` semitones."""
+    """Moves ``songs`` (token-id arrays of ``vocabulary``) by up to ``max_shift`` semitones."""
 
-    def __init__(self, vocabulary: Vocabulary, max_shift: int):
+    def __init__(self, vocabulary: Vocabulary, max_shift: int, songs: list[np.ndarray]):
         self.shifts = list(range(-max_shift, max_shift + 1))
         pitches = {int(token): i for i, token in enumerate(vocabulary.tokens) if is_pitch(token)}
         identity = np.arange(len(vocabulary), dtype=np.int64)
@@ -31,6 +31,8 @@ class Transposer:
             for pitch, index in pitches.items():
                 table[index] = pitches.get(pitch + shift, -1)
             self.tables[shift] = table
+        # The songs do not change between epochs, so neither do the shifts each one allows.
+        self.allowed = [self.allowed_shifts(song) for song in songs]
 
     def allowed_shifts(self, song: np.ndarray) -> list[int]:
         """The shifts that keep every pitch of ``song`` inside the vocabulary (0 always)."""
@@ -42,10 +44,11 @@ class Transposer:
         features: list[np.ndarray] | None,
         rng: np.random.Generator,
     ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
-        """Every song moved by a shift drawn from its allowed ones, its lookbacks moved alike."""
+        """Every song (those given at construction) moved by a shift drawn from its allowed ones,
+        its lookbacks moved alike."""
         moved_songs, moved_features = [], [] if features is not None else None
         for i, song in enumerate(songs):
-            allowed = self.allowed_shifts(song)
+            allowed = self.allowed[i]
             table = self.tables[allowed[rng.integers(len(allowed))]]
             moved_songs.append(table[song])
             if features is not None:

@@ -166,11 +166,14 @@ class Stepper:
             for bars in self.lookback_bars
         ]
 
+    def next_meter(self) -> tuple[int, int, int]:
+        """``meter``, ``position`` and ``bar_number`` of the step after the tokens so far."""
+        return tuple(int(v) for v in meter_columns(np.int64(len(self.columns)), *self.meter))
+
     def next_features(self) -> torch.Tensor:
         """(rows, 1, columns) features of the step after the tokens so far, as
         :func:`~melodylstm.features.step_features` computes them for a whole song."""
-        meter = meter_columns(np.int64(len(self.columns)), *self.meter)
-        columns = [torch.full((self.rows,), int(value), dtype=torch.long) for value in meter]
+        columns = [torch.full((self.rows,), value, dtype=torch.long) for value in self.next_meter()]
         return torch.stack(columns + self.lookbacks(), dim=1).unsqueeze(1)
 
     @torch.inference_mode()
@@ -185,9 +188,10 @@ class Stepper:
         if self.uses_features:
             self.columns.append(tokens.cpu())
         if self.kernel is not None:
-            meter = tuple(int(v) for v in meter_columns(np.int64(len(self.columns)), *self.meter))
             lookbacks = [column.to(self.device) for column in self.lookbacks()]
-            logits, self.state = self.kernel(tokens.to(self.device), lookbacks, meter, self.state)
+            logits, self.state = self.kernel(
+                tokens.to(self.device), lookbacks, self.next_meter(), self.state
+            )
             self.logits = logits.float().cpu()
             return
         features = self.next_features().to(self.device) if self.uses_features else None
@@ -197,13 +201,26 @@ class Stepper:
         self.logits = self._masked(logits[:, -1])
 
 
-def ban_opening_hold(logits: torch.Tensor, vocabulary: Vocabulary) -> torch.Tensor:
-    """``logits`` with the hold made impossible: a song cannot open by holding nothing."""
-    if HOLD not in vocabulary.index:
-        return logits
-    logits = logits.clone()
-    logits[:, vocabulary.index[HOLD]] = -math.inf
-    return logits
+class StepBans:
+    """What a sampled song may not write at a step, as additive masks (-inf where banned): the
+    song boundary before ``min_steps`` new tokens, and a hold as the first token of a song
+    without a seed (it would hold nothing)."""
+
+    def __init__(self, vocabulary: Vocabulary, min_steps: int, seeded: bool):
+        self.min_steps = min_steps
+        self.no_end = torch.zeros(len(vocabulary))
+        self.no_end[vocabulary.boundary] = -math.inf
+        self.opening = None if seeded else torch.zeros(len(vocabulary))
+        if self.opening is not None and HOLD in vocabulary.index:
+            self.opening[vocabulary.index[HOLD]] = -math.inf
+
+    def apply(self, scores: torch.Tensor, step: int) -> torch.Tensor:
+        """``scores`` (logits or log-probabilities, one row per song) of ``step`` with the bans."""
+        if step < self.min_steps:
+            scores = scores + self.no_end
+        if step == 0 and self.opening is not None:
+            scores = scores + self.opening
+        return scores
 
 
 def draw(logits: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> torch.Tensor:
@@ -246,13 +263,9 @@ def sample_melodies(
     stepper = Stepper(model, vocabulary, seed_tokens, n_samples, meter, fast_step)
     chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
-    no_end = torch.zeros(len(vocabulary))
-    no_end[vocabulary.boundary] = -math.inf  # added while the song may not end yet
+    bans = StepBans(vocabulary, min_steps, bool(seed_tokens))
     for step in range(steps):
-        logits = stepper.logits + no_end if step < min_steps else stepper.logits
-        if step == 0 and not seed_tokens:
-            logits = ban_opening_hold(logits, vocabulary)
-        choices = draw(logits, sampling, generator)
+        choices = draw(bans.apply(stepper.logits, step), sampling, generator)
         chosen.append(choices)
         finished |= choices == vocabulary.boundary
         if finished.all():
@@ -306,14 +319,11 @@ def beam_candidates(
 ) -> list[tuple[float, list[int]]]:
     """Complete hypotheses ``(log-probability, new token ids)`` of one beam search."""
     stepper = Stepper(model, vocabulary, seed_tokens, 1, meter)
+    bans = StepBans(vocabulary, min_steps, bool(seed_tokens))
     beams: list[tuple[float, list[int]]] = [(0.0, [])]
     complete: list[tuple[float, list[int]]] = []
     for step in range(steps):
-        log_probs = stepper.log_probs.clone()
-        if step < min_steps:
-            log_probs[:, vocabulary.boundary] = -math.inf
-        if step == 0 and not seed_tokens:
-            log_probs = ban_opening_hold(log_probs, vocabulary)
+        log_probs = bans.apply(stepper.log_probs, step)
         totals = torch.tensor([score for score, _ in beams]).unsqueeze(1) + log_probs
         flat = totals.view(-1)
         top = flat.topk(min(width, int(torch.isfinite(flat).sum())))

@@ -196,10 +196,11 @@ def train_model(
     # A model with long epochs (the window model) stops at the budget, within its epoch.
     deadline = None if budget is None else started + budget * 60
     semitones = training.get("augment_semitones", 0)
-    transposer = Transposer(vocabulary, semitones) if semitones else None
+    transposer = Transposer(vocabulary, semitones, train_songs) if semitones else None
+    cosine = training.get("lr_schedule", "plateau") == "cosine"
     for epoch in range(first_epoch, training["epochs"] + 1):
         epoch_start = time.perf_counter()
-        if training.get("lr_schedule", "plateau") == "cosine":
+        if cosine:
             for group in optimizer.param_groups:
                 group["lr"] = cosine_rate(training["learning_rate"], epoch, training["epochs"])
         songs, features = train_songs, train_features
@@ -254,7 +255,7 @@ def train_model(
             }
         else:
             epochs_since_best += 1
-            if training.get("lr_schedule", "plateau") == "plateau":
+            if not cosine:
                 # Anneal: a smaller step often finds the better minimum the last epoch overshot.
                 for group in optimizer.param_groups:
                     group["lr"] *= training["lr_decay"]
