@@ -1,8 +1,5 @@
 # Learn melodies with an LSTM and write new songs.
 #   snakemake --cores 4 results/generated/song.mid
-import sys
-from pathlib import Path
-
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -11,7 +8,6 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 from melodylstm.config import validate_config
 
 # Fails before any job runs, naming the bad key; fills in the defaults of the schema.

@@ -43,16 +43,15 @@ import torch
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "workflow"))
-from melodylstm.batches import songs_features  # noqa: E402
 from melodylstm.config import fill_defaults, load_schema  # noqa: E402
-from melodylstm.evaluation import evaluate_songs  # noqa: E402
-from melodylstm.generation import Sampling, sample_melodies  # noqa: E402
-from melodylstm.model import build_model, count_parameters, load_checkpoint, model_args  # noqa: E402
-from melodylstm.ngram import KneserNey, NgramCounts  # noqa: E402
-from melodylstm.tensors import load_meters, load_songs  # noqa: E402
-from melodylstm.training import seed_everything, train_epoch, train_model  # noqa: E402
-from melodylstm.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
+from melodylstm.data.batches import songs_features  # noqa: E402
+from melodylstm.data.tensors import load_meters, load_songs  # noqa: E402
+from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
+from melodylstm.evaluation.metrics import evaluate_songs  # noqa: E402
+from melodylstm.generation.sampling import Sampling, sample_melodies  # noqa: E402
+from melodylstm.model.lstm import build_model, count_parameters, load_checkpoint, model_args  # noqa: E402
+from melodylstm.model.ngram import KneserNey, NgramCounts  # noqa: E402
+from melodylstm.training.loop import seed_everything, train_epoch, train_model  # noqa: E402
 
 TUTORIAL_MODEL = {
     "head": "window",

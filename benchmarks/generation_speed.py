@@ -10,18 +10,16 @@ median of ``--repeats`` runs, as other jobs on the machine make single runs nois
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import torch
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "workflow"))
 from melodylstm.config import validate_config  # noqa: E402
-from melodylstm.generation import Sampling, sample_melodies  # noqa: E402
-from melodylstm.model import MelodyLSTM, load_checkpoint, model_args  # noqa: E402
-from melodylstm.vocabulary import Vocabulary  # noqa: E402
+from melodylstm.data.vocabulary import Vocabulary  # noqa: E402
+from melodylstm.generation.sampling import Sampling, sample_melodies  # noqa: E402
+from melodylstm.model.lstm import MelodyLSTM, load_checkpoint, model_args  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 

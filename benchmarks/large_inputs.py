@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "workflow"))
 
 TICKS = 480
 
@@ -96,8 +95,8 @@ def write_big_midi(path: Path, megabytes: float) -> int:
 
 def child(task: str, path: str, count: int) -> dict:
     """One measured step, run in a fresh process."""
-    from melodylstm.encode import encode_shard
-    from melodylstm.sources import list_songs
+    from melodylstm.data.encode import encode_shard
+    from melodylstm.data.sources import list_songs
 
     if task == "import":
         return {"peak_rss_mb": peak_rss_mb()}

@@ -13,7 +13,6 @@ scored on the validation songs after every epoch.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -22,13 +21,12 @@ import torch
 from torch import nn
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "workflow"))
-from melodylstm.evaluation import evaluate_songs  # noqa: E402
-from melodylstm.lstm_scratch import ScratchLSTM  # noqa: E402
-from melodylstm.model import MelodyLSTM  # noqa: E402
-from melodylstm.tensors import load_songs  # noqa: E402
-from melodylstm.training import seed_everything, train_epoch  # noqa: E402
-from melodylstm.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
+from melodylstm.data.tensors import load_songs  # noqa: E402
+from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
+from melodylstm.evaluation.metrics import evaluate_songs  # noqa: E402
+from melodylstm.model.lstm import MelodyLSTM  # noqa: E402
+from melodylstm.model.lstm_scratch import ScratchLSTM  # noqa: E402
+from melodylstm.training.loop import seed_everything, train_epoch  # noqa: E402
 
 VARIANTS = {
     "correct (nn.LSTM's equations)": (False, False),

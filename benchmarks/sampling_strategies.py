@@ -10,20 +10,18 @@ notes in the scale; share of songs ending on the tonic) and checked for copying 
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "workflow"))
-from melodylstm.features import bar_length  # noqa: E402
-from melodylstm.generation import Sampling, check_seed, sample_melodies  # noqa: E402
-from melodylstm.model import load_checkpoint  # noqa: E402
-from melodylstm.music_stats import music_stats  # noqa: E402
-from melodylstm.splits import read_songs  # noqa: E402
-from melodylstm.vocabulary import Vocabulary  # noqa: E402
+from melodylstm.data.splits import read_songs  # noqa: E402
+from melodylstm.data.vocabulary import Vocabulary  # noqa: E402
+from melodylstm.evaluation.music_stats import music_stats  # noqa: E402
+from melodylstm.generation.sampling import Sampling, check_seed, sample_melodies  # noqa: E402
+from melodylstm.model.lstm import load_checkpoint  # noqa: E402
+from melodylstm.representation.features import bar_length  # noqa: E402
 
 STRATEGIES = {
     "temperature 1.0": Sampling("temperature", temperature=1.0),

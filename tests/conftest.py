@@ -1,13 +1,11 @@
 """Shared test set-up: the library on the path, fixture paths, deterministic torch."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-sys.path.insert(0, str(REPO / "workflow"))
 
 SKIP_POLICY = {
     "time_step": 0.25,

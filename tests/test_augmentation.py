@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from melodylstm.augmentation import Transposer
-from melodylstm.features import step_features
-from melodylstm.vocabulary import Vocabulary
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.representation.features import step_features
+from melodylstm.training.augmentation import Transposer
 
 VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "65", "67", "r", "_"])
 

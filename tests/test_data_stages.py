@@ -4,10 +4,10 @@ import json
 
 import numpy as np
 
-from melodylstm.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
-from melodylstm.splits import account_songs, assign_splits, read_songs, split_dataset
-from melodylstm.tensors import load_songs, save_arrays, songs_to_arrays
-from melodylstm.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from melodylstm.data.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
+from melodylstm.data.splits import account_songs, assign_splits, read_songs, split_dataset
+from melodylstm.data.tensors import load_songs, save_arrays, songs_to_arrays
+from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 
 SONGS = [
     "60 _ 62 _ 64 _ _ _",

@@ -78,14 +78,12 @@ def test_every_required_package_is_in_some_env():
     assert set(REQUIREMENTS) - {"snakemake"} <= in_envs
 
 
-def imported_modules(path: Path, package: str = "melodylstm") -> set[str]:
+def imported_modules(path: Path) -> set[str]:
     """Every module that the file imports, at its top or inside a function (a lazy import)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level:  # from .vocabulary import ...
-            found.add(f"{package}.{node.module}" if node.module else package)
         elif isinstance(node, ast.ImportFrom):
             found.add(node.module)
     return found

@@ -4,18 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.evaluation import evaluate_songs
-from melodylstm.features import (
+from melodylstm.data.tensors import load_meters, save_arrays, songs_to_arrays, split_meters
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.evaluation.metrics import evaluate_songs
+from melodylstm.generation.sampling import Sampling, Stepper, sample_melodies, sequence_log_prob
+from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.representation.features import (
     MAX_BAR_NUMBER,
     bar_length,
     feature_names,
     normalise_lookback,
     step_features,
 )
-from melodylstm.generation import Sampling, Stepper, sample_melodies, sequence_log_prob
-from melodylstm.model import MelodyLSTM
-from melodylstm.tensors import load_meters, save_arrays, songs_to_arrays, split_meters
-from melodylstm.vocabulary import Vocabulary
 
 VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "67", "r", "_"])
 

@@ -5,7 +5,8 @@ import math
 import pytest
 import torch
 
-from melodylstm.generation import (
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.generation.sampling import (
     Sampling,
     Stepper,
     bar_steps,
@@ -18,9 +19,8 @@ from melodylstm.generation import (
     sequence_log_prob,
     song_tonic,
 )
-from melodylstm.model import MelodyLSTM
-from melodylstm.tokens import tokens_to_events
-from melodylstm.vocabulary import Vocabulary
+from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.music.tokens import tokens_to_events
 
 VOCABULARY = Vocabulary(["/", "<unk>", "57", "60", "62", "64", "65", "67", "69", "72", "r", "_"])
 

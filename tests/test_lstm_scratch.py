@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from melodylstm.lstm_scratch import ScratchLSTM
-from melodylstm.model import MelodyLSTM
+from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.model.lstm_scratch import ScratchLSTM
 
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-5}
 

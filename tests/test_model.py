@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.evaluation import evaluate_songs
-from melodylstm.generation import Sampling, check_seed, sample_melodies
-from melodylstm.model import MelodyLSTM, load_checkpoint
-from melodylstm.tensors import save_arrays, songs_to_arrays
-from melodylstm.training import cosine_rate, train_model
-from melodylstm.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from melodylstm.data.tensors import save_arrays, songs_to_arrays
+from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from melodylstm.evaluation.metrics import evaluate_songs
+from melodylstm.generation.sampling import Sampling, check_seed, sample_melodies
+from melodylstm.model.lstm import MelodyLSTM, load_checkpoint
+from melodylstm.training.loop import cosine_rate, train_model
 
 # A corpus a model can learn quickly: two alternating phrases.
 PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]

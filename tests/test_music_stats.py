@@ -5,15 +5,15 @@ import random
 
 import pytest
 
-from melodylstm.music_stats import (
+from melodylstm.evaluation.music_stats import (
     longest_common_run,
     music_stats,
     overlap,
     training_song_ids,
     write_music_stats,
 )
-from melodylstm.tokens import events_to_tokens
-from melodylstm.tonality import SongKey, allowed_keys, song_key, tonic_pitch_class
+from melodylstm.music.tokens import events_to_tokens
+from melodylstm.music.tonality import SongKey, allowed_keys, song_key, tonic_pitch_class
 
 # "Twinkle twinkle" in C major, and a tune in A minor ending on A.
 C_TUNE = [(60, 4), (60, 4), (67, 4), (67, 4), (69, 4), (69, 4), (67, 8),

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.evaluation import evaluate_songs
-from melodylstm.ngram import KneserNey, NgramCounts
-from melodylstm.vocabulary import Vocabulary
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.evaluation.metrics import evaluate_songs
+from melodylstm.model.ngram import KneserNey, NgramCounts
 
 VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "r", "_"])
 

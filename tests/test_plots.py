@@ -6,9 +6,9 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from melodylstm.music_stats import music_stats
-from melodylstm.plots import plot_histogram, plot_loss, plot_piano_roll
-from melodylstm.tokens import events_to_tokens
+from melodylstm.evaluation.music_stats import music_stats
+from melodylstm.music.tokens import events_to_tokens
+from melodylstm.rendering.plots import plot_histogram, plot_loss, plot_piano_roll
 
 HISTORY = """epoch,train_bits_per_step,valid_bits_per_step,learning_rate,tokens_per_second,seconds,\
 best

@@ -22,9 +22,9 @@ from real_world_files import (
 )
 
 from conftest import FIXTURES, REPO
-from melodylstm.encode import encode_shard, encode_songs, read_table
-from melodylstm.scores import REASONS, Rejected, score_to_melody
-from melodylstm.sources import (
+from melodylstm.data.encode import encode_shard, encode_songs, read_table
+from melodylstm.data.scores import REASONS, Rejected, score_to_melody
+from melodylstm.data.sources import (
     SongSource,
     abc_tune_ranges,
     list_songs,
@@ -33,7 +33,7 @@ from melodylstm.sources import (
     split_abc_tunes,
     write_index,
 )
-from melodylstm.splits import NotEnoughSongs, account_songs, split_dataset
+from melodylstm.data.splits import NotEnoughSongs, account_songs, split_dataset
 
 REAL_WORLD = FIXTURES / "real_world"
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")

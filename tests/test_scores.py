@@ -4,10 +4,10 @@ import music21
 import pytest
 
 from conftest import FIXTURES
-from melodylstm.encode import encode_songs
-from melodylstm.midi import read_midi_tokens, read_midi_tokens_music21, write_midi
-from melodylstm.scores import detect_key, grid_events, score_to_melody, transposition_to_c
-from melodylstm.sources import SongSource, list_songs, split_abc_tunes
+from melodylstm.data.encode import encode_songs
+from melodylstm.data.scores import detect_key, grid_events, score_to_melody, transposition_to_c
+from melodylstm.data.sources import SongSource, list_songs, split_abc_tunes
+from melodylstm.music.midi import read_midi_tokens, read_midi_tokens_music21, write_midi
 
 # The kern fixture written out by hand: an eighth-note pickup D5, a tie across bars 2-3, a rest
 # and a half-note G5 that ends the song.

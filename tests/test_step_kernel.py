@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.features import meter_columns, step_features
-from melodylstm.generation import Stepper
-from melodylstm.model import MelodyLSTM
-from melodylstm.step_kernel import StepKernel, kernel_supports
-from melodylstm.vocabulary import Vocabulary
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.generation.sampling import Stepper
+from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.model.step_kernel import StepKernel, kernel_supports
+from melodylstm.representation.features import meter_columns, step_features
 
 INPUTS = [
     {},

@@ -12,8 +12,8 @@ import yaml
 from test_workflow import TINY, planned_jobs, snakemake
 
 from melodylstm.config import ConfigError, validate_config
-from melodylstm.midi import read_midi_tokens
-from melodylstm.sweeps import (
+from melodylstm.music.midi import read_midi_tokens
+from melodylstm.sweeps.grid import (
     best_point,
     parse_point,
     point_name,

@@ -1,6 +1,6 @@
 import pytest
 
-from melodylstm.tokens import (
+from melodylstm.music.tokens import (
     count_onsets,
     events_to_tokens,
     parse_token_string,

@@ -11,9 +11,8 @@ import pytest
 import torch
 from workflow_runs import SMALL, small_run
 
-from conftest import REPO
-from melodylstm.training import train_model
-from melodylstm.training_state import (
+from melodylstm.training.loop import train_model
+from melodylstm.training.state import (
     atomic_path,
     random_states,
     restore_random_states,
@@ -47,9 +46,8 @@ def test_atomic_path_keeps_the_old_file_when_the_writer_is_killed(tmp_path):
     target.write_bytes(b"the previous complete file")
     writer = textwrap.dedent(
         f"""
-        import sys, time
-        sys.path.insert(0, {str(REPO / "workflow")!r})
-        from melodylstm.training_state import atomic_path
+        import time
+        from melodylstm.training.state import atomic_path
         with atomic_path({str(target)!r}) as temporary, open(temporary, "wb") as handle:
             handle.write(b"half of a new")
             handle.flush()

@@ -5,12 +5,12 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from melodylstm.evaluation import evaluate_songs
-from melodylstm.model import MelodyLSTM, build_model, load_checkpoint, model_args
-from melodylstm.tensors import load_songs, save_arrays, songs_to_arrays
-from melodylstm.training import train_epoch, train_model
-from melodylstm.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from melodylstm.window_model import WindowLSTM
+from melodylstm.data.tensors import load_songs, save_arrays, songs_to_arrays
+from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from melodylstm.evaluation.metrics import evaluate_songs
+from melodylstm.model.lstm import MelodyLSTM, build_model, load_checkpoint, model_args
+from melodylstm.model.window import WindowLSTM
+from melodylstm.training.loop import train_epoch, train_model
 
 BOUNDARY = 0
 VOCAB = 7

@@ -11,9 +11,9 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from .midi import TICKS_PER_QUARTER
-from .sources import MUSIC_SUFFIXES, dataset_files
-from .tokens import parse_token_string
+from melodylstm.data.sources import MUSIC_SUFFIXES, dataset_files
+from melodylstm.music.midi import TICKS_PER_QUARTER
+from melodylstm.music.tokens import parse_token_string
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
 

@@ -1,5 +1,5 @@
-from melodylstm.music_stats import HISTOGRAMS
-from melodylstm.sources import matched_files
+from melodylstm.evaluation.music_stats import HISTOGRAMS
+from melodylstm.data.sources import matched_files
 
 SPLITS = ["train", "valid", "test"]
 
@@ -37,7 +37,7 @@ def generated_songs():
     return [path for name in config["generate"] for path in song_files(name, "mid")]
 
 
-from melodylstm.sweeps import point_settings as sweep_point_settings, sweep_points
+from melodylstm.sweeps.grid import point_settings as sweep_point_settings, sweep_points
 
 # Every sweep's points, expanded (and checked, naming a bad key) when the workflow is read.
 SWEEPS = {name: sweep_points(name, sweep) for name, sweep in config["sweeps"].items()}

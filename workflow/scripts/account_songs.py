@@ -3,14 +3,13 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
 import json  # noqa: E402
 
-from melodylstm.splits import account_songs  # noqa: E402
+from melodylstm.data.splits import account_songs  # noqa: E402
 
 summary = account_songs(
     Path(snakemake.input.index),

@@ -3,14 +3,13 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.splits import read_songs  # noqa: E402
-from melodylstm.tensors import save_arrays, songs_to_arrays, split_meters  # noqa: E402
-from melodylstm.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
+from melodylstm.data.splits import read_songs  # noqa: E402
+from melodylstm.data.tensors import save_arrays, songs_to_arrays, split_meters  # noqa: E402
+from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 
 vocabulary = Vocabulary(load_vocabulary(snakemake.input.vocabulary))
 bars, pickups = split_meters(

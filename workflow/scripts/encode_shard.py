@@ -1,15 +1,13 @@
 """Rule encode_shard: encode one shard of the song index."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.encode import encode_shard  # noqa: E402
-from melodylstm.sources import read_index, shard_of  # noqa: E402
+from melodylstm.data.encode import encode_shard  # noqa: E402
+from melodylstm.data.sources import read_index, shard_of  # noqa: E402
 
 encoding = snakemake.params.encoding
 songs = shard_of(read_index(snakemake.input[0]), int(snakemake.wildcards.shard), encoding["shards"])

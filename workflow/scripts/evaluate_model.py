@@ -1,16 +1,14 @@
 """Rule evaluate_model: held-out metrics of the best checkpoint."""
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
 import json  # noqa: E402
 
-from melodylstm.evaluation import evaluate_checkpoint  # noqa: E402
+from melodylstm.evaluation.metrics import evaluate_checkpoint  # noqa: E402
 
 metrics = evaluate_checkpoint(
     snakemake.input.checkpoint,

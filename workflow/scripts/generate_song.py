@@ -1,14 +1,10 @@
 """Rules generate_{name}: sample one song of `generate:` and write it as MIDI and tokens."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.generation import generate_song  # noqa: E402
+from melodylstm.generation.sampling import generate_song  # noqa: E402
 
 generate_song(
     snakemake.input.checkpoint,

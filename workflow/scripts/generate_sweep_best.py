@@ -1,17 +1,15 @@
 """Rules generate_sweep_best_{name}: sample one song of `generate:` from a sweep's best point."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
 import logging  # noqa: E402
 
-from melodylstm.generation import generate_song  # noqa: E402
-from melodylstm.sweeps import best_point  # noqa: E402
+from melodylstm.generation.sampling import generate_song  # noqa: E402
+from melodylstm.sweeps.grid import best_point  # noqa: E402
 
 point = best_point(snakemake.input.summary)
 logging.getLogger("generate_sweep_best").info("the best point: %s", point)

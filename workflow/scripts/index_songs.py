@@ -3,12 +3,11 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.sources import list_songs, write_index  # noqa: E402
+from melodylstm.data.sources import list_songs, write_index  # noqa: E402
 
 songs = list_songs(snakemake.params.sources)
 write_index(songs, Path(snakemake.output[0]))

@@ -2,14 +2,12 @@
 
 import json
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.music_stats import write_music_stats  # noqa: E402
+from melodylstm.evaluation.music_stats import write_music_stats  # noqa: E402
 
 stats = write_music_stats(
     list(snakemake.input.generated),

@@ -1,14 +1,10 @@
 """Rule plot_piano_roll: a piano roll of one generated song."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.plots import plot_piano_roll  # noqa: E402
+from melodylstm.rendering.plots import plot_piano_roll  # noqa: E402
 
 plot_piano_roll(
     snakemake.input[0],

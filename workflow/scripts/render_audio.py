@@ -1,15 +1,13 @@
 """Rule render_audio: one generated song as a WAV file."""
 
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.audio import write_audio  # noqa: E402
+from melodylstm.rendering.audio import write_audio  # noqa: E402
 
 info = write_audio(
     snakemake.input[0],

@@ -4,14 +4,13 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.notation import write_score  # noqa: E402
-from melodylstm.tokens import tokens_to_events  # noqa: E402
-from melodylstm.tonality import allowed_keys, song_key  # noqa: E402
+from melodylstm.music.tokens import tokens_to_events  # noqa: E402
+from melodylstm.music.tonality import allowed_keys, song_key  # noqa: E402
+from melodylstm.rendering.notation import write_score  # noqa: E402
 
 tokens = Path(snakemake.input[0]).read_text().split()
 key = song_key(tokens_to_events(tokens), allowed_keys(snakemake.params.key))

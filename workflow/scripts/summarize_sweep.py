@@ -3,12 +3,11 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.sweeps import summarize_sweep  # noqa: E402
+from melodylstm.sweeps.grid import summarize_sweep  # noqa: E402
 
 summarize_sweep(list(snakemake.input.metrics), snakemake.output.table, snakemake.output.plot)
 print(Path(snakemake.output.table).read_text(), file=sys.stderr)

@@ -1,14 +1,10 @@
 """Rule summary_page: metrics, musical statistics, copying check and configuration as HTML."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.report_pages import write_summary_page  # noqa: E402
+from melodylstm.rendering.report_pages import write_summary_page  # noqa: E402
 
 write_summary_page(
     snakemake.input.metrics,

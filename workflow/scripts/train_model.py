@@ -1,14 +1,12 @@
 """Rule train_model: train the LSTM and keep the best checkpoint."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.training import train_model  # noqa: E402
+from melodylstm.training.loop import train_model  # noqa: E402
 
 train_model(
     Path(snakemake.input.train),

@@ -1,14 +1,10 @@
 """Rule train_sweep_point: train and score one point of a sweep."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.sweeps import train_point  # noqa: E402
+from melodylstm.sweeps.grid import train_point  # noqa: E402
 
 train_point(
     snakemake.wildcards.point,

@@ -41,7 +41,7 @@ class StepKernel:
     ``logits, state = kernel(tokens, lookbacks, meter, state)``: ``tokens`` (rows,) are the tokens
     just chosen, ``lookbacks`` one (rows,) tensor per entry of the model's ``lookback_bars``, and
     ``meter`` the ``(meter, position, bar_number)`` of the step they lead to, the same for every
-    row (see :mod:`melodylstm.features`). Tokens in ``banned`` get a logit of -inf.
+    row (see :mod:`melodylstm.representation.features`). Tokens in ``banned`` get a logit of -inf.
     """
 
     @torch.inference_mode()

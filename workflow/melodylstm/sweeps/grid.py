@@ -23,7 +23,7 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 
-from .config import ConfigError, load_schema
+from melodylstm.config import ConfigError, load_schema
 
 SWEPT_SECTIONS = ("model", "training")
 # A point's name is a folder name and a Snakemake wildcard: values stay within these characters.
@@ -277,8 +277,8 @@ def train_point(
     (epochs, best epoch, minutes, parameters) and the point's settings added. With a
     ``state_path`` an interrupted training continues where it stopped (see ``train_model``).
     """
-    from .evaluation import evaluate_checkpoint
-    from .training import train_model
+    from melodylstm.evaluation.metrics import evaluate_checkpoint
+    from melodylstm.training.loop import train_model
 
     started = time.perf_counter()
     checkpoint = train_model(

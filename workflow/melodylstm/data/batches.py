@@ -61,9 +61,9 @@ def songs_features(
     boundary: int,
     lookback_bars: tuple[int, ...],
 ) -> list[np.ndarray] | None:
-    """Every song's step features (see :mod:`melodylstm.features`), with the lookbacks of
-    ``lookback_bars`` (a model's); None without meters."""
-    from .features import step_features
+    """Every song's step features, with the lookbacks of ``lookback_bars``; None without
+    meters."""
+    from melodylstm.representation.features import step_features
 
     if meters is None:
         return None

@@ -14,9 +14,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .features import MAX_BAR, MAX_BAR_NUMBER, METER_COLUMNS, normalise_lookback
-from .lstm_scratch import make_lstm
-from .window_model import WindowLSTM
+from melodylstm.model.lstm_scratch import make_lstm
+from melodylstm.model.window import WindowLSTM
+from melodylstm.representation.features import (
+    MAX_BAR,
+    MAX_BAR_NUMBER,
+    METER_COLUMNS,
+    normalise_lookback,
+)
 
 State = tuple[torch.Tensor, torch.Tensor]
 

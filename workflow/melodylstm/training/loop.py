@@ -20,19 +20,26 @@ import numpy as np
 import torch
 from torch import nn
 
-from .augmentation import Transposer
-from .batches import IGNORE, length_batches, pad_batch, pad_features, padding_share, songs_features
-from .evaluation import evaluate_songs
-from .model import build_model, count_parameters, model_args, pick_device, run_model
-from .tensors import load_meters, load_songs
-from .training_state import (
+from melodylstm.data.batches import (
+    IGNORE,
+    length_batches,
+    pad_batch,
+    pad_features,
+    padding_share,
+    songs_features,
+)
+from melodylstm.data.tensors import load_meters, load_songs
+from melodylstm.data.vocabulary import Vocabulary, load_vocabulary
+from melodylstm.evaluation.metrics import evaluate_songs
+from melodylstm.model.lstm import build_model, count_parameters, model_args, pick_device, run_model
+from melodylstm.training.augmentation import Transposer
+from melodylstm.training.state import (
     atomic_path,
     load_training_state,
     restore_training_state,
     run_fingerprint,
     save_training_state,
 )
-from .vocabulary import Vocabulary, load_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +135,7 @@ def train_model(
 
     With a ``state_path`` the whole training state is saved there after every epoch, and a run
     that finds the state of an interrupted run with the same inputs and settings continues from
-    it (see :mod:`melodylstm.training_state`); the file is removed once the checkpoint is written.
+    it (see :mod:`melodylstm.training.state`); the file is removed once the checkpoint is written.
     """
     torch.set_num_threads(threads)
     seed_everything(training["seed"])

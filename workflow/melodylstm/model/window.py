@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .lstm_scratch import make_lstm
+from melodylstm.model.lstm_scratch import make_lstm
 
 # Windows run through the LSTM together; more only costs memory (a few hundred MB here at 256
 # hidden units and 64 steps) without being faster.

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import METER_COLUMNS
-from .tokens import is_pitch
-from .vocabulary import Vocabulary
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.music.tokens import is_pitch
+from melodylstm.representation.features import METER_COLUMNS
 
 
 class Transposer:

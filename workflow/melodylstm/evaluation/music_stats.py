@@ -19,8 +19,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from .tokens import Event, is_onset, tokens_to_events
-from .tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
+from melodylstm.music.tokens import Event, is_onset, tokens_to_events
+from melodylstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
 
 HISTOGRAMS = ("pitch_class", "interval", "note_length")
 
@@ -217,7 +217,7 @@ def write_music_stats(
     songs_table: Path | None = None,
 ) -> dict:
     """Read the songs, compute :func:`music_stats` and write it as JSON."""
-    from .splits import read_songs
+    from melodylstm.data.splits import read_songs
 
     generated = {Path(path).stem: Path(path).read_text().split() for path in generated_paths}
     held_out = read_songs(held_out_path)

@@ -14,8 +14,14 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from .encode import ENCODED_COLUMNS, REJECT_COLUMNS, iter_table, read_table, write_table
-from .sources import read_index
+from melodylstm.data.encode import (
+    ENCODED_COLUMNS,
+    REJECT_COLUMNS,
+    iter_table,
+    read_table,
+    write_table,
+)
+from melodylstm.data.sources import read_index
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .features import DEFAULT_BAR, bar_length, meter_columns, step_features, steps_per_bar
-from .model import MelodyLSTM, run_model
-from .step_kernel import StepKernel, kernel_supports
-from .tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
-from .vocabulary import Vocabulary
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.model.lstm import MelodyLSTM, run_model
+from melodylstm.model.step_kernel import StepKernel, kernel_supports
+from melodylstm.music.tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
+from melodylstm.representation.features import (
+    DEFAULT_BAR,
+    bar_length,
+    meter_columns,
+    step_features,
+    steps_per_bar,
+)
 
 log = logging.getLogger(__name__)
 
@@ -435,8 +441,8 @@ def generate_song(
     """Write the songs that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens."""
     from pathlib import Path
 
-    from .midi import write_midi
-    from .model import load_checkpoint
+    from melodylstm.model.lstm import load_checkpoint
+    from melodylstm.music.midi import write_midi
 
     model, checkpoint = load_checkpoint(checkpoint_path)
     vocabulary = Vocabulary(checkpoint["vocabulary"])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import music21
 
-from .tokens import Event, tokens_to_events
-from .tonality import SongKey
+from melodylstm.music.tokens import Event, tokens_to_events
+from melodylstm.music.tonality import SongKey
 
 C_MAJOR = SongKey(0, "major")
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import music21
 
-from .midi_reader import MidiFile, MidiFileError, MidiPart, part_notes, scan_midi
-from .sources import MIDI_SUFFIXES, MUSIC_SUFFIXES, SongSource, read_abc_tune
-from .tokens import Event
+from melodylstm.data.sources import MIDI_SUFFIXES, MUSIC_SUFFIXES, SongSource, read_abc_tune
+from melodylstm.music.midi_reader import MidiFile, MidiFileError, MidiPart, part_notes, scan_midi
+from melodylstm.music.tokens import Event
 
 log = logging.getLogger(__name__)
 

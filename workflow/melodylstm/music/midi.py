@@ -10,7 +10,7 @@ from pathlib import Path
 
 import mido
 
-from .tokens import events_to_tokens, tokens_to_events
+from melodylstm.music.tokens import events_to_tokens, tokens_to_events
 
 TICKS_PER_QUARTER = 480
 
@@ -87,7 +87,7 @@ def read_midi_tokens_music21(path: Path, step: float = 0.25) -> list[str]:
     """Tokens of a monophonic MIDI file as music21 reads it (a trailing rest is not kept)."""
     import music21
 
-    from .scores import grid_events
+    from melodylstm.data.scores import grid_events
 
     score = music21.converter.parse(path, forceSource=True)
     part = score.parts[0] if score.parts else score

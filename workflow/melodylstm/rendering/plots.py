@@ -13,8 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
-from .music_stats import HISTOGRAMS  # noqa: E402
-from .tokens import tokens_to_events  # noqa: E402
+from melodylstm.evaluation.music_stats import HISTOGRAMS  # noqa: E402
+from melodylstm.music.tokens import tokens_to_events  # noqa: E402
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 DPI = 100

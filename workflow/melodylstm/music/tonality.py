@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tokens import Event
+from melodylstm.music.tokens import Event
 
 C_MAJOR_OR_A_MINOR = ((0, "major"), (9, "minor"))
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)

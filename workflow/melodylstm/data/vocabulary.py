@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from .tokens import BOUNDARY, HOLD, REST, SPECIAL_TOKENS, UNKNOWN, is_pitch
+from melodylstm.music.tokens import BOUNDARY, HOLD, REST, SPECIAL_TOKENS, UNKNOWN, is_pitch
 
 
 def token_order(token: str) -> tuple:

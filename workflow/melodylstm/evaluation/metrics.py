@@ -14,10 +14,10 @@ import math
 import numpy as np
 import torch
 
-from .batches import IGNORE, length_batches, pad_batch, pad_features, songs_features
-from .model import MelodyLSTM, run_model
-from .tokens import is_onset, is_pitch
-from .vocabulary import Vocabulary
+from melodylstm.data.batches import IGNORE, length_batches, pad_batch, pad_features, songs_features
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.model.lstm import MelodyLSTM, run_model
+from melodylstm.music.tokens import is_onset, is_pitch
 
 LN2 = math.log(2.0)
 
@@ -107,8 +107,8 @@ def evaluate_checkpoint(
     import json
     from pathlib import Path
 
-    from .model import load_checkpoint
-    from .tensors import load_meters, load_songs
+    from melodylstm.data.tensors import load_meters, load_songs
+    from melodylstm.model.lstm import load_checkpoint
 
     torch.set_num_threads(threads)
     model, checkpoint = load_checkpoint(checkpoint_path)

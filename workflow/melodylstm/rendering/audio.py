@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .midi import write_midi
-from .tokens import HOLD, REST, tokens_to_events
+from melodylstm.music.midi import write_midi
+from melodylstm.music.tokens import HOLD, REST, tokens_to_events
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from .config import fill_defaults, load_schema
-from .scores import ENCODING_ERROR, Rejected, parse_song, song_to_melody
-from .sources import SongSource
-from .tokens import events_to_tokens
+from melodylstm.config import fill_defaults, load_schema
+from melodylstm.data.scores import ENCODING_ERROR, Rejected, parse_song, song_to_melody
+from melodylstm.data.sources import SongSource
+from melodylstm.music.tokens import events_to_tokens
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,129 @@
+"""Melodies: one token per step (a MIDI pitch, ``r`` rest or ``_`` hold) and, at every step,
+where it falls in the bar and in the song and what was played some bars earlier (the "lookback"
+idea of Magenta's melody models).
+
+The input columns of the step being predicted (step ``i`` of a song, or ``len(song)`` for its end):
+
+- ``meter``: the bar length in steps (0 where the song has no usable time signature);
+- ``position``: steps since the last bar line, anacrusis counted (0 where the meter is unknown);
+- ``bar_number``: which bar the step is in, the first full bar being 1 and an anacrusis 0; bars
+  past :data:`MAX_BAR_NUMBER` share the last number (0 where the meter is unknown);
+- ``lookback_{n}``, one per entry of ``lookback_bars``: the token ``n`` bars before, or the song
+  boundary before the song starts (a 4/4 bar is assumed where the meter is unknown).
+
+Folk tunes repeat bars and whole phrases (AABB, ABAB'), so the token one, two, four or eight bars
+back is often the answer; the position in the bar says where notes may start and how long they
+may last, and the bar number where phrases begin and cadences fall.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from melodylstm.music.meter import MAX_BAR
+from melodylstm.music.tokens import HOLD
+from melodylstm.representation.base import Meter, Representation, StepInputs
+
+MAX_BAR_NUMBER = 32  # bar numbers the model tells apart; later bars share the last one
+DEFAULT_BAR = 16  # the bar the lookbacks count in where a song's meter is unknown
+METER_COLUMNS = ("meter", "position", "bar_number")
+
+__all__ = ["MAX_BAR", "MAX_BAR_NUMBER", "METER_COLUMNS", "MelodyRepresentation", "meter_columns"]
+
+
+def meter_columns(steps, bar, pickup):
+    """``meter``, ``position`` and ``bar_number`` of step(s) ``steps`` of songs with bars of
+    ``bar`` steps (0: unknown) and an anacrusis of ``pickup`` steps; NumPy arrays broadcast."""
+    steps, bar, pickup = np.broadcast_arrays(
+        np.asarray(steps, np.int64), np.asarray(bar, np.int64), np.asarray(pickup, np.int64)
+    )
+    known = bar > 0
+    span = np.where(known, bar, 1)
+    counted = pickup + steps
+    # A song that starts on a bar line has no anacrusis: its first bar is number 1.
+    number = np.minimum(counted // span + (pickup == 0), MAX_BAR_NUMBER)
+    return np.where(known, bar, 0), np.where(known, counted % span, 0), np.where(known, number, 0)
+
+
+class MelodyRepresentation(Representation):
+    """One melody per song; ``lookback_bars`` says which earlier bars the inputs show."""
+
+    name = "melody"
+
+    def __init__(self, lookback_bars: tuple[int, ...] = (1, 2, 4, 8)):
+        self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        return METER_COLUMNS + tuple(f"lookback_{bars}" for bars in self.lookback_bars)
+
+    @property
+    def token_columns(self) -> slice:
+        return slice(len(METER_COLUMNS), len(METER_COLUMNS) + len(self.lookback_bars))
+
+    def lookback_offsets(self, bar: np.ndarray) -> np.ndarray:
+        """(..., lookbacks) steps back of each lookback, for bars of ``bar`` steps (0: unknown)."""
+        span = np.where(np.asarray(bar) > 0, bar, DEFAULT_BAR)
+        return np.asarray(span)[..., None] * np.asarray(self.lookback_bars, dtype=np.int64)
+
+    def song_inputs(self, song: np.ndarray, meter: Meter, boundary: int) -> np.ndarray:
+        steps = np.arange(len(song) + 1)
+        inputs = np.empty((len(steps), len(self.input_columns)), dtype=np.int64)
+        inputs[:, 0], inputs[:, 1], inputs[:, 2] = meter_columns(steps, meter.bar, meter.pickup)
+        back = steps[:, None] - self.lookback_offsets(np.int64(meter.bar))
+        known = np.concatenate([np.asarray(song, dtype=np.int64), [boundary]])
+        inputs[:, self.token_columns] = np.where(back >= 0, known[np.clip(back, 0, None)], boundary)
+        return inputs
+
+    def step_inputs(
+        self, seed: list[int], meters: list[Meter], boundary: int, max_steps: int
+    ) -> StepInputs:
+        return MelodyStepInputs(self, seed, meters, boundary, max_steps)
+
+    def opening_bans(self, tokens: list[str]) -> list[int]:
+        # A hold as the first token of a song would hold nothing.
+        return [tokens.index(HOLD)] if HOLD in tokens else []
+
+    def describe(self) -> dict:
+        return {"name": self.name, "lookback_bars": list(self.lookback_bars)}
+
+
+class MelodyStepInputs(StepInputs):
+    """The inputs of every step of a batch of sampled melodies, laid out once in advance.
+
+    The meter columns of every step are computed when sampling starts, and each lookback is an
+    index into the tokens written so far, so a step costs one gather and one concatenation.
+    """
+
+    def __init__(
+        self,
+        representation: MelodyRepresentation,
+        seed: list[int],
+        meters: list[Meter],
+        boundary: int,
+        max_steps: int,
+    ):
+        rows, total = len(meters), len(seed) + max_steps + 1
+        bars = np.array([meter.bar for meter in meters], dtype=np.int64)[:, None]
+        pickups = np.array([meter.pickup for meter in meters], dtype=np.int64)[:, None]
+        steps = np.arange(total)[None, :]
+        self.meter = torch.as_tensor(np.stack(meter_columns(steps, bars, pickups), axis=-1))
+        # history[:, 0] is the boundary, history[:, 1 + i] token i: a lookback reaching before
+        # the song reads column 0.
+        back = steps[..., None] - representation.lookback_offsets(bars[:, 0])[:, None, :]
+        self.back = torch.as_tensor(np.clip(back + 1, 0, None))  # (rows, steps, lookbacks)
+        self.history = torch.full((rows, total + 1), boundary, dtype=torch.long)
+        self.history[:, 1 : 1 + len(seed)] = torch.tensor(seed, dtype=torch.long)
+        self.step = len(seed)
+
+    def next(self, tokens: torch.Tensor | None) -> torch.Tensor:
+        if tokens is not None:
+            self.history[:, 1 + self.step] = tokens
+            self.step += 1
+        lookbacks = self.history.gather(1, self.back[:, self.step])
+        return torch.cat([self.meter[:, self.step], lookbacks], dim=1)
+
+    def reorder(self, rows: torch.Tensor) -> None:
+        self.history = self.history[rows]
+        self.meter, self.back = self.meter[rows], self.back[rows]

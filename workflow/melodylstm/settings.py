@@ -1,0 +1,167 @@
+"""Typed, frozen settings built from the validated config; every default comes from the schema.
+
+Library code reads attributes of these objects, never ``config.get(key, fallback)``: a second
+default in code would drift from the schema's. Each class names its section of
+``workflow/schemas/config.schema.yaml``; :func:`settings` builds one from a config section (or
+from nothing) with the schema's defaults for whatever is left out, so tests and benchmarks build
+exactly what the workflow ships, overriding only what they name::
+
+    settings(ModelSettings, hidden_size=32)          # the default model, smaller
+    settings(TrainingSettings, config["training"])   # the config's training section
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
+
+import jsonschema
+
+from melodylstm.config import ConfigError, describe, fill_defaults, load_schema
+
+
+@dataclass(frozen=True)
+class EncodingSettings:
+    """How scores become tokens (schema section ``encoding``)."""
+
+    SECTION = ("encoding",)
+    time_step: float
+    duration_policy: str
+    acceptable_durations: tuple[float, ...]
+    melody_part: str
+    melody_part_name: str
+    chords: str
+    triplets: str
+    transpose: bool
+    shards: int
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    """How songs are dealt into train, valid and test (schema section ``split``)."""
+
+    SECTION = ("split",)
+    valid_fraction: float
+    test_fraction: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The model's shape and inputs (schema section ``model``)."""
+
+    SECTION = ("model",)
+    head: str
+    cell: str
+    bar_position: bool
+    lookback: tuple[int, ...]
+    bar_number: bool
+    window: int
+    embedding_size: int
+    hidden_size: int
+    num_layers: int
+    dropout: float
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """How the model is trained (schema section ``training``)."""
+
+    SECTION = ("training",)
+    batch_size: int
+    sequence_length: int
+    learning_rate: float
+    lr_schedule: str
+    lr_decay: float
+    augment_semitones: int
+    weight_decay: float
+    clip_norm: float
+    epochs: int
+    patience: int
+    max_minutes: float | None
+    seed: int
+    device: str
+
+
+@dataclass(frozen=True)
+class SongSettings:
+    """One entry of ``generate:``: what to sample and how to write it."""
+
+    SECTION = ("generate", "*")
+    seed: str
+    steps: int
+    temperature: float
+    strategy: str
+    top_k: int
+    top_p: float
+    beam_width: int
+    n_samples: int
+    bars: int | None
+    end_on_tonic: bool
+    key: str | None
+    random_seed: int
+    tempo_bpm: float
+    time_signature: str
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Scores and audio of the generated songs (schema section ``render``)."""
+
+    SECTION = ("render",)
+    clef: str
+    synthesizer: str
+    soundfont: str | None
+    program: int
+    sample_rate: int
+
+
+Settings = TypeVar("Settings")
+
+
+@cache
+def section_schema(section: tuple[str, ...]) -> dict:
+    """The schema of one section; ``"*"`` steps into a mapping's values (``generate.*``)."""
+    schema = load_schema()
+    for key in section:
+        schema = schema["additionalProperties"] if key == "*" else schema["properties"][key]
+    return schema
+
+
+def settings(cls: type[Settings], values: Mapping | None = None, **overrides: Any) -> Settings:
+    """``cls`` built from ``values`` (a config section) with ``overrides`` on top and the schema's
+    defaults for every key left out; raises :class:`~melodylstm.config.ConfigError` naming the
+    key when a value breaks the schema."""
+    schema = section_schema(cls.SECTION)
+    merged = {**(values or {}), **overrides}
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(merged))
+    if errors:
+        where = ".".join(cls.SECTION)
+        raise ConfigError(f"{where}: " + "; ".join(describe(error) for error in errors[:5]))
+    filled = fill_defaults(merged, schema)
+    return cls(**{field.name: frozen(field.name, filled[field.name]) for field in fields(cls)})
+
+
+def fields(cls) -> tuple[dataclasses.Field, ...]:
+    return dataclasses.fields(cls)
+
+
+def frozen(name: str, value):
+    """A config value as the settings hold it: lists become tuples, ``lookback: true`` the two
+    bars it stands for."""
+    if name == "lookback":
+        if value is True:
+            return (1, 2)
+        return tuple(int(bars) for bars in value or ())
+    return tuple(value) if isinstance(value, list) else value
+
+
+def as_dict(values) -> dict:
+    """Settings as plain config values (lists, not tuples), e.g. for a checkpoint or a hash."""
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in dataclasses.asdict(values).items()
+    }
