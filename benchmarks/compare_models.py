@@ -48,7 +48,8 @@ from melodylstm.data.batches import songs_features  # noqa: E402
 from melodylstm.data.tensors import load_meters, load_songs  # noqa: E402
 from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 from melodylstm.evaluation.metrics import evaluate_songs  # noqa: E402
-from melodylstm.generation.sampling import Sampling, sample_melodies  # noqa: E402
+from melodylstm.generation.sampling import sample_melodies  # noqa: E402
+from melodylstm.generation.strategies import Sampling  # noqa: E402
 from melodylstm.model.lstm import build_model, count_parameters, load_checkpoint, model_args  # noqa: E402
 from melodylstm.model.ngram import KneserNey, NgramCounts  # noqa: E402
 from melodylstm.training.loop import seed_everything, train_epoch, train_model  # noqa: E402

@@ -18,7 +18,8 @@ import yaml
 
 from melodylstm.config import validate_config  # noqa: E402
 from melodylstm.data.vocabulary import Vocabulary  # noqa: E402
-from melodylstm.generation.sampling import Sampling, sample_melodies  # noqa: E402
+from melodylstm.generation.sampling import sample_melodies  # noqa: E402
+from melodylstm.generation.strategies import Sampling  # noqa: E402
 from melodylstm.model.lstm import MelodyLSTM, load_checkpoint, model_args  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -19,7 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 from melodylstm.data.splits import read_songs  # noqa: E402
 from melodylstm.data.vocabulary import Vocabulary  # noqa: E402
 from melodylstm.evaluation.music_stats import music_stats  # noqa: E402
-from melodylstm.generation.sampling import Sampling, check_seed, sample_melodies  # noqa: E402
+from melodylstm.generation.sampling import sample_melodies  # noqa: E402
+from melodylstm.generation.songs import check_seed  # noqa: E402
+from melodylstm.generation.strategies import Sampling  # noqa: E402
 from melodylstm.model.lstm import load_checkpoint  # noqa: E402
 from melodylstm.representation.features import bar_length  # noqa: E402
 

@@ -7,7 +7,9 @@ import torch
 from melodylstm.data.tensors import load_meters, save_arrays, songs_to_arrays, split_meters
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.generation.sampling import Sampling, Stepper, sample_melodies, sequence_log_prob
+from melodylstm.generation.sampling import sample_melodies
+from melodylstm.generation.stepper import Stepper, sequence_log_prob
+from melodylstm.generation.strategies import Sampling
 from melodylstm.model.lstm import MelodyLSTM
 from melodylstm.representation.features import (
     MAX_BAR_NUMBER,

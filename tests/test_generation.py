@@ -6,19 +6,11 @@ import pytest
 import torch
 
 from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.generation.sampling import (
-    Sampling,
-    Stepper,
-    bar_steps,
-    beam_search,
-    draw,
-    end_on_tonic,
-    filter_logits,
-    key_shift,
-    sample_melodies,
-    sequence_log_prob,
-    song_tonic,
-)
+from melodylstm.generation.beam import beam_search
+from melodylstm.generation.sampling import sample_melodies
+from melodylstm.generation.songs import bar_steps, end_on_tonic, key_shift, song_tonic
+from melodylstm.generation.stepper import Stepper, sequence_log_prob
+from melodylstm.generation.strategies import Sampling, draw, filter_logits
 from melodylstm.model.lstm import MelodyLSTM
 from melodylstm.music.tokens import tokens_to_events
 

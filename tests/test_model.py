@@ -10,7 +10,9 @@ import torch
 from melodylstm.data.tensors import save_arrays, songs_to_arrays
 from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.generation.sampling import Sampling, check_seed, sample_melodies
+from melodylstm.generation.sampling import sample_melodies
+from melodylstm.generation.songs import check_seed
+from melodylstm.generation.strategies import Sampling
 from melodylstm.model.lstm import MelodyLSTM, load_checkpoint
 from melodylstm.training.loop import cosine_rate, train_model
 

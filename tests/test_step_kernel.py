@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.generation.sampling import Stepper
+from melodylstm.generation.stepper import Stepper
 from melodylstm.model.lstm import MelodyLSTM
 from melodylstm.model.step_kernel import StepKernel, kernel_supports
 from melodylstm.representation.features import meter_columns, step_features

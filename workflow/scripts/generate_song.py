@@ -4,7 +4,7 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.generation.sampling import generate_song  # noqa: E402
+from melodylstm.generation.songs import generate_song  # noqa: E402
 
 generate_song(
     snakemake.input.checkpoint,

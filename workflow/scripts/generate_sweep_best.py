@@ -8,7 +8,7 @@ log_to(snakemake.log[0])
 
 import logging  # noqa: E402
 
-from melodylstm.generation.sampling import generate_song  # noqa: E402
+from melodylstm.generation.songs import generate_song  # noqa: E402
 from melodylstm.sweeps.grid import best_point  # noqa: E402
 
 point = best_point(snakemake.input.summary)

@@ -1,0 +1,108 @@
+"""Writing new melodies with a trained model.
+
+The seed melody is fed through the model once; then every song of a batch advances one step at a
+time with its LSTM state carried forward (no window is re-run). Four strategies pick the next token:
+
+- ``temperature``: sample from softmax(logits / temperature);
+- ``top_k``: the same, from the ``top_k`` most likely tokens only;
+- ``top_p`` (nucleus): from the fewest most likely tokens whose probability reaches ``top_p``;
+- ``beam``: beam search for the most likely continuation, ``beam_width`` hypotheses wide.
+
+Structure: with ``bars`` the song lasts exactly that many bars of the written time signature (the
+song boundary cannot be sampled before); with ``end_on_tonic`` its last bar is the tonic, held for
+the whole bar. With ``key`` the written song is moved from C major / A minor to that key.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import torch
+
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.music.tokens import HOLD
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("temperature", "top_k", "top_p", "beam")
+TONIC_NAMES = {
+    "C": 0, "B#": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "F": 5, "E#": 5,
+    "F#": 6, "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How the next token is chosen."""
+
+    strategy: str = "temperature"
+    temperature: float = 1.0
+    top_k: int = 8
+    top_p: float = 0.9
+    beam_width: int = 4
+
+    def __post_init__(self):
+        if self.strategy not in STRATEGIES:
+            raise ValueError(
+                f"strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}"
+            )
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be above 0, not {self.temperature}")
+        if self.top_k < 1 or not 0 < self.top_p <= 1 or self.beam_width < 1:
+            raise ValueError("top_k and beam_width must be at least 1 and top_p in (0, 1]")
+
+    @classmethod
+    def from_song(cls, song: dict) -> Sampling:
+        return cls(
+            song["strategy"], song["temperature"], song["top_k"], song["top_p"], song["beam_width"]
+        )
+
+
+def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
+    """Logits divided by the temperature, with the tokens top-p excludes set to -inf (top-k is
+    drawn from its k best directly, see :func:`draw`)."""
+    scaled = logits / sampling.temperature
+    if sampling.strategy == "top_p":
+        probabilities, order = torch.softmax(scaled, dim=-1).sort(dim=-1, descending=True)
+        mass_before = probabilities.cumsum(dim=-1) - probabilities
+        # Keep a token while the tokens above it hold less than top_p; the most likely always stays.
+        drop_sorted = mass_before >= sampling.top_p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        scaled = scaled.masked_fill(drop, -math.inf)
+    return scaled
+
+
+class StepBans:
+    """What a sampled song may not write at a step, as additive masks (-inf where banned): the
+    song boundary before ``min_steps`` new tokens, and a hold as the first token of a song
+    without a seed (it would hold nothing)."""
+
+    def __init__(self, vocabulary: Vocabulary, min_steps: int, seeded: bool):
+        self.min_steps = min_steps
+        self.no_end = torch.zeros(len(vocabulary))
+        self.no_end[vocabulary.boundary] = -math.inf
+        self.opening = None if seeded else torch.zeros(len(vocabulary))
+        if self.opening is not None and HOLD in vocabulary.index:
+            self.opening[vocabulary.index[HOLD]] = -math.inf
+
+    def apply(self, scores: torch.Tensor, step: int) -> torch.Tensor:
+        """``scores`` (logits or log-probabilities, one row per song) of ``step`` with the bans."""
+        if step < self.min_steps:
+            scores = scores + self.no_end
+        if step == 0 and self.opening is not None:
+            scores = scores + self.opening
+        return scores
+
+
+def draw(logits: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> torch.Tensor:
+    """One token per row of ``logits``, chosen as ``sampling`` says (not beam search)."""
+    if sampling.strategy == "top_k":
+        # Sampling among the k best directly: the same distribution as masking the rest to -inf.
+        values, indices = logits.topk(min(sampling.top_k, logits.shape[-1]), dim=-1)
+        probabilities = torch.softmax(values / sampling.temperature, dim=-1)
+        picks = torch.multinomial(probabilities, 1, generator=generator)
+        return indices.gather(1, picks).view(-1)
+    probabilities = torch.softmax(filter_logits(logits, sampling), dim=-1)
+    return torch.multinomial(probabilities, 1, generator=generator).view(-1)
