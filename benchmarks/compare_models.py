@@ -52,6 +52,7 @@ from melodylstm.generation.sampling import sample_melodies  # noqa: E402
 from melodylstm.generation.strategies import Sampling  # noqa: E402
 from melodylstm.model.lstm import build_model, count_parameters, load_checkpoint, model_args  # noqa: E402
 from melodylstm.model.ngram import KneserNey, NgramCounts  # noqa: E402
+from melodylstm.training.history import read_history  # noqa: E402
 from melodylstm.training.loop import seed_everything, train_epoch, train_model  # noqa: E402
 
 TUTORIAL_MODEL = {
@@ -104,15 +105,13 @@ def train_and_score(model_config: dict, training: dict, data: Path, threads: int
             {"time_step": 0.25},
             threads=threads,
         )
-        history = (work / "history.csv").read_text().splitlines()
+        epochs = read_history(work / "history.csv")
         model, _ = load_checkpoint(work / "checkpoint.pt")
     peak = peak_rss_mib()
     cuda_peak = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
     vocabulary = Vocabulary(checkpoint["vocabulary"])
     test_path = data / "test.npz"
     test = evaluate_songs(model, load_songs(test_path), vocabulary, meters=load_meters(test_path))
-    columns = history[0].split(",")
-    epochs = [dict(zip(columns, map(float, line.split(",")), strict=True)) for line in history[1:]]
     seconds = sum(epoch["seconds"] for epoch in epochs)
     tokens = sum(epoch["tokens_per_second"] * epoch["seconds"] for epoch in epochs)
     return {

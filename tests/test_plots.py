@@ -9,6 +9,7 @@ import pytest
 from melodylstm.evaluation.music_stats import music_stats
 from melodylstm.music.tokens import events_to_tokens
 from melodylstm.rendering.plots import plot_histogram, plot_loss, plot_piano_roll
+from melodylstm.training.history import read_history, write_history
 
 HISTORY = """epoch,train_bits_per_step,valid_bits_per_step,learning_rate,tokens_per_second,seconds,\
 best
@@ -37,6 +38,25 @@ def test_loss_plot(tmp_path):
     (tmp_path / "empty.csv").write_text(HISTORY.splitlines()[0] + "\n")
     with pytest.raises(ValueError, match="has no epochs"):
         plot_loss(tmp_path / "empty.csv", tmp_path / "empty.png")
+
+
+def test_a_history_reads_back_typed_and_writes_the_same_bytes(tmp_path):
+    (tmp_path / "history.csv").write_text(HISTORY)
+    rows = read_history(tmp_path / "history.csv")
+    assert rows[0] == {
+        "epoch": 1,
+        "train_bits_per_step": 2.3,
+        "valid_bits_per_step": 2.0,
+        "learning_rate": 0.002,
+        "tokens_per_second": 1000,
+        "seconds": 1.0,
+        "best": 1,
+    }
+    types = [int, float, float, float, int, float, int]
+    assert [type(value) for value in rows[2].values()] == types
+    write_history(rows, tmp_path / "again.csv")
+    assert (tmp_path / "again.csv").read_text() == HISTORY
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["again.csv", "history.csv"]
 
 
 def test_piano_roll_draws_every_note_and_grows_with_the_song(tmp_path):

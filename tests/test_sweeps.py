@@ -12,15 +12,12 @@ import yaml
 from test_workflow import TINY, planned_jobs, snakemake
 
 from melodylstm.config import ConfigError, validate_config
+from melodylstm.evaluation.result_files import read_metrics, write_metrics
 from melodylstm.music.midi import read_midi_tokens
-from melodylstm.sweeps.grid import (
-    best_point,
-    parse_point,
-    point_name,
-    point_settings,
-    summarize_sweep,
-    sweep_points,
-)
+from melodylstm.rendering.plots import plot_sweep
+from melodylstm.sweeps.grid import sweep_points
+from melodylstm.sweeps.points import parse_point, point_name, point_settings
+from melodylstm.sweeps.summary import best_point, summarize_sweep
 
 
 def sweep(grid=None, n=0, seed=0, ranges=None, log_uniform=None):
@@ -145,13 +142,20 @@ def metrics(valid, test, epochs=3):
     }
 
 
+def test_metrics_are_written_as_indented_json_and_read_back(tmp_path):
+    written = metrics(2.5, 2.6) | {"point": {"name": "hidden_size=8", "model": {"dropout": None}}}
+    write_metrics(written, tmp_path / "metrics.json")
+    assert (tmp_path / "metrics.json").read_text() == json.dumps(written, indent=2) + "\n"
+    assert read_metrics(tmp_path / "metrics.json") == written
+
+
 def test_the_summary_is_sorted_by_validation_loss_with_a_plot(tmp_path):
-    paths = []
+    paths = {}
     for point, valid in [("hidden_size=8,dropout=0.1", 2.5), ("hidden_size=16,dropout=0.1", 2.0)]:
-        (tmp_path / point).mkdir()
-        (tmp_path / point / "metrics.json").write_text(json.dumps(metrics(valid, valid + 0.1)))
-        paths.append(tmp_path / point / "metrics.json")
-    rows = summarize_sweep(paths, tmp_path / "summary.tsv", tmp_path / "valid_loss.png")
+        paths[point] = tmp_path / f"{point}.json"
+        paths[point].write_text(json.dumps(metrics(valid, valid + 0.1)))
+    rows = summarize_sweep(paths, tmp_path / "summary.tsv")
+    plot_sweep(rows, tmp_path / "valid_loss.png", "s")
     assert [row["hidden_size"] for row in rows] == [16, 8]
     with open(tmp_path / "summary.tsv", newline="") as handle:
         table = list(csv.DictReader(handle, delimiter="\t"))

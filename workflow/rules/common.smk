@@ -33,25 +33,42 @@ def song_files(name, extension):
     return [f"results/generated/{name}_{i}.{extension}" for i in range(1, n + 1)]
 
 
-def generated_songs():
-    return [path for name in config["generate"] for path in song_files(name, "mid")]
+def generated_songs(extension="mid"):
+    """The files of every song of `generate:`: their MIDI files, or those of `extension`."""
+    return [path for name in config["generate"] for path in song_files(name, extension)]
 
 
-from melodylstm.sweeps.grid import point_settings as sweep_point_settings, sweep_points
+def histogram_plots():
+    """The plot of every histogram of the musical statistics: results/plots/{histogram}.png."""
+    return expand("results/plots/{histogram}.png", histogram=HISTOGRAMS)
+
+
+from melodylstm.sweeps.grid import sweep_points
+from melodylstm.sweeps.points import point_settings as sweep_point_settings
 
 # Every sweep's points, expanded (and checked, naming a bad key) when the workflow is read.
 SWEEPS = {name: sweep_points(name, sweep) for name, sweep in config["sweeps"].items()}
 
 
-def sweep_files(sweep, filename):
-    """`filename` of every point of a sweep: results/sweeps/{sweep}/{point}/{filename}."""
+def points_of(sweep):
+    """The point names of a sweep, in the order of sweep_files; fails naming an unknown sweep."""
     if sweep not in SWEEPS:
         known = ", ".join(SWEEPS) or "none"
         raise ValueError(
             f"results/sweeps/{sweep}: config.yaml has no sweep {sweep!r} under `sweeps:` "
             f"(it has: {known})"
         )
-    return [f"results/sweeps/{sweep}/{point}/{filename}" for point in SWEEPS[sweep]]
+    return SWEEPS[sweep]
+
+
+def sweep_files(sweep, filename):
+    """`filename` of every point of a sweep: results/sweeps/{sweep}/{point}/{filename}."""
+    return [f"results/sweeps/{sweep}/{point}/{filename}" for point in points_of(sweep)]
+
+
+def sweep_point_state(wildcards):
+    """A params function: the training state of the point {point} of the sweep {sweep}."""
+    return f"results/sweeps/{wildcards.sweep}/{wildcards.point}/training_state.pt"
 
 
 def point_settings(point):
@@ -85,7 +102,7 @@ def report_files():
     songs = generated_names()
     return (
         ["results/report/summary.html", "results/plots/loss.png"]
-        + expand("results/plots/{histogram}.png", histogram=HISTOGRAMS)
+        + histogram_plots()
         + expand("results/report/songs/{name}.html", name=songs)
         + expand("results/scores/{name}.svg", name=songs)
     )
@@ -93,4 +110,4 @@ def report_files():
 
 def song_setting(key):
     """A params function: the value of `key` in the `generate:` entry of the song {name}."""
-    return lambda wildcards: generate_entry(wildcards.name).get(key)
+    return lambda wildcards: generate_entry(wildcards.name)[key]

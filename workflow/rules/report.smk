@@ -24,7 +24,7 @@ rule plot_loss:
 # Generated against held-out songs: histograms, scale notes, tonic endings; copying from training.
 rule music_stats:
     input:
-        generated=expand("results/generated/{name}.txt", name=generated_names()),
+        generated=generated_songs("txt"),
         held_out="results/data/test.txt",
         training="results/data/train.txt",
         songs="results/data/songs.tsv",
@@ -37,7 +37,7 @@ rule music_stats:
     conda:
         "../../envs/music.yaml"
     params:
-        song_keys={name: generate_entry(name).get("key") for name in generated_names()},
+        song_keys={name: generate_entry(name)["key"] for name in generated_names()},
         transposed=config["encoding"]["transpose"],
     script:
         "../scripts/music_stats.py"
@@ -97,7 +97,7 @@ rule summary_page:
         metrics="results/evaluation/metrics.json",
         stats="results/evaluation/music_stats.json",
         loss="results/plots/loss.png",
-        histograms=expand("results/plots/{histogram}.png", histogram=HISTOGRAMS),
+        histograms=histogram_plots(),
     output:
         report(
             "results/report/summary.html",

@@ -33,7 +33,7 @@ rule train_sweep_point:
         training=lambda wildcards: point_settings(wildcards.point)["training"],
         time_step=config["encoding"]["time_step"],
         # Saved after every epoch, not an output: a killed job's rerun resumes from it.
-        state=lambda w: f"results/sweeps/{w.sweep}/{w.point}/training_state.pt",
+        state=sweep_point_state,
     script:
         "../scripts/train_sweep_point.py"
 
@@ -52,6 +52,9 @@ rule summarize_sweep:
         sweep=r"[A-Za-z0-9_-]+",
     conda:
         "../../envs/torch.yaml"
+    params:
+        # The point of each metrics file, in the same order.
+        points=lambda wildcards: points_of(wildcards.sweep),
     script:
         "../scripts/summarize_sweep.py"
 
@@ -78,5 +81,7 @@ for best_song in config["generate"]:
         params:
             name=best_song,
             song=config["generate"][best_song],
+            # The point of each checkpoint, in the same order.
+            points=lambda wildcards: points_of(wildcards.sweep),
         script:
             "../scripts/generate_sweep_best.py"

@@ -7,7 +7,10 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.sweeps.grid import summarize_sweep  # noqa: E402
+from melodylstm.rendering.plots import plot_sweep  # noqa: E402
+from melodylstm.sweeps.summary import summarize_sweep  # noqa: E402
 
-summarize_sweep(list(snakemake.input.metrics), snakemake.output.table, snakemake.output.plot)
+metrics = dict(zip(snakemake.params.points, snakemake.input.metrics, strict=True))
+rows = summarize_sweep(metrics, snakemake.output.table)
+plot_sweep(rows, snakemake.output.plot, snakemake.wildcards.sweep)
 print(Path(snakemake.output.table).read_text(), file=sys.stderr)

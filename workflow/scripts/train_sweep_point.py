@@ -4,7 +4,7 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.sweeps.grid import train_point  # noqa: E402
+from melodylstm.sweeps.run import train_point  # noqa: E402
 
 train_point(
     snakemake.wildcards.point,

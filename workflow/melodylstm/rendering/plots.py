@@ -1,10 +1,8 @@
-"""Plots as PNG files (matplotlib, no display needed): the loss curves, a piano roll of a song, and
-the histograms of generated against held-out songs."""
+"""Plots as PNG files (matplotlib, no display needed): the loss curves, a piano roll of a song, the
+histograms of generated against held-out songs, and a sweep's validation loss by swept value."""
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
 import matplotlib
@@ -14,7 +12,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
 from melodylstm.evaluation.music_stats import HISTOGRAMS  # noqa: E402
+from melodylstm.evaluation.result_files import read_music_stats  # noqa: E402
 from melodylstm.music.tokens import tokens_to_events  # noqa: E402
+from melodylstm.sweeps.points import format_value  # noqa: E402
+from melodylstm.sweeps.summary import swept_keys  # noqa: E402
+from melodylstm.training.history import read_history  # noqa: E402
 
 NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 DPI = 100
@@ -27,20 +29,15 @@ def note_name(pitch: int) -> str:
     return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
 
 
-def read_history(path: Path) -> list[dict]:
-    with open(path, newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def plot_loss(history_path: Path, png_path: Path) -> None:
     """Training and validation bits per step for every epoch; the kept (best) epoch is marked."""
     rows = read_history(history_path)
     if not rows:
         raise ValueError(f"{history_path}: the training history has no epochs")
-    epochs = [int(row["epoch"]) for row in rows]
+    epochs = [row["epoch"] for row in rows]
     figure, axes = plt.subplots(figsize=(7, 4), dpi=DPI)
-    axes.plot(epochs, [float(r["train_bits_per_step"]) for r in rows], "o-", label="training")
-    valid = [float(r["valid_bits_per_step"]) for r in rows]
+    axes.plot(epochs, [r["train_bits_per_step"] for r in rows], "o-", label="training")
+    valid = [r["valid_bits_per_step"] for r in rows]
     axes.plot(epochs, valid, "o-", label="validation")
     best = min(range(len(rows)), key=lambda i: valid[i])
     axes.plot(
@@ -156,7 +153,7 @@ def plot_histogram(stats_path: Path, name: str, png_path: Path) -> None:
     """One histogram of music_stats.json: generated against held-out songs, as shares of notes."""
     if name not in HISTOGRAMS:
         raise ValueError(f"histogram {name!r}: expected one of {', '.join(HISTOGRAMS)}")
-    stats = json.loads(Path(stats_path).read_text())
+    stats = read_music_stats(stats_path)
     generated = stats["generated"]["histograms"][name]
     held_out = stats["held_out"]["histograms"][name]
     bins, labels = histogram_bins(name, generated, held_out)
@@ -186,3 +183,52 @@ def plot_histogram(stats_path: Path, name: str, png_path: Path) -> None:
     figure.tight_layout()
     figure.savefig(png_path)
     plt.close(figure)
+
+
+def plot_sweep(rows: list[dict], path: Path, sweep: str) -> None:
+    """Validation loss against each swept value of sweep ``sweep`` (the rows of its table): one
+    panel per key, every point a dot, and a line through the best point at each value."""
+    keys = swept_keys(rows)
+    scored = [row for row in rows if row["valid_bits_per_step"] is not None]
+    figure, axes = plt.subplots(
+        1, len(keys), figsize=(4 * len(keys), 3.6), squeeze=False, sharey=True
+    )
+    for axis, key in zip(axes[0], keys, strict=True):
+        sweep_panel(axis, key, scored)
+    axes[0][0].set_ylabel("validation bits/step")
+    axes[0][0].legend(fontsize="small")
+    figure.suptitle(f"{sweep}: {len(scored)} points, lower is better")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def sweep_panel(axis, key: str, scored: list[dict]) -> None:
+    """One panel of :func:`plot_sweep`: the loss of every scored point against its value of
+    ``key``; numbers on a numeric (log where they span 8x or more) axis, others as categories."""
+    values = [row[key] for row in scored]
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    levels = sorted(set(values)) if numeric else list(dict.fromkeys(map(format_value, values)))
+    where = values if numeric else [levels.index(format_value(v)) for v in values]
+    losses = [row["valid_bits_per_step"] for row in scored]
+    axis.scatter(where, losses, color="tab:blue", alpha=0.7, label="a point")
+    best = [
+        min(loss for x, loss in zip(where, losses, strict=True) if x == level)
+        for level in (levels if numeric else range(len(levels)))
+    ]
+    axis.plot(
+        levels if numeric else range(len(levels)),
+        best,
+        color="tab:orange",
+        marker="o",
+        label="best at this value",
+    )
+    if numeric and min(levels) > 0 and max(levels) / min(levels) >= 8:
+        axis.set_xscale("log")
+    if numeric:
+        axis.set_xticks(levels, [format_value(level) for level in levels])
+        axis.minorticks_off()
+    else:
+        axis.set_xticks(range(len(levels)), levels)
+    axis.set_xlabel(key)
+    axis.grid(alpha=0.3)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from melodylstm.evaluation.result_files import read_metrics, read_music_stats
+
 MIME_TYPES = {
     ".svg": "image/svg+xml",
     ".png": "image/png",
@@ -157,8 +159,8 @@ def write_summary_page(
     page_path: Path,
 ) -> None:
     """The summary: test metrics, musical statistics, copying check, loss curve, configuration."""
-    metrics = json.loads(Path(metrics_path).read_text())
-    stats = json.loads(Path(stats_path).read_text())
+    metrics = read_metrics(metrics_path)
+    stats = read_music_stats(stats_path)
     splits = [split for split in ("valid", "test") if split in metrics]
     metric_rows = [
         [split] + [metrics[split].get(key) for key, _ in METRIC_COLUMNS] for split in splits

@@ -1,0 +1,65 @@
+"""Train and score one point of a sweep: its checkpoint, history and ``metrics.json``."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from melodylstm.evaluation.metrics import evaluate_checkpoint
+from melodylstm.evaluation.result_files import write_metrics
+from melodylstm.training.history import read_history
+from melodylstm.training.loop import train_model
+
+
+def train_point(
+    point: str,
+    data: dict,
+    outputs: dict,
+    settings: dict,
+    time_step: float,
+    threads: int = 1,
+    state_path=None,
+) -> dict:
+    """Train and score one point; writes the checkpoint, history and ``metrics.json``.
+
+    ``data`` holds the paths of the ``train``, ``valid`` and ``test`` tensors and the
+    ``vocabulary``; ``outputs`` those of the ``checkpoint``, ``history`` and ``metrics``. The
+    metrics are :func:`~melodylstm.evaluation.metrics.evaluate_checkpoint`'s, with a ``training``
+    entry (epochs, best epoch, minutes, parameters) and the point's settings added, and the file
+    is written once, whole. With a ``state_path`` an interrupted training continues where it
+    stopped (see ``train_model``).
+    """
+    started = time.perf_counter()
+    checkpoint = train_model(
+        Path(data["train"]),
+        Path(data["valid"]),
+        Path(data["vocabulary"]),
+        Path(outputs["checkpoint"]),
+        Path(outputs["history"]),
+        model_config=settings["model"],
+        training=settings["training"],
+        encoding={"time_step": time_step},
+        threads=threads,
+        state_path=Path(state_path) if state_path else None,
+    )
+    minutes = (time.perf_counter() - started) / 60
+    # evaluate_checkpoint writes the metrics it returns: to a scratch folder, since the point's file
+    # (with its training and settings) is written once, below.
+    with tempfile.TemporaryDirectory() as scratch:
+        metrics = evaluate_checkpoint(
+            outputs["checkpoint"],
+            {"valid": data["valid"], "test": data["test"]},
+            Path(scratch) / "metrics.json",
+            threads=threads,
+        )
+    metrics["training"] = {
+        "epochs": len(read_history(outputs["history"])),
+        "best_epoch": checkpoint["epoch"],
+        "minutes": round(minutes, 3),
+        "parameters": sum(tensor.numel() for tensor in checkpoint["state_dict"].values()),
+        "best_valid_bits_per_step": checkpoint["best_valid_bits_per_step"],
+    }
+    metrics["point"] = {"name": point, **settings}
+    write_metrics(metrics, outputs["metrics"])
+    return metrics
