@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,15 +43,12 @@ def train_point(
         state_path=Path(state_path) if state_path else None,
     )
     minutes = (time.perf_counter() - started) / 60
-    # evaluate_checkpoint writes the metrics it returns: to a scratch folder, since the point's file
-    # (with its training and settings) is written once, below.
-    with tempfile.TemporaryDirectory() as scratch:
-        metrics = evaluate_checkpoint(
-            outputs["checkpoint"],
-            {"valid": data["valid"], "test": data["test"]},
-            Path(scratch) / "metrics.json",
-            threads=threads,
-        )
+    # No metrics path: the point's file, with its training and settings, is written once, below.
+    metrics = evaluate_checkpoint(
+        outputs["checkpoint"],
+        {"valid": data["valid"], "test": data["test"]},
+        threads=threads,
+    )
     metrics["training"] = {
         "epochs": len(read_history(outputs["history"])),
         "best_epoch": checkpoint["epoch"],
