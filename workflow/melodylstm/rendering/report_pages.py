@@ -162,9 +162,7 @@ def write_summary_page(
     metrics = read_metrics(metrics_path)
     stats = read_music_stats(stats_path)
     splits = [split for split in ("valid", "test") if split in metrics]
-    metric_rows = [
-        [split] + [metrics[split].get(key) for key, _ in METRIC_COLUMNS] for split in splits
-    ]
+    metric_rows = [[split] + [metrics[split][key] for key, _ in METRIC_COLUMNS] for split in splits]
     generated, held_out = stats["generated"], stats["held_out"]
     stats_rows = [
         ["songs", generated["songs"], held_out["songs"]],
@@ -197,7 +195,7 @@ def write_summary_page(
 <h2>Model</h2>
 <p>Scored on held-out songs, each from its start (lower bits are better).</p>
 {table(metric_rows, ["split"] + [label for _, label in METRIC_COLUMNS])}
-<p>Kept epoch: {metrics.get("checkpoint_epoch", "?")}.</p>
+<p>Kept epoch: {metrics["checkpoint_epoch"]}.</p>
 <img class="plot" alt="loss per epoch" src="{data_uri(loss_png)}">
 <h2>Generated songs against held-out songs</h2>
 {table(stats_rows, ["", "generated", "held-out"])}
