@@ -2,34 +2,63 @@
 
     .venv/bin/python benchmarks/generation_speed.py [--checkpoint results/model/checkpoint.pt]
 
-Without a checkpoint a freshly initialised model of the default size is timed (speed does not
-depend on the weights). Every song runs the full length: the song boundary is not sampled. Each
-strategy and batch is timed twice in the same run: with the fast step kernel generation uses
-(``kernel``) and through the model's own modules (``modules``), the baseline; each time is the
-median of ``--repeats`` runs, as other jobs on the machine make single runs noisy.
+Without a checkpoint a freshly initialised model of the default size (``config.yaml``'s model) is
+timed (speed does not depend on the weights). Every song runs the full length: the song boundary
+is not sampled. Each strategy and batch is timed twice in the same run: with the fast step kernel
+generation uses (``kernel``) and through the model's own modules (``modules``), the baseline; each
+time is the median of ``--repeats`` runs, as other jobs on the machine make single runs noisy.
+A quick check: ``--steps 50 --batches 1 4 --repeats 1``.
 """
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
 import torch
-import yaml
 
-from melodylstm.config import validate_config  # noqa: E402
-from melodylstm.data.vocabulary import Vocabulary  # noqa: E402
-from melodylstm.generation.sampling import sample_melodies  # noqa: E402
-from melodylstm.generation.strategies import Sampling  # noqa: E402
-from melodylstm.model.lstm import MelodyLSTM, load_checkpoint, model_args  # noqa: E402
+from melodylstm.config import load_config
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.model.checkpoint import TrainedModel, build_model, model_args
+from melodylstm.music.tokens import BOUNDARY, HOLD, REST, UNKNOWN
+from melodylstm.representation.base import Meter
+from melodylstm.representation.registry import representation_for
+from melodylstm.settings import EncodingSettings, ModelSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def default_model() -> tuple[MelodyLSTM, Vocabulary]:
-    config = validate_config(yaml.safe_load((REPO / "config.yaml").read_text()), REPO)
-    tokens = ["/", "<unk>", *[str(p) for p in range(48, 85)], "r", "_"]
+def default_model() -> TrainedModel:
+    """An untrained model of config.yaml's settings over pitches 48 to 84."""
+    config = load_config(REPO / "config.yaml", REPO)
+    model = settings(ModelSettings, config["model"])
+    time_step = settings(EncodingSettings, config["encoding"]).time_step
+    vocabulary = Vocabulary([BOUNDARY, UNKNOWN, *[str(p) for p in range(48, 85)], REST, HOLD])
     torch.manual_seed(0)
-    return MelodyLSTM(**model_args(len(tokens), config["model"])).eval(), Vocabulary(tokens)
+    network = build_model(model_args(len(vocabulary), model, vocabulary.boundary)).eval()
+    return TrainedModel(network, vocabulary, representation_for(model), time_step, epoch=0)
+
+
+def time_sampling(
+    trained: TrainedModel,
+    request: SongRequest,
+    n: int,
+    sampling: Sampling,
+    fast: bool,
+    repeats: int,
+) -> tuple[int, float]:
+    """Tokens written (past the seed) by one run, and the median seconds of ``repeats`` runs
+    after a warm-up."""
+    warm_up = SongRequest(request.seed, 20, request.min_steps, request.meter)
+    sample_songs(trained, warm_up, n, sampling, 0, fast_step=fast)
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        songs = sample_songs(trained, request, n, sampling, 1, fast_step=fast)
+        runs.append(time.perf_counter() - start)
+    return sum(len(song) - len(request.seed) for song in songs), statistics.median(runs)
 
 
 def main() -> None:
@@ -41,25 +70,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each; the median")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.checkpoint:
-        model, checkpoint = load_checkpoint(args.checkpoint)
-        vocabulary = Vocabulary(checkpoint["vocabulary"])
-    else:
-        model, vocabulary = default_model()
-    meter = (16, 0)  # 4/4, as the default song
+    trained = TrainedModel.load(args.checkpoint) if args.checkpoint else default_model()
+    # 4/4, as the default song; the boundary is banned until the last step.
+    request = SongRequest(["60"], args.steps, min_steps=args.steps, meter=Meter(16, 0))
     print(f"{'strategy':<12} {'step':<8} {'songs':>5} {'steps':>6} {'seconds':>8} {'steps/s':>10}")
     for strategy in ("top_k", "temperature", "top_p"):
         sampling = Sampling(strategy, temperature=1.0)
         for n in args.batches:
             for fast in (True, False):
-                run = {"min_steps": args.steps, "meter": meter, "fast_step": fast}
-                sample_melodies(model, vocabulary, ["60"], n, 20, sampling, 0, **run)  # warm-up
-                start = time.perf_counter()
-                songs = sample_melodies(
-                    model, vocabulary, ["60"], n, args.steps, sampling, 1, **run
-                )
-                seconds = time.perf_counter() - start
-                total = sum(len(song) - 1 for song in songs)
+                total, seconds = time_sampling(trained, request, n, sampling, fast, args.repeats)
                 print(
                     f"{strategy:<12} {'kernel' if fast else 'modules':<8} {n:>5} {total:>6} "
                     f"{seconds:>8.2f} {total / seconds:>10.0f}"

@@ -7,7 +7,8 @@ The files are generated: ABC tunes of two bars in varying keys, and a type-1 MID
 melody track of quarter notes and an accompaniment track of chords under a flood of pitch bends
 and controllers (what makes real MIDI files big). For each step it prints wall time and the
 process's peak resident memory; encoding the first 100 tunes gives the baseline the 10,000 are
-compared with, so memory that grows with the corpus would show as the difference.
+compared with, so memory that grows with the corpus would show as the difference. A quick check:
+``--tunes 200 --midi-mb 0.5``.
 """
 
 from __future__ import annotations
@@ -95,8 +96,9 @@ def write_big_midi(path: Path, megabytes: float) -> int:
 
 def child(task: str, path: str, count: int) -> dict:
     """One measured step, run in a fresh process."""
-    from melodylstm.data.encode import encode_shard
+    from melodylstm.data.encode import ENCODED_COLUMNS, encode_shard
     from melodylstm.data.sources import list_songs
+    from melodylstm.settings import EncodingSettings, settings
 
     if task == "import":
         return {"peak_rss_mb": peak_rss_mb()}
@@ -106,12 +108,16 @@ def child(task: str, path: str, count: int) -> dict:
     if task == "encode":
         songs = songs[:count] if count else songs
         out = Path(tempfile.mkdtemp())
-        encode_shard(songs, {}, out / "shard.tsv", out / "shard.rejects.tsv")
+        # The schema's default encoding, as the workflow ships it.
+        encode_shard(
+            songs, settings(EncodingSettings), out / "shard.tsv", out / "shard.rejects.tsv"
+        )
         encoded = (out / "shard.tsv").read_text(encoding="utf-8").splitlines()[1:]
         rejects = (out / "shard.rejects.tsv").read_text(encoding="utf-8").splitlines()[1:]
         result |= {"songs_encoded": len(encoded), "songs_rejected": len(rejects)}
         if encoded:
-            result["steps_of_first_song"] = int(encoded[0].split("\t")[7])
+            n_steps = ENCODED_COLUMNS.index("n_steps")
+            result["steps_of_first_song"] = int(encoded[0].split("\t")[n_steps])
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["peak_rss_mb"] = peak_rss_mb()
     return result

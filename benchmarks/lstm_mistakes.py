@@ -5,9 +5,12 @@
 The tutorial's class (1) gave each gate one scalar weight shared by the input and the previous
 output, ``f = sigmoid(w_f * (x_t + h_{t-1}) + b_f)``, and (2) computed ``h_t = o_t * tanh(c_{t-1})``
 from the old cell state. Those cells are written here, on purpose, only to measure them: each
-variant replaces the LSTM of our per-step model (one layer, embedding as wide as the hidden state,
-since mistake 1 adds the two), trains for the same number of epochs from the same seed, and is
-scored on the validation songs after every epoch.
+variant replaces the LSTM of our per-step model, trains for the same number of epochs from the
+same seed through the workflow's own epochs (``training.loop.run_epoch``, with the schema's
+default training settings, as ``make song`` ships them, on the CPU), and is scored on the
+validation songs after every epoch. The model is the default one with one layer, embeddings as
+wide as the hidden state and no bar or lookback inputs, since mistake 1 adds the LSTM's input to
+its previous output. A quick check: ``--epochs 1 --size 16``.
 """
 
 from __future__ import annotations
@@ -16,17 +19,18 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
+from melodylstm.model.lstm_scratch import ScratchLSTM
+from melodylstm.settings import EncodingSettings, ModelSettings, TrainingSettings, settings
+from melodylstm.training.epoch import Deadline
+from melodylstm.training.loop import run_epoch
+from melodylstm.training.progress import Progress
+from melodylstm.training.schedule import LearningRate
+from melodylstm.training.setup import RunSettings, TrainingRun, prepare_run
+
 REPO = Path(__file__).resolve().parent.parent
-from melodylstm.data.tensors import load_songs  # noqa: E402
-from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
-from melodylstm.evaluation.metrics import evaluate_songs  # noqa: E402
-from melodylstm.model.lstm import MelodyLSTM  # noqa: E402
-from melodylstm.model.lstm_scratch import ScratchLSTM  # noqa: E402
-from melodylstm.training.loop import seed_everything, train_epoch  # noqa: E402
 
 VARIANTS = {
     "correct (nn.LSTM's equations)": (False, False),
@@ -78,6 +82,44 @@ class TutorialCell(nn.Module):
         return torch.stack(outputs).transpose(0, 1), (h[None], c[None])
 
 
+def run_settings(size: int, epochs: int) -> RunSettings:
+    """Our model, one layer of ``size`` over embeddings as wide and no other inputs, trained with
+    the default settings for ``epochs`` epochs."""
+    model = settings(
+        ModelSettings,
+        num_layers=1,
+        embedding_size=size,
+        hidden_size=size,
+        bar_position=False,
+        bar_number=False,
+        lookback=[],
+    )
+    training = settings(TrainingSettings, epochs=epochs, patience=epochs, device="cpu")
+    return RunSettings(model, training, settings(EncodingSettings).time_step)
+
+
+def variant_run(data: Path, run: RunSettings, threads: int, variant: tuple[bool, bool]):
+    """The run set up as the workflow sets one up, its LSTM replaced by the variant's cell."""
+    training_run = prepare_run(
+        data / "train.npz", data / "valid.npz", data / "vocabulary.json", run, threads
+    )
+    training_run.model.lstm = TutorialCell(run.model.hidden_size, *variant)
+    training_run.optimizer = torch.optim.Adam(
+        training_run.model.parameters(),
+        lr=run.training.learning_rate,
+        weight_decay=run.training.weight_decay,
+    )
+    return training_run
+
+
+def valid_curve(run: TrainingRun) -> list[float]:
+    """Train every epoch (no early stopping); the validation bits/step after each."""
+    rate, progress = LearningRate(run.optimizer, run.settings.training), Progress()
+    for epoch in range(1, run.settings.training.epochs + 1):
+        run_epoch(run, epoch, rate, Deadline(None), progress)
+    return [row["valid_bits_per_step"] for row in progress.history]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO / "results" / "data")
@@ -85,30 +127,19 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128, help="embedding and hidden size")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    vocabulary = Vocabulary(load_vocabulary(args.data / "vocabulary.json"))
-    train, valid = load_songs(args.data / "train.npz"), load_songs(args.data / "valid.npz")
-    training = {"batch_size": 32, "sequence_length": 128, "clip_norm": 1.0}
+    settings_of_run = run_settings(args.size, args.epochs)
     print(f"valid bits/step after each of {args.epochs} epochs, {args.size} units, one layer")
-    for name, (scalar_weights, h_from_old_cell) in VARIANTS.items():
-        seed_everything(1)
-        model = MelodyLSTM(len(vocabulary), args.size, args.size, 1, 0.0)
-        model.lstm = TutorialCell(args.size, scalar_weights, h_from_old_cell)
-        optimizer = torch.optim.Adam(model.parameters(), lr=0.002)
-        rng = np.random.default_rng(1)
-        start, curve = time.perf_counter(), []
-        for _ in range(args.epochs):
-            train_epoch(model, optimizer, train, vocabulary.boundary, training, rng, CPU)
-            curve.append(evaluate_songs(model, valid, vocabulary)["bits_per_step"])
-        parameters = sum(p.numel() for p in model.lstm.parameters())
+    for name, variant in VARIANTS.items():
+        run = variant_run(args.data, settings_of_run, args.threads, variant)
+        start = time.perf_counter()
+        curve = valid_curve(run)
+        parameters = sum(p.numel() for p in run.model.lstm.parameters())
         print(
             f"{name:32s} {parameters:>7,} LSTM parameters  final {curve[-1]:.3f}  "
             f"({' '.join(f'{b:.2f}' for b in curve)})  {time.perf_counter() - start:.0f} s",
             flush=True,
         )
 
-
-CPU = torch.device("cpu")
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ Uses the workflow's outputs (results/model/checkpoint.pt, results/data/{test,tra
 strategy writes ``--songs`` songs of ``--bars`` bars of 4/4 from the default seed, as one batch,
 and they are compared with the held-out test songs (histogram overlaps, 1 = identical; share of
 notes in the scale; share of songs ending on the tonic) and checked for copying from training.
+A quick check: ``--songs 2 --bars 2``.
 """
 
 import argparse
@@ -15,15 +16,16 @@ from pathlib import Path
 
 import torch
 
+from melodylstm.data.splits import read_songs
+from melodylstm.evaluation.music_stats import music_stats
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.songs import check_seed
+from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.model.checkpoint import TrainedModel
+from melodylstm.music.meter import bar_length
+from melodylstm.representation.base import Meter
+
 REPO = Path(__file__).resolve().parent.parent
-from melodylstm.data.splits import read_songs  # noqa: E402
-from melodylstm.data.vocabulary import Vocabulary  # noqa: E402
-from melodylstm.evaluation.music_stats import music_stats  # noqa: E402
-from melodylstm.generation.sampling import sample_melodies  # noqa: E402
-from melodylstm.generation.songs import check_seed  # noqa: E402
-from melodylstm.generation.strategies import Sampling  # noqa: E402
-from melodylstm.model.lstm import load_checkpoint  # noqa: E402
-from melodylstm.representation.features import bar_length  # noqa: E402
 
 STRATEGIES = {
     "temperature 1.0": Sampling("temperature", temperature=1.0),
@@ -43,22 +45,21 @@ def main() -> None:
     parser.add_argument("--seed", default="60 _ _ _ 64 _ _ _ 67 _ _ _")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    model, checkpoint = load_checkpoint(args.results / "model/checkpoint.pt")
-    vocabulary = Vocabulary(checkpoint["vocabulary"])
-    bar = bar_length("4/4", checkpoint["config"]["encoding"]["time_step"])
-    seed = check_seed(args.seed, vocabulary)
+    trained = TrainedModel.load(args.results / "model/checkpoint.pt")
+    bar = bar_length("4/4", trained.time_step)
+    seed = check_seed(args.seed, trained.vocabulary)
     held_out = read_songs(args.results / "data/test.txt")
     training = read_songs(args.results / "data/train.txt")
     steps = args.bars * bar - len(seed)
+    # Every song runs the full length: no song boundary before the last step.
+    request = SongRequest(seed, steps, min_steps=steps, meter=Meter(bar, 0))
     print(
         f"{'strategy':<16} {'pitch':>6} {'interval':>8} {'length':>6} {'scale':>6} "
         f"{'tonic end':>9} {'copied':>6} {'seconds':>7}"
     )
     for name, sampling in STRATEGIES.items():
         start = time.perf_counter()
-        songs = sample_melodies(
-            model, vocabulary, seed, args.songs, steps, sampling, 1, steps, (bar, 0)
-        )
+        songs = sample_songs(trained, request, args.songs, sampling, random_seed=1)
         seconds = time.perf_counter() - start
         stats = music_stats({f"s{i}": song for i, song in enumerate(songs)}, held_out, training)
         overlap = stats["histogram_overlap"]
