@@ -1,25 +1,29 @@
-"""Bar position and lookback inputs: computed alike for training, evaluation and sampling."""
+"""The melody representation's inputs (bar position, meter, bar number, lookbacks): computed
+alike for training, evaluation and sampling."""
 
 import numpy as np
 import pytest
 import torch
 
+from melodylstm.data.batches import SplitData
 from melodylstm.data.tensors import load_meters, save_arrays, songs_to_arrays, split_meters
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.generation.sampling import sample_melodies
+from melodylstm.generation.sampling import sample_songs
 from melodylstm.generation.stepper import Stepper, sequence_log_prob
-from melodylstm.generation.strategies import Sampling
+from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.model.checkpoint import TrainedModel
 from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.representation.features import (
-    MAX_BAR_NUMBER,
-    bar_length,
-    feature_names,
-    normalise_lookback,
-    step_features,
-)
+from melodylstm.music.meter import bar_length
+from melodylstm.representation.base import Meter
+from melodylstm.representation.melody import MAX_BAR_NUMBER, MelodyRepresentation
+from melodylstm.settings import ModelSettings, settings
 
 VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "67", "r", "_"])
+
+
+def step_features(song, bar, pickup, boundary, lookback_bars=(1, 2)):
+    return MelodyRepresentation(lookback_bars).song_inputs(song, Meter(bar, pickup), boundary)
 
 
 def test_bar_lengths_from_time_signatures():
@@ -35,7 +39,8 @@ def test_positions_count_the_pickup_and_lookbacks_reach_the_bars_asked_for():
     song = np.arange(10, 20)  # ten steps of a 3/4 bar of 4 steps (pretend), pickup of 3
     features = step_features(song, bar=4, pickup=3, boundary=0, lookback_bars=(1, 2))
     assert features.shape == (11, 5)
-    assert feature_names((1, 2)) == ("meter", "position", "bar_number", "lookback_1", "lookback_2")
+    columns = MelodyRepresentation((1, 2)).input_columns
+    assert columns == ("meter", "position", "bar_number", "lookback_1", "lookback_2")
     assert features[:, 0].tolist() == [4] * 11
     assert features[:, 1].tolist() == [3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1]
     assert features[:, 2].tolist() == [0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3]  # anacrusis is bar 0
@@ -60,9 +65,10 @@ def test_unknown_meter_has_position_zero_and_4_4_lookbacks():
 
 
 def test_older_true_false_lookback_settings_still_mean_one_and_two_bars():
-    assert normalise_lookback(True) == (1, 2)
-    assert normalise_lookback(False) == () == normalise_lookback([])
-    assert normalise_lookback([1, 2, 4, 8]) == (1, 2, 4, 8)
+    assert settings(ModelSettings, lookback=True).lookback == (1, 2)
+    assert settings(ModelSettings, lookback=False).lookback == ()
+    assert settings(ModelSettings, lookback=[]).lookback == ()
+    assert settings(ModelSettings).lookback == (1, 2, 4, 8)
 
 
 def test_meters_travel_from_the_song_table_into_the_tensors(tmp_path):
@@ -81,30 +87,49 @@ def test_meters_travel_from_the_song_table_into_the_tensors(tmp_path):
 @pytest.fixture
 def feature_model():
     torch.manual_seed(0)
-    return MelodyLSTM(
+    model = MelodyLSTM(
         len(VOCABULARY), 6, 12, 2, 0.0, bar_position=True, lookback=[1, 2, 4], bar_number=True
     ).eval()
+    return TrainedModel(model, VOCABULARY, MelodyRepresentation((1, 2, 4)), 0.25, 1)
 
 
 def test_step_by_step_sampling_scores_like_the_whole_sequence(feature_model):
     tokens = "60 _ 62 _ 64 _ _ _ 67 _ 64 _ 62 _ 60 _ r _ 60 _".split() * 2
-    meter = (4, 2)  # short bars, so that the lookback four bars back comes into play
-    stepper = Stepper(feature_model, VOCABULARY, tokens[:3], 1, meter)
+    meter = Meter(4, 2)  # short bars, so that the lookback four bars back comes into play
+    stepper = Stepper(feature_model, tokens[:3], [meter], len(tokens))
     total = 0.0
     for token in tokens[3:]:
         index = VOCABULARY.index[token]
         total += float(stepper.log_probs[0, index])
         stepper.advance(torch.tensor([index]))
-    whole = sequence_log_prob(feature_model, VOCABULARY, tokens, 3, meter)
+    whole = sequence_log_prob(feature_model, tokens, 3, meter)
     assert whole == pytest.approx(total, abs=1e-4)
 
 
+def test_step_inputs_equal_the_whole_song_inputs_row_by_row():
+    representation = MelodyRepresentation((1, 2, 4))
+    song = [2, 7, 3, 7, 4, 7, 7, 7, 5, 7, 4, 7, 3, 7, 2, 7, 6, 7] * 2
+    meters = [Meter(4, 2), Meter(12, 0), Meter(0, 0)]  # each row of the batch in its own meter
+    inputs = representation.step_inputs(song[:3], meters, 0, len(song))
+    steps = [inputs.next(None)] + [inputs.next(torch.tensor([t] * 3)) for t in song[3:]]
+    for row, meter in enumerate(meters):
+        whole = representation.song_inputs(np.array(song), meter, 0)[3:]
+        assert torch.stack(steps)[:, row].tolist() == whole.tolist()
+
+
 def test_feature_model_needs_features_and_uses_them(feature_model):
+    model = feature_model.model
     songs = [np.array(VOCABULARY.encode("60 _ 62 _ 64 _ _ _".split()))]
-    with pytest.raises(ValueError, match="meters"):
-        evaluate_songs(feature_model, songs, VOCABULARY)
-    in_4_4 = evaluate_songs(feature_model, songs, VOCABULARY, meters=[(16, 0)])
-    in_3_4 = evaluate_songs(feature_model, songs, VOCABULARY, meters=[(12, 4)])
+    with pytest.raises(ValueError, match="inputs"):
+        model(torch.tensor(np.stack(songs)), None)
+    representation = feature_model.representation
+
+    def split(meter):
+        return SplitData(songs, [meter], representation.songs_inputs(songs, [meter], 0))
+
+    in_4_4 = evaluate_songs(model, split(Meter(16, 0)), VOCABULARY)
+    in_3_4 = evaluate_songs(model, split(Meter(12, 4)), VOCABULARY)
     assert in_4_4["bits_per_step"] != in_3_4["bits_per_step"]
-    sampled = sample_melodies(feature_model, VOCABULARY, ["60"], 3, 20, Sampling(), 1, 20, (12, 0))
+    request = SongRequest(["60"], 20, 20, Meter(12, 0))
+    sampled = sample_songs(feature_model, request, 3, Sampling(), 1)
     assert all(len(song) == 21 for song in sampled)

@@ -7,33 +7,46 @@ import torch
 
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.generation.beam import beam_search
-from melodylstm.generation.sampling import sample_melodies
-from melodylstm.generation.songs import bar_steps, end_on_tonic, key_shift, song_tonic
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.songs import end_on_tonic, key_shift, song_tonic
 from melodylstm.generation.stepper import Stepper, sequence_log_prob
-from melodylstm.generation.strategies import Sampling, draw, filter_logits
+from melodylstm.generation.strategies import Sampling, SongRequest, draw, filter_logits
+from melodylstm.model.checkpoint import TrainedModel
 from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.music.meter import bar_steps
 from melodylstm.music.tokens import tokens_to_events
+from melodylstm.representation.base import UNKNOWN_METER
+from melodylstm.representation.melody import MelodyRepresentation
 
 VOCABULARY = Vocabulary(["/", "<unk>", "57", "60", "62", "64", "65", "67", "69", "72", "r", "_"])
 
 
-def random_model(seed: int) -> MelodyLSTM:
+def random_model(seed: int) -> TrainedModel:
     torch.manual_seed(seed)
     model = MelodyLSTM(len(VOCABULARY), 6, 16, 1, 0.0)
     with torch.no_grad():
         model.head.weight.mul_(8)  # sharper distributions than a fresh model's near-uniform ones
-    return model.eval()
+    return TrainedModel(model.eval(), VOCABULARY, MelodyRepresentation(()), 0.25, 1)
+
+
+def sample_melodies(model, seed, n_samples, steps, sampling, random_seed, min_steps=0):
+    request = SongRequest(seed, steps, min_steps)
+    return sample_songs(model, request, n_samples, sampling, random_seed)
+
+
+def beam(model, seed, steps, width):
+    return beam_search(model, SongRequest(seed, steps), width)
 
 
 def first_step_probabilities(model) -> torch.Tensor:
-    return Stepper(model, VOCABULARY, ["60", "_"], 1).log_probs[0].exp()
+    return Stepper(model, ["60", "_"], [UNKNOWN_METER], 1).log_probs[0].exp()
 
 
 @pytest.mark.parametrize("k", [1, 3])
 def test_top_k_never_picks_outside_the_k_most_likely(k):
     model = random_model(1)
     allowed = set(first_step_probabilities(model).topk(k).indices.tolist())
-    songs = sample_melodies(model, VOCABULARY, ["60", "_"], 200, 1, Sampling("top_k", top_k=k), 3)
+    songs = sample_melodies(model, ["60", "_"], 200, 1, Sampling("top_k", top_k=k), 3)
     picked = {VOCABULARY.index[song[2]] if len(song) > 2 else VOCABULARY.boundary for song in songs}
     assert picked <= allowed
     assert len(picked) == k  # 200 draws see all k
@@ -45,7 +58,7 @@ def test_top_p_samples_only_from_the_nucleus():
     ordered, order = probabilities.sort(descending=True)
     size = int((ordered.cumsum(0) < 0.6).sum()) + 1  # fewest tokens holding 60 %
     nucleus = set(order[:size].tolist())
-    songs = sample_melodies(model, VOCABULARY, ["60", "_"], 300, 1, Sampling("top_p", top_p=0.6), 4)
+    songs = sample_melodies(model, ["60", "_"], 300, 1, Sampling("top_p", top_p=0.6), 4)
     picked = {VOCABULARY.index[song[2]] if len(song) > 2 else VOCABULARY.boundary for song in songs}
     assert picked == nucleus
 
@@ -62,9 +75,9 @@ def test_filter_logits_at_the_edges():
 
 def total_log_prob(model, tokens, seed_length, steps):
     """Log-probability of the continuation, with the song boundary where the song ended early."""
-    score = sequence_log_prob(model, VOCABULARY, tokens, seed_length)
+    score = sequence_log_prob(model, tokens, seed_length)
     if len(tokens) - seed_length < steps:
-        stepper = Stepper(model, VOCABULARY, tokens, 1)
+        stepper = Stepper(model, tokens, [UNKNOWN_METER], 1)
         score += float(stepper.log_probs[0, VOCABULARY.boundary])
     return score
 
@@ -72,22 +85,22 @@ def total_log_prob(model, tokens, seed_length, steps):
 @pytest.mark.parametrize("seed", range(4))
 def test_beam_search_is_at_least_as_likely_as_greedy(seed):
     model = random_model(10 + seed)
-    greedy = beam_search(model, VOCABULARY, ["64"], 12, Sampling("beam", beam_width=1))[0]
-    beam = beam_search(model, VOCABULARY, ["64"], 12, Sampling("beam", beam_width=5))[0]
-    assert total_log_prob(model, beam, 1, 12) >= total_log_prob(model, greedy, 1, 12) - 1e-4
+    greedy = beam(model, ["64"], 12, 1)[0]
+    wide = beam(model, ["64"], 12, 5)[0]
+    assert total_log_prob(model, wide, 1, 12) >= total_log_prob(model, greedy, 1, 12) - 1e-4
 
 
 def test_near_zero_temperature_is_greedy():
     model = random_model(5)
-    greedy = beam_search(model, VOCABULARY, ["62"], 15, Sampling("beam", beam_width=1))[0]
-    cold = sample_melodies(model, VOCABULARY, ["62"], 1, 15, Sampling(temperature=1e-4), 9)[0]
+    greedy = beam(model, ["62"], 15, 1)[0]
+    cold = sample_melodies(model, ["62"], 1, 15, Sampling(temperature=1e-4), 9)[0]
     assert cold == greedy
 
 
 def test_a_batch_of_variations_is_reproducible_and_varied():
     model = random_model(6)
-    songs = sample_melodies(model, VOCABULARY, ["60"], 8, 30, Sampling(temperature=1.5), 1)
-    again = sample_melodies(model, VOCABULARY, ["60"], 8, 30, Sampling(temperature=1.5), 1)
+    songs = sample_melodies(model, ["60"], 8, 30, Sampling(temperature=1.5), 1)
+    again = sample_melodies(model, ["60"], 8, 30, Sampling(temperature=1.5), 1)
     assert songs == again
     assert len({" ".join(song) for song in songs}) > 1
     assert all("<unk>" not in song and "/" not in song for song in songs)
@@ -95,7 +108,7 @@ def test_a_batch_of_variations_is_reproducible_and_varied():
 
 def test_min_steps_keeps_the_song_going():
     model = random_model(7)
-    songs = sample_melodies(model, VOCABULARY, [], 16, 24, Sampling(), 2, min_steps=24)
+    songs = sample_melodies(model, [], 16, 24, Sampling(), 2, min_steps=24)
     assert all(len(song) == 24 for song in songs)
 
 
@@ -103,10 +116,10 @@ def test_min_steps_keeps_the_song_going():
 def test_a_song_without_a_seed_never_opens_with_a_hold(strategy):
     model = random_model(5)
     sampling = Sampling(strategy, temperature=5.0, top_k=len(VOCABULARY), beam_width=4)
-    songs = sample_melodies(model, VOCABULARY, [], 64, 3, sampling, 4, min_steps=3)
+    songs = sample_melodies(model, [], 64, 3, sampling, 4, min_steps=3)
     assert all(song[0] != "_" for song in songs)
     if strategy != "beam":  # after a seed note, a hold is allowed and gets drawn
-        seeded = sample_melodies(model, VOCABULARY, ["60"], 64, 1, sampling, 4, min_steps=1)
+        seeded = sample_melodies(model, ["60"], 64, 1, sampling, 4, min_steps=1)
         assert any(song[1] == "_" for song in seeded)
 
 
@@ -140,12 +153,12 @@ def test_minor_song_ends_on_a_and_moves_to_the_asked_key():
 def test_sequence_log_prob_matches_step_by_step():
     model = random_model(8)
     tokens = ["60", "_", "64", "r"]
-    stepper = Stepper(model, VOCABULARY, [], 1)
+    stepper = Stepper(model, [], [UNKNOWN_METER], len(tokens))
     total = 0.0
     for token in tokens:
         index = VOCABULARY.index[token]
         total += float(stepper.log_probs[0, index])
         stepper.advance(torch.tensor([index]))
-    assert sequence_log_prob(model, VOCABULARY, tokens, 0) == pytest.approx(total, abs=1e-5)
+    assert sequence_log_prob(model, tokens, 0) == pytest.approx(total, abs=1e-5)
     assert math.isfinite(total)
     assert tokens_to_events(tokens)[0] == (60, 2)

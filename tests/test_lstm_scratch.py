@@ -143,8 +143,8 @@ def test_melody_model_with_the_scratch_cell_equals_the_torch_cell():
     scratch = MelodyLSTM(11, 4, 6, 2, 0.2, cell="scratch").double().eval()
     scratch.load_state_dict(reference.state_dict())
     tokens = torch.randint(0, 11, (3, 9))
-    logits, state = reference(tokens)
-    scratch_logits, scratch_state = scratch(tokens)
+    logits, state = reference(tokens, None)
+    scratch_logits, scratch_state = scratch(tokens, None)
     torch.testing.assert_close(scratch_logits, logits, **TOLERANCE)
     torch.testing.assert_close(scratch_state, state, **TOLERANCE)
     with pytest.raises(ValueError, match="'gru'"):

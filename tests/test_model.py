@@ -7,14 +7,20 @@ import numpy as np
 import pytest
 import torch
 
+from melodylstm.data.batches import SplitData
 from melodylstm.data.tensors import save_arrays, songs_to_arrays
 from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.generation.sampling import sample_melodies
+from melodylstm.generation.sampling import sample_songs
 from melodylstm.generation.songs import check_seed
-from melodylstm.generation.strategies import Sampling
-from melodylstm.model.lstm import MelodyLSTM, load_checkpoint
-from melodylstm.training.loop import cosine_rate, train_model
+from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.model.checkpoint import TrainedModel, load_checkpoint
+from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.representation.base import UNKNOWN_METER
+from melodylstm.representation.melody import MelodyRepresentation
+from melodylstm.training.loop import TrainingFiles, train_model
+from melodylstm.training.schedule import cosine_rate
+from melodylstm.training.setup import RunSettings
 
 # A corpus a model can learn quickly: two alternating phrases.
 PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]
@@ -46,16 +52,14 @@ def corpus(tmp_path):
 
 
 def train(corpus, name="checkpoint.pt", **changes):
-    return train_model(
+    files = TrainingFiles(
         corpus / "train.npz",
         corpus / "valid.npz",
         corpus / "vocabulary.json",
         corpus / name,
         corpus / f"{name}.csv",
-        MODEL,
-        TRAINING | changes,
-        {"time_step": 0.25},
     )
+    return train_model(files, RunSettings.from_config(MODEL, TRAINING | changes, 0.25))
 
 
 def test_training_learns_and_checkpoint_loads_weights_only(corpus):
@@ -93,7 +97,8 @@ def test_metrics_follow_their_definitions():
         for parameter in model.parameters():
             parameter.zero_()
     songs = [np.array(vocabulary.encode("60 _ r 62".split()))]
-    metrics = evaluate_songs(model, songs, vocabulary)
+    inputs = MelodyRepresentation().songs_inputs(songs, [UNKNOWN_METER], vocabulary.boundary)
+    metrics = evaluate_songs(model, SplitData(songs, [UNKNOWN_METER], inputs), vocabulary)
     assert metrics["steps"] == 5  # four tokens and the end of the song
     assert metrics["bits_per_step"] == pytest.approx(math.log2(6))
     assert metrics["bits_per_note"] == pytest.approx(5 * math.log2(6) / 3)
@@ -102,12 +107,12 @@ def test_metrics_follow_their_definitions():
 
 def test_sampling_is_reproducible_and_follows_the_corpus(corpus):
     train(corpus)
-    model, checkpoint = load_checkpoint(corpus / "checkpoint.pt")
-    vocabulary = Vocabulary(checkpoint["vocabulary"])
-    seed = check_seed("60 _ 64", vocabulary)
+    trained = TrainedModel.load(corpus / "checkpoint.pt")
+    seed = check_seed("60 _ 64", trained.vocabulary)
     sampling = Sampling("temperature", temperature=0.5)
-    (first,) = sample_melodies(model, vocabulary, seed, 1, 200, sampling, random_seed=5)
-    assert [first] == sample_melodies(model, vocabulary, seed, 1, 200, sampling, random_seed=5)
+    request = SongRequest(seed, 200)
+    (first,) = sample_songs(trained, request, 1, sampling, random_seed=5)
+    assert [first] == sample_songs(trained, request, 1, sampling, random_seed=5)
     assert first[:3] == seed
     assert "/" not in first and "<unk>" not in first
     assert " ".join(first).startswith("60 _ 64 _ 67 _ _ _")  # the phrase it learned

@@ -1,14 +1,13 @@
 """The fast sampling step computes what the model computes, for every kind of input."""
 
-import numpy as np
 import pytest
 import torch
 
 from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.generation.stepper import Stepper
 from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.model.step_kernel import StepKernel, kernel_supports
-from melodylstm.representation.features import meter_columns, step_features
+from melodylstm.model.step_kernel import StepKernel
+from melodylstm.representation.base import Meter
+from melodylstm.representation.melody import MelodyRepresentation
 
 INPUTS = [
     {},
@@ -23,33 +22,45 @@ INPUTS = [
 def test_kernel_steps_equal_the_whole_sequence(inputs, layers):
     torch.manual_seed(layers)
     model = MelodyLSTM(20, 8, 16, layers, 0.5, **inputs).eval()
-    rows, bar, pickup = 3, 6, 2
+    representation = MelodyRepresentation(inputs.get("lookback", ()))
+    rows = 3
+    meters = [Meter(6, 2), Meter(4, 0), Meter(0, 0)]  # each row in a meter of its own
     songs = torch.randint(0, 20, (rows, 60))
     features = torch.stack(
         [
-            torch.as_tensor(step_features(song.numpy(), bar, pickup, 0, 61, model.lookback_bars))
-            for song in songs
+            torch.as_tensor(representation.song_inputs(song.numpy(), meter, 0))
+            for song, meter in zip(songs, meters, strict=True)
         ]
     )
-    inputs_ = torch.cat([torch.zeros(rows, 1, dtype=torch.long), songs], dim=1)
+    tokens = torch.cat([torch.zeros(rows, 1, dtype=torch.long), songs], dim=1)
     with torch.inference_mode():
-        whole, _ = model(inputs_, None, features)
-        kernel = StepKernel(model, banned=(5,))
+        whole, _ = model(tokens, features)
+        kernel = StepKernel(model)
         state = (torch.zeros(layers, rows, 16), torch.zeros(layers, rows, 16))
         for step in range(61):
-            columns = features[:, step, 3:]
-            meter = tuple(int(v) for v in meter_columns(np.int64(step), bar, pickup))
-            lookbacks = [columns[:, i] for i in range(columns.shape[1])]
-            logits, state = kernel(inputs_[:, step], lookbacks, meter, state)
-            expected = whole[:, step].clone()
-            expected[:, 5] = -torch.inf
-            torch.testing.assert_close(logits, expected, rtol=1e-5, atol=1e-5)
+            logits, state = kernel(tokens[:, step], features[:, step], state)
+            torch.testing.assert_close(logits, whole[:, step], rtol=1e-5, atol=1e-5)
 
 
-def test_the_stepper_uses_the_kernel_only_for_nn_lstm_models():
-    vocabulary = Vocabulary(["/", "<unk>", "60", "_"])
+def test_only_nn_lstm_models_step_through_the_kernel():
     fast = MelodyLSTM(4, 4, 8, 1, 0.0)
     scratch = MelodyLSTM(4, 4, 8, 1, 0.0, cell="scratch")
-    assert kernel_supports(fast) and not kernel_supports(scratch)
-    assert Stepper(fast, vocabulary, ["60"], 1).kernel is not None
-    assert Stepper(scratch, vocabulary, ["60"], 1).kernel is None
+    assert isinstance(fast.stepper(), StepKernel)
+    assert not isinstance(fast.stepper(fast=False), StepKernel)
+    assert not isinstance(scratch.stepper(), StepKernel)
+
+
+def test_module_steps_equal_the_kernel_steps():
+    torch.manual_seed(0)
+    vocabulary = Vocabulary(["/", "<unk>", "60", "62", "_"])
+    model = MelodyLSTM(len(vocabulary), 4, 8, 2, 0.0, bar_position=True, lookback=[1]).eval()
+    inputs = MelodyRepresentation((1,)).song_inputs([2, 4, 3, 4, 2], Meter(4, 1), 0)
+    inputs = torch.as_tensor(inputs)[:, None].expand(-1, 2, -1)
+    state = (torch.zeros(2, 2, 8), torch.zeros(2, 2, 8))
+    fast_state = state
+    with torch.inference_mode():
+        for step, token in enumerate([0, 2, 4, 3, 4, 2]):
+            tokens = torch.tensor([token, token])
+            logits, state = model.stepper(fast=False)(tokens, inputs[step], state)
+            fast, fast_state = model.stepper()(tokens, inputs[step], fast_state)
+            torch.testing.assert_close(fast, logits, rtol=1e-5, atol=1e-5)

@@ -11,7 +11,8 @@ import pytest
 import torch
 from workflow_runs import SMALL, small_run
 
-from melodylstm.training.loop import train_model
+from melodylstm.training.loop import TrainingFiles, train_model
+from melodylstm.training.setup import RunSettings
 from melodylstm.training.state import (
     atomic_path,
     random_states,
@@ -99,17 +100,15 @@ def train(data, workdir, state_path=None):
         "seed": 1,
         "device": "cpu",
     }
-    return train_model(
+    files = TrainingFiles(
         data / "train.npz",
         data / "valid.npz",
         data / "vocabulary.json",
         workdir / "checkpoint.pt",
         workdir / "history.csv",
-        model_config=SMALL["model"],
-        training=training,
-        encoding={"time_step": 0.25},
-        state_path=state_path,
+        state=state_path,
     )
+    return train_model(files, RunSettings.from_config(SMALL["model"], training, 0.25))
 
 
 @pytest.mark.parametrize(

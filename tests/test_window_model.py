@@ -1,16 +1,25 @@
 """The tutorial's window model: its per-position logits are the predictions of every window."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 from torch.nn import functional as F
 
-from melodylstm.data.tensors import load_songs, save_arrays, songs_to_arrays
+from melodylstm.data.batches import SplitData, load_split
+from melodylstm.data.tensors import save_arrays, songs_to_arrays
 from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.model.lstm import MelodyLSTM, build_model, load_checkpoint, model_args
+from melodylstm.model.checkpoint import build_model, load_checkpoint, model_args
+from melodylstm.model.lstm import MelodyLSTM
 from melodylstm.model.window import WindowLSTM
-from melodylstm.training.loop import train_epoch, train_model
+from melodylstm.representation.base import UNKNOWN_METER
+from melodylstm.representation.melody import MelodyRepresentation
+from melodylstm.settings import ModelSettings, TrainingSettings, settings
+from melodylstm.training.epoch import Deadline, train_epoch
+from melodylstm.training.loop import TrainingFiles, train_model
+from melodylstm.training.setup import RunSettings, TrainingRun
 
 BOUNDARY = 0
 VOCAB = 7
@@ -60,7 +69,7 @@ def test_feeding_pieces_with_the_state_equals_the_whole_sequence(pieces):
     whole, _ = model(tokens)
     parts, state, start = [], None, 0
     for length in pieces:
-        logits, state = model(tokens[:, start : start + length], state)
+        logits, state = model(tokens[:, start : start + length], None, state)
         parts.append(logits)
         start += length
     torch.testing.assert_close(torch.cat(parts, dim=1), whole, rtol=0, atol=1e-12)
@@ -74,27 +83,25 @@ def test_reordering_state_rows_like_beam_search_reorders_the_songs():
     _, state = model(tokens[:, :5])
     keep = torch.tensor([2, 2, 0])
     reordered = tuple(part[:, keep] for part in state)
-    logits, _ = model(tokens[keep, 5:], reordered)
+    logits, _ = model(tokens[keep, 5:], None, reordered)
     expected, _ = model(tokens[keep])
     torch.testing.assert_close(logits[:, 0], expected[:, 5], rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match=r"\(1, 2, 3\)"):
-        model(tokens[:2, :1], state)
+        model(tokens[:2, :1], None, state)
 
 
 def test_checkpoint_args_are_plain_and_rebuild_the_model():
-    args = model_args(
-        VOCAB,
-        {
-            "head": "window",
-            "hidden_size": 5,
-            "num_layers": 1,
-            "dropout": 0.2,
-            "window": 8,
-            "cell": "scratch",
-            "embedding_size": 3,
-        },
-        BOUNDARY,
+    window_settings = settings(
+        ModelSettings,
+        head="window",
+        hidden_size=5,
+        num_layers=1,
+        dropout=0.2,
+        window=8,
+        cell="scratch",
+        embedding_size=3,
     )
+    args = model_args(VOCAB, window_settings, BOUNDARY)
     assert args == {
         "vocab_size": VOCAB,
         "hidden_size": 5,
@@ -106,12 +113,12 @@ def test_checkpoint_args_are_plain_and_rebuild_the_model():
     }
     model = build_model(args)
     assert isinstance(model, WindowLSTM) and model.head.in_features == 5 * 8
-    step_args = model_args(
-        VOCAB, {"hidden_size": 5, "num_layers": 2, "dropout": 0.0, "embedding_size": 3}
-    )
+    step_settings = settings(ModelSettings, hidden_size=5, num_layers=2, embedding_size=3)
+    step_args = model_args(VOCAB, step_settings)
     assert step_args["cell"] == "torch" and isinstance(build_model(step_args), MelodyLSTM)
+    assert step_args["lookback"] == [1, 2, 4, 8]  # the schema's defaults fill what is not named
     with pytest.raises(ValueError, match="model.head must be one of step, window, not 'conv'"):
-        model_args(VOCAB, {**args, "head": "conv"})
+        model_args(VOCAB, replace(window_settings, head="conv"))
     with pytest.raises(ValueError, match="model.window must be at least 1, not 0"):
         build_model({**args, "window": 0})
 
@@ -148,16 +155,14 @@ def test_trains_through_the_training_loop_and_reloads(tmp_path):
         "seed": 2,
         "device": "cpu",
     }
-    checkpoint = train_model(
+    files = TrainingFiles(
         tmp_path / "train.npz",
         tmp_path / "valid.npz",
         tmp_path / "vocabulary.json",
         tmp_path / "checkpoint.pt",
         tmp_path / "history.csv",
-        model_config,
-        training,
-        {"time_step": 0.25},
     )
+    checkpoint = train_model(files, RunSettings.from_config(model_config, training, 0.25))
     valid = [
         float(line.split(",")[2]) for line in (tmp_path / "history.csv").read_text().split()[1:]
     ]
@@ -167,24 +172,37 @@ def test_trains_through_the_training_loop_and_reloads(tmp_path):
     model, _ = load_checkpoint(tmp_path / "checkpoint.pt")
     assert isinstance(model, WindowLSTM)
     vocab = Vocabulary(checkpoint["vocabulary"])
-    metrics = evaluate_songs(model, load_songs(tmp_path / "valid.npz"), vocab)
+    valid_split = load_split(tmp_path / "valid.npz", MelodyRepresentation(), vocab.boundary)
+    metrics = evaluate_songs(model, valid_split, vocab)
     assert metrics["bits_per_step"] == pytest.approx(checkpoint["best_valid_bits_per_step"])
     # It learned the phrases: after "60 _ 64 _" comes 67, one step at a time with the state.
     logits, state = model(torch.tensor([[vocab.boundary, *vocab.encode("60 _ 64".split())]]))
-    logits, _ = model(torch.tensor([vocab.encode(["_"])]), state)
+    logits, _ = model(torch.tensor([vocab.encode(["_"])]), None, state)
     assert vocab.tokens[int(logits[0, -1].argmax())] == "67"
     assert np.isfinite(metrics["pitch_bits_per_note"])
 
 
+def tiny_run(songs, batch_size, sequence_length) -> TrainingRun:
+    """A training run of a small window model on ``songs``, built by hand."""
+    model_settings = settings(ModelSettings, head="window", hidden_size=4, num_layers=1, window=3)
+    training = settings(TrainingSettings, batch_size=batch_size, sequence_length=sequence_length)
+    vocabulary = Vocabulary(["/", "<unk>", "60", "62", "64", "65", "67"])  # the boundary is 0
+    representation = MelodyRepresentation()
+    meters = [UNKNOWN_METER] * len(songs)
+    data = SplitData(songs, meters, representation.songs_inputs(songs, meters, BOUNDARY))
+    args = model_args(VOCAB, model_settings, BOUNDARY)
+    model = build_model(args)
+    optimizer = torch.optim.Adam(model.parameters())
+    return TrainingRun(
+        RunSettings(model_settings, training, 0.25), representation, vocabulary, data, data,
+        model, args, optimizer, np.random.default_rng(0), torch.device("cpu"), None,
+    )  # fmt: skip
+
+
 def test_a_time_budget_ends_an_epoch_at_the_next_chunk():
     songs = [np.arange(2, 7).repeat(8) for _ in range(6)]  # 40 steps each
-    model = build_model(model_args(VOCAB, {"head": "window", "hidden_size": 4, "num_layers": 1,
-                                           "dropout": 0.0, "window": 3}))  # fmt: skip
-    optimizer = torch.optim.Adam(model.parameters())
-    training = {"batch_size": 3, "sequence_length": 5, "clip_norm": 1.0}
-    rng = np.random.default_rng(0)
-    cpu = torch.device("cpu")
-    _, tokens = train_epoch(model, optimizer, songs, BOUNDARY, training, rng, cpu, deadline=0.0)
+    run = tiny_run(songs, batch_size=3, sequence_length=5)
+    _, tokens = train_epoch(run, run.train, Deadline(0.0))
     assert tokens == 3 * 5  # the deadline had passed: one chunk of one batch, then stop
-    _, tokens = train_epoch(model, optimizer, songs, BOUNDARY, training, rng, cpu)
+    _, tokens = train_epoch(run, run.train, Deadline(None))
     assert tokens == 6 * 41

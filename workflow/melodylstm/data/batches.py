@@ -7,8 +7,14 @@ it. Rows are padded at the end; padded targets are ``IGNORE`` and cost nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import torch
+
+from melodylstm.data.tensors import load_meters, load_songs
+from melodylstm.representation.base import Meter, Representation
 
 IGNORE = -100
 
@@ -46,31 +52,35 @@ def pad_batch(
     return inputs, targets
 
 
-def pad_features(song_features: list[np.ndarray], indices: list[int], width: int) -> torch.Tensor:
-    """The per-step features of a batch, (batch, width, n features), zero on padding."""
-    columns = song_features[indices[0]].shape[1]
+def pad_inputs(song_inputs: list[np.ndarray], indices: list[int], width: int) -> torch.Tensor:
+    """The per-step inputs of a batch, (batch, width, columns), zero on padding."""
+    columns = song_inputs[indices[0]].shape[1]
     batch = torch.zeros((len(indices), width, columns), dtype=torch.long)
     for row, i in enumerate(indices):
-        batch[row, : len(song_features[i])] = torch.as_tensor(song_features[i])
+        batch[row, : len(song_inputs[i])] = torch.as_tensor(song_inputs[i])
     return batch
 
 
-def songs_features(
-    songs: list[np.ndarray],
-    meters: list[tuple[int, int]] | None,
-    boundary: int,
-    lookback_bars: tuple[int, ...],
-) -> list[np.ndarray] | None:
-    """Every song's step features, with the lookbacks of ``lookback_bars``; None without
-    meters."""
-    from melodylstm.representation.features import step_features
+@dataclass(frozen=True)
+class SplitData:
+    """The songs of a split as token-id arrays, with their meters and per-step inputs."""
 
-    if meters is None:
-        return None
-    return [
-        step_features(song, bar, pickup, boundary, lookback_bars=lookback_bars)
-        for song, (bar, pickup) in zip(songs, meters, strict=True)
-    ]
+    songs: list[np.ndarray]
+    meters: list[Meter]
+    inputs: list[np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.songs)
+
+    def steps(self) -> int:
+        return sum(len(song) for song in self.songs)
+
+
+def load_split(path: Path, representation: Representation, boundary: int) -> SplitData:
+    """A saved split (see :mod:`melodylstm.data.tensors`) with the inputs ``representation``
+    gives each of its steps."""
+    songs, meters = load_songs(path), [Meter(*meter) for meter in load_meters(path)]
+    return SplitData(songs, meters, representation.songs_inputs(songs, meters, boundary))
 
 
 def padding_share(songs: list[np.ndarray], batches: list[list[int]]) -> float:

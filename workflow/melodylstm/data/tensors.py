@@ -54,7 +54,7 @@ def split_meters(songs_table: Path, split: str, time_step: float) -> tuple[list[
     """Bar and pickup lengths (in steps) of a split's songs, in the order of its text file."""
     import csv
 
-    from melodylstm.representation.features import bar_length
+    from melodylstm.music.meter import bar_length
 
     with open(songs_table, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle, delimiter="\t") if row["split"] == split]

@@ -10,80 +10,75 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
-import numpy as np
 import torch
 
-from melodylstm.data.batches import IGNORE, length_batches, pad_batch, pad_features, songs_features
+from melodylstm.data.batches import IGNORE, SplitData, length_batches, pad_batch, pad_inputs
 from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.model.lstm import MelodyLSTM, run_model
+from melodylstm.model.base import LanguageModel
 from melodylstm.music.tokens import is_onset, is_pitch
 
 LN2 = math.log(2.0)
 
 
+class TokenKinds:
+    """Which token ids of a vocabulary are pitches and which are onsets (a note or a rest)."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.pitch_ids = torch.tensor([i for i, t in enumerate(vocabulary.tokens) if is_pitch(t)])
+        self.is_pitch = torch.zeros(len(vocabulary), dtype=torch.bool)
+        self.is_pitch[self.pitch_ids] = True
+        self.is_onset = torch.tensor([is_onset(t) for t in vocabulary.tokens])
+        self.unknown = vocabulary.unknown
+
+
+def batch_totals(log_probs: torch.Tensor, targets: torch.Tensor, kinds: TokenKinds) -> Counter:
+    """The sums the metrics are made of, over one batch's real (not padding) targets."""
+    real = targets != IGNORE
+    safe_targets = targets.clamp(min=0)
+    true_log_probs = log_probs.gather(-1, safe_targets.unsqueeze(-1)).squeeze(-1)
+    onset = real & kinds.is_onset[safe_targets]
+    pitch = real & kinds.is_pitch[safe_targets]
+    correct = real & (log_probs.argmax(-1) == targets)
+    # Renormalise over the pitch tokens: log p(pitch) - log sum over pitches p.
+    pitch_log_norm = torch.logsumexp(log_probs[..., kinds.pitch_ids], dim=-1)
+    return Counter(
+        nats=-true_log_probs[real].sum().item(),
+        steps=real.sum().item(),
+        onsets=onset.sum().item(),
+        pitch_nats=-(true_log_probs - pitch_log_norm)[pitch].sum().item(),
+        pitches=pitch.sum().item(),
+        correct=correct.sum().item(),
+        onsets_correct=(correct & onset).sum().item(),
+        unknown=(real & (targets == kinds.unknown)).sum().item(),
+    )
+
+
 @torch.no_grad()
 def evaluate_songs(
-    model: MelodyLSTM,
-    songs: list[np.ndarray],
+    model: LanguageModel,
+    data: SplitData,
     vocabulary: Vocabulary,
     batch_size: int = 64,
     device: torch.device | str = "cpu",
-    meters: list[tuple[int, int]] | None = None,
 ) -> dict:
-    """The metrics of ``songs`` (arrays of token ids) under ``model``."""
+    """The metrics of a split's songs under ``model``."""
     model.eval()
-    uses_features = getattr(model, "uses_features", False)
-    song_features = songs_features(
-        songs,
-        meters if uses_features else None,
-        vocabulary.boundary,
-        getattr(model, "lookback_bars", ()),
-    )
-    if uses_features and song_features is None:
-        raise ValueError("this model reads bar positions: pass the songs' meters")
-    pitch_ids = torch.tensor([i for i, t in enumerate(vocabulary.tokens) if is_pitch(t)])
-    is_pitch_id = torch.zeros(len(vocabulary), dtype=torch.bool)
-    is_pitch_id[pitch_ids] = True
-    is_onset_id = torch.tensor([is_onset(t) for t in vocabulary.tokens])
-    totals = dict.fromkeys(
-        (
-            "nats",
-            "steps",
-            "onsets",
-            "pitch_nats",
-            "pitches",
-            "correct",
-            "onsets_correct",
-            "unknown",
-        ),
-        0.0,
-    )
-    for indices in length_batches([len(song) for song in songs], batch_size):
-        inputs, targets = pad_batch(songs, indices, vocabulary.boundary)
-        features = None
-        if song_features is not None:
-            features = pad_features(song_features, indices, inputs.shape[1]).to(device)
-        logits, _ = run_model(model, inputs.to(device), None, features)
+    kinds = TokenKinds(vocabulary)
+    totals = Counter(dict.fromkeys(("nats", "steps", "onsets", "pitch_nats", "pitches"), 0.0))
+    for indices in length_batches([len(song) for song in data.songs], batch_size):
+        tokens, targets = pad_batch(data.songs, indices, vocabulary.boundary)
+        inputs = pad_inputs(data.inputs, indices, tokens.shape[1]).to(device)
+        logits, _ = model(tokens.to(device), inputs)
         log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
-        real = targets != IGNORE
-        safe_targets = targets.clamp(min=0)
-        true_log_probs = log_probs.gather(-1, safe_targets.unsqueeze(-1)).squeeze(-1)
-        onset = real & is_onset_id[safe_targets]
-        pitch = real & is_pitch_id[safe_targets]
-        correct = real & (log_probs.argmax(-1) == targets)
-        # Renormalise over the pitch tokens: log p(pitch) - log sum over pitches p.
-        pitch_log_norm = torch.logsumexp(log_probs[..., pitch_ids], dim=-1)
-        totals["nats"] -= true_log_probs[real].sum().item()
-        totals["steps"] += real.sum().item()
-        totals["onsets"] += onset.sum().item()
-        totals["pitch_nats"] -= (true_log_probs - pitch_log_norm)[pitch].sum().item()
-        totals["pitches"] += pitch.sum().item()
-        totals["correct"] += correct.sum().item()
-        totals["onsets_correct"] += (correct & onset).sum().item()
-        totals["unknown"] += (real & (targets == vocabulary.unknown)).sum().item()
+        totals.update(batch_totals(log_probs, targets, kinds))
+    return metrics_of(totals, len(data))
+
+
+def metrics_of(totals: Counter, songs: int) -> dict:
     return {
-        "songs": len(songs),
+        "songs": songs,
         "steps": int(totals["steps"]),
         "onsets": int(totals["onsets"]),
         "unknown_tokens": int(totals["unknown"]),
@@ -101,26 +96,20 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 
 def evaluate_checkpoint(
-    checkpoint_path, split_paths: dict, metrics_path, threads: int = 1, batch_size: int = 64
+    checkpoint_path, split_paths: dict, metrics_path=None, threads: int = 1, batch_size: int = 64
 ) -> dict:
-    """Score a checkpoint on each named split and write the metrics as JSON."""
-    import json
-    from pathlib import Path
-
-    from melodylstm.data.tensors import load_meters, load_songs
-    from melodylstm.model.lstm import load_checkpoint
+    """Score a checkpoint on each named split; with a ``metrics_path``, write the metrics there."""
+    from melodylstm.data.batches import load_split
+    from melodylstm.evaluation.result_files import write_metrics
+    from melodylstm.model.checkpoint import TrainedModel
 
     torch.set_num_threads(threads)
-    model, checkpoint = load_checkpoint(checkpoint_path)
-    vocabulary = Vocabulary(checkpoint["vocabulary"])
-    metrics = {
-        "checkpoint_epoch": checkpoint["epoch"],
-        **{
-            name: evaluate_songs(
-                model, load_songs(path), vocabulary, batch_size, meters=load_meters(path)
-            )
-            for name, path in split_paths.items()
-        },
-    }
-    Path(metrics_path).write_text(json.dumps(metrics, indent=2) + "\n")
+    trained = TrainedModel.load(checkpoint_path)
+    boundary = trained.vocabulary.boundary
+    metrics = {"checkpoint_epoch": trained.epoch}
+    for name, path in split_paths.items():
+        data = load_split(path, trained.representation, boundary)
+        metrics[name] = evaluate_songs(trained.model, data, trained.vocabulary, batch_size)
+    if metrics_path is not None:
+        write_metrics(metrics, metrics_path)
     return metrics

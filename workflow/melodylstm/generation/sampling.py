@@ -4,52 +4,44 @@ from __future__ import annotations
 
 import torch
 
-from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.generation.beam import beam_search
 from melodylstm.generation.stepper import Stepper
-from melodylstm.generation.strategies import Sampling, StepBans, draw
-from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.generation.strategies import Sampling, SongRequest, StepBans, draw
+from melodylstm.model.checkpoint import TrainedModel
 
 
 @torch.inference_mode()
-def sample_melodies(
-    model: MelodyLSTM,
-    vocabulary: Vocabulary,
-    seed_tokens: list[str],
+def sample_songs(
+    trained: TrainedModel,
+    request: SongRequest,
     n_samples: int,
-    steps: int,
     sampling: Sampling,
     random_seed: int,
-    min_steps: int = 0,
-    meter: tuple[int, int] = (0, 0),
     fast_step: bool = True,
 ) -> list[list[str]]:
-    """``n_samples`` songs as one batch: the seed and up to ``steps`` new tokens each.
+    """``n_samples`` songs as one batch: the seed and up to ``request.steps`` new tokens each.
 
-    ``fast_step=False`` steps through the model's own modules instead of the
-    :class:`~melodylstm.step_kernel.StepKernel` (the same numbers to float rounding, slower).
-
-    A song ends at the song boundary, which cannot be chosen before ``min_steps`` new tokens.
+    ``fast_step=False`` steps through the model's own modules instead of its faster step
+    function (the same numbers to float rounding, slower). A song ends at the song boundary.
     """
     if sampling.strategy == "beam":
-        return beam_search(
-            model, vocabulary, seed_tokens, steps, sampling, n_samples, min_steps, meter
-        )
+        return beam_search(trained, request, sampling.beam_width, n_samples)
+    boundary = trained.vocabulary.boundary
     generator = torch.Generator().manual_seed(random_seed)
-    stepper = Stepper(model, vocabulary, seed_tokens, n_samples, meter, fast_step)
+    stepper = Stepper(trained, request.seed, [request.meter] * n_samples, request.steps, fast_step)
     chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
-    bans = StepBans(vocabulary, min_steps, bool(seed_tokens))
-    for step in range(steps):
+    bans = StepBans(trained, request.min_steps, bool(request.seed))
+    for step in range(request.steps):
         choices = draw(bans.apply(stepper.logits, step), sampling, generator)
         chosen.append(choices)
-        finished |= choices == vocabulary.boundary
+        finished |= choices == boundary
         if finished.all():
             break
         stepper.advance(choices)
     songs = []
     # Each song ends before its first boundary token; rows went on stepping after it, unused.
     for row in (torch.stack(chosen, dim=1) if chosen else torch.zeros(n_samples, 0)).tolist():
-        end = row.index(vocabulary.boundary) if vocabulary.boundary in row else len(row)
-        songs.append(seed_tokens + vocabulary.decode(row[:end]))
+        end = row.index(boundary) if boundary in row else len(row)
+        songs.append(request.seed + trained.vocabulary.decode(row[:end]))
     return songs

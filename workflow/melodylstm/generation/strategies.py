@@ -1,36 +1,23 @@
-"""Writing new melodies with a trained model.
-
-The seed melody is fed through the model once; then every song of a batch advances one step at a
-time with its LSTM state carried forward (no window is re-run). Four strategies pick the next token:
+"""How the next token is chosen, and what a step may not write. Four strategies:
 
 - ``temperature``: sample from softmax(logits / temperature);
 - ``top_k``: the same, from the ``top_k`` most likely tokens only;
 - ``top_p`` (nucleus): from the fewest most likely tokens whose probability reaches ``top_p``;
 - ``beam``: beam search for the most likely continuation, ``beam_width`` hypotheses wide.
-
-Structure: with ``bars`` the song lasts exactly that many bars of the written time signature (the
-song boundary cannot be sampled before); with ``end_on_tonic`` its last bar is the tonic, held for
-the whole bar. With ``key`` the written song is moved from C major / A minor to that key.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
 import torch
 
-from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.music.tokens import HOLD
-
-log = logging.getLogger(__name__)
+from melodylstm.model.checkpoint import TrainedModel
+from melodylstm.representation.base import UNKNOWN_METER, Meter
+from melodylstm.settings import SongSettings
 
 STRATEGIES = ("temperature", "top_k", "top_p", "beam")
-TONIC_NAMES = {
-    "C": 0, "B#": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "F": 5, "E#": 5,
-    "F#": 6, "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11,
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,10 +41,8 @@ class Sampling:
             raise ValueError("top_k and beam_width must be at least 1 and top_p in (0, 1]")
 
     @classmethod
-    def from_song(cls, song: dict) -> Sampling:
-        return cls(
-            song["strategy"], song["temperature"], song["top_k"], song["top_p"], song["beam_width"]
-        )
+    def from_song(cls, song: SongSettings) -> Sampling:
+        return cls(song.strategy, song.temperature, song.top_k, song.top_p, song.beam_width)
 
 
 def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
@@ -74,18 +59,32 @@ def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
     return scaled
 
 
+@dataclass(frozen=True)
+class SongRequest:
+    """What to write: the seed's tokens, then up to ``steps`` new tokens, the song boundary
+    (its end) not before ``min_steps`` of them, in ``meter`` (the seed starts on its bar line,
+    ``meter.pickup`` steps into the bar)."""
+
+    seed: list[str]
+    steps: int
+    min_steps: int = 0
+    meter: Meter = UNKNOWN_METER
+
+
 class StepBans:
     """What a sampled song may not write at a step, as additive masks (-inf where banned): the
-    song boundary before ``min_steps`` new tokens, and a hold as the first token of a song
-    without a seed (it would hold nothing)."""
+    song boundary before ``min_steps`` new tokens, and, in a song without a seed, the tokens
+    the representation says cannot open a song (a melody's hold, which would hold nothing)."""
 
-    def __init__(self, vocabulary: Vocabulary, min_steps: int, seeded: bool):
+    def __init__(self, trained: TrainedModel, min_steps: int, seeded: bool):
+        vocabulary = trained.vocabulary
         self.min_steps = min_steps
         self.no_end = torch.zeros(len(vocabulary))
         self.no_end[vocabulary.boundary] = -math.inf
-        self.opening = None if seeded else torch.zeros(len(vocabulary))
-        if self.opening is not None and HOLD in vocabulary.index:
-            self.opening[vocabulary.index[HOLD]] = -math.inf
+        self.opening = None
+        if not seeded:
+            self.opening = torch.zeros(len(vocabulary))
+            self.opening[trained.representation.opening_bans(vocabulary.tokens)] = -math.inf
 
     def apply(self, scores: torch.Tensor, step: int) -> torch.Tensor:
         """``scores`` (logits or log-probabilities, one row per song) of ``step`` with the bans."""

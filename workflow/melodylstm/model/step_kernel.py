@@ -1,4 +1,4 @@
-"""One sampling step of a :class:`~melodylstm.model.MelodyLSTM` in a few large operations.
+"""One sampling step of a :class:`~melodylstm.model.lstm.MelodyLSTM` in a few large operations.
 
 Sampling feeds one token at a time, so the time goes into the number of operations per step, not
 into arithmetic. Run through the model's modules, a step costs several embedding lookups, a
@@ -9,8 +9,9 @@ with far fewer calls:
   lookback embeddings, the bar position, meter and bar number each pass through the first layer's
   input weights, which is linear, so each is folded once into a table of input-gate rows (with
   both biases in the token's table). A step sums its token and lookback rows with one
-  ``embedding_bag`` and adds one cached row for its place in the bar and the song, instead of
-  several lookups, a concatenation and a matrix product.
+  ``embedding_bag`` and its rows for its place in the bar and the song with another (each row of
+  the batch may be in a meter of its own), instead of several lookups, a concatenation and a
+  matrix product.
 - The first layer then needs one matrix product for its hidden state; each layer above, one for
   its input and hidden state together; the head, one ``addmm``. One sigmoid computes all four
   gates (tanh(x) = 2 sigmoid(2x) - 1, with the candidate's weights doubled once).
@@ -21,51 +22,51 @@ evaluation mode, where dropout does nothing.
 
 from __future__ import annotations
 
-import math
+from typing import TYPE_CHECKING
 
 import torch
-from torch import nn
 from torch.nn import functional
+
+from melodylstm.representation.melody import METER_COLUMNS
+
+if TYPE_CHECKING:
+    from melodylstm.model.lstm import MelodyLSTM
 
 State = tuple[torch.Tensor, torch.Tensor]  # (layers, rows, hidden) each, as nn.LSTM's
 
 
-def kernel_supports(model: nn.Module) -> bool:
-    """Whether :class:`StepKernel` can run ``model`` (a MelodyLSTM on ``nn.LSTM``)."""
-    return hasattr(model, "lookback_bars") and isinstance(getattr(model, "lstm", None), nn.LSTM)
-
-
 class StepKernel:
-    """Advances ``rows`` songs by one token each.
-
-    ``logits, state = kernel(tokens, lookbacks, meter, state)``: ``tokens`` (rows,) are the tokens
-    just chosen, ``lookbacks`` one (rows,) tensor per entry of the model's ``lookback_bars``, and
-    ``meter`` the ``(meter, position, bar_number)`` of the step they lead to, the same for every
-    row (see :mod:`melodylstm.representation.features`). Tokens in ``banned`` get a logit of -inf.
+    """Advances ``rows`` songs by one token each:
+    ``logits, state = kernel(tokens, inputs, state)`` with the (rows,) tokens just chosen and
+    the (rows, columns) inputs of the step they lead to (the melody representation's columns).
     """
 
     @torch.inference_mode()
-    def __init__(self, model: nn.Module, banned: tuple[int, ...] = ()):
+    def __init__(self, model: MelodyLSTM):
         lstm, embedding = model.lstm, model.embedding
         blocks = lstm.weight_ih_l0.split(embedding.embedding_dim, dim=1)  # one per input part
         bias = lstm.bias_ih_l0 + lstm.bias_hh_l0
-        lookbacks = len(model.lookback_bars)
+        lookbacks = model.lookbacks
         # The token's rows (with both biases), then each lookback's: indexed by one embedding bag.
         tables = [embedding.weight @ blocks[0].T + bias]
         tables += [embedding.weight @ blocks[1 + i].T for i in range(lookbacks)]
         self.token_table = torch.cat(tables).contiguous()
         vocab = embedding.num_embeddings
-        self.offsets = (torch.arange(1 + lookbacks) * vocab).view(1, -1).to(bias.device)
-        # The meter, position and bar number are the same for every row: one cached row of gates.
-        self.meter_tables: list[tuple[int, torch.Tensor]] = []
+        self.token_offsets = (torch.arange(1 + lookbacks) * vocab).view(1, -1).to(bias.device)
+        self.lookback_columns = [len(METER_COLUMNS) + i for i in range(lookbacks)]
+        # The meter, position and bar number rows: a second embedding bag over their columns.
+        meter_tables: list[tuple[int, torch.Tensor]] = []
         part = 1 + lookbacks
         if model.bar_position:
-            self.meter_tables.append((0, model.meter_embedding.weight @ blocks[part].T))
-            self.meter_tables.append((1, model.position_embedding.weight @ blocks[part].T))
+            meter_tables.append((0, model.meter_embedding.weight @ blocks[part].T))
+            meter_tables.append((1, model.position_embedding.weight @ blocks[part].T))
             part += 1
         if model.bar_number:
-            self.meter_tables.append((2, model.bar_number_embedding.weight @ blocks[part].T))
-        self.meter_rows: dict[tuple[int, ...], torch.Tensor] = {}
+            meter_tables.append((2, model.bar_number_embedding.weight @ blocks[part].T))
+        self.meter_columns = [column for column, _ in meter_tables]
+        self.meter_table = torch.cat([table for _, table in meter_tables]) if meter_tables else None
+        sizes = [0] + [len(table) for _, table in meter_tables[:-1]]
+        self.meter_offsets = torch.tensor(sizes).cumsum(0).view(1, -1).to(bias.device)
         self.hidden_size = lstm.hidden_size
         self.weight_hh0 = lstm.weight_hh_l0.T.contiguous()
         # Each upper layer's input and hidden weights as one matrix: one product per layer.
@@ -78,26 +79,21 @@ class StepKernel:
             )
             for layer in range(1, lstm.num_layers)
         ]
-        # tanh(x) = 2 sigmoid(2x) - 1, and torch's tanh costs several times its sigmoid: with the
-        # candidate gate's pre-activations doubled here, one sigmoid serves all four gates.
-        candidate = slice(2 * lstm.hidden_size, 3 * lstm.hidden_size)
-        doubled = [self.token_table, self.weight_hh0, *(table for _, table in self.meter_tables)]
+        self.double_candidate_gate()
+        self.head_weight = model.head.weight.T.contiguous()
+        self.head_bias = model.head.bias.clone()
+
+    def double_candidate_gate(self) -> None:
+        """tanh(x) = 2 sigmoid(2x) - 1, and torch's tanh costs several times its sigmoid: with
+        the candidate gate's pre-activations doubled here, one sigmoid serves all four gates."""
+        candidate = slice(2 * self.hidden_size, 3 * self.hidden_size)
+        doubled = [self.token_table, self.weight_hh0]
+        if self.meter_table is not None:
+            doubled.append(self.meter_table)
         for weight, bias in self.upper:
             doubled += [weight, bias.view(1, -1)]
         for gates in doubled:
             gates[:, candidate] *= 2
-        self.head_weight = model.head.weight.T.contiguous()
-        self.head_bias = model.head.bias.clone()
-        self.head_bias[list(banned)] = -math.inf
-
-    def meter_row(self, meter: tuple[int, int, int]) -> torch.Tensor | None:
-        if not self.meter_tables:
-            return None
-        row = self.meter_rows.get(meter)
-        if row is None:
-            row = sum(table[meter[column]] for column, table in self.meter_tables)
-            self.meter_rows[meter] = row
-        return row
 
     def cell(self, gates: torch.Tensor, cell: torch.Tensor) -> State:
         """The LSTM cell's update from its gates' pre-activations (i, f, g, o, as nn.LSTM)."""
@@ -110,17 +106,13 @@ class StepKernel:
 
     @torch.inference_mode()
     def __call__(
-        self,
-        tokens: torch.Tensor,
-        lookbacks: list[torch.Tensor],
-        meter: tuple[int, int, int],
-        state: State,
+        self, tokens: torch.Tensor, inputs: torch.Tensor, state: State
     ) -> tuple[torch.Tensor, State]:
-        indices = torch.stack([tokens, *lookbacks], dim=1) if lookbacks else tokens.view(-1, 1)
-        gates = functional.embedding_bag(indices + self.offsets, self.token_table, mode="sum")
-        row = self.meter_row(meter)
-        if row is not None:
-            gates += row
+        indices = torch.cat([tokens.view(-1, 1), inputs[:, self.lookback_columns]], dim=1)
+        gates = functional.embedding_bag(indices + self.token_offsets, self.token_table, mode="sum")
+        if self.meter_table is not None:
+            meter = inputs[:, self.meter_columns] + self.meter_offsets
+            gates += functional.embedding_bag(meter, self.meter_table, mode="sum")
         hidden, cell = state
         output, new_cell = self.cell(torch.addmm(gates, hidden[0], self.weight_hh0), cell[0])
         hiddens, cells = [output], [new_cell]

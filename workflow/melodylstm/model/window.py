@@ -5,10 +5,11 @@ its outputs at all ``window`` steps, flattened, go through one linear layer
 (``hidden_size * window -> vocabulary``) that predicts the token after the window. A window that
 reaches back past a song's start is padded with the song-boundary token.
 
-It has the interface of the per-step model, so the same training loop, evaluation and sampler
-drive it: ``logits, state = model(tokens, state)`` on (batch, time) token ids gives the next-token
-logits at every position, which are the predictions of all the windows ending there at once. The
-state is the last ``window - 1`` tokens seen, so a sequence fed in pieces (training chunks,
+It has the interface of every model (:mod:`melodylstm.model.base`), so the same training loop,
+evaluation and sampler drive it: ``logits, state = model(tokens, inputs, state)`` on (batch,
+time) token ids gives the next-token logits at every position (it reads no per-step inputs),
+which are the predictions of all the windows ending there at once. The state is the last
+``window - 1`` tokens seen, so a sequence fed in pieces (training chunks,
 sampling one step at a time) gets the same predictions as the whole sequence. It is laid out
 like an LSTM state, (1, batch, window - 1), so code that picks or reorders the batch rows of a
 state (``part[:, rows]``, as beam search does) treats both models alike. The price is that
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from melodylstm.model.base import LanguageModel
 from melodylstm.model.lstm_scratch import make_lstm
 
 # Windows run through the LSTM together; more only costs memory (a few hundred MB here at 256
@@ -28,7 +30,7 @@ from melodylstm.model.lstm_scratch import make_lstm
 WINDOWS_PER_PASS = 2048
 
 
-class WindowLSTM(nn.Module):
+class WindowLSTM(LanguageModel):
     """Predicts the token after each window of ``window`` tokens (batch first)."""
 
     def __init__(
@@ -54,9 +56,13 @@ class WindowLSTM(nn.Module):
         self.head = nn.Linear(hidden_size * window, vocab_size)
 
     def forward(
-        self, tokens: torch.Tensor, state: tuple[torch.Tensor] | None = None
+        self,
+        tokens: torch.Tensor,
+        inputs: torch.Tensor | None = None,
+        state: tuple[torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
-        """tokens: (batch, time) ids -> logits (batch, time, vocab) and the last window - 1 ids."""
+        """tokens: (batch, time) ids -> logits (batch, time, vocab) and the last window - 1 ids;
+        the per-step ``inputs`` are not read."""
         batch, steps = tokens.shape
         if state is None:  # a song's start: the windows reach back into boundary padding
             history = tokens.new_full((batch, self.window - 1), self.boundary)

@@ -8,7 +8,8 @@ from pathlib import Path
 from melodylstm.evaluation.metrics import evaluate_checkpoint
 from melodylstm.evaluation.result_files import write_metrics
 from melodylstm.training.history import read_history
-from melodylstm.training.loop import train_model
+from melodylstm.training.loop import TrainingFiles, train_model
+from melodylstm.training.setup import RunSettings
 
 
 def train_point(
@@ -30,18 +31,16 @@ def train_point(
     stopped (see ``train_model``).
     """
     started = time.perf_counter()
-    checkpoint = train_model(
+    files = TrainingFiles(
         Path(data["train"]),
         Path(data["valid"]),
         Path(data["vocabulary"]),
         Path(outputs["checkpoint"]),
         Path(outputs["history"]),
-        model_config=settings["model"],
-        training=settings["training"],
-        encoding={"time_step": time_step},
-        threads=threads,
-        state_path=Path(state_path) if state_path else None,
+        state=Path(state_path) if state_path else None,
     )
+    run_settings = RunSettings.from_config(settings["model"], settings["training"], time_step)
+    checkpoint = train_model(files, run_settings, threads)
     minutes = (time.perf_counter() - started) / 60
     # No metrics path: the point's file, with its training and settings, is written once, below.
     metrics = evaluate_checkpoint(

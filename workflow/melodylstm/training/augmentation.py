@@ -14,13 +14,19 @@ import numpy as np
 
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.music.tokens import is_pitch
-from melodylstm.representation.features import METER_COLUMNS
 
 
 class Transposer:
     """Moves ``songs`` (token-id arrays of ``vocabulary``) by up to ``max_shift`` semitones."""
 
-    def __init__(self, vocabulary: Vocabulary, max_shift: int, songs: list[np.ndarray]):
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        max_shift: int,
+        songs: list[np.ndarray],
+        token_columns: slice,
+    ):
+        self.token_columns = token_columns  # the input columns that hold token ids
         self.shifts = list(range(-max_shift, max_shift + 1))
         pitches = {int(token): i for i, token in enumerate(vocabulary.tokens) if is_pitch(token)}
         identity = np.arange(len(vocabulary), dtype=np.int64)
@@ -41,19 +47,17 @@ class Transposer:
     def epoch(
         self,
         songs: list[np.ndarray],
-        features: list[np.ndarray] | None,
+        inputs: list[np.ndarray],
         rng: np.random.Generator,
-    ) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Every song (those given at construction) moved by a shift drawn from its allowed ones,
-        its lookbacks moved alike."""
-        moved_songs, moved_features = [], [] if features is not None else None
+        the tokens among its inputs (a melody's lookbacks) moved alike."""
+        moved_songs, moved_inputs = [], []
         for i, song in enumerate(songs):
             allowed = self.allowed[i]
             table = self.tables[allowed[rng.integers(len(allowed))]]
             moved_songs.append(table[song])
-            if features is not None:
-                moved = features[i].copy()
-                lookbacks = moved[:, len(METER_COLUMNS) :]
-                moved[:, len(METER_COLUMNS) :] = table[lookbacks]
-                moved_features.append(moved)
-        return moved_songs, moved_features
+            moved = inputs[i].copy()
+            moved[:, self.token_columns] = table[moved[:, self.token_columns]]
+            moved_inputs.append(moved)
+        return moved_songs, moved_inputs

@@ -1,0 +1,130 @@
+"""Checkpoints: the one module that builds, writes and reads them.
+
+A checkpoint is a plain dict that ``torch.load(weights_only=True)`` reads and that describes
+itself: ``state_dict``, ``model_args`` (the constructor's arguments), ``vocabulary`` (the token
+list), ``representation`` (what the inputs are), ``config`` (the model, training and encoding
+settings it was trained with), ``epoch`` and ``best_valid_bits_per_step``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.model.base import LanguageModel
+from melodylstm.model.lstm import MelodyLSTM
+from melodylstm.model.window import WindowLSTM
+from melodylstm.representation.base import Representation
+from melodylstm.representation.registry import representation_from
+from melodylstm.settings import ModelSettings
+from melodylstm.training.state import atomic_path
+
+HEADS = ("step", "window")
+
+
+def model_args(vocab_size: int, model: ModelSettings, boundary: int = 0) -> dict:
+    """The constructor arguments of the model ``model`` asks for, as stored in its checkpoint
+    (plain values only); a window model's are the ones with a ``window``.
+
+    ``boundary`` is the song-boundary token's id, which the window model pads with.
+    """
+    args = {
+        "vocab_size": vocab_size,
+        "hidden_size": model.hidden_size,
+        "num_layers": model.num_layers,
+        "dropout": model.dropout,
+        "cell": model.cell,
+    }
+    if model.head == "step":
+        return args | {
+            "embedding_size": model.embedding_size,
+            "bar_position": model.bar_position,
+            "lookback": list(model.lookback),
+            "bar_number": model.bar_number,
+        }
+    if model.head == "window":
+        return args | {"window": model.window, "boundary": boundary}
+    raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {model.head!r}")
+
+
+def build_model(args: dict) -> LanguageModel:
+    """The model that ``model_args`` describes: a window model if they name a ``window``."""
+    return WindowLSTM(**args) if "window" in args else MelodyLSTM(**args)
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    return sum(parameter.numel() for parameter in model.parameters())
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` means CUDA when there is a GPU, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def make_checkpoint(
+    model: LanguageModel,
+    args: dict,
+    vocabulary: Vocabulary,
+    representation: Representation,
+    config: dict,
+    epoch: int,
+    best: float,
+) -> dict:
+    """The checkpoint of ``model`` after ``epoch`` (its weights copied to the CPU)."""
+    return {
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "model_args": args,
+        "vocabulary": vocabulary.tokens,
+        "representation": representation.describe(),
+        "config": config,
+        "epoch": epoch,
+        "best_valid_bits_per_step": best,
+    }
+
+
+def save_checkpoint(checkpoint: dict, path: Path) -> None:
+    """Write atomically; through a handle, since a path would put the temporary file's name
+    into the archive."""
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        torch.save(checkpoint, handle)
+
+
+def load_checkpoint(path, device: torch.device | str = "cpu") -> tuple[LanguageModel, dict]:
+    """Rebuild the model from a checkpoint, in evaluation mode."""
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    model = build_model(checkpoint["model_args"]).to(device)
+    model.load_state_dict(checkpoint["state_dict"])
+    model.eval()
+    return model, checkpoint
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A model with the vocabulary and representation it was trained on: what sampling and
+    scoring need."""
+
+    model: LanguageModel
+    vocabulary: Vocabulary
+    representation: Representation
+    time_step: float
+    epoch: int
+
+    @classmethod
+    def load(cls, path, device: torch.device | str = "cpu") -> TrainedModel:
+        model, checkpoint = load_checkpoint(path, device)
+        return cls.of(model, checkpoint)
+
+    @classmethod
+    def of(cls, model: LanguageModel, checkpoint: dict) -> TrainedModel:
+        return cls(
+            model,
+            Vocabulary(checkpoint["vocabulary"]),
+            representation_from(checkpoint["representation"]),
+            checkpoint["config"]["encoding"]["time_step"],
+            checkpoint["epoch"],
+        )
