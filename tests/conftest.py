@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from melodylstm.settings import EncodingSettings, settings
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -18,8 +20,8 @@ SKIP_POLICY = {
 
 
 @pytest.fixture
-def encoding():
-    return dict(SKIP_POLICY)
+def encoding() -> EncodingSettings:
+    return settings(EncodingSettings, SKIP_POLICY)
 
 
 @pytest.fixture(autouse=True)

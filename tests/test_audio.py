@@ -8,6 +8,7 @@ import pytest
 
 from melodylstm.music.tokens import events_to_tokens
 from melodylstm.rendering.audio import find_soundfont, pick_synthesizer, read_wav, write_audio
+from melodylstm.settings import RenderSettings, settings
 
 # At 60 quarter notes per minute a sixteenth lasts 0.25 s, so each event below lasts 1 s.
 MELODY = [(60, 4), (None, 4), (67, 4), (76, 4), (45, 4)]
@@ -30,7 +31,8 @@ def render(tmp_path, synthesizer, **options):
     tokens_path = tmp_path / "melody.txt"
     tokens_path.write_text(" ".join(events_to_tokens(MELODY)))
     wav = tmp_path / f"{synthesizer}.wav"
-    info = write_audio(tokens_path, wav, 0.25, 60, "4/4", synthesizer, **options)
+    render = settings(RenderSettings, synthesizer=synthesizer, **options)
+    info = write_audio(tokens_path, wav, 0.25, 60, "4/4", render)
     rate, channels = read_wav(wav)
     assert channels.shape[0] == 1  # mono
     return info, rate, channels[0]

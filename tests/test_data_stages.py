@@ -8,6 +8,7 @@ from melodylstm.data.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
 from melodylstm.data.splits import account_songs, assign_splits, read_songs, split_dataset
 from melodylstm.data.tensors import load_songs, save_arrays, songs_to_arrays
 from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from melodylstm.settings import SplitSettings, settings
 
 SONGS = [
     "60 _ 62 _ 64 _ _ _",
@@ -54,7 +55,7 @@ def test_split_dataset_writes_one_song_per_line_and_tables(tmp_path):
     paths = {name: tmp_path / f"{name}.txt" for name in ("train", "valid", "test")}
     sizes = split_dataset(
         [tmp_path / "a.tsv", tmp_path / "b.tsv"],
-        {"valid_fraction": 0.1, "test_fraction": 0.1, "seed": 0},
+        settings(SplitSettings, valid_fraction=0.1, test_fraction=0.1, seed=0),
         paths,
         tmp_path / "songs.tsv",
         tmp_path / "summary.json",

@@ -18,6 +18,7 @@ from melodylstm.rendering.notation import (
     spelled_pitch,
     write_score,
 )
+from melodylstm.settings import RenderSettings, settings
 
 C_MAJOR = SongKey(0, "major")
 EVENTS = [(60, 10), (64, 8), (None, 1), (67, 3), (72, 5), (71, 7)]
@@ -147,7 +148,7 @@ def test_song_written_in_d_gets_the_d_key_signature(tmp_path):
     tokens_path.write_text(" ".join(events_to_tokens(d_major)))
     facts = write_score(
         tokens_path, tmp_path / "song.musicxml", tmp_path / "song.svg", 0.25, "4/4", key,
-        title="in D", tempo_bpm=90,
+        settings(RenderSettings), title="in D", tempo_bpm=90,
     )  # fmt: skip
     assert facts == {
         "key": "D major",

@@ -23,7 +23,8 @@ from real_world_files import (
 
 from conftest import FIXTURES, REPO
 from melodylstm.data.encode import encode_shard, encode_songs, read_table
-from melodylstm.data.scores import REASONS, Rejected, score_to_melody
+from melodylstm.data.melody import score_to_melody
+from melodylstm.data.rejects import REASONS, Rejected
 from melodylstm.data.sources import (
     SongSource,
     abc_tune_ranges,
@@ -34,20 +35,25 @@ from melodylstm.data.sources import (
     write_index,
 )
 from melodylstm.data.splits import NotEnoughSongs, account_songs, split_dataset
+from melodylstm.settings import EncodingSettings, SplitSettings, settings
 
 REAL_WORLD = FIXTURES / "real_world"
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 
 
-def encode_file(path: Path, **settings) -> tuple[list[dict], list[dict]]:
+DEFAULT_ENCODING = settings(EncodingSettings)
+SPLIT = settings(SplitSettings, valid_fraction=0.1, test_fraction=0.1, seed=0)
+
+
+def encode_file(path: Path, **options) -> tuple[list[dict], list[dict]]:
     """Encode every song of one file, untransposed, with the given encoding settings."""
     songs = list_songs([{"name": "t", "files": str(path)}])
-    return encode_songs(songs, {"transpose": False, **settings})
+    return encode_songs(songs, settings(EncodingSettings, transpose=False, **options))
 
 
-def outcome(path: Path, **settings) -> str:
+def outcome(path: Path, **options) -> str:
     """The tokens of a one-song file, or its reject reason."""
-    encoded, rejects = encode_file(path, **settings)
+    encoded, rejects = encode_file(path, **options)
     assert len(encoded) + len(rejects) == 1, (encoded, rejects)
     return encoded[0]["tokens"] if encoded else rejects[0]["reason"]
 
@@ -152,7 +158,7 @@ def test_broken_midi_is_rejected_with_a_readable_reason(midi_folder, name, reaso
 def test_every_midi_fixture_has_its_expected_outcome(midi_folder):
     assert set(MIDI_OUTCOMES) == set(midi_fixtures())
     songs = list_songs([{"name": "m", "files": str(midi_folder / "*")}])
-    encoded, rejects = encode_songs(songs, {})
+    encoded, rejects = encode_songs(songs, DEFAULT_ENCODING)
     found = {row["song_id"]: "encoded" for row in encoded}
     found |= {row["song_id"]: row["reason"] for row in rejects}
     prefix = f"m:{midi_folder}/"
@@ -405,7 +411,8 @@ def test_a_folder_of_everything_is_accounted_for_exactly(tmp_path):
     for shard in range(3):
         encoded_paths.append(tmp_path / f"shard_{shard}.tsv")
         rejects_paths.append(tmp_path / f"shard_{shard}.rejects.tsv")
-        encode_shard(shard_of(songs, shard, 3), {}, encoded_paths[-1], rejects_paths[-1])
+        encoded, rejected = encoded_paths[-1], rejects_paths[-1]
+        encode_shard(shard_of(songs, shard, 3), DEFAULT_ENCODING, encoded, rejected)
     encoded = [row for path in encoded_paths for row in read_table(path)]
     rejects = [row for path in rejects_paths for row in read_table(path)]
     assert outcomes_by_file(root, "alles", encoded, rejects) == expected
@@ -437,7 +444,7 @@ def test_a_folder_of_everything_is_accounted_for_exactly(tmp_path):
 def test_a_song_lost_between_index_and_results_is_caught(tmp_path):
     songs = list_songs([{"name": "k", "files": str(REAL_WORLD / "grace_notes.krn")}])
     write_index(songs + [SongSource("k:lost.krn", "k", "lost.krn", 0)], tmp_path / "index.tsv")
-    encode_shard(songs, {}, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
+    encode_shard(songs, DEFAULT_ENCODING, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
     with pytest.raises(ValueError, match="neither encoded nor rejected.*'k:lost.krn'"):
         account_songs(
             tmp_path / "index.tsv",
@@ -454,7 +461,7 @@ def test_when_every_song_is_rejected_the_split_says_so(tmp_path):
         for name in ("triplets.krn", "malformed_token.krn", "breve.krn")
         for song in list_songs([{"name": "k", "files": str(REAL_WORLD / name)}])
     ]
-    encode_shard(songs, {}, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
+    encode_shard(songs, DEFAULT_ENCODING, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
     write_index(songs, tmp_path / "index.tsv")
     account_songs(
         tmp_path / "index.tsv",
@@ -467,7 +474,7 @@ def test_when_every_song_is_rejected_the_split_says_so(tmp_path):
     with pytest.raises(NotEnoughSongs) as error:
         split_dataset(
             [tmp_path / "s.tsv"],
-            {"valid_fraction": 0.1, "test_fraction": 0.1, "seed": 0},
+            SPLIT,
             paths,
             tmp_path / "songs.tsv",
             tmp_path / "summary.json",
@@ -481,16 +488,15 @@ def test_when_every_song_is_rejected_the_split_says_so(tmp_path):
 
 def test_too_few_songs_for_the_splits_says_so(tmp_path):
     songs = list_songs([{"name": "k", "files": str(REAL_WORLD / "grace_notes.krn")}])
-    encode_shard(songs, {}, tmp_path / "s.tsv", tmp_path / "r.tsv")
+    encode_shard(songs, DEFAULT_ENCODING, tmp_path / "s.tsv", tmp_path / "r.tsv")
     paths = {name: tmp_path / f"{name}.txt" for name in ("train", "valid", "test")}
-    split = {"valid_fraction": 0.1, "test_fraction": 0.1, "seed": 0}
     with pytest.raises(NotEnoughSongs, match="only 1 songs were encoded, too few"):
-        split_dataset([tmp_path / "s.tsv"], split, paths, tmp_path / "songs.tsv")
+        split_dataset([tmp_path / "s.tsv"], SPLIT, paths, tmp_path / "songs.tsv")
 
 
-def test_readme_explains_every_reason():
-    readme = (REPO / "README.md").read_text()
-    section = re.split(r"\n#+ ", readme.split("### Songs that are not encoded")[1])[0]
+def test_docs_explain_every_reason():
+    page = (REPO / "docs" / "encoding.md").read_text()
+    section = re.split(r"\n#+ ", page.split("## Songs that are not encoded")[1])[0]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.MULTILINE))
     assert documented == set(REASONS)
 
@@ -572,7 +578,11 @@ def test_unpitched_percussion_is_never_the_melody():
     tune = music21.stream.Part([music21.note.Note(p, quarterLength=1) for p in (60, 62, 64, 60)])
     score = music21.stream.Score([percussion_part(), tune])
     for choice in ("first", "highest"):
-        melody = score_to_melody(score, 0.25, "skip", [1.0], melody_part=choice, transpose=False)
+        encoding = settings(
+            EncodingSettings, acceptable_durations=[1.0], melody_part=choice, transpose=False
+        )
+        melody = score_to_melody(score, encoding)
         assert [pitch for pitch, _ in melody.events] == [60, 62, 64, 60]
     with pytest.raises(Rejected, match="drums_only"):
-        score_to_melody(music21.stream.Score([percussion_part()]), 0.25, "skip", [1.0])
+        encoding = settings(EncodingSettings, acceptable_durations=[1.0])
+        score_to_melody(music21.stream.Score([percussion_part()]), encoding)

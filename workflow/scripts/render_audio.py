@@ -8,6 +8,16 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 log_to(snakemake.log[0])
 
 from melodylstm.rendering.audio import write_audio  # noqa: E402
+from melodylstm.settings import RenderSettings, settings  # noqa: E402
+
+# The rule passes only the render keys the audio depends on, so a new clef does not replay it.
+render = settings(
+    RenderSettings,
+    synthesizer=snakemake.params.synthesizer,
+    soundfont=snakemake.params.soundfont,
+    program=snakemake.params.program,
+    sample_rate=snakemake.params.sample_rate,
+)
 
 info = write_audio(
     snakemake.input[0],
@@ -15,9 +25,6 @@ info = write_audio(
     time_step=snakemake.params.time_step,
     tempo_bpm=snakemake.params.tempo_bpm,
     time_signature=snakemake.params.time_signature,
-    synthesizer=snakemake.params.synthesizer,
-    soundfont=snakemake.params.soundfont,
-    program=snakemake.params.program,
-    sample_rate=snakemake.params.sample_rate,
+    render=render,
 )
 Path(snakemake.output.info).write_text(json.dumps(info, indent=2) + "\n")

@@ -11,6 +11,7 @@ log_to(snakemake.log[0])
 from melodylstm.music.tokens import tokens_to_events  # noqa: E402
 from melodylstm.music.tonality import allowed_keys, song_key  # noqa: E402
 from melodylstm.rendering.notation import write_score  # noqa: E402
+from melodylstm.settings import RenderSettings, settings  # noqa: E402
 
 tokens = Path(snakemake.input[0]).read_text().split()
 key = song_key(tokens_to_events(tokens), allowed_keys(snakemake.params.key))
@@ -21,7 +22,8 @@ facts = write_score(
     time_step=snakemake.params.time_step,
     time_signature=snakemake.params.time_signature,
     song_key=key,
-    clef=snakemake.params.clef,
+    # Only the clef of `render:` reaches this rule, so new audio settings do not re-engrave it.
+    render=settings(RenderSettings, clef=snakemake.params.clef),
     title=snakemake.wildcards.name,
     tempo_bpm=snakemake.params.tempo_bpm,
 )

@@ -10,11 +10,12 @@ log_to(snakemake.log[0])
 import json  # noqa: E402
 
 from melodylstm.data.splits import split_dataset  # noqa: E402
+from melodylstm.settings import SplitSettings, settings  # noqa: E402
 
 out = snakemake.output
 sizes = split_dataset(
     [Path(p) for p in snakemake.input.encoded],
-    snakemake.params.split,
+    settings(SplitSettings, snakemake.params.split),
     {"train": Path(out.train), "valid": Path(out.valid), "test": Path(out.test)},
     Path(out.songs),
     Path(snakemake.input.summary),

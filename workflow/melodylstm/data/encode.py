@@ -13,10 +13,12 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from melodylstm.config import fill_defaults, load_schema
-from melodylstm.data.scores import ENCODING_ERROR, Rejected, parse_song, song_to_melody
+from melodylstm.data.melody import song_to_melody
+from melodylstm.data.parsing import parse_song
+from melodylstm.data.rejects import ENCODING_ERROR, Rejected
 from melodylstm.data.sources import SongSource
 from melodylstm.music.tokens import events_to_tokens
+from melodylstm.settings import EncodingSettings
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +36,13 @@ ENCODED_COLUMNS = (
 REJECT_COLUMNS = ("song_id", "file", "reason", "detail")
 
 
-def encoding_settings(encoding: dict) -> dict:
-    """The encoding settings with the schema's defaults for any key left out."""
-    return fill_defaults(dict(encoding), load_schema()["properties"]["encoding"])
-
-
-def iter_outcomes(sources: list[SongSource], encoding: dict) -> Iterator[tuple[str, dict]]:
+def iter_outcomes(
+    sources: list[SongSource], encoding: EncodingSettings
+) -> Iterator[tuple[str, dict]]:
     """``("encoded", row)`` or ``("rejected", row)`` for every song, one song at a time.
 
     One bad song never stops the rest: whatever music21 raises on one song becomes a reject.
     """
-    encoding = encoding_settings(encoding)
     for source in sources:
         try:
             songs = parse_song(source)
@@ -78,7 +76,9 @@ def iter_outcomes(sources: list[SongSource], encoding: dict) -> Iterator[tuple[s
             )
 
 
-def encode_songs(sources: list[SongSource], encoding: dict) -> tuple[list[dict], list[dict]]:
+def encode_songs(
+    sources: list[SongSource], encoding: EncodingSettings
+) -> tuple[list[dict], list[dict]]:
     """Encode songs; return ``(encoded rows, reject rows)``. One bad song never stops the rest."""
     encoded: list[dict] = []
     rejects: list[dict] = []
@@ -126,7 +126,7 @@ def iter_table(path: Path) -> Iterator[dict]:
 
 
 def encode_shard(
-    sources: list[SongSource], encoding: dict, encoded_path: Path, rejects_path: Path
+    sources: list[SongSource], encoding: EncodingSettings, encoded_path: Path, rejects_path: Path
 ) -> None:
     """Encode a shard's songs and write the encoded and rejects tables as the songs come."""
     reasons: Counter = Counter()

@@ -22,6 +22,7 @@ from melodylstm.data.encode import (
     write_table,
 )
 from melodylstm.data.sources import read_index
+from melodylstm.settings import SplitSettings
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def add_outcome(outcomes: dict, song_id: str, file: str, reason: str) -> None:
 
 def split_dataset(
     encoded_paths: list[Path],
-    split: dict,
+    split: SplitSettings,
     split_text_paths: dict[str, Path],
     songs_path: Path,
     summary_path: Path | None = None,
@@ -170,9 +171,9 @@ def split_dataset(
     rows.sort(key=lambda row: row["song_id"])
     assignment = assign_splits(
         [row["song_id"] for row in rows],
-        split["valid_fraction"],
-        split["test_fraction"],
-        split["seed"],
+        split.valid_fraction,
+        split.test_fraction,
+        split.seed,
     )
     lines: dict[str, list[str]] = {name: [] for name in SPLITS}
     table = []

@@ -19,20 +19,16 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from melodylstm.music.tokens import Event, is_onset, tokens_to_events
+from melodylstm.music.tokens import Event, is_onset, tokens_to_events, transpose_events
 from melodylstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
 
 HISTOGRAMS = ("pitch_class", "interval", "note_length")
 
 
-def transposed_events(events: list[Event], shift: int) -> list[Event]:
-    return [(None if pitch is None else pitch + shift, steps) for pitch, steps in events]
-
-
 def song_features(events: list[Event], key: SongKey) -> dict:
     """Histogram counts, scale notes and ending of one song, moved to C major / A minor."""
     shift = key.shift_to_c
-    events = transposed_events(events, shift)
+    events = transpose_events(events, shift)
     home = SongKey((key.tonic + shift) % 12, key.mode)
     pitches = [pitch for pitch, _ in events if pitch is not None]
     return {

@@ -8,7 +8,8 @@ import logging
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.generation.sampling import sample_melodies
 from melodylstm.generation.strategies import Sampling
-from melodylstm.music.tokens import HOLD, is_pitch, parse_token_string, tokens_to_events
+from melodylstm.music.tokens import HOLD, is_pitch, parse_token_string, transpose_tokens
+from melodylstm.music.tonality import key_shift, song_tonic
 from melodylstm.representation.features import (
     bar_length,
     steps_per_bar,
@@ -17,10 +18,6 @@ from melodylstm.representation.features import (
 log = logging.getLogger(__name__)
 
 STRATEGIES = ("temperature", "top_k", "top_p", "beam")
-TONIC_NAMES = {
-    "C": 0, "B#": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "Fb": 4, "F": 5, "E#": 5,
-    "F#": 6, "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11,
-}  # fmt: skip
 
 
 def check_seed(seed: str, vocabulary: Vocabulary, song: str = "song") -> list[str]:
@@ -44,23 +41,6 @@ def bar_steps(time_signature: str, time_step: float) -> int:
     return steps
 
 
-def song_tonic(tokens: list[str]) -> int:
-    """Pitch class of the song's tonic: C (0) or A (9), whichever key its notes fit better."""
-    import music21
-
-    stream = music21.stream.Stream()
-    for pitch, steps in tokens_to_events(tokens):
-        if pitch is not None:
-            stream.append(music21.note.Note(pitch, quarterLength=steps / 4))
-    if not stream.notes:
-        return 0
-    analysed = stream.analyze("key")
-    for candidate in [analysed, *analysed.alternateInterpretations]:
-        if (candidate.tonic.pitchClass, candidate.mode) in ((0, "major"), (9, "minor")):
-            return candidate.tonic.pitchClass
-    return 0
-
-
 def end_on_tonic(
     tokens: list[str], vocabulary: Vocabulary, bar: int, bars: int | None, tonic: int | None = None
 ) -> list[str]:
@@ -78,30 +58,6 @@ def end_on_tonic(
     final = min(choices, key=lambda p: abs(p - last))
     body = tokens[: (bars - 1) * bar] if bars else tokens + [HOLD] * (-len(tokens) % bar)
     return body + [str(final)] + [HOLD] * (bar - 1)
-
-
-def transpose_tokens(tokens: list[str], semitones: int) -> list[str]:
-    """Move every pitch by ``semitones``; refuses to leave the MIDI range."""
-    moved = []
-    for token in tokens:
-        if is_pitch(token):
-            pitch = int(token) + semitones
-            if not 0 <= pitch <= 127:
-                raise ValueError(f"transposing {token} by {semitones} leaves the MIDI range")
-            moved.append(str(pitch))
-        else:
-            moved.append(token)
-    return moved
-
-
-def key_shift(key: str, tonic: int) -> int:
-    """Semitones (-6 to +5) from the song's tonic pitch class to the tonic of ``key``, e.g. 'F#'."""
-    name = key.split()[0]
-    name = name[0].upper() + name[1:]
-    if name not in TONIC_NAMES:
-        raise ValueError(f"key {key!r}: the tonic must be one of {', '.join(TONIC_NAMES)}")
-    shift = (TONIC_NAMES[name] - tonic) % 12
-    return shift - 12 if shift > 5 else shift
 
 
 def generate_song(

@@ -1,4 +1,4 @@
-"""Writing tokens as a MIDI file, and reading MIDI back into tokens (with mido and with music21).
+"""Writing tokens as a MIDI file, and reading such a file back into tokens.
 
 The writer puts one note per onset token and keeps every note's full length, the last one
 included; a trailing rest is kept as the length of the track.
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import mido
 
-from melodylstm.music.tokens import events_to_tokens, tokens_to_events
+from melodylstm.music.midi_reader import part_notes, scan_midi
+from melodylstm.music.tokens import events_to_tokens, notes_to_events, tokens_to_events
 
 TICKS_PER_QUARTER = 480
 
@@ -56,39 +57,14 @@ def write_midi(
 
 
 def read_midi_tokens(path: Path, step: float = 0.25) -> list[str]:
-    """Tokens of a monophonic MIDI file, read with mido (tracks merged, trailing rest kept)."""
-    midi = mido.MidiFile(path)
-    ticks = step_ticks(step) * midi.ticks_per_beat / TICKS_PER_QUARTER
-    now = 0
-    sounding: dict[int, int] = {}
-    notes: list[tuple[int, int, int]] = []  # (start tick, end tick, pitch)
-    for message in mido.merge_tracks(midi.tracks):
-        now += message.time
-        if message.type == "note_on" and message.velocity > 0:
-            sounding[message.note] = now
-        elif message.type in ("note_off", "note_on") and message.note in sounding:
-            notes.append((sounding.pop(message.note), now, message.note))
-    notes.sort()
-    events = []
-    position = 0
-    for start, end, pitch in notes:
-        first, last = round(start / ticks), round(end / ticks)
-        if first > position:
-            events.append((None, first - position))
-        events.append((pitch, last - first))
-        position = last
-    total = round(now / ticks)
-    if total > position:
-        events.append((None, total - position))
-    return events_to_tokens(events)
+    """Tokens of a monophonic MIDI file, read back with the encoder's reader (:mod:`.midi_reader`)
+    with every part's notes together and the trailing rest kept: :func:`write_midi` undone."""
+    midi = scan_midi(Path(path))
+    notes = sorted(note for part in midi.parts for note in part_notes(midi, part))
+    ticks = step * midi.ticks_per_quarter
 
+    def on_grid(tick: int) -> int:
+        return round(tick / ticks)
 
-def read_midi_tokens_music21(path: Path, step: float = 0.25) -> list[str]:
-    """Tokens of a monophonic MIDI file as music21 reads it (a trailing rest is not kept)."""
-    import music21
-
-    from melodylstm.data.scores import grid_events
-
-    score = music21.converter.parse(path, forceSource=True)
-    part = score.parts[0] if score.parts else score
-    return events_to_tokens(grid_events(part, step, "quantize", []))
+    grid_notes = [(on_grid(start), on_grid(end), pitch) for start, end, pitch in notes]
+    return events_to_tokens(notes_to_events(grid_notes, on_grid(midi.end_tick)))

@@ -62,6 +62,7 @@ class MidiFile:
     parts: list[MidiPart] = field(default_factory=list)
     time_signature: str = ""  # the earliest time signature, e.g. "3/4"; "" if none
     key_signature: tuple[int, bool] | None = None  # (sharps, minor) of the earliest key signature
+    end_tick: int = 0  # where the longest track ends: a trailing rest lasts until here
     _time_signature_tick: int = -1
     _key_signature_tick: int = -1
 
@@ -72,6 +73,7 @@ class _TrackScan:
 
     parts: dict[int, MidiPart]
     notes: list[tuple[int, int, int]]  # (start tick, end tick, pitch) of the wanted channel
+    end_tick: int  # the tick of the track's last event
 
 
 def read_chunk_header(handle, where: str) -> tuple[bytes, int] | None:
@@ -244,7 +246,7 @@ def scan_track(data: bytes, track: int, midi: MidiFile, wanted_channel: int | No
         notes.append((start, tick, pitch))
     for part in parts.values():
         part.track_name, part.instrument_name = track_name, instrument_name
-    return _TrackScan(parts, notes)
+    return _TrackScan(parts, notes, tick)
 
 
 def read_variable_length(data: bytes, position: int) -> tuple[int, int]:
@@ -268,6 +270,7 @@ def scan_midi(path: Path) -> MidiFile:
             handle.seek(position)
             scan = scan_track(handle.read(length), track, midi, wanted_channel=None)
             midi.parts.extend(sorted(scan.parts.values(), key=lambda part: part.channel))
+            midi.end_tick = max(midi.end_tick, scan.end_tick)
             handle.seek(position + length)
     return midi
 

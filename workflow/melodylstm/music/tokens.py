@@ -77,6 +77,48 @@ def tokens_to_events(tokens: list[str]) -> list[Event]:
     return events
 
 
+def notes_to_events(notes: list[tuple[int, int, int]], length: int = 0) -> list[Event]:
+    """``(first step, end step, pitch)`` notes, in onset order, as events with rests in the gaps
+    and, up to ``length`` steps, after the last note.
+
+    A note ends where the next one starts at the latest (a melody plays one note at a time); a
+    note left without a step by that (two onsets on one step) gives way to the later note.
+    """
+    events: list[Event] = []
+    position = 0
+    for index, (first, last, pitch) in enumerate(notes):
+        if index + 1 < len(notes):
+            last = min(last, notes[index + 1][0])
+        if last <= first:
+            continue
+        if first > position:
+            events.append((None, first - position))
+        events.append((pitch, last - first))
+        position = last
+    if length > position:
+        events.append((None, length - position))
+    return events
+
+
+def transpose_events(events: list[Event], semitones: int) -> list[Event]:
+    """The events with every pitch moved by ``semitones`` (rests stay rests)."""
+    return [(None if pitch is None else pitch + semitones, steps) for pitch, steps in events]
+
+
+def transpose_tokens(tokens: list[str], semitones: int) -> list[str]:
+    """Move every pitch by ``semitones``; refuses to leave the MIDI range."""
+    moved = []
+    for token in tokens:
+        if is_pitch(token):
+            pitch = int(token) + semitones
+            if not 0 <= pitch <= 127:
+                raise ValueError(f"transposing {token} by {semitones} leaves the MIDI range")
+            moved.append(str(pitch))
+        else:
+            moved.append(token)
+    return moved
+
+
 def parse_token_string(text: str, what: str = "melody") -> list[str]:
     """Split a space-separated token string and check every token, naming the first bad one."""
     tokens = text.split()

@@ -26,6 +26,7 @@ import numpy as np
 
 from melodylstm.music.midi import write_midi
 from melodylstm.music.tokens import HOLD, REST, tokens_to_events
+from melodylstm.settings import RenderSettings
 
 log = logging.getLogger(__name__)
 
@@ -163,17 +164,16 @@ def write_wav(samples: np.ndarray, path: Path, sample_rate: int) -> None:
 def write_audio(
     tokens_path: Path,
     wav_path: Path,
-    time_step: float = 0.25,
-    tempo_bpm: float = 100.0,
-    time_signature: str = "4/4",
-    synthesizer: str = "auto",
-    soundfont: str | None = None,
-    program: int = 0,
-    sample_rate: int = 22050,
+    time_step: float,
+    tempo_bpm: float,
+    time_signature: str,
+    render: RenderSettings,
 ) -> dict:
-    """Read a song's tokens and write it as a WAV file; returns how it was synthesised."""
+    """Read a song's tokens and write it as a WAV file with the synthesiser, soundfont, program
+    and sample rate of ``render``; returns how it was synthesised."""
+    program, sample_rate = render.program, render.sample_rate
     tokens = Path(tokens_path).read_text().split()
-    chosen, font = pick_synthesizer(synthesizer, soundfont)
+    chosen, font = pick_synthesizer(render.synthesizer, render.soundfont)
     if chosen == "fluidsynth":
         samples = fluidsynth_samples(
             tokens, time_step, tempo_bpm, time_signature, sample_rate, font, program

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import music21
 
+from melodylstm.music.meter import bar_steps
 from melodylstm.music.tokens import Event, tokens_to_events
 from melodylstm.music.tonality import SongKey
+from melodylstm.settings import RenderSettings
 
 C_MAJOR = SongKey(0, "major")
 
@@ -126,14 +128,8 @@ def staff_part(
 
 def padded_to_bar(events: list[Event], time_step: float, time_signature: str) -> list[Event]:
     """The events with a rest that fills the last bar (the score ends on a bar line)."""
-    bar = Fraction(music21.meter.TimeSignature(time_signature).barDuration.quarterLength)
-    bar_steps = bar / Fraction(time_step).limit_denominator(10_000)
-    if bar_steps.denominator != 1:
-        raise ValueError(
-            f"a bar of {time_signature} is not a whole number of time steps of {time_step}"
-        )
     total = sum(steps for _, steps in events)
-    missing = -total % int(bar_steps)
+    missing = -total % bar_steps(time_signature, time_step)
     return events + [(None, missing)] if missing else list(events)
 
 
@@ -219,13 +215,15 @@ def write_score(
     time_step: float,
     time_signature: str,
     song_key: SongKey,
-    clef: str = "auto",
+    render: RenderSettings,
     title: str | None = None,
     tempo_bpm: float | None = None,
 ) -> dict:
-    """Read a song's tokens, write it as MusicXML and as an engraved SVG score, and return what
-    a reader of the score wants to know (key, clef, bars, notes, range)."""
+    """Read a song's tokens, write it as MusicXML and as an engraved SVG score with the clef
+    ``render`` asks for, and return what a reader of the score wants to know (key, clef, bars,
+    notes, range)."""
     tokens = Path(tokens_path).read_text().split()
+    clef = render.clef
     score = melody_score(tokens, time_step, time_signature, song_key, clef, title, tempo_bpm)
     xml = musicxml_text(score)
     Path(musicxml_path).write_text(xml)

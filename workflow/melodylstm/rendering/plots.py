@@ -13,6 +13,7 @@ import matplotlib.ticker  # noqa: E402
 
 from melodylstm.evaluation.music_stats import HISTOGRAMS  # noqa: E402
 from melodylstm.evaluation.result_files import read_music_stats  # noqa: E402
+from melodylstm.music.meter import bar_steps  # noqa: E402
 from melodylstm.music.tokens import tokens_to_events  # noqa: E402
 from melodylstm.sweeps.points import format_value  # noqa: E402
 from melodylstm.sweeps.summary import swept_keys  # noqa: E402
@@ -63,11 +64,6 @@ def plot_loss(history_path: Path, png_path: Path) -> None:
     plt.close(figure)
 
 
-def bar_steps_of(time_signature: str, time_step: float) -> float:
-    numerator, denominator = (int(part) for part in time_signature.split("/"))
-    return numerator * 4 / denominator / time_step
-
-
 def plot_piano_roll(
     tokens_path: Path,
     png_path: Path,
@@ -85,7 +81,7 @@ def plot_piano_roll(
         position += steps
     if not notes:
         raise ValueError(f"{tokens_path}: the song has no notes to plot")
-    bar = bar_steps_of(time_signature, time_step)
+    bar = bar_steps(time_signature, time_step)
     bars = max(1.0, position / bar)
     low, high = min(n[2] for n in notes), max(n[2] for n in notes)
     # About 0.16 inch per semitone keeps the note names legible; width grows with the bars.
