@@ -12,7 +12,7 @@ import jsonschema
 import yaml
 
 from melodylstm.data.sources import MUSIC_SUFFIXES, dataset_files
-from melodylstm.music.midi import TICKS_PER_QUARTER
+from melodylstm.music.midi import TICKS_PER_QUARTER, step_ticks
 from melodylstm.music.tokens import parse_token_string
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
@@ -89,11 +89,13 @@ def check_rules(config: dict, workdir: Path) -> None:
             f"songs are left to train on, not {split['valid_fraction'] + split['test_fraction']:g}"
         )
     step = config["encoding"]["time_step"]
-    if abs(step * TICKS_PER_QUARTER - round(step * TICKS_PER_QUARTER)) > 1e-9:
+    try:
+        step_ticks(step)  # the MIDI writer's own check, before any song is written
+    except ValueError:
         raise ConfigError(
             f"config.yaml: encoding.time_step: {step} quarter notes is not a whole number of "
             f"MIDI ticks ({TICKS_PER_QUARTER} per quarter); use e.g. 0.25, 0.125 or 0.5"
-        )
+        ) from None
     encoding = config["encoding"]
     if encoding["melody_part"] == "named" and not encoding["melody_part_name"].strip():
         raise ConfigError(

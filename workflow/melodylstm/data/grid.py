@@ -22,7 +22,8 @@ from melodylstm.data.rejects import (
     UNACCEPTABLE_DURATION,
     Rejected,
 )
-from melodylstm.music.midi_reader import MidiFile, MidiPart, part_notes
+from melodylstm.music.midi_file import MidiFile, MidiPart
+from melodylstm.music.midi_reader import part_notes
 from melodylstm.music.tokens import Event, notes_to_events
 from melodylstm.settings import EncodingSettings
 

@@ -11,7 +11,7 @@ from operator import attrgetter
 import music21
 
 from melodylstm.data.rejects import DRUMS_ONLY, NO_MELODY_PART, NO_NOTES, Rejected
-from melodylstm.music.midi_reader import MidiPart
+from melodylstm.music.midi_file import MidiPart
 from melodylstm.settings import EncodingSettings
 
 

@@ -1,4 +1,5 @@
-"""Parsing a song source: kern, ABC and MusicXML with music21, MIDI with :mod:`.midi_reader`.
+"""Parsing a song source: kern, ABC and MusicXML with music21, MIDI with the project's own reader
+(:mod:`melodylstm.music.midi_reader`).
 
 A file may hold several songs (an opus of kern or MusicXML scores, the tracks of a type-2 MIDI
 file); each becomes a ``(song_id, song)`` pair. Whatever stops a file from being read becomes a
@@ -19,7 +20,8 @@ import music21
 
 from melodylstm.data.rejects import EMPTY_FILE, MALFORMED, UNREADABLE, UNSUPPORTED_FORMAT, Rejected
 from melodylstm.data.sources import MIDI_SUFFIXES, MUSIC_SUFFIXES, SongSource, read_abc_tune
-from melodylstm.music.midi_reader import MidiFile, MidiFileError, MidiPart, scan_midi
+from melodylstm.music.midi_file import MidiFile, MidiFileError, MidiPart
+from melodylstm.music.midi_reader import scan_midi
 
 log = logging.getLogger(__name__)
 

@@ -97,32 +97,52 @@ def account_songs(
         add_outcome(outcomes, row["song_id"], row["file"], row["reason"])
     rejects.sort(key=lambda row: row["song_id"])
     write_table(rejects, REJECT_COLUMNS, rejects_path)
+    index_files = check_accounted(index_path, outcomes) if index_path is not None else []
+    summary = summarise(outcomes, index_files, rejects_path)
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+    by_reason = ", ".join(f"{reason} {n}" for reason, n in summary["rejected_by_reason"].items())
+    log.info(
+        "%d files, %d songs: %d encoded, %d rejected%s; each reject's file and reason: %s",
+        summary["files_in"],
+        summary["songs_in"],
+        summary["songs_encoded"],
+        summary["songs_rejected"],
+        f" ({by_reason})" if by_reason else "",
+        rejects_path,
+    )
+    return summary
 
-    files: dict[str, list[str]] = {}  # file -> the outcomes of its songs
-    if index_path is not None:
-        index = read_index(index_path)
-        index_ids = {song.song_id for song in index}
-        accounted: Counter = Counter()
-        for song_id, (file, _) in outcomes.items():
-            source = source_of(song_id, index_ids)
-            if source is None:
-                raise ValueError(
-                    f"song {song_id!r} of {file} is not in the song index {index_path}"
-                )
-            accounted[source] += 1
-        missing = [song for song in index if not accounted[song.song_id]]
-        if missing:
-            raise ValueError(
-                f"{len(missing)} songs of the index were neither encoded nor rejected, the first "
-                f"{missing[0].song_id!r} of {missing[0].file}"
-            )
-        for song in index:
-            files.setdefault(song.file, [])
+
+def check_accounted(index_path: Path, outcomes: dict[str, tuple[str, str]]) -> list[str]:
+    """Check that every song of the index has an outcome and every outcome a song of the index;
+    return the index's files, so that the summary counts each file the index lists."""
+    index = read_index(index_path)
+    index_ids = {song.song_id for song in index}
+    accounted: Counter = Counter()
+    for song_id, (file, _) in outcomes.items():
+        source = source_of(song_id, index_ids)
+        if source is None:
+            raise ValueError(f"song {song_id!r} of {file} is not in the song index {index_path}")
+        accounted[source] += 1
+    missing = [song for song in index if not accounted[song.song_id]]
+    if missing:
+        raise ValueError(
+            f"{len(missing)} songs of the index were neither encoded nor rejected, the first "
+            f"{missing[0].song_id!r} of {missing[0].file}"
+        )
+    return [song.file for song in index]
+
+
+def summarise(
+    outcomes: dict[str, tuple[str, str]], index_files: list[str], rejects_path: Path
+) -> dict:
+    """Files and songs in, encoded and rejected, and the rejects by reason."""
+    files: dict[str, list[str]] = {file: [] for file in index_files}  # file -> its songs' reasons
     for file, reason in outcomes.values():
         files.setdefault(file, []).append(reason)
     reasons = Counter(reason for _, reason in outcomes.values() if reason)
     n_rejected = sum(reasons.values())
-    summary = {
+    return {
         "files_in": len(files),
         "files_encoded": sum(1 for found in files.values() if not any(found)),
         "files_partly_encoded": sum(1 for found in files.values() if any(found) and "" in found),
@@ -133,18 +153,6 @@ def account_songs(
         "rejected_by_reason": dict(sorted(reasons.items())),
         "rejects_table": str(rejects_path),
     }
-    summary_path.write_text(json.dumps(summary, indent=2) + "\n")
-    by_reason = ", ".join(f"{reason} {n}" for reason, n in summary["rejected_by_reason"].items())
-    log.info(
-        "%d files, %d songs: %d encoded, %d rejected%s; each reject's file and reason: %s",
-        summary["files_in"],
-        summary["songs_in"],
-        summary["songs_encoded"],
-        n_rejected,
-        f" ({by_reason})" if by_reason else "",
-        rejects_path,
-    )
-    return summary
 
 
 def add_outcome(outcomes: dict, song_id: str, file: str, reason: str) -> None:

@@ -17,6 +17,7 @@ TICKS_PER_QUARTER = 480
 
 
 def step_ticks(step: float) -> int:
+    """MIDI ticks in one time step; raises where a step is not a whole number of ticks."""
     ticks = TICKS_PER_QUARTER * step
     if abs(ticks - round(ticks)) > 1e-9:
         raise ValueError(f"a time step of {step} quarters is not a whole number of MIDI ticks")

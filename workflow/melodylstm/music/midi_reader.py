@@ -16,132 +16,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DRUM_CHANNEL = 9  # MIDI channel 10, counted from 0: General MIDI percussion
-
-
-class MidiFileError(ValueError):
-    """The file is not a MIDI file, or is broken; the message says where and why."""
-
-
-@dataclass
-class MidiPart:
-    """One channel of one track: how many notes it starts and their mean pitch."""
-
-    track: int  # 0-based position among the track chunks
-    channel: int  # 0-based; 9 is the drum channel
-    track_name: str = ""
-    instrument_name: str = ""
-    notes: int = 0
-    pitch_total: int = 0
-
-    @property
-    def is_drums(self) -> bool:
-        return self.channel == DRUM_CHANNEL
-
-    @property
-    def mean_pitch(self) -> float:
-        return self.pitch_total / self.notes if self.notes else 0.0
-
-    @property
-    def names(self) -> list[str]:
-        return [name for name in (self.track_name, self.instrument_name) if name]
-
-    def describe(self) -> str:
-        name = f" {self.track_name or self.instrument_name!r}" if self.names else ""
-        return f"track {self.track + 1}{name} channel {self.channel + 1}"
-
-
-@dataclass
-class MidiFile:
-    """What a first pass over a MIDI file learns: its format, timing, parts and signatures."""
-
-    path: Path
-    format: int  # 0, 1 or 2
-    ticks_per_quarter: int
-    n_tracks: int
-    parts: list[MidiPart] = field(default_factory=list)
-    time_signature: str = ""  # the earliest time signature, e.g. "3/4"; "" if none
-    key_signature: tuple[int, bool] | None = None  # (sharps, minor) of the earliest key signature
-    end_tick: int = 0  # where the longest track ends: a trailing rest lasts until here
-    _time_signature_tick: int = -1
-    _key_signature_tick: int = -1
+from melodylstm.music.midi_file import (
+    MidiFile,
+    MidiFileError,
+    MidiPart,
+    read_file_header,
+    track_chunks,
+)
 
 
 @dataclass
 class _TrackScan:
-    """What one pass over a track's events found."""
+    """What one pass over a track's events found, and what it keeps track of on the way."""
 
-    parts: dict[int, MidiPart]
-    notes: list[tuple[int, int, int]]  # (start tick, end tick, pitch) of the wanted channel
-    end_tick: int  # the tick of the track's last event
-
-
-def read_chunk_header(handle, where: str) -> tuple[bytes, int] | None:
-    """The type and length of the next chunk, or None at the end of the file."""
-    header = handle.read(8)
-    if not header:
-        return None
-    if len(header) < 8:
-        raise MidiFileError(f"the file ends inside the header of {where} (truncated?)")
-    return header[:4], int.from_bytes(header[4:], "big")
-
-
-def read_file_header(handle) -> tuple[int, int, int]:
-    """``(format, number of tracks, ticks per quarter note)`` from the ``MThd`` chunk."""
-    chunk = read_chunk_header(handle, "the file header")
-    if chunk is None:
-        raise MidiFileError("the file is empty")
-    kind, length = chunk
-    if kind != b"MThd":
-        # A RIFF MIDI (.rmi) wraps a standard file; anything else is not MIDI at all.
-        raise MidiFileError(f"not a MIDI file: it starts with {kind!r}, not b'MThd'")
-    data = handle.read(length)
-    if length < 6 or len(data) < 6:
-        raise MidiFileError("the MIDI header is shorter than 6 bytes (truncated?)")
-    file_format = int.from_bytes(data[0:2], "big")
-    n_tracks = int.from_bytes(data[2:4], "big")
-    division = int.from_bytes(data[4:6], "big")
-    if file_format not in (0, 1, 2):
-        raise MidiFileError(f"unknown MIDI file format {file_format} (0, 1 or 2 exist)")
-    if division & 0x8000:
-        frames = 256 - (division >> 8)
-        raise MidiFileError(
-            f"the file times its events in SMPTE frames ({frames} frames per second), not in "
-            "beats, so it has no bars to lay the notes on"
-        )
-    if division == 0:
-        raise MidiFileError("the MIDI header gives 0 ticks per quarter note")
-    return file_format, n_tracks, division
-
-
-def track_chunks(handle, n_tracks: int):
-    """``(track number, chunk length, file position)`` of every ``MTrk`` chunk, in file order.
-
-    Chunks of other types are skipped, as the standard asks. A file that ends before a chunk
-    does, or holds fewer tracks than its header announces, is truncated.
-    """
-    track = 0
-    while True:
-        chunk = read_chunk_header(handle, f"chunk {track + 2}")
-        if chunk is None:
-            break
-        kind, length = chunk
-        position = handle.tell()
-        handle.seek(0, 2)
-        if handle.tell() < position + length:
-            raise MidiFileError(
-                f"the file ends inside {kind.decode('latin-1')!r} chunk of track {track + 1}: "
-                f"the chunk announces {length} bytes, the file holds {handle.tell() - position} "
-                "(truncated?)"
-            )
-        if kind == b"MTrk":
-            yield track, length, position
-            track += 1
-        handle.seek(position + length)
-    if track < n_tracks:
-        raise MidiFileError(
-            f"the header announces {n_tracks} tracks but the file holds {track} (truncated?)"
-        )
+    track: int
+    wanted_channel: int | None
+    parts: dict[int, MidiPart] = field(default_factory=dict)
+    notes: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, pitch) wanted
+    sounding: dict[int, int] = field(default_factory=dict)  # pitch -> start tick, wanted channel
+    names: list[str] = field(default_factory=lambda: ["", ""])  # first track, instrument name
+    end_tick: int = 0  # the tick of the track's last event
 
 
 def scan_track(data: bytes, track: int, midi: MidiFile, wanted_channel: int | None) -> _TrackScan:
@@ -153,10 +47,23 @@ def scan_track(data: bytes, track: int, midi: MidiFile, wanted_channel: int | No
     (data bytes that reuse the last status byte) is honoured, also across meta events, which some
     writers do although the standard says not to.
     """
-    parts: dict[int, MidiPart] = {}
-    notes: list[tuple[int, int, int]] = []
-    sounding: dict[int, int] = {}  # pitch -> start tick, for the wanted channel
-    track_name = instrument_name = ""
+    scan = _TrackScan(track, wanted_channel)
+    scan.end_tick = scan_events(data, midi, scan)
+    for pitch, start in scan.sounding.items():
+        scan.notes.append((start, scan.end_tick, pitch))
+    for part in scan.parts.values():
+        part.track_name, part.instrument_name = scan.names
+    return scan
+
+
+def scan_events(data: bytes, midi: MidiFile, scan: _TrackScan) -> int:
+    """The loop of :func:`scan_track` over the events; returns the tick of the last one.
+
+    Channel messages, nearly every event of a big file, are read here without a function call;
+    the rare meta and system events go to :func:`system_event`.
+    """
+    track, wanted_channel = scan.track, scan.wanted_channel
+    parts, notes, sounding = scan.parts, scan.notes, scan.sounding
     position = tick = status = 0
     size = len(data)
     try:
@@ -169,12 +76,11 @@ def scan_track(data: bytes, track: int, midi: MidiFile, wanted_channel: int | No
                 position += 1
                 delta = (delta << 7) | (byte & 0x7F)
             tick += delta
-            byte = data[position]
-            if byte & 0x80:
+            kind = data[position]
+            if kind & 0x80:
                 position += 1
-                if byte < 0xF0:
-                    status = byte
-                kind = byte
+                if kind < 0xF0:
+                    status = kind
             elif status:
                 kind = status
             else:
@@ -189,9 +95,7 @@ def scan_track(data: bytes, track: int, midi: MidiFile, wanted_channel: int | No
                 position += 2
                 channel = kind & 0x0F
                 if command == 0x90 and velocity:
-                    part = parts.get(channel)
-                    if part is None:
-                        part = parts[channel] = MidiPart(track, channel)
+                    part = parts.get(channel) or parts.setdefault(channel, MidiPart(track, channel))
                     part.notes += 1
                     part.pitch_total += pitch
                     if channel == wanted_channel:
@@ -204,37 +108,11 @@ def scan_track(data: bytes, track: int, midi: MidiFile, wanted_channel: int | No
                 position += 2
             elif command in (0xC0, 0xD0):
                 position += 1
-            elif kind == 0xFF:
-                meta = data[position]
-                position += 1
-                length, position = read_variable_length(data, position)
-                payload = data[position : position + length]
-                if len(payload) < length:
-                    raise IndexError
-                position += length
-                if meta == 0x2F:  # end of track
-                    break
-                if meta == 0x03 and not track_name:
-                    track_name = payload.decode("latin-1").strip()
-                elif meta == 0x04 and not instrument_name:
-                    instrument_name = payload.decode("latin-1").strip()
-                elif meta == 0x58 and len(payload) >= 2:
-                    if midi._time_signature_tick < 0 or tick < midi._time_signature_tick:
-                        midi.time_signature = f"{payload[0]}/{2 ** payload[1]}"
-                        midi._time_signature_tick = tick
-                elif meta == 0x59 and len(payload) >= 2:
-                    if midi._key_signature_tick < 0 or tick < midi._key_signature_tick:
-                        sharps = payload[0] - 256 if payload[0] > 127 else payload[0]
-                        midi.key_signature = (sharps, bool(payload[1]))
-                        midi._key_signature_tick = tick
-            elif kind in (0xF0, 0xF7):  # system exclusive
-                length, position = read_variable_length(data, position)
-                position += length
             else:
-                raise MidiFileError(
-                    f"track {track + 1}: status byte 0x{kind:02X} at position {position - 1} "
-                    "of the track is not allowed in a MIDI file"
-                )
+                end = system_event(data, position, kind, tick, midi, scan)
+                if end is None:  # the end of the track
+                    break
+                position = end
     except IndexError:
         raise MidiFileError(
             f"track {track + 1} ends in the middle of an event (at tick {tick}): the file is "
@@ -242,11 +120,56 @@ def scan_track(data: bytes, track: int, midi: MidiFile, wanted_channel: int | No
         ) from None
     if position > size:
         raise MidiFileError(f"track {track + 1}: its last event runs past the end of the track")
-    for pitch, start in sounding.items():
-        notes.append((start, tick, pitch))
-    for part in parts.values():
-        part.track_name, part.instrument_name = track_name, instrument_name
-    return _TrackScan(parts, notes, tick)
+    return tick
+
+
+def system_event(
+    data: bytes, position: int, kind: int, tick: int, midi: MidiFile, scan: _TrackScan
+) -> int | None:
+    """Read the meta or system-exclusive event of status ``kind`` whose data starts at
+    ``position``: the position after it, or None for the end of the track."""
+    if kind == 0xFF:
+        meta, payload, position = read_meta(data, position)
+        if meta == 0x2F:
+            return None
+        note_meta(meta, payload, tick, midi, scan.names)
+        return position
+    if kind in (0xF0, 0xF7):  # system exclusive
+        length, position = read_variable_length(data, position)
+        return position + length
+    raise MidiFileError(
+        f"track {scan.track + 1}: status byte 0x{kind:02X} at position {position - 1} "
+        "of the track is not allowed in a MIDI file"
+    )
+
+
+def read_meta(data: bytes, position: int) -> tuple[int, bytes, int]:
+    """``(meta type, payload, position after it)`` of the meta event whose type byte is at
+    ``position``; raises IndexError where the track ends inside it."""
+    meta = data[position]
+    length, position = read_variable_length(data, position + 1)
+    payload = data[position : position + length]
+    if len(payload) < length:
+        raise IndexError
+    return meta, payload, position + length
+
+
+def note_meta(meta: int, payload: bytes, tick: int, midi: MidiFile, names: list[str]) -> None:
+    """Keep what a meta event says that the reader uses: the track's first track and instrument
+    names (in ``names``), and the file's earliest time and key signatures (in ``midi``)."""
+    if meta == 0x03 and not names[0]:
+        names[0] = payload.decode("latin-1").strip()
+    elif meta == 0x04 and not names[1]:
+        names[1] = payload.decode("latin-1").strip()
+    elif meta == 0x58 and len(payload) >= 2:
+        if midi._time_signature_tick < 0 or tick < midi._time_signature_tick:
+            midi.time_signature = f"{payload[0]}/{2 ** payload[1]}"
+            midi._time_signature_tick = tick
+    elif meta == 0x59 and len(payload) >= 2:
+        if midi._key_signature_tick < 0 or tick < midi._key_signature_tick:
+            sharps = payload[0] - 256 if payload[0] > 127 else payload[0]
+            midi.key_signature = (sharps, bool(payload[1]))
+            midi._key_signature_tick = tick
 
 
 def read_variable_length(data: bytes, position: int) -> tuple[int, int]:
