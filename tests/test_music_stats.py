@@ -13,7 +13,14 @@ from melodylstm.evaluation.music_stats import (
     write_music_stats,
 )
 from melodylstm.music.tokens import events_to_tokens
-from melodylstm.music.tonality import SongKey, allowed_keys, song_key, tonic_pitch_class
+from melodylstm.music.tonality import (
+    SongKey,
+    allowed_keys,
+    key_shift,
+    nearest_shift,
+    song_key,
+    tonic_pitch_class,
+)
 
 # "Twinkle twinkle" in C major, and a tune in A minor ending on A.
 C_TUNE = [(60, 4), (60, 4), (67, 4), (67, 4), (69, 4), (69, 4), (67, 8),
@@ -49,6 +56,13 @@ def test_keys_of_tunes_and_of_tunes_moved_to_another_tonic():
 def test_key_signature_and_way_home(key, sharps, shift):
     assert key.sharps == sharps
     assert key.shift_to_c == shift
+
+
+def test_every_shift_takes_the_nearer_way_and_a_tritone_down():
+    shifts = [nearest_shift(0, target) for target in range(12)]
+    assert shifts == [0, 1, 2, 3, 4, 5, -6, -5, -4, -3, -2, -1]
+    assert key_shift("F#", 0) == SongKey(6, "major").shift_to_c == -6
+    assert key_shift("e", 9) == -5 and key_shift("Cb", 0) == -1
 
 
 def test_tonic_names():

@@ -134,6 +134,12 @@ def test_songs_in_any_key_come_out_in_c_major_or_a_minor(tonic, mode, write_key)
     assert -6 <= melody.transposition <= 5
 
 
+def test_a_song_a_tritone_from_c_moves_down_as_every_shift_does():
+    score = music21.stream.Score([scale_melody("F#", "major", "key")])
+    melody = score_to_melody(score, settings(EncodingSettings, acceptable_durations=[1.0]))
+    assert melody.key == "F# major" and melody.transposition == -6
+
+
 def test_written_tonic_decides_over_analysis_with_mode_from_the_notes():
     # Written "K:G" (as the Essen files do) over a G minor tune: tonic G kept, mode minor.
     part = scale_melody("G", "minor", "none")
