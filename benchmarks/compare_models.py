@@ -7,13 +7,13 @@ On the encoded data and split of a workflow run (``results/data`` after
 
 - trains the tutorial model (``model.head: window``: one LSTM layer of 256 over one-hot tokens,
   64-step windows, batches of 64 windows, Adam at 0.001, no annealing or early stopping) and our
-  default model (``config.yaml``'s model and training) for the same wall-clock budget, each in a
-  fresh process with the workflow's own training loop, and prints for each its test bits/step,
-  bits/note and pitch bits/note (best validation epoch), predicted tokens per second and peak
-  memory;
-- measures when our model reaches the tutorial model's final validation loss: a second run of our
-  model, validated after every ``--probe-seconds`` of training (batches drawn afresh each round;
-  validation time is not counted), stopped once it gets there or at the budget;
+  default model (``config.yaml``'s model and training, as ``make song`` trains it) for the same
+  wall-clock budget, each in a fresh process with the workflow's own training
+  (``training.loop.train_model``), and prints for each its test bits/step, bits/note and pitch
+  bits/note (best validation epoch), predicted tokens per second and peak memory;
+- reads from our run's history when our model reached the tutorial model's final validation
+  loss: the training seconds (validation not counted) up to the first epoch whose validation
+  loss was as low;
 - times 2,000 steps of generation with the workflow's sampler for each, on one thread (a batch of
   one song is too small to share out; more threads only add waiting);
 - fits an interpolated Kneser-Ney n-gram on the same split, with the order that is best on the
@@ -22,6 +22,8 @@ On the encoded data and split of a workflow run (``results/data`` after
 
 The load average is printed before and after: on a machine that others are using, every speed is
 lower, and more threads than free cores makes it much worse (try ``--threads 1``).
+
+A quick check that it runs: ``--minutes 0.05 --steps 20 --max-order 3 --cell-seconds 2``.
 """
 
 from __future__ import annotations
@@ -40,20 +42,23 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
+
+from melodylstm.config import load_config
+from melodylstm.data.batches import load_split
+from melodylstm.data.vocabulary import Vocabulary, load_vocabulary
+from melodylstm.evaluation.metrics import evaluate_songs
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.model.checkpoint import TrainedModel, count_parameters
+from melodylstm.model.ngram import KneserNey, NgramCounts
+from melodylstm.representation.base import Meter
+from melodylstm.representation.registry import representation_for
+from melodylstm.settings import EncodingSettings, ModelSettings, TrainingSettings, settings
+from melodylstm.training.history import read_history
+from melodylstm.training.loop import TrainingFiles, train_model
+from melodylstm.training.setup import RunSettings
 
 REPO = Path(__file__).resolve().parent.parent
-from melodylstm.config import fill_defaults, load_schema  # noqa: E402
-from melodylstm.data.batches import songs_features  # noqa: E402
-from melodylstm.data.tensors import load_meters, load_songs  # noqa: E402
-from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
-from melodylstm.evaluation.metrics import evaluate_songs  # noqa: E402
-from melodylstm.generation.sampling import sample_melodies  # noqa: E402
-from melodylstm.generation.strategies import Sampling  # noqa: E402
-from melodylstm.model.lstm import build_model, count_parameters, load_checkpoint, model_args  # noqa: E402
-from melodylstm.model.ngram import KneserNey, NgramCounts  # noqa: E402
-from melodylstm.training.history import read_history  # noqa: E402
-from melodylstm.training.loop import seed_everything, train_epoch, train_model  # noqa: E402
 
 TUTORIAL_MODEL = {
     "head": "window",
@@ -69,53 +74,72 @@ TUTORIAL_TRAINING = {
     "batch_size": 64,
     "sequence_length": 1,
     "learning_rate": 0.001,
+    "lr_schedule": "plateau",  # with a decay of 1: a constant learning rate
     "lr_decay": 1.0,
     "weight_decay": 0.0,
     "epochs": 1000,
     "patience": 1000,
 }
-CPU = torch.device("cpu")
+CELL_ROUNDS = 4  # turns each LSTM cell takes in the cell comparison
 
 
-def default_config() -> dict:
-    """config.yaml's model and training sections, with the schema's defaults filled in."""
-    config = fill_defaults(yaml.safe_load((REPO / "config.yaml").read_text()), load_schema())
-    return {"model": config["model"], "training": config["training"]}
+def run_settings(config: dict, minutes: float, model=None, training=None) -> RunSettings:
+    """config.yaml's model and training (what ``make song`` trains), with ``model`` and
+    ``training`` on top, on the CPU for at most ``minutes``."""
+    return RunSettings(
+        settings(ModelSettings, config["model"], **(model or {})),
+        settings(
+            TrainingSettings,
+            config["training"],
+            **(training or {}),
+            max_minutes=minutes,
+            device="cpu",
+        ),
+        settings(EncodingSettings, config["encoding"]).time_step,
+    )
 
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def train_and_score(model_config: dict, training: dict, data: Path, threads: int, steps: int):
-    """Runs in a fresh process: train, score on valid and test, time generation."""
-    logging.basicConfig(level=logging.INFO, format="    %(message)s", stream=sys.stderr)
-    torch.set_num_threads(threads)
-    rss_before = peak_rss_mib()
+def train(run: RunSettings, data: Path, threads: int) -> tuple[dict, list[dict], TrainedModel]:
+    """Train as the workflow does: the checkpoint dict, the history's rows and the best model."""
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
-        checkpoint = train_model(
+        files = TrainingFiles(
             data / "train.npz",
             data / "valid.npz",
             data / "vocabulary.json",
             work / "checkpoint.pt",
             work / "history.csv",
-            model_config,
-            training,
-            {"time_step": 0.25},
-            threads=threads,
         )
+        checkpoint = train_model(files, run, threads=threads)
         epochs = read_history(work / "history.csv")
-        model, _ = load_checkpoint(work / "checkpoint.pt")
+        trained = TrainedModel.load(work / "checkpoint.pt")
+    return checkpoint, epochs, trained
+
+
+def trained_tokens(epochs: list[dict]) -> tuple[float, float]:
+    """Predicted tokens and seconds of training (validation not counted) over a history."""
+    seconds = sum(epoch["seconds"] for epoch in epochs)
+    return sum(epoch["tokens_per_second"] * epoch["seconds"] for epoch in epochs), seconds
+
+
+def train_and_score(run: RunSettings, data: Path, threads: int, steps: int) -> dict:
+    """Runs in a fresh process: train, score on valid and test, time generation."""
+    logging.basicConfig(level=logging.INFO, format="    %(message)s", stream=sys.stderr)
+    torch.set_num_threads(threads)
+    rss_before = peak_rss_mib()
+    checkpoint, epochs, trained = train(run, data, threads)
     peak = peak_rss_mib()
     cuda_peak = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
-    vocabulary = Vocabulary(checkpoint["vocabulary"])
-    test_path = data / "test.npz"
-    test = evaluate_songs(model, load_songs(test_path), vocabulary, meters=load_meters(test_path))
-    seconds = sum(epoch["seconds"] for epoch in epochs)
-    tokens = sum(epoch["tokens_per_second"] * epoch["seconds"] for epoch in epochs)
+    vocabulary = trained.vocabulary
+    test_data = load_split(data / "test.npz", trained.representation, vocabulary.boundary)
+    test = evaluate_songs(trained.model, test_data, vocabulary)
+    tokens, seconds = trained_tokens(epochs)
     return {
-        "parameters": count_parameters(model),
+        "parameters": count_parameters(trained.model),
         "epochs": epochs,
         "train_seconds": seconds,
         "tokens_per_second": tokens / seconds,
@@ -126,66 +150,34 @@ def train_and_score(model_config: dict, training: dict, data: Path, threads: int
         "peak_rss_mib": peak,
         "rss_before_training_mib": rss_before,
         "cuda_peak_mib": cuda_peak,
-        "generation_steps_per_second": generation_speed(model, vocabulary, steps),
+        "generation_steps_per_second": generation_speed(trained, steps),
     }
 
 
-def generation_speed(model, vocabulary: Vocabulary, steps: int) -> float:
+def generation_speed(trained: TrainedModel, steps: int) -> float:
     """Steps per second of the workflow's sampler writing one song of ``steps`` tokens."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     sampling = Sampling("temperature", temperature=1.0)
-    meter = (16, 0)  # 4/4, for a model that reads bar positions
-    sample_melodies(model, vocabulary, ["60"], 1, 20, sampling, 0, 20, meter)  # warm-up
+    meter = Meter(16, 0)  # 4/4, for a model that reads bar positions
+    sample_songs(trained, SongRequest(["60"], 20, 20, meter), 1, sampling, 0)  # warm-up
     start = time.perf_counter()
-    song = sample_melodies(model, vocabulary, ["60"], 1, steps, sampling, 1, steps, meter)[0]
+    song = sample_songs(trained, SongRequest(["60"], steps, steps, meter), 1, sampling, 1)[0]
     seconds = time.perf_counter() - start
     torch.set_num_threads(threads)
     return (len(song) - 1) / seconds
 
 
-def reach_probe(
-    model_config: dict,
-    training: dict,
-    data: Path,
-    threads: int,
-    target: float,
-    budget_seconds: float,
-    interval: float,
-) -> dict:
-    """Runs in a fresh process: training seconds until validation reaches ``target`` (or None)."""
-    torch.set_num_threads(threads)
-    seed_everything(training["seed"])
-    vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
-    songs, valid = load_songs(data / "train.npz"), load_songs(data / "valid.npz")
-    model = build_model(model_args(len(vocabulary), model_config, vocabulary.boundary))
-    features = features_of(model, songs, data / "train.npz", vocabulary)
-    valid_meters = load_meters(data / "valid.npz")
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=training["learning_rate"], weight_decay=training["weight_decay"]
-    )
-    rng = np.random.default_rng(training["seed"])
+def time_to_reach(epochs: list[dict], target: float) -> dict:
+    """From a run's history: the training seconds (validation not counted) up to the first epoch
+    whose validation loss reached ``target`` (None if none did), and the curve until then."""
     trained, curve = 0.0, []
-    while trained < budget_seconds:
-        start = time.perf_counter()
-        deadline = start + min(interval, budget_seconds - trained)
-        train_epoch(
-            model, optimizer, songs, vocabulary.boundary, training, rng, CPU, deadline, features
-        )
-        trained += time.perf_counter() - start
-        bits = evaluate_songs(
-            model, valid, vocabulary, training["batch_size"], meters=valid_meters
-        )["bits_per_step"]
-        curve.append((round(trained, 1), round(bits, 4)))
-        if bits <= target:
-            return {"seconds": trained, "curve": curve}
+    for epoch in epochs:
+        trained += epoch["seconds"]
+        curve.append((round(trained, 1), round(epoch["valid_bits_per_step"], 4)))
+        if epoch["valid_bits_per_step"] <= target:
+            return {"seconds": trained, "epoch": epoch["epoch"], "curve": curve}
     return {"seconds": None, "curve": curve}
-
-
-def features_of(model, songs, path: Path, vocabulary: Vocabulary):
-    """The songs' step features for a model that reads them, else None."""
-    meters = load_meters(path) if getattr(model, "uses_features", False) else None
-    return songs_features(songs, meters, vocabulary.boundary, getattr(model, "lookback_bars", ()))
 
 
 def in_fresh_process(function, *args):
@@ -194,19 +186,38 @@ def in_fresh_process(function, *args):
         return pool.submit(function, *args).result()
 
 
+class NgramModel:
+    """A :class:`KneserNey` model called as the evaluation calls every model,
+    ``model(tokens, inputs, state)``; it reads no per-step inputs, and KneserNey itself still
+    takes ``(tokens, state)``."""
+
+    def __init__(self, ngram: KneserNey):
+        self.ngram = ngram
+
+    def eval(self) -> NgramModel:
+        return self
+
+    def __call__(self, tokens: torch.Tensor, inputs: torch.Tensor, state=None):
+        return self.ngram(tokens, state)
+
+
 def ngram_baseline(data: Path, max_order: int) -> dict:
     vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
-    start = time.perf_counter()
-    counts = NgramCounts(
-        load_songs(data / "train.npz"), max_order, len(vocabulary), vocabulary.boundary
+    # The n-gram reads no per-step inputs: the splits are loaded as the default model reads them.
+    representation = representation_for(settings(ModelSettings))
+    train_songs, valid_data, test_data = (
+        load_split(data / f"{split}.npz", representation, vocabulary.boundary)
+        for split in ("train", "valid", "test")
     )
-    valid_songs = load_songs(data / "valid.npz")
+    start = time.perf_counter()
+    counts = NgramCounts(train_songs.songs, max_order, len(vocabulary), vocabulary.boundary)
+    models = {order: NgramModel(KneserNey(counts, order)) for order in range(1, max_order + 1)}
     valid = {
-        order: evaluate_songs(KneserNey(counts, order), valid_songs, vocabulary)["bits_per_step"]
-        for order in range(1, max_order + 1)
+        order: evaluate_songs(model, valid_data, vocabulary)["bits_per_step"]
+        for order, model in models.items()
     }
     best = min(valid, key=valid.get)
-    test = evaluate_songs(KneserNey(counts, best), load_songs(data / "test.npz"), vocabulary)
+    test = evaluate_songs(models[best], test_data, vocabulary)
     return {
         "order": best,
         "valid_by_order": valid,
@@ -215,50 +226,25 @@ def ngram_baseline(data: Path, max_order: int) -> dict:
     }
 
 
-def cell_speed(
-    model_config: dict, training: dict, data: Path, threads: int, seconds: float, rounds: int = 4
-) -> dict:
-    """Runs in a fresh process: training tokens/s and generation steps/s of the torch and the
-    scratch cell, taking turns in ``rounds`` so that both see the same load."""
+def cell_speed(runs: dict[str, RunSettings], data: Path, threads: int) -> dict:
+    """Runs in a fresh process: training tokens/s and generation steps/s of each cell's run (the
+    torch and the scratch cell), trained afresh in each of ``CELL_ROUNDS`` turns, the cells
+    taking turns so that both see the same load."""
     torch.set_num_threads(threads)
-    vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
-    songs = load_songs(data / "train.npz")
-    runs = {}
-    for cell in ("torch", "scratch"):
-        seed_everything(training["seed"])
-        model = build_model(model_args(len(vocabulary), model_config | {"cell": cell}))
-        optimizer = torch.optim.Adam(model.parameters(), lr=training["learning_rate"])
-        runs[cell] = {
-            "model": model,
-            "optimizer": optimizer,
-            "tokens": 0,
-            "seconds": 0.0,
-            "generation": [],
-            "rng": np.random.default_rng(training["seed"]),
-        }
-    for _ in range(rounds):
-        for run in runs.values():
-            start = time.perf_counter()
-            _, tokens = train_epoch(
-                run["model"],
-                run["optimizer"],
-                songs,
-                vocabulary.boundary,
-                training,
-                run["rng"],
-                CPU,
-                deadline=start + seconds / rounds,
-                song_features=features_of(run["model"], songs, data / "train.npz", vocabulary),
-            )
-            run["seconds"] += time.perf_counter() - start
-            run["tokens"] += tokens
-            run["generation"].append(generation_speed(run["model"], vocabulary, 300))
+    totals = {cell: {"tokens": 0.0, "seconds": 0.0, "generation": []} for cell in runs}
+    for _ in range(CELL_ROUNDS):
+        for cell, run in runs.items():
+            _, epochs, trained = train(run, data, threads)
+            tokens, seconds = trained_tokens(epochs)
+            totals[cell]["tokens"] += tokens
+            totals[cell]["seconds"] += seconds
+            totals[cell]["generation"].append(generation_speed(trained, 300))
     return {
         cell: {
-            "tokens_per_second": run["tokens"] / run["seconds"],
-            "generation_steps_per_second": float(np.mean(run["generation"])),
+            "tokens_per_second": total["tokens"] / total["seconds"],
+            "generation_steps_per_second": float(np.mean(total["generation"])),
         }
-        for cell, run in runs.items()
+        for cell, total in totals.items()
     }
 
 
@@ -266,11 +252,9 @@ def fmt(value, digits=3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def print_report(
-    tutorial: dict, ours: dict, ngram: dict, probe: dict, minutes: float, steps: int
-) -> None:
-    reached = probe["seconds"]
-    rows = [
+def score_rows(tutorial: dict, ours: dict, ngram: dict) -> list[tuple]:
+    """The report's rows of held-out and validation losses."""
+    return [
         ("test bits/step", *(fmt(r["test"]["bits_per_step"]) for r in (tutorial, ours, ngram))),
         ("test bits/note", *(fmt(r["test"]["bits_per_note"]) for r in (tutorial, ours, ngram))),
         (
@@ -288,6 +272,13 @@ def print_report(
             fmt(ours["final_valid_bits_per_step"]),
             "",
         ),
+    ]
+
+
+def cost_rows(tutorial: dict, ours: dict, ngram: dict, probe: dict, minutes: float, steps: int):
+    """The report's rows of training time, speed and memory."""
+    reached = probe["seconds"]
+    rows = [
         (
             "training seconds",
             fmt(tutorial["train_seconds"], 0),
@@ -327,6 +318,15 @@ def print_report(
         rows.append(
             ("CUDA peak, MiB", fmt(tutorial["cuda_peak_mib"], 0), fmt(ours["cuda_peak_mib"], 0), "")
         )
+    return rows
+
+
+def print_report(
+    tutorial: dict, ours: dict, ngram: dict, probe: dict, minutes: float, steps: int
+) -> None:
+    rows = score_rows(tutorial, ours, ngram) + cost_rows(
+        tutorial, ours, ngram, probe, minutes, steps
+    )
     header = (
         "",
         f"tutorial (window, {minutes:g} min)",
@@ -338,7 +338,7 @@ def print_report(
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="training budget per model")
     parser.add_argument("--data", type=Path, default=REPO / "results" / "data")
@@ -351,26 +351,45 @@ def main() -> None:
         default=60.0,
         help="seconds of training per LSTM cell in the cell comparison (0: skip)",
     )
-    parser.add_argument(
-        "--probe-seconds",
-        type=float,
-        default=10.0,
-        help="training seconds between validations of the run timed to the tutorial's loss",
-    )
     parser.add_argument("--json", type=Path, help="also write every number here")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def check_data(data: Path) -> None:
     missing = [
         n
         for n in ("train.npz", "valid.npz", "test.npz", "vocabulary.json")
-        if not (args.data / n).exists()
+        if not (data / n).exists()
     ]
     if missing:
         sys.exit(
-            f"{args.data}: no {', '.join(missing)}; run the workflow's data stages first "
+            f"{data}: no {', '.join(missing)}; run the workflow's data stages first "
             "(snakemake --cores 4 results/data/test.npz) or pass --data"
         )
-    ours_config = default_config()
-    budget = {"max_minutes": args.minutes, "device": "cpu"}
+
+
+def compare_cells(config: dict, data: Path, threads: int, seconds: float) -> dict:
+    """Our model with each LSTM cell, ``seconds`` of training each in turns; prints the speeds."""
+    turn = seconds / CELL_ROUNDS / 60
+    runs = {cell: run_settings(config, turn, {"cell": cell}) for cell in ("torch", "scratch")}
+    cells = in_fresh_process(cell_speed, runs, data, threads)
+    torch_cell, scratch_cell = cells["torch"], cells["scratch"]
+    print(f"\nour model's LSTM cell, {seconds:g} s of training each, in turns:")
+    for key, what in (
+        ("tokens_per_second", "training tokens/s"),
+        ("generation_steps_per_second", "generation steps/s"),
+    ):
+        print(
+            f"  {what}: nn.LSTM {torch_cell[key]:.0f}, scratch {scratch_cell[key]:.0f} "
+            f"({torch_cell[key] / scratch_cell[key]:.1f}x slower)"
+        )
+    return cells
+
+
+def main() -> None:
+    args = parse_args()
+    check_data(args.data)
+    config = load_config(REPO / "config.yaml", REPO)
     print(
         f"data {args.data}, {args.threads} threads, {args.minutes:g} minutes per model; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
@@ -378,57 +397,23 @@ def main() -> None:
     )
     print("n-gram baseline ...", flush=True)
     ngram = ngram_baseline(args.data, args.max_order)
-    print("tutorial model ...", flush=True)
-    tutorial = in_fresh_process(
-        train_and_score,
-        TUTORIAL_MODEL,
-        ours_config["training"] | TUTORIAL_TRAINING | budget,
-        args.data,
-        args.threads,
-        args.steps,
-    )
-    print("our model ...", flush=True)
-    ours = in_fresh_process(
-        train_and_score,
-        ours_config["model"],
-        ours_config["training"] | budget,
-        args.data,
-        args.threads,
-        args.steps,
-    )
-    print("our model, to the tutorial's final validation loss ...", flush=True)
-    probe = in_fresh_process(
-        reach_probe,
-        ours_config["model"],
-        ours_config["training"],
-        args.data,
-        args.threads,
-        tutorial["final_valid_bits_per_step"],
-        args.minutes * 60,
-        args.probe_seconds,
-    )
+    runs = {
+        "tutorial": run_settings(config, args.minutes, TUTORIAL_MODEL, TUTORIAL_TRAINING),
+        "ours": run_settings(config, args.minutes),
+    }
+    scored = {}
+    for name, what in (("tutorial", "tutorial model"), ("ours", "our model")):
+        print(f"{what} ...", flush=True)
+        scored[name] = in_fresh_process(
+            train_and_score, runs[name], args.data, args.threads, args.steps
+        )
+    tutorial, ours = scored["tutorial"], scored["ours"]
+    probe = time_to_reach(ours["epochs"], tutorial["final_valid_bits_per_step"])
     print()
     print_report(tutorial, ours, ngram, probe, args.minutes, args.steps)
     cells = None
     if args.cell_seconds > 0:
-        cells = in_fresh_process(
-            cell_speed,
-            ours_config["model"],
-            ours_config["training"],
-            args.data,
-            args.threads,
-            args.cell_seconds,
-        )
-        torch_cell, scratch_cell = cells["torch"], cells["scratch"]
-        print(f"\nour model's LSTM cell, {args.cell_seconds:g} s of training each, in turns:")
-        for key, what in (
-            ("tokens_per_second", "training tokens/s"),
-            ("generation_steps_per_second", "generation steps/s"),
-        ):
-            print(
-                f"  {what}: nn.LSTM {torch_cell[key]:.0f}, scratch {scratch_cell[key]:.0f} "
-                f"({torch_cell[key] / scratch_cell[key]:.1f}x slower)"
-            )
+        cells = compare_cells(config, args.data, args.threads, args.cell_seconds)
     if args.json:
         results = {
             "minutes": args.minutes,
