@@ -4,20 +4,20 @@ and the MIDI and token files."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.generation.sampling import sample_melodies
-from melodylstm.generation.strategies import Sampling
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.model.checkpoint import TrainedModel
+from melodylstm.music.meter import bar_length, bar_steps
+from melodylstm.music.midi import write_midi
 from melodylstm.music.tokens import HOLD, is_pitch, parse_token_string, transpose_tokens
 from melodylstm.music.tonality import key_shift, song_tonic
-from melodylstm.representation.features import (
-    bar_length,
-    steps_per_bar,
-)
+from melodylstm.representation.base import Meter
+from melodylstm.settings import SongSettings
 
 log = logging.getLogger(__name__)
-
-STRATEGIES = ("temperature", "top_k", "top_p", "beam")
 
 
 def check_seed(seed: str, vocabulary: Vocabulary, song: str = "song") -> list[str]:
@@ -31,14 +31,6 @@ def check_seed(seed: str, vocabulary: Vocabulary, song: str = "song") -> list[st
                 f"vocabulary; allowed tokens are: {' '.join(allowed)}"
             )
     return tokens
-
-
-def bar_steps(time_signature: str, time_step: float) -> int:
-    """Steps in one bar of ``time_signature`` (e.g. 12 for 3/4 in sixteenths); raises if none."""
-    steps = steps_per_bar(time_signature, time_step)
-    if steps is None:
-        raise ValueError(f"a bar of {time_signature} is not a whole number of {time_step} steps")
-    return steps
 
 
 def end_on_tonic(
@@ -60,50 +52,49 @@ def end_on_tonic(
     return body + [str(final)] + [HOLD] * (bar - 1)
 
 
+def song_request(song: SongSettings, seed: list[str], time_step: float) -> SongRequest:
+    """What to sample for ``song``: with ``bars``, exactly that many bars (the song cannot end
+    sooner), else up to ``steps`` new tokens; in the song's written meter."""
+    bar = bar_steps(song.time_signature, time_step)
+    steps, min_steps = song.steps, 0
+    if song.bars:
+        steps = min_steps = max(song.bars * bar - len(seed), 0)
+    return SongRequest(seed, steps, min_steps, Meter(bar_length(song.time_signature, time_step), 0))
+
+
+def finish_song(
+    tokens: list[str], song: SongSettings, vocabulary: Vocabulary, time_step: float
+) -> list[str]:
+    """The sampled tokens with the ending and in the key that ``song`` asks for."""
+    tonic = song_tonic(tokens)  # decided once, so the last bar and the key agree
+    if song.end_on_tonic:
+        bar = bar_steps(song.time_signature, time_step)
+        tokens = end_on_tonic(tokens, vocabulary, bar, song.bars, tonic)
+    if song.key:
+        tokens = transpose_tokens(tokens, key_shift(song.key, tonic))
+    return tokens
+
+
 def generate_song(
-    checkpoint_path, song: dict, midi_paths: list, tokens_paths: list, name: str = "song"
+    checkpoint_path, song: SongSettings, midi_paths: list, tokens_paths: list, name: str = "song"
 ) -> list[list[str]]:
     """Write the songs that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens."""
-    from pathlib import Path
-
-    from melodylstm.model.lstm import load_checkpoint
-    from melodylstm.music.midi import write_midi
-
-    model, checkpoint = load_checkpoint(checkpoint_path)
-    vocabulary = Vocabulary(checkpoint["vocabulary"])
-    seed = check_seed(song["seed"], vocabulary, name)
-    time_step = checkpoint["config"]["encoding"]["time_step"]
-    bar = bar_steps(song["time_signature"], time_step)
-    steps = song["steps"]
-    min_steps = 0
-    if song["bars"]:
-        steps = max(song["bars"] * bar - len(seed), 0)
-        min_steps = steps
-    songs = sample_melodies(
-        model,
-        vocabulary,
-        seed,
-        len(midi_paths),
-        steps,
-        Sampling.from_song(song),
-        song["random_seed"],
-        min_steps,
-        meter=(bar_length(song["time_signature"], time_step), 0),
+    trained = TrainedModel.load(checkpoint_path)
+    seed = check_seed(song.seed, trained.vocabulary, name)
+    request = song_request(song, seed, trained.time_step)
+    sampled = sample_songs(
+        trained, request, len(midi_paths), Sampling.from_song(song), song.random_seed
     )
     written = []
-    for tokens, midi_path, tokens_path in zip(songs, midi_paths, tokens_paths, strict=True):
-        tonic = song_tonic(tokens)  # decided once, so the last bar and the key agree
-        if song["end_on_tonic"]:
-            tokens = end_on_tonic(tokens, vocabulary, bar, song["bars"], tonic)
-        if song["key"]:
-            tokens = transpose_tokens(tokens, key_shift(song["key"], tonic))
+    for tokens, midi_path, tokens_path in zip(sampled, midi_paths, tokens_paths, strict=True):
+        tokens = finish_song(tokens, song, trained.vocabulary, trained.time_step)
         Path(tokens_path).write_text(" ".join(tokens) + "\n")
         write_midi(
             tokens,
             midi_path,
-            step=time_step,
-            tempo_bpm=song["tempo_bpm"],
-            time_signature=song["time_signature"],
+            step=trained.time_step,
+            tempo_bpm=song.tempo_bpm,
+            time_signature=song.time_signature,
         )
         log.info("%s: %d steps: %s", Path(midi_path).name, len(tokens), " ".join(tokens))
         written.append(tokens)
