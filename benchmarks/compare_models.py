@@ -186,21 +186,6 @@ def in_fresh_process(function, *args):
         return pool.submit(function, *args).result()
 
 
-class NgramModel:
-    """A :class:`KneserNey` model called as the evaluation calls every model,
-    ``model(tokens, inputs, state)``; it reads no per-step inputs, and KneserNey itself still
-    takes ``(tokens, state)``."""
-
-    def __init__(self, ngram: KneserNey):
-        self.ngram = ngram
-
-    def eval(self) -> NgramModel:
-        return self
-
-    def __call__(self, tokens: torch.Tensor, inputs: torch.Tensor, state=None):
-        return self.ngram(tokens, state)
-
-
 def ngram_baseline(data: Path, max_order: int) -> dict:
     vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
     # The n-gram reads no per-step inputs: the splits are loaded as the default model reads them.
@@ -211,7 +196,7 @@ def ngram_baseline(data: Path, max_order: int) -> dict:
     )
     start = time.perf_counter()
     counts = NgramCounts(train_songs.songs, max_order, len(vocabulary), vocabulary.boundary)
-    models = {order: NgramModel(KneserNey(counts, order)) for order in range(1, max_order + 1)}
+    models = {order: KneserNey(counts, order) for order in range(1, max_order + 1)}
     valid = {
         order: evaluate_songs(model, valid_data, vocabulary)["bits_per_step"]
         for order, model in models.items()

@@ -98,19 +98,24 @@ def child(task: str, path: str, count: int) -> dict:
     """One measured step, run in a fresh process."""
     from melodylstm.data.encode import ENCODED_COLUMNS, encode_shard
     from melodylstm.data.sources import list_songs
-    from melodylstm.settings import EncodingSettings, settings
+    from melodylstm.representation.registry import texture_representation
+    from melodylstm.settings import EncodingSettings, settings, source_settings
 
     if task == "import":
         return {"peak_rss_mb": peak_rss_mb()}
     started = time.perf_counter()
-    songs = list_songs([{"name": "big", "files": path}])
+    songs = list_songs(source_settings([{"name": "big", "files": path}]))
     result: dict = {"songs_listed": len(songs)}
     if task == "encode":
         songs = songs[:count] if count else songs
         out = Path(tempfile.mkdtemp())
         # The schema's default encoding, as the workflow ships it.
         encode_shard(
-            songs, settings(EncodingSettings), out / "shard.tsv", out / "shard.rejects.tsv"
+            songs,
+            settings(EncodingSettings),
+            texture_representation(),
+            out / "shard.tsv",
+            out / "shard.rejects.tsv",
         )
         encoded = (out / "shard.tsv").read_text(encoding="utf-8").splitlines()[1:]
         rejects = (out / "shard.rejects.tsv").read_text(encoding="utf-8").splitlines()[1:]

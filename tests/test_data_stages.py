@@ -8,7 +8,10 @@ from melodylstm.data.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
 from melodylstm.data.splits import account_songs, assign_splits, read_songs, split_dataset
 from melodylstm.data.tensors import load_songs, save_arrays, songs_to_arrays
 from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from melodylstm.representation.melody import MelodyRepresentation
 from melodylstm.settings import SplitSettings, settings
+
+MELODY = MelodyRepresentation()
 
 SONGS = [
     "60 _ 62 _ 64 _ _ _",
@@ -67,8 +70,8 @@ def test_split_dataset_writes_one_song_per_line_and_tables(tmp_path):
 
 def test_vocabulary_is_sorted_stable_and_byte_identical(tmp_path):
     songs = [song.split() for song in SONGS]
-    save_vocabulary(build_vocabulary(songs), tmp_path / "a.json")
-    save_vocabulary(build_vocabulary(list(reversed(songs))), tmp_path / "b.json")
+    save_vocabulary(build_vocabulary(songs, MELODY), tmp_path / "a.json")
+    save_vocabulary(build_vocabulary(list(reversed(songs)), MELODY), tmp_path / "b.json")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     tokens = json.loads((tmp_path / "a.json").read_text())["tokens"]
     assert tokens == ["/", "<unk>", "57", "59", "60", "62", "64", "65", "67", "72", "r", "_"]
@@ -76,7 +79,7 @@ def test_vocabulary_is_sorted_stable_and_byte_identical(tmp_path):
 
 def test_tensors_round_trip_compactly(tmp_path):
     songs = [song.split() for song in SONGS]
-    vocabulary = Vocabulary(build_vocabulary(songs[:2])["tokens"])
+    vocabulary = Vocabulary(build_vocabulary(songs[:2], MELODY)["tokens"])
     arrays = songs_to_arrays(songs, vocabulary)
     assert arrays["tokens"].dtype == np.uint8
     assert arrays["tokens"].size == sum(len(song) for song in songs)  # no one-hot, no padding

@@ -22,6 +22,8 @@ from melodylstm.training.loop import TrainingFiles, train_model
 from melodylstm.training.schedule import cosine_rate
 from melodylstm.training.setup import RunSettings
 
+MELODY = MelodyRepresentation()
+
 # A corpus a model can learn quickly: two alternating phrases.
 PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]
 MODEL = {"embedding_size": 8, "hidden_size": 24, "num_layers": 2, "dropout": 0.0}
@@ -43,7 +45,7 @@ TRAINING = {
 @pytest.fixture
 def corpus(tmp_path):
     songs = [(PHRASES[i % 2] + " ").split() * (1 + i % 3) for i in range(16)]
-    vocabulary = build_vocabulary(songs)
+    vocabulary = build_vocabulary(songs, MELODY)
     save_vocabulary(vocabulary, tmp_path / "vocabulary.json")
     arrays = songs_to_arrays(songs, Vocabulary(vocabulary["tokens"]))
     save_arrays(arrays, tmp_path / "train.npz")
@@ -144,7 +146,7 @@ def test_cosine_schedule_falls_from_the_peak_whatever_validation_does(corpus):
 def test_transposition_augmentation_moves_the_training_songs(tmp_path):
     # Chromatic fragments: every song can move a few semitones and stay in the vocabulary.
     songs = [f"{60 + i % 5} _ {62 + i % 5} _ {64 + i % 5} _ _ _".split() for i in range(12)]
-    vocabulary = build_vocabulary(songs)
+    vocabulary = build_vocabulary(songs, MELODY)
     save_vocabulary(vocabulary, tmp_path / "vocabulary.json")
     arrays = songs_to_arrays(songs, Vocabulary(vocabulary["tokens"]))
     save_arrays(arrays, tmp_path / "train.npz")

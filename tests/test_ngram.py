@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 import torch
 
+from melodylstm.data.batches import SplitData
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.evaluation.metrics import evaluate_songs
 from melodylstm.model.ngram import KneserNey, NgramCounts
+from melodylstm.representation.base import UNKNOWN_METER
+from melodylstm.representation.melody import MelodyRepresentation
 
 VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "r", "_"])
 
@@ -55,13 +58,15 @@ def test_every_context_gives_a_distribution(order):
 def test_scored_as_a_model_with_the_same_metrics():
     song = VOCABULARY.encode("60 _ 62 _ 64 _ _ _ r _".split())
     songs = [np.array(song)] * 5
+    meters = [UNKNOWN_METER] * 5
+    data = SplitData(songs, meters, MelodyRepresentation().songs_inputs(songs, meters, 0))
     counts = NgramCounts(songs, 4, len(VOCABULARY), VOCABULARY.boundary)
     bits = [
-        evaluate_songs(KneserNey(counts, n), songs, VOCABULARY)["bits_per_step"] for n in (1, 2, 4)
+        evaluate_songs(KneserNey(counts, n), data, VOCABULARY)["bits_per_step"] for n in (1, 2, 4)
     ]
     assert bits[0] > bits[1] > bits[2]
     assert bits[2] < 0.5  # with three tokens of context the song is nearly certain
-    metrics = evaluate_songs(KneserNey(counts, 4), songs, VOCABULARY)
+    metrics = evaluate_songs(KneserNey(counts, 4), data, VOCABULARY)
     assert metrics["steps"] == 5 * 11 and math.isfinite(metrics["pitch_bits_per_note"])
 
 
@@ -72,7 +77,7 @@ def test_pieces_with_the_state_equal_the_whole_sequence():
     tokens = torch.tensor([[0, 2, 3, 4, 5, 6, 2]])
     whole, _ = model(tokens)
     first, state = model(tokens[:, :3])
-    second, _ = model(tokens[:, 3:], state)
+    second, _ = model(tokens[:, 3:], None, state)
     torch.testing.assert_close(torch.cat([first, second], dim=1), whole)
     assert state[0].tolist() == [[[2, 3]]]
 

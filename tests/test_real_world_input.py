@@ -35,7 +35,10 @@ from melodylstm.data.sources import (
     write_index,
 )
 from melodylstm.data.splits import NotEnoughSongs, account_songs, split_dataset
-from melodylstm.settings import EncodingSettings, SplitSettings, settings
+from melodylstm.representation.melody import MelodyRepresentation
+from melodylstm.settings import EncodingSettings, SplitSettings, settings, source_settings
+
+MELODY = MelodyRepresentation()
 
 REAL_WORLD = FIXTURES / "real_world"
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -47,8 +50,8 @@ SPLIT = settings(SplitSettings, valid_fraction=0.1, test_fraction=0.1, seed=0)
 
 def encode_file(path: Path, **options) -> tuple[list[dict], list[dict]]:
     """Encode every song of one file, untransposed, with the given encoding settings."""
-    songs = list_songs([{"name": "t", "files": str(path)}])
-    return encode_songs(songs, settings(EncodingSettings, transpose=False, **options))
+    songs = list_songs(source_settings([{"name": "t", "files": str(path)}]))
+    return encode_songs(songs, settings(EncodingSettings, transpose=False, **options), MELODY)
 
 
 def outcome(path: Path, **options) -> str:
@@ -157,8 +160,8 @@ def test_broken_midi_is_rejected_with_a_readable_reason(midi_folder, name, reaso
 
 def test_every_midi_fixture_has_its_expected_outcome(midi_folder):
     assert set(MIDI_OUTCOMES) == set(midi_fixtures())
-    songs = list_songs([{"name": "m", "files": str(midi_folder / "*")}])
-    encoded, rejects = encode_songs(songs, DEFAULT_ENCODING)
+    songs = list_songs(source_settings([{"name": "m", "files": str(midi_folder / "*")}]))
+    encoded, rejects = encode_songs(songs, DEFAULT_ENCODING, MELODY)
     found = {row["song_id"]: "encoded" for row in encoded}
     found |= {row["song_id"]: row["reason"] for row in rejects}
     prefix = f"m:{midi_folder}/"
@@ -406,13 +409,13 @@ def test_a_folder_of_everything_is_accounted_for_exactly(tmp_path):
     n_files = sum(1 for path in root.rglob("*") if path.is_file())
     assert n_files == len(expected)
 
-    songs = list_songs([{"name": "alles", "files": str(root / "**/*")}])
+    songs = list_songs(source_settings([{"name": "alles", "files": str(root / "**/*")}]))
     encoded_paths, rejects_paths = [], []
     for shard in range(3):
         encoded_paths.append(tmp_path / f"shard_{shard}.tsv")
         rejects_paths.append(tmp_path / f"shard_{shard}.rejects.tsv")
         encoded, rejected = encoded_paths[-1], rejects_paths[-1]
-        encode_shard(shard_of(songs, shard, 3), DEFAULT_ENCODING, encoded, rejected)
+        encode_shard(shard_of(songs, shard, 3), DEFAULT_ENCODING, MELODY, encoded, rejected)
     encoded = [row for path in encoded_paths for row in read_table(path)]
     rejects = [row for path in rejects_paths for row in read_table(path)]
     assert outcomes_by_file(root, "alles", encoded, rejects) == expected
@@ -442,9 +445,11 @@ def test_a_folder_of_everything_is_accounted_for_exactly(tmp_path):
 
 
 def test_a_song_lost_between_index_and_results_is_caught(tmp_path):
-    songs = list_songs([{"name": "k", "files": str(REAL_WORLD / "grace_notes.krn")}])
+    songs = list_songs(
+        source_settings([{"name": "k", "files": str(REAL_WORLD / "grace_notes.krn")}])
+    )
     write_index(songs + [SongSource("k:lost.krn", "k", "lost.krn", 0)], tmp_path / "index.tsv")
-    encode_shard(songs, DEFAULT_ENCODING, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
+    encode_shard(songs, DEFAULT_ENCODING, MELODY, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
     with pytest.raises(ValueError, match="neither encoded nor rejected.*'k:lost.krn'"):
         account_songs(
             tmp_path / "index.tsv",
@@ -459,9 +464,9 @@ def test_when_every_song_is_rejected_the_split_says_so(tmp_path):
     songs = [
         song
         for name in ("triplets.krn", "malformed_token.krn", "breve.krn")
-        for song in list_songs([{"name": "k", "files": str(REAL_WORLD / name)}])
+        for song in list_songs(source_settings([{"name": "k", "files": str(REAL_WORLD / name)}]))
     ]
-    encode_shard(songs, DEFAULT_ENCODING, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
+    encode_shard(songs, DEFAULT_ENCODING, MELODY, tmp_path / "s.tsv", tmp_path / "s.rejects.tsv")
     write_index(songs, tmp_path / "index.tsv")
     account_songs(
         tmp_path / "index.tsv",
@@ -487,8 +492,10 @@ def test_when_every_song_is_rejected_the_split_says_so(tmp_path):
 
 
 def test_too_few_songs_for_the_splits_says_so(tmp_path):
-    songs = list_songs([{"name": "k", "files": str(REAL_WORLD / "grace_notes.krn")}])
-    encode_shard(songs, DEFAULT_ENCODING, tmp_path / "s.tsv", tmp_path / "r.tsv")
+    songs = list_songs(
+        source_settings([{"name": "k", "files": str(REAL_WORLD / "grace_notes.krn")}])
+    )
+    encode_shard(songs, DEFAULT_ENCODING, MELODY, tmp_path / "s.tsv", tmp_path / "r.tsv")
     paths = {name: tmp_path / f"{name}.txt" for name in ("train", "valid", "test")}
     with pytest.raises(NotEnoughSongs, match="only 1 songs were encoded, too few"):
         split_dataset([tmp_path / "s.tsv"], SPLIT, paths, tmp_path / "songs.tsv")

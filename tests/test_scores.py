@@ -13,7 +13,10 @@ from melodylstm.data.sources import SongSource, list_songs, split_abc_tunes
 from melodylstm.music.midi import read_midi_tokens, write_midi
 from melodylstm.music.tokens import events_to_tokens
 from melodylstm.music.tonality import SongKey, detect_key
-from melodylstm.settings import EncodingSettings, settings
+from melodylstm.representation.melody import MelodyRepresentation
+from melodylstm.settings import EncodingSettings, settings, source_settings
+
+MELODY = MelodyRepresentation()
 
 # The kern fixture written out by hand: an eighth-note pickup D5, a tie across bars 2-3, a rest
 # and a half-note G5 that ends the song.
@@ -34,7 +37,7 @@ def read_midi_tokens_music21(path, step: float = 0.25) -> list[str]:
 
 def encode_fixture(name, encoding, part=0):
     source = SongSource(f"fx:{name}", "fx", str(FIXTURES / name), part)
-    return encode_songs([source], encoding)
+    return encode_songs([source], encoding, MELODY)
 
 
 def test_kern_with_pickup_ties_rest_and_last_note(encoding):
@@ -65,8 +68,10 @@ def test_midi_keeps_leading_and_trailing_rests(tmp_path):
 
 def test_abc_file_holds_several_tunes_and_a_triplet_tune_is_rejected(encoding):
     assert len(split_abc_tunes((FIXTURES / "two_tunes_one_broken.abc").read_text())) == 2
-    songs = list_songs([{"name": "fx", "files": str(FIXTURES / "two_tunes_one_broken.abc")}])
-    encoded, rejects = encode_songs(songs, encoding)
+    songs = list_songs(
+        source_settings([{"name": "fx", "files": str(FIXTURES / "two_tunes_one_broken.abc")}])
+    )
+    encoded, rejects = encode_songs(songs, encoding, MELODY)
     assert [row["song_id"][-2:] for row in encoded] == ["#1"]
     assert [(row["song_id"][-2:], row["reason"]) for row in rejects] == [("#2", "triplet")]
     assert "1/3" in rejects[0]["detail"] or "0.333" in rejects[0]["detail"]

@@ -21,6 +21,8 @@ from melodylstm.training.epoch import Deadline, train_epoch
 from melodylstm.training.loop import TrainingFiles, train_model
 from melodylstm.training.setup import RunSettings, TrainingRun
 
+MELODY = MelodyRepresentation()
+
 BOUNDARY = 0
 VOCAB = 7
 
@@ -128,7 +130,7 @@ PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]
 
 def test_trains_through_the_training_loop_and_reloads(tmp_path):
     songs = [(PHRASES[i % 2] + " ").split() * (1 + i % 3) for i in range(12)]
-    vocabulary = build_vocabulary(songs)
+    vocabulary = build_vocabulary(songs, MELODY)
     save_vocabulary(vocabulary, tmp_path / "vocabulary.json")
     arrays = songs_to_arrays(songs, Vocabulary(vocabulary["tokens"]))
     for split in ("train", "valid"):

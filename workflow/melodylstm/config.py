@@ -82,6 +82,8 @@ def validate_config(config: dict, workdir: Path = Path("."), schema: dict | None
 
 def check_rules(config: dict, workdir: Path) -> None:
     """The rules a schema cannot state."""
+    from melodylstm.settings import source_settings  # settings builds on this module
+
     split = config["split"]
     if split["valid_fraction"] + split["test_fraction"] >= 1:
         raise ConfigError(
@@ -108,7 +110,7 @@ def check_rules(config: dict, workdir: Path) -> None:
             raise ConfigError(
                 f"config.yaml: sources[{index}].name: {dataset['name']!r} is used twice"
             )
-        if not dataset_files(dataset, workdir):
+        if not dataset_files(source_settings([dataset])[0], workdir):
             key = "corpus" if "corpus" in dataset else "files"
             raise ConfigError(
                 f"config.yaml: sources[{index}].{key}: {dataset[key]!r} matches no music files "

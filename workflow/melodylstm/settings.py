@@ -24,6 +24,21 @@ from melodylstm.config import ConfigError, describe, fill_defaults, load_schema
 
 
 @dataclass(frozen=True)
+class SourceSettings:
+    """One dataset of ``sources:``: a glob inside music21's corpus or one of files."""
+
+    SECTION = ("sources", "[]")
+    name: str
+    max_songs: int | None
+    corpus: str | None = None  # exactly one of corpus and files is given
+    files: str | None = None
+
+    @property
+    def pattern(self) -> str:
+        return self.corpus if self.corpus is not None else self.files
+
+
+@dataclass(frozen=True)
 class EncodingSettings:
     """How scores become tokens (schema section ``encoding``)."""
 
@@ -124,10 +139,16 @@ Settings = TypeVar("Settings")
 
 @cache
 def section_schema(section: tuple[str, ...]) -> dict:
-    """The schema of one section; ``"*"`` steps into a mapping's values (``generate.*``)."""
+    """The schema of one section; ``"*"`` steps into a mapping's values (``generate.*``), ``"[]"``
+    into a list's items (``sources.[]``)."""
     schema = load_schema()
     for key in section:
-        schema = schema["additionalProperties"] if key == "*" else schema["properties"][key]
+        if key == "*":
+            schema = schema["additionalProperties"]
+        elif key == "[]":
+            schema = schema["items"]
+        else:
+            schema = schema["properties"][key]
     return schema
 
 
@@ -142,11 +163,14 @@ def settings(cls: type[Settings], values: Mapping | None = None, **overrides: An
         where = ".".join(cls.SECTION)
         raise ConfigError(f"{where}: " + "; ".join(describe(error) for error in errors[:5]))
     filled = fill_defaults(merged, schema)
-    return cls(**{field.name: frozen(field.name, filled[field.name]) for field in fields(cls)})
+    # A field with a default in the class is one of a schema's alternatives (corpus or files).
+    given = [field for field in dataclasses.fields(cls) if field.name in filled]
+    return cls(**{field.name: frozen(field.name, filled[field.name]) for field in given})
 
 
-def fields(cls) -> tuple[dataclasses.Field, ...]:
-    return dataclasses.fields(cls)
+def source_settings(sources: list[dict]) -> list[SourceSettings]:
+    """The datasets of a config's ``sources:``."""
+    return [settings(SourceSettings, source) for source in sources]
 
 
 def frozen(name: str, value):

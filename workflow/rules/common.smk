@@ -1,5 +1,6 @@
 from melodylstm.evaluation.music_stats import HISTOGRAMS
 from melodylstm.data.sources import matched_files
+from melodylstm.settings import source_settings
 
 SPLITS = ["train", "valid", "test"]
 
@@ -13,7 +14,8 @@ wildcard_constraints:
 def source_files():
     """Every file the datasets' globs match (each is indexed, music or not): the song index is
     rebuilt when this list changes."""
-    return sorted({str(path) for ds in config["sources"] for path in matched_files(ds)})
+    datasets = source_settings(config["sources"])
+    return sorted({str(path) for ds in datasets for path in matched_files(ds)})
 
 
 def encoded_shards(kind):

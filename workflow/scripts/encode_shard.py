@@ -8,8 +8,15 @@ log_to(snakemake.log[0])
 
 from melodylstm.data.encode import encode_shard  # noqa: E402
 from melodylstm.data.sources import read_index, shard_of  # noqa: E402
+from melodylstm.representation.registry import texture_representation  # noqa: E402
 from melodylstm.settings import EncodingSettings, settings  # noqa: E402
 
 encoding = settings(EncodingSettings, snakemake.params.encoding)
 songs = shard_of(read_index(snakemake.input[0]), int(snakemake.wildcards.shard), encoding.shards)
-encode_shard(songs, encoding, Path(snakemake.output.encoded), Path(snakemake.output.rejects))
+encode_shard(
+    songs,
+    encoding,
+    texture_representation(),
+    Path(snakemake.output.encoded),
+    Path(snakemake.output.rejects),
+)

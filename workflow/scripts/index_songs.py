@@ -8,7 +8,8 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 log_to(snakemake.log[0])
 
 from melodylstm.data.sources import list_songs, write_index  # noqa: E402
+from melodylstm.settings import source_settings  # noqa: E402
 
-songs = list_songs(snakemake.params.sources)
+songs = list_songs(source_settings(snakemake.params.sources))
 write_index(songs, Path(snakemake.output[0]))
 print(f"{len(songs)} songs listed", file=sys.stderr)

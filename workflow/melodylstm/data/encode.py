@@ -13,11 +13,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from melodylstm.data.melody import song_to_melody
 from melodylstm.data.parsing import parse_song
 from melodylstm.data.rejects import ENCODING_ERROR, Rejected
 from melodylstm.data.sources import SongSource
-from melodylstm.music.tokens import events_to_tokens
+from melodylstm.representation.base import EncodedSong, Representation
 from melodylstm.settings import EncodingSettings
 
 log = logging.getLogger(__name__)
@@ -37,9 +36,10 @@ REJECT_COLUMNS = ("song_id", "file", "reason", "detail")
 
 
 def iter_outcomes(
-    sources: list[SongSource], encoding: EncodingSettings
+    sources: list[SongSource], encoding: EncodingSettings, representation: Representation
 ) -> Iterator[tuple[str, dict]]:
-    """``("encoded", row)`` or ``("rejected", row)`` for every song, one song at a time.
+    """``("encoded", row)`` or ``("rejected", row)`` for every song, one song at a time, as
+    ``representation`` encodes it.
 
     One bad song never stops the rest: whatever music21 raises on one song becomes a reject.
     """
@@ -51,7 +51,7 @@ def iter_outcomes(
             continue
         for song_id, song in songs:
             try:
-                melody = song_to_melody(song, encoding)
+                encoded = representation.encode(song, encoding)
             except Rejected as rejected:
                 yield "rejected", reject_row(song_id, source.file, rejected)
                 continue
@@ -59,30 +59,31 @@ def iter_outcomes(
                 detail = f"{type(error).__name__} while reading the melody: {error}"
                 yield "rejected", reject_row(song_id, source.file, Rejected(ENCODING_ERROR, detail))
                 continue
-            tokens = events_to_tokens(melody.events)
-            yield (
-                "encoded",
-                {
-                    "song_id": song_id,
-                    "dataset": source.dataset,
-                    "file": source.file,
-                    "key": melody.key,
-                    "transposition": melody.transposition,
-                    "time_signature": melody.time_signature,
-                    "pickup_steps": melody.pickup_steps,
-                    "n_steps": len(tokens),
-                    "tokens": " ".join(tokens),
-                },
-            )
+            yield "encoded", encoded_row(song_id, source, encoded)
+
+
+def encoded_row(song_id: str, source: SongSource, song: EncodedSong) -> dict:
+    """A row of the encoded table."""
+    return {
+        "song_id": song_id,
+        "dataset": source.dataset,
+        "file": source.file,
+        "key": song.key,
+        "transposition": song.transposition,
+        "time_signature": song.time_signature,
+        "pickup_steps": song.pickup_steps,
+        "n_steps": len(song.tokens),
+        "tokens": " ".join(song.tokens),
+    }
 
 
 def encode_songs(
-    sources: list[SongSource], encoding: EncodingSettings
+    sources: list[SongSource], encoding: EncodingSettings, representation: Representation
 ) -> tuple[list[dict], list[dict]]:
     """Encode songs; return ``(encoded rows, reject rows)``. One bad song never stops the rest."""
     encoded: list[dict] = []
     rejects: list[dict] = []
-    for outcome, row in iter_outcomes(sources, encoding):
+    for outcome, row in iter_outcomes(sources, encoding, representation):
         (encoded if outcome == "encoded" else rejects).append(row)
     log_counts(len(encoded), Counter(row["reason"] for row in rejects))
     return encoded, rejects
@@ -126,7 +127,11 @@ def iter_table(path: Path) -> Iterator[dict]:
 
 
 def encode_shard(
-    sources: list[SongSource], encoding: EncodingSettings, encoded_path: Path, rejects_path: Path
+    sources: list[SongSource],
+    encoding: EncodingSettings,
+    representation: Representation,
+    encoded_path: Path,
+    rejects_path: Path,
 ) -> None:
     """Encode a shard's songs and write the encoded and rejects tables as the songs come."""
     reasons: Counter = Counter()
@@ -139,7 +144,7 @@ def encode_shard(
         rejects = csv.DictWriter(rejects_file, REJECT_COLUMNS, delimiter="\t", lineterminator="\n")
         encoded.writeheader()
         rejects.writeheader()
-        for outcome, row in iter_outcomes(sources, encoding):
+        for outcome, row in iter_outcomes(sources, encoding, representation):
             if outcome == "encoded":
                 encoded.writerow(row)
                 n_encoded += 1

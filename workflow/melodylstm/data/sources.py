@@ -17,6 +17,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from melodylstm.settings import SourceSettings
 
 MIDI_SUFFIXES = (".mid", ".midi", ".kar")
 MUSIC_SUFFIXES = (".krn", ".abc", ".xml", ".musicxml", ".mxl") + MIDI_SUFFIXES
@@ -46,15 +50,15 @@ def corpus_root() -> Path:
     return Path(music21.__file__).parent / "corpus"
 
 
-def matched_files(dataset: dict, workdir: Path = Path(".")) -> list[Path]:
+def matched_files(dataset: SourceSettings, workdir: Path = Path(".")) -> list[Path]:
     """Every file a dataset's glob matches, whatever its suffix, sorted."""
-    root = corpus_root() if "corpus" in dataset else workdir
-    pattern = dataset.get("corpus") or dataset.get("files")
+    root = corpus_root() if dataset.corpus is not None else workdir
+    pattern = dataset.pattern
     matches = glob.glob(str(root / pattern), recursive=True)
     return sorted(Path(match) for match in matches if Path(match).is_file())
 
 
-def dataset_files(dataset: dict, workdir: Path = Path(".")) -> list[Path]:
+def dataset_files(dataset: SourceSettings, workdir: Path = Path(".")) -> list[Path]:
     """The music files a dataset's glob matches (known suffixes only), sorted."""
     return [path for path in matched_files(dataset, workdir) if is_music_file(path)]
 
@@ -63,9 +67,9 @@ def is_music_file(path: Path) -> bool:
     return path.suffix.lower() in MUSIC_SUFFIXES
 
 
-def display_path(path: Path, dataset: dict, workdir: Path = Path(".")) -> str:
+def display_path(path: Path, dataset: SourceSettings, workdir: Path = Path(".")) -> str:
     """The path as the user wrote it: relative to the corpus or to the working directory."""
-    root = corpus_root() if "corpus" in dataset else workdir
+    root = corpus_root() if dataset.corpus is not None else workdir
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
@@ -164,28 +168,28 @@ def starts_tune(offset: int, line: bytes) -> bool:
     return line.startswith(b"X:")
 
 
-def file_songs(path: Path, dataset: dict, workdir: Path = Path(".")) -> list[SongSource]:
+def file_songs(path: Path, dataset: SourceSettings, workdir: Path = Path(".")) -> list[SongSource]:
     """The songs of one file: one per tune of an ABC file, else one for the whole file.
 
     An ABC file without any tune still gets one row (part 0), which the encoder rejects.
     """
-    song_id = f"{dataset['name']}:{display_path(path, dataset, workdir)}"
+    song_id = f"{dataset.name}:{display_path(path, dataset, workdir)}"
     if path.suffix.lower() == ".abc":
         ranges = abc_tune_ranges(path)
         if ranges:
             return [
-                SongSource(f"{song_id}#{part}", dataset["name"], str(path), part, start, end)
+                SongSource(f"{song_id}#{part}", dataset.name, str(path), part, start, end)
                 for part, (start, end) in enumerate(ranges, start=1)
             ]
-    return [SongSource(song_id, dataset["name"], str(path), 0)]
+    return [SongSource(song_id, dataset.name, str(path), 0)]
 
 
-def list_songs(datasets: list[dict], workdir: Path = Path(".")) -> list[SongSource]:
+def list_songs(datasets: list[SourceSettings], workdir: Path = Path(".")) -> list[SongSource]:
     """Every song of every dataset, in a stable order, honouring each dataset's ``max_songs``."""
     songs: list[SongSource] = []
     for dataset in datasets:
         found: list[SongSource] = []
-        limit = dataset.get("max_songs")
+        limit = dataset.max_songs
         for path in matched_files(dataset, workdir):
             found.extend(file_songs(path, dataset, workdir))
             if limit is not None and len(found) >= limit:

@@ -6,22 +6,16 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from melodylstm.music.tokens import BOUNDARY, HOLD, REST, SPECIAL_TOKENS, UNKNOWN, is_pitch
+from melodylstm.music.tokens import BOUNDARY, SPECIAL_TOKENS, UNKNOWN
+from melodylstm.representation.base import Representation
 
 
-def token_order(token: str) -> tuple:
-    """Sort key: specials first, then pitches from low to high, then rest and hold."""
-    if token in SPECIAL_TOKENS:
-        return (0, SPECIAL_TOKENS.index(token))
-    if is_pitch(token):
-        return (1, int(token))
-    return (2, (REST, HOLD).index(token))
-
-
-def build_vocabulary(songs: list[list[str]]) -> dict:
-    """The vocabulary of a list of songs, with token counts; the same songs give the same dict."""
+def build_vocabulary(songs: list[list[str]], representation: Representation) -> dict:
+    """The vocabulary of a list of songs, with token counts, in the representation's order (its
+    special tokens first); the same songs give the same dict."""
     counts = Counter(token for song in songs for token in song)
-    tokens = sorted(set(SPECIAL_TOKENS) | set(counts), key=token_order)
+    specials = set(representation.special_tokens)
+    tokens = sorted(specials | set(counts), key=representation.token_order)
     return {"tokens": tokens, "counts": {token: counts.get(token, 0) for token in tokens}}
 
 

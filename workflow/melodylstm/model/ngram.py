@@ -16,8 +16,9 @@ distribution, so every token has a probability. An unseen context passes on the 
 unchanged. Each order and kind of count has its own discount ``D = n1 / (n1 + 2 n2)``, from the
 numbers of n-grams seen once and twice.
 
-:class:`KneserNey` has the models' interface, ``logits, state = model(tokens, state)`` with
-log-probabilities as logits, so the evaluation scores it with the same metrics.
+:class:`KneserNey` has the models' interface (:mod:`melodylstm.model.base`),
+``logits, state = model(tokens, inputs, state)`` with log-probabilities as logits (it reads no
+per-step inputs), so the evaluation scores it with the same metrics.
 """
 
 from __future__ import annotations
@@ -162,7 +163,10 @@ class KneserNey:
         return self
 
     def __call__(
-        self, tokens: torch.Tensor, state: tuple[torch.Tensor] | None = None
+        self,
+        tokens: torch.Tensor,
+        inputs: torch.Tensor | None = None,
+        state: tuple[torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor]]:
         """tokens: (batch, time) ids -> log-probabilities of the next token (batch, time, vocab).
 

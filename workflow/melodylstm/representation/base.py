@@ -1,6 +1,7 @@
 """The seam between music and models: what every representation of music provides.
 
-A representation owns how songs of one texture (melodies today) become token ids and what a model
+A representation owns how songs of one texture (melodies today) become tokens (``encode``) and
+back (``decode``), the order of its vocabulary and which tokens are special, and what a model
 reads at each step besides the previous token. Training, evaluation, sampling and the step kernel
 talk to a representation and a model only, so a new texture of music is a new representation,
 not an edit of the training loop, the evaluation or the sampler.
@@ -14,7 +15,8 @@ rows one step at a time; tests check that both agree.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -29,6 +31,19 @@ class Meter(NamedTuple):
 
 
 UNKNOWN_METER = Meter(0, 0)
+
+
+@dataclass(frozen=True)
+class EncodedSong:
+    """A song as tokens, in C major or A minor where it was transposed, with what the song
+    table records of it: its written ``key``, the ``transposition`` (semitones) that moved it,
+    its ``time_signature`` and the steps of its anacrusis (``pickup_steps``)."""
+
+    tokens: list[str]
+    key: str
+    transposition: int
+    time_signature: str
+    pickup_steps: int
 
 
 class StepInputs(ABC):
@@ -48,6 +63,20 @@ class Representation(ABC):
     """A texture of music as token ids and per-step inputs."""
 
     name: str
+    special_tokens: tuple[str, ...]  # the vocabulary's first tokens: song boundary, unknown
+
+    @abstractmethod
+    def encode(self, song: Any, encoding) -> EncodedSong:
+        """A parsed song (a music21 score, a MIDI song) as tokens, with the encoding settings;
+        raises :class:`~melodylstm.data.rejects.Rejected` with the reason where it cannot."""
+
+    @abstractmethod
+    def decode(self, tokens: list[str]) -> list:
+        """The music of ``tokens``, as the events scores, MIDI and audio are written from."""
+
+    @abstractmethod
+    def token_order(self, token: str) -> tuple:
+        """The sort key of ``token`` in the vocabulary: the special tokens first."""
 
     @property
     @abstractmethod

@@ -22,8 +22,15 @@ import numpy as np
 import torch
 
 from melodylstm.music.meter import MAX_BAR
-from melodylstm.music.tokens import HOLD
-from melodylstm.representation.base import Meter, Representation, StepInputs
+from melodylstm.music.tokens import (
+    HOLD,
+    REST,
+    SPECIAL_TOKENS,
+    events_to_tokens,
+    is_pitch,
+    tokens_to_events,
+)
+from melodylstm.representation.base import EncodedSong, Meter, Representation, StepInputs
 
 MAX_BAR_NUMBER = 32  # bar numbers the model tells apart; later bars share the last one
 DEFAULT_BAR = 16  # the bar the lookbacks count in where a song's meter is unknown
@@ -50,9 +57,34 @@ class MelodyRepresentation(Representation):
     """One melody per song; ``lookback_bars`` says which earlier bars the inputs show."""
 
     name = "melody"
+    special_tokens = SPECIAL_TOKENS
 
     def __init__(self, lookback_bars: tuple[int, ...] = (1, 2, 4, 8)):
         self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
+
+    def encode(self, song, encoding) -> EncodedSong:
+        # Imported here: reading scores needs music21, which training and sampling do not.
+        from melodylstm.data.melody import song_to_melody
+
+        melody = song_to_melody(song, encoding)
+        return EncodedSong(
+            events_to_tokens(melody.events),
+            melody.key,
+            melody.transposition,
+            melody.time_signature,
+            melody.pickup_steps,
+        )
+
+    def decode(self, tokens: list[str]) -> list:
+        return tokens_to_events(tokens)
+
+    def token_order(self, token: str) -> tuple:
+        """Specials first, then pitches from low to high, then rest and hold."""
+        if token in SPECIAL_TOKENS:
+            return (0, SPECIAL_TOKENS.index(token))
+        if is_pitch(token):
+            return (1, int(token))
+        return (2, (REST, HOLD).index(token))
 
     @property
     def input_columns(self) -> tuple[str, ...]:

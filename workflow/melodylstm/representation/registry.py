@@ -7,6 +7,14 @@ from melodylstm.representation.melody import MelodyRepresentation
 from melodylstm.settings import ModelSettings
 
 
+def texture_representation(name: str = MelodyRepresentation.name) -> Representation:
+    """The representation of a texture of music, for the stages that read and write music
+    (encoding, the vocabulary) whatever the model reads."""
+    if name != MelodyRepresentation.name:
+        raise ValueError(f"unknown texture {name!r}; known: {MelodyRepresentation.name}")
+    return MelodyRepresentation()
+
+
 def representation_for(model: ModelSettings) -> Representation:
     """The representation that a model of these settings reads."""
     return MelodyRepresentation(model.lookback)
@@ -14,6 +22,5 @@ def representation_for(model: ModelSettings) -> Representation:
 
 def representation_from(description: dict) -> Representation:
     """The representation that :meth:`Representation.describe` described."""
-    if description["name"] != MelodyRepresentation.name:
-        raise ValueError(f"unknown representation {description['name']!r}")
+    texture_representation(description["name"])  # a name this version knows
     return MelodyRepresentation(tuple(description["lookback_bars"]))
