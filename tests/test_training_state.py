@@ -48,7 +48,7 @@ def test_atomic_path_keeps_the_old_file_when_the_writer_is_killed(tmp_path):
     writer = textwrap.dedent(
         f"""
         import time
-        from melodylstm.training.state import atomic_path
+        from melodylstm.files import atomic_path
         with atomic_path({str(target)!r}) as temporary, open(temporary, "wb") as handle:
             handle.write(b"half of a new")
             handle.flush()

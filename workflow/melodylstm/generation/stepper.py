@@ -65,9 +65,9 @@ class Stepper:
         """Feed one token per row; ``keep`` reorders the rows first (beam search)."""
         if keep is not None:
             self.state = tuple(part[:, keep.to(self.device)] for part in self.state)
-            self.inputs.reorder(keep)
+            self.inputs.reorder(keep.numpy())
         tokens = tokens.view(-1)
-        inputs = self.inputs.next(tokens.cpu()).to(self.device)
+        inputs = torch.from_numpy(self.inputs.next(tokens.cpu().numpy())).to(self.device)
         with one_step_kernels():
             logits, self.state = self.step(tokens.to(self.device), inputs, self.state)
         self.logits = self.masked(logits)

@@ -14,13 +14,13 @@ from pathlib import Path
 import torch
 
 from melodylstm.data.vocabulary import Vocabulary
+from melodylstm.files import atomic_path
 from melodylstm.model.base import LanguageModel
 from melodylstm.model.lstm import MelodyLSTM
 from melodylstm.model.window import WindowLSTM
 from melodylstm.representation.base import Representation
 from melodylstm.representation.registry import representation_from
 from melodylstm.settings import ModelSettings
-from melodylstm.training.state import atomic_path
 
 HEADS = ("step", "window")
 

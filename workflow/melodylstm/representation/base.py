@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-import torch
 
 
 class Meter(NamedTuple):
@@ -50,12 +49,12 @@ class StepInputs(ABC):
     """The per-step inputs of a batch of songs being sampled, one step at a time."""
 
     @abstractmethod
-    def next(self, tokens: torch.Tensor | None) -> torch.Tensor:
+    def next(self, tokens: np.ndarray | None) -> np.ndarray:
         """Record ``tokens`` (rows,) as the step just written (None: nothing new, only the seed
         so far) and return the inputs (rows, columns) of the step after it."""
 
     @abstractmethod
-    def reorder(self, rows: torch.Tensor) -> None:
+    def reorder(self, rows: np.ndarray) -> None:
         """Keep the songs ``rows``, in that order (beam search)."""
 
 

@@ -19,7 +19,6 @@ may last, and the bar number where phrases begin and cadences fall.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from melodylstm.music.meter import MAX_BAR
 from melodylstm.music.tokens import (
@@ -140,22 +139,22 @@ class MelodyStepInputs(StepInputs):
         bars = np.array([meter.bar for meter in meters], dtype=np.int64)[:, None]
         pickups = np.array([meter.pickup for meter in meters], dtype=np.int64)[:, None]
         steps = np.arange(total)[None, :]
-        self.meter = torch.as_tensor(np.stack(meter_columns(steps, bars, pickups), axis=-1))
+        self.meter = np.stack(meter_columns(steps, bars, pickups), axis=-1)
         # history[:, 0] is the boundary, history[:, 1 + i] token i: a lookback reaching before
         # the song reads column 0.
         back = steps[..., None] - representation.lookback_offsets(bars[:, 0])[:, None, :]
-        self.back = torch.as_tensor(np.clip(back + 1, 0, None))  # (rows, steps, lookbacks)
-        self.history = torch.full((rows, total + 1), boundary, dtype=torch.long)
-        self.history[:, 1 : 1 + len(seed)] = torch.tensor(seed, dtype=torch.long)
+        self.back = np.clip(back + 1, 0, None)  # (rows, steps, lookbacks)
+        self.history = np.full((rows, total + 1), boundary, dtype=np.int64)
+        self.history[:, 1 : 1 + len(seed)] = seed
         self.step = len(seed)
 
-    def next(self, tokens: torch.Tensor | None) -> torch.Tensor:
+    def next(self, tokens: np.ndarray | None) -> np.ndarray:
         if tokens is not None:
             self.history[:, 1 + self.step] = tokens
             self.step += 1
-        lookbacks = self.history.gather(1, self.back[:, self.step])
-        return torch.cat([self.meter[:, self.step], lookbacks], dim=1)
+        lookbacks = np.take_along_axis(self.history, self.back[:, self.step], axis=1)
+        return np.concatenate([self.meter[:, self.step], lookbacks], axis=1)
 
-    def reorder(self, rows: torch.Tensor) -> None:
+    def reorder(self, rows: np.ndarray) -> None:
         self.history = self.history[rows]
         self.meter, self.back = self.meter[rows], self.back[rows]

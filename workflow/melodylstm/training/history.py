@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from melodylstm.files import atomic_path
+
 # Every column and the type its values are read back as, in the order they are written.
 HISTORY_TYPES = {
     "epoch": int,
@@ -29,10 +31,6 @@ def write_history(rows: list[dict], path: Path) -> None:
     The file is written to a temporary name and renamed, so a reader (or a killed run's rerun)
     never sees half of it.
     """
-    # Imported here: training.state needs torch, and the readers of a history (the loss plot in
-    # the music environment) must not.
-    from melodylstm.training.state import atomic_path
-
     with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
         writer = csv.DictWriter(handle, HISTORY_COLUMNS, lineterminator="\n")
         writer.writeheader()

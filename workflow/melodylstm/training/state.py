@@ -10,32 +10,18 @@ bit where an uninterrupted run ends (on the same machine and number of threads).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from melodylstm.files import atomic_path
+
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path next to ``path`` to write to; renamed to ``path`` only if the block ends
-    without an exception, so readers never see a partly written file."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def run_fingerprint(input_paths: list[Path], settings: dict) -> str:
