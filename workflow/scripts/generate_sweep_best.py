@@ -7,6 +7,7 @@ log_to(snakemake.log[0])
 import logging  # noqa: E402
 
 from melodylstm.generation.songs import generate_song  # noqa: E402
+from melodylstm.settings import SongSettings, settings  # noqa: E402
 from melodylstm.sweeps.summary import best_point  # noqa: E402
 
 point = best_point(snakemake.input.summary)
@@ -14,7 +15,7 @@ logging.getLogger("generate_sweep_best").info("the best point: %s", point)
 checkpoints = dict(zip(snakemake.params.points, snakemake.input.checkpoints, strict=True))
 generate_song(
     checkpoints[point],
-    snakemake.params.song,
+    settings(SongSettings, snakemake.params.song),
     list(snakemake.output.midi),
     list(snakemake.output.tokens),
     name=snakemake.params.name,
