@@ -15,6 +15,7 @@ from melodylstm.config import ConfigError, validate_config
 from melodylstm.evaluation.result_files import read_metrics, write_metrics
 from melodylstm.music.midi import read_midi_tokens
 from melodylstm.rendering.plots import plot_sweep
+from melodylstm.settings import SweepSettings, settings
 from melodylstm.sweeps.grid import sweep_points
 from melodylstm.sweeps.points import parse_point, point_name, point_settings
 from melodylstm.sweeps.summary import best_point, summarize_sweep
@@ -25,6 +26,11 @@ def sweep(grid=None, n=0, seed=0, ranges=None, log_uniform=None):
     entry = {"grid": grid or {}, "random": {"n": n, "seed": seed, "ranges": ranges or {}}}
     entry["random"]["log_uniform"] = log_uniform or []
     return entry
+
+
+def typed(entry) -> SweepSettings:
+    """A sweep entry as the workflow reads it."""
+    return settings(SweepSettings, entry)
 
 
 BASE = validate_config(copy.deepcopy(TINY) | {"sources": TINY["sources"][:1], "generate": {}})
@@ -68,7 +74,7 @@ def test_a_point_changes_only_its_own_keys_of_the_base_config():
 
 
 def test_a_grid_is_every_combination_in_the_order_listed():
-    points = sweep_points("s", sweep({"hidden_size": [64, 32], "learning_rate": [1, 0.01]}))
+    points = sweep_points("s", typed(sweep({"hidden_size": [64, 32], "learning_rate": [1, 0.01]})))
     assert points == [
         "hidden_size=64,learning_rate=1.0",
         "hidden_size=64,learning_rate=0.01",
@@ -81,8 +87,8 @@ def test_random_draws_are_seeded_in_range_and_growing_n_only_adds_points():
     ranges = {"learning_rate": [0.0001, 0.01], "num_layers": [1, 3], "dropout": [0.1, 0.5]}
     spec = sweep({"hidden_size": [16, 32]}, n=5, seed=7, ranges=ranges)
     spec["random"]["log_uniform"] = ["learning_rate"]
-    points = sweep_points("s", spec)
-    assert len(points) == 2 * 5 and points == sweep_points("s", copy.deepcopy(spec))
+    points = sweep_points("s", typed(spec))
+    assert len(points) == 2 * 5 and points == sweep_points("s", typed(copy.deepcopy(spec)))
     for point in points:
         values = parse_point(point)
         assert 0.0001 <= values["learning_rate"] <= 0.01
@@ -91,10 +97,10 @@ def test_random_draws_are_seeded_in_range_and_growing_n_only_adds_points():
         assert len(repr(values["dropout"])) <= len("0.123")  # rounded to 3 digits
     assert len({parse_point(p)["learning_rate"] for p in points}) == 5
     spec["random"]["n"] = 8
-    more = sweep_points("s", spec)
+    more = sweep_points("s", typed(spec))
     assert set(points) < set(more) and len(more) == 2 * 8
     spec["random"]["seed"] = 8
-    assert not set(points) & set(sweep_points("s", spec))
+    assert not set(points) & set(sweep_points("s", typed(spec)))
 
 
 @pytest.mark.parametrize(
@@ -123,7 +129,7 @@ def test_random_draws_are_seeded_in_range_and_growing_n_only_adds_points():
 )
 def test_a_bad_sweep_fails_naming_the_key(entry, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
-        sweep_points("s", entry)
+        sweep_points("s", typed(entry))
 
 
 def test_the_schema_fills_a_sweeps_defaults_and_rejects_unknown_keys():
@@ -207,7 +213,7 @@ def swept(tmp_path_factory):
 def test_every_point_trains_once_into_one_row_with_finite_numbers(swept):
     with open(swept / SUMMARY, newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
-    assert sorted(row["point"] for row in rows) == sorted(sweep_points("tiny", sweep(GRID)))
+    assert sorted(row["point"] for row in rows) == sorted(sweep_points("tiny", typed(sweep(GRID))))
     for row in rows:
         for column in ("valid_bits_per_step", "test_bits_per_step", "valid_bits_per_note"):
             assert math.isfinite(float(row[column])) and float(row[column]) > 0, column

@@ -16,18 +16,27 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import jsonschema
 
 from melodylstm.config import ConfigError, describe, fill_defaults, load_schema
 
 
+class Section:
+    """What every settings class says of itself: the path of its section in the schema
+    (``"*"`` for every entry of a mapping, ``"[]"`` for every item of a list), and which of its
+    fields are sections of their own."""
+
+    SECTION: ClassVar[tuple[str, ...]]
+    NESTED: ClassVar[dict[str, type]] = {}
+
+
 @dataclass(frozen=True)
-class SourceSettings:
+class SourceSettings(Section):
     """One dataset of ``sources:``: a glob inside music21's corpus or one of files."""
 
-    SECTION = ("sources", "[]")
+    SECTION: ClassVar[tuple[str, ...]] = ("sources", "[]")
     name: str
     max_songs: int | None
     corpus: str | None = None  # exactly one of corpus and files is given
@@ -39,10 +48,10 @@ class SourceSettings:
 
 
 @dataclass(frozen=True)
-class EncodingSettings:
+class EncodingSettings(Section):
     """How scores become tokens (schema section ``encoding``)."""
 
-    SECTION = ("encoding",)
+    SECTION: ClassVar[tuple[str, ...]] = ("encoding",)
     time_step: float
     duration_policy: str
     acceptable_durations: tuple[float, ...]
@@ -55,20 +64,20 @@ class EncodingSettings:
 
 
 @dataclass(frozen=True)
-class SplitSettings:
+class SplitSettings(Section):
     """How songs are dealt into train, valid and test (schema section ``split``)."""
 
-    SECTION = ("split",)
+    SECTION: ClassVar[tuple[str, ...]] = ("split",)
     valid_fraction: float
     test_fraction: float
     seed: int
 
 
 @dataclass(frozen=True)
-class ModelSettings:
+class ModelSettings(Section):
     """The model's shape and inputs (schema section ``model``)."""
 
-    SECTION = ("model",)
+    SECTION: ClassVar[tuple[str, ...]] = ("model",)
     head: str
     cell: str
     bar_position: bool
@@ -82,10 +91,10 @@ class ModelSettings:
 
 
 @dataclass(frozen=True)
-class TrainingSettings:
+class TrainingSettings(Section):
     """How the model is trained (schema section ``training``)."""
 
-    SECTION = ("training",)
+    SECTION: ClassVar[tuple[str, ...]] = ("training",)
     batch_size: int
     sequence_length: int
     learning_rate: float
@@ -102,10 +111,10 @@ class TrainingSettings:
 
 
 @dataclass(frozen=True)
-class SongSettings:
+class SongSettings(Section):
     """One entry of ``generate:``: what to sample and how to write it."""
 
-    SECTION = ("generate", "*")
+    SECTION: ClassVar[tuple[str, ...]] = ("generate", "*")
     seed: str
     steps: int
     temperature: float
@@ -123,15 +132,36 @@ class SongSettings:
 
 
 @dataclass(frozen=True)
-class RenderSettings:
+class RenderSettings(Section):
     """Scores and audio of the generated songs (schema section ``render``)."""
 
-    SECTION = ("render",)
+    SECTION: ClassVar[tuple[str, ...]] = ("render",)
     clef: str
     synthesizer: str
     soundfont: str | None
     program: int
     sample_rate: int
+
+
+@dataclass(frozen=True)
+class SweepDrawSettings(Section):
+    """The random points of a sweep: ``n`` draws from ``ranges``, seeded."""
+
+    SECTION: ClassVar[tuple[str, ...]] = ("sweeps", "*", "random")
+    n: int
+    seed: int
+    ranges: dict
+    log_uniform: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SweepSettings(Section):
+    """One entry of ``sweeps:``: the grid of values to try, and random draws."""
+
+    SECTION: ClassVar[tuple[str, ...]] = ("sweeps", "*")
+    NESTED: ClassVar[dict[str, type]] = {"random": SweepDrawSettings}
+    grid: dict
+    random: SweepDrawSettings
 
 
 Settings = TypeVar("Settings")
@@ -164,8 +194,16 @@ def settings(cls: type[Settings], values: Mapping | None = None, **overrides: An
         raise ConfigError(f"{where}: " + "; ".join(describe(error) for error in errors[:5]))
     filled = fill_defaults(merged, schema)
     # A field with a default in the class is one of a schema's alternatives (corpus or files).
-    given = [field for field in dataclasses.fields(cls) if field.name in filled]
-    return cls(**{field.name: frozen(field.name, filled[field.name]) for field in given})
+    given = [field.name for field in dataclasses.fields(cls) if field.name in filled]
+    nested = cls.NESTED  # sections inside the section, built as settings of their own
+    return cls(
+        **{
+            name: settings(nested[name], filled[name])
+            if name in nested
+            else frozen(name, filled[name])
+            for name in given
+        }
+    )
 
 
 def source_settings(sources: list[dict]) -> list[SourceSettings]:

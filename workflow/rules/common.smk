@@ -1,6 +1,6 @@
 from melodylstm.evaluation.music_stats import HISTOGRAMS
 from melodylstm.data.sources import matched_files
-from melodylstm.settings import source_settings
+from melodylstm.settings import SweepSettings, settings, source_settings
 
 SPLITS = ["train", "valid", "test"]
 
@@ -49,7 +49,10 @@ from melodylstm.sweeps.grid import sweep_points
 from melodylstm.sweeps.points import point_settings as sweep_point_settings
 
 # Every sweep's points, expanded (and checked, naming a bad key) when the workflow is read.
-SWEEPS = {name: sweep_points(name, sweep) for name, sweep in config["sweeps"].items()}
+SWEEPS = {
+    name: sweep_points(name, settings(SweepSettings, sweep))
+    for name, sweep in config["sweeps"].items()
+}
 
 
 def points_of(sweep):

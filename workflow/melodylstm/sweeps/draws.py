@@ -12,19 +12,20 @@ import math
 import numpy as np
 
 from melodylstm.config import ConfigError
+from melodylstm.settings import SweepDrawSettings
 from melodylstm.sweeps.points import canonical_value, key_types
 
 # Random draws of a number are rounded to this many significant digits, for names one can read.
 SIGNIFICANT_DIGITS = 3
 
 
-def random_draws(spec: dict, key_schemas: dict[str, dict], where: str) -> list[dict]:
-    """``spec["n"]`` draws of the ``ranges`` keys, from a generator seeded with ``spec["seed"]``.
+def random_draws(spec: SweepDrawSettings, key_schemas: dict[str, dict], where: str) -> list[dict]:
+    """``spec.n`` draws of the ``ranges`` keys, from a generator seeded with ``spec.seed``.
 
     Each draw takes one uniform number per key, so the first draws stay the same when ``n``
     grows: raising ``n`` only adds points.
     """
-    n, ranges, log_keys = spec["n"], spec["ranges"], spec["log_uniform"]
+    n, ranges, log_keys = spec.n, spec.ranges, spec.log_uniform
     if n and not ranges:
         raise ConfigError(f"{where}.n: {n} points to draw, but random.ranges names no keys")
     if ranges and not n:
@@ -47,7 +48,7 @@ def random_draws(spec: dict, key_schemas: dict[str, dict], where: str) -> list[d
         canonical_value(low, key_schema, f"{at} low end")
         canonical_value(high, key_schema, f"{at} high end")
         bounds[key] = (low, high, "integer" in types, key in log_keys, key_schema)
-    rng = np.random.default_rng(spec["seed"])
+    rng = np.random.default_rng(spec.seed)
     draws = []
     for _ in range(n):
         draw = {}

@@ -13,6 +13,7 @@ import itertools
 from collections import Counter
 
 from melodylstm.config import ConfigError
+from melodylstm.settings import SweepSettings
 from melodylstm.sweeps.draws import random_draws
 from melodylstm.sweeps.points import (
     canonical_value,
@@ -23,8 +24,8 @@ from melodylstm.sweeps.points import (
 )
 
 
-def sweep_points(name: str, sweep: dict, schema: dict | None = None) -> list[str]:
-    """The point names of sweep ``name`` (its config entry, defaults filled), checked.
+def sweep_points(name: str, sweep: SweepSettings, schema: dict | None = None) -> list[str]:
+    """The point names of sweep ``name``, checked.
 
     Every combination of the grid, in the order the values are listed, each with every random
     draw; a point drawn twice is trained once.
@@ -43,7 +44,7 @@ def sweep_points(name: str, sweep: dict, schema: dict | None = None) -> list[str
         return key_schema
 
     grid = {}
-    for key, values in sweep["grid"].items():
+    for key, values in sweep.grid.items():
         key_schema = claim(key, f"{where}.grid.{key}")
         canonical = [
             canonical_value(value, key_schema, f"{where}.grid.{key}[{i}]")
@@ -53,8 +54,8 @@ def sweep_points(name: str, sweep: dict, schema: dict | None = None) -> list[str
         if repeated:
             raise ConfigError(f"{where}.grid.{key}: {', '.join(repeated)} is listed twice")
         grid[key] = canonical
-    ranges = {key: claim(key, f"{where}.random.ranges.{key}") for key in sweep["random"]["ranges"]}
-    draws = random_draws(sweep["random"], ranges, f"{where}.random")
+    ranges = {key: claim(key, f"{where}.random.ranges.{key}") for key in sweep.random.ranges}
+    draws = random_draws(sweep.random, ranges, f"{where}.random")
     if not grid and not draws:
         raise ConfigError(
             f"{where}: names no values to try; list values under `grid`, or set `random.n` "
