@@ -53,7 +53,8 @@ class StepKernel:
         self.token_table = torch.cat(tables).contiguous()
         vocab = embedding.num_embeddings
         self.token_offsets = (torch.arange(1 + lookbacks) * vocab).view(1, -1).to(bias.device)
-        self.lookback_columns = [len(METER_COLUMNS) + i for i in range(lookbacks)]
+        # The columns as slices: a step reads them as views, without copying.
+        self.lookback_columns = slice(len(METER_COLUMNS), len(METER_COLUMNS) + lookbacks)
         # The meter, position and bar number rows: a second embedding bag over their columns.
         meter_tables: list[tuple[int, torch.Tensor]] = []
         part = 1 + lookbacks
@@ -63,7 +64,8 @@ class StepKernel:
             part += 1
         if model.bar_number:
             meter_tables.append((2, model.bar_number_embedding.weight @ blocks[part].T))
-        self.meter_columns = [column for column, _ in meter_tables]
+        columns = [column for column, _ in meter_tables]  # 0, 1 and/or 2: always a run
+        self.meter_columns = slice(columns[0], columns[-1] + 1) if columns else slice(0, 0)
         self.meter_table = torch.cat([table for _, table in meter_tables]) if meter_tables else None
         sizes = [0] + [len(table) for _, table in meter_tables[:-1]]
         self.meter_offsets = torch.tensor(sizes).cumsum(0).view(1, -1).to(bias.device)

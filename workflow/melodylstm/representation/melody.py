@@ -123,8 +123,9 @@ class MelodyRepresentation(Representation):
 class MelodyStepInputs(StepInputs):
     """The inputs of every step of a batch of sampled melodies, laid out once in advance.
 
-    The meter columns of every step are computed when sampling starts, and each lookback is an
-    index into the tokens written so far, so a step costs one gather and one concatenation.
+    The meter columns of every step are filled in when sampling starts, and each lookback is a
+    precomputed index into the flattened tokens written so far, so a step costs one ``take``
+    into its row of the table.
     """
 
     def __init__(
@@ -139,22 +140,32 @@ class MelodyStepInputs(StepInputs):
         bars = np.array([meter.bar for meter in meters], dtype=np.int64)[:, None]
         pickups = np.array([meter.pickup for meter in meters], dtype=np.int64)[:, None]
         steps = np.arange(total)[None, :]
-        self.meter = np.stack(meter_columns(steps, bars, pickups), axis=-1)
+        self.table = np.empty((rows, total, len(representation.input_columns)), dtype=np.int64)
+        self.table[..., : len(METER_COLUMNS)] = np.stack(meter_columns(steps, bars, pickups), -1)
+        self.lookbacks = representation.token_columns
         # history[:, 0] is the boundary, history[:, 1 + i] token i: a lookback reaching before
         # the song reads column 0.
         back = steps[..., None] - representation.lookback_offsets(bars[:, 0])[:, None, :]
         self.back = np.clip(back + 1, 0, None)  # (rows, steps, lookbacks)
         self.history = np.full((rows, total + 1), boundary, dtype=np.int64)
         self.history[:, 1 : 1 + len(seed)] = seed
+        self.flat_back = self.flattened(self.back)
         self.step = len(seed)
+
+    def flattened(self, back: np.ndarray) -> np.ndarray:
+        """``back`` as indices into ``history.ravel()``: each row's offset added."""
+        width = self.history.shape[1]
+        return back + (np.arange(len(back)) * width)[:, None, None]
 
     def next(self, tokens: np.ndarray | None) -> np.ndarray:
         if tokens is not None:
             self.history[:, 1 + self.step] = tokens
             self.step += 1
-        lookbacks = np.take_along_axis(self.history, self.back[:, self.step], axis=1)
-        return np.concatenate([self.meter[:, self.step], lookbacks], axis=1)
+        inputs = self.table[:, self.step]
+        inputs[:, self.lookbacks] = self.history.take(self.flat_back[:, self.step])
+        return inputs
 
     def reorder(self, rows: np.ndarray) -> None:
         self.history = self.history[rows]
-        self.meter, self.back = self.meter[rows], self.back[rows]
+        self.table, self.back = self.table[rows], self.back[rows]
+        self.flat_back = self.flattened(self.back)
