@@ -77,6 +77,15 @@ def test_training_learns_and_checkpoint_loads_weights_only(corpus):
     assert isinstance(model, MelodyLSTM)
 
 
+def test_a_checkpoint_from_before_representations_were_stored_still_loads(corpus):
+    checkpoint = train(corpus, "new.pt", epochs=1)
+    assert checkpoint["representation"] == {"name": "melody", "lookback_bars": [1, 2, 4, 8]}
+    del checkpoint["representation"]
+    torch.save(checkpoint, corpus / "old.pt")
+    trained = TrainedModel.load(corpus / "old.pt")
+    assert trained.representation.describe() == {"name": "melody", "lookback_bars": [1, 2, 4, 8]}
+
+
 def test_same_seed_same_model(corpus):
     a = train(corpus, "a.pt", epochs=3)
     b = train(corpus, "b.pt", epochs=3)

@@ -103,6 +103,14 @@ def load_checkpoint(path, device: torch.device | str = "cpu") -> tuple[LanguageM
     return model, checkpoint
 
 
+def checkpoint_representation(checkpoint: dict) -> dict:
+    """The checkpoint's description of its representation. Checkpoints written before they
+    stored one are of melody models, whose lookback bars are in their ``model_args``."""
+    if "representation" in checkpoint:
+        return checkpoint["representation"]
+    return {"name": "melody", "lookback_bars": checkpoint["model_args"].get("lookback", [])}
+
+
 @dataclass(frozen=True)
 class TrainedModel:
     """A model with the vocabulary and representation it was trained on: what sampling and
@@ -124,7 +132,7 @@ class TrainedModel:
         return cls(
             model,
             Vocabulary(checkpoint["vocabulary"]),
-            representation_from(checkpoint["representation"]),
+            representation_from(checkpoint_representation(checkpoint)),
             checkpoint["config"]["encoding"]["time_step"],
             checkpoint["epoch"],
         )
