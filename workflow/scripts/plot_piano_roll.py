@@ -4,9 +4,10 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.rendering.plots import plot_piano_roll  # noqa: E402
+from melodylstm.rendering.plots import plot_chorale_piano_roll, plot_piano_roll  # noqa: E402
 
-plot_piano_roll(
+plot = plot_chorale_piano_roll if snakemake.params.texture == "chorale" else plot_piano_roll
+plot(
     snakemake.input[0],
     snakemake.output[0],
     time_step=snakemake.params.time_step,

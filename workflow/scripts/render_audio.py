@@ -7,7 +7,7 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.rendering.audio import write_audio  # noqa: E402
+from melodylstm.rendering.audio import write_audio, write_chorale_audio  # noqa: E402
 from melodylstm.settings import RenderSettings, settings  # noqa: E402
 
 # The rule passes only the render keys the audio depends on, so a new clef does not replay it.
@@ -19,7 +19,8 @@ render = settings(
     sample_rate=snakemake.params.sample_rate,
 )
 
-info = write_audio(
+write = write_chorale_audio if snakemake.params.texture == "chorale" else write_audio
+info = write(
     snakemake.input[0],
     snakemake.output.wav,
     time_step=snakemake.params.time_step,

@@ -10,22 +10,38 @@ log_to(snakemake.log[0])
 
 from melodylstm.music.tokens import tokens_to_events  # noqa: E402
 from melodylstm.music.tonality import allowed_keys, song_key  # noqa: E402
-from melodylstm.rendering.notation import write_score  # noqa: E402
+from melodylstm.music.voices import parse_chorale  # noqa: E402
+from melodylstm.rendering.notation import (  # noqa: E402
+    chorale_key,
+    write_chorale_score,
+    write_score,
+)
 from melodylstm.settings import RenderSettings, settings  # noqa: E402
 
 tokens = Path(snakemake.input[0]).read_text().split()
-key = song_key(tokens_to_events(tokens), allowed_keys(snakemake.params.key))
-facts = write_score(
-    snakemake.input[0],
-    snakemake.output.musicxml,
-    snakemake.output.svg,
+allowed = allowed_keys(snakemake.params.key)
+score = dict(
     time_step=snakemake.params.time_step,
     time_signature=snakemake.params.time_signature,
-    song_key=key,
-    # Only the clef of `render:` reaches this rule, so new audio settings do not re-engrave it.
-    render=settings(RenderSettings, clef=snakemake.params.clef),
     title=snakemake.wildcards.name,
     tempo_bpm=snakemake.params.tempo_bpm,
 )
+if snakemake.params.texture == "chorale":
+    # A chorale is always engraved on a grand staff, so the clef of `render:` does not apply.
+    key = chorale_key(parse_chorale(tokens), allowed)
+    facts = write_chorale_score(
+        snakemake.input[0], snakemake.output.musicxml, snakemake.output.svg, song_key=key, **score
+    )
+else:
+    key = song_key(tokens_to_events(tokens), allowed)
+    facts = write_score(
+        snakemake.input[0],
+        snakemake.output.musicxml,
+        snakemake.output.svg,
+        song_key=key,
+        # Only the clef of `render:` reaches this rule, so new audio settings do not re-engrave it.
+        render=settings(RenderSettings, clef=snakemake.params.clef),
+        **score,
+    )
 Path(snakemake.output.info).write_text(json.dumps(facts, indent=2) + "\n")
 print(f"{snakemake.wildcards.name}: {facts}", file=sys.stderr)

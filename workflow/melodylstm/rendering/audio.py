@@ -1,4 +1,4 @@
-"""A melody as sound: a mono 16-bit WAV file.
+"""A melody or a chorale as sound: a mono 16-bit WAV file.
 
 Two synthesisers:
 
@@ -11,6 +11,9 @@ Two synthesisers:
 
 ``auto`` takes FluidSynth when both the program and a soundfont are found, and the fallback
 otherwise, saying why in the log and in what :func:`write_audio` returns.
+
+A chorale (:mod:`melodylstm.music.voices`) is played the same two ways: FluidSynth plays its
+four-track MIDI file, the fallback adds up its four voices.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from melodylstm.music.midi import write_midi
+from melodylstm.music.midi import write_chorale_midi, write_midi
 from melodylstm.music.tokens import HOLD, REST, tokens_to_events
+from melodylstm.music.voices import Chorale, parse_chorale
 from melodylstm.settings import RenderSettings
 
 log = logging.getLogger(__name__)
@@ -110,6 +114,21 @@ def builtin_samples(
     return samples
 
 
+def chorale_builtin_samples(
+    chorale: Chorale, time_step: float, tempo_bpm: float, sample_rate: int
+) -> np.ndarray:
+    """The chorale played by the built-in synthesiser: the sum of its voices, each played as a
+    melody (:func:`write_wav` scales the sum to its peak level, so it does not clip)."""
+    return sum(
+        builtin_samples(voice, time_step, tempo_bpm, sample_rate) for voice in chorale.voices
+    )
+
+
+def tail_steps(time_step: float, tempo_bpm: float) -> int:
+    """Steps of silence that last :data:`TAIL_SECONDS`, at least one."""
+    return max(1, round(TAIL_SECONDS * tempo_bpm / 60.0 / time_step))
+
+
 def fluidsynth_samples(
     tokens: list[str],
     time_step: float,
@@ -120,20 +139,51 @@ def fluidsynth_samples(
     program: int,
 ) -> np.ndarray:
     """The melody played by FluidSynth from a MIDI file, mixed to mono, as floats in [-1, 1]."""
-    tail_steps = max(1, round(TAIL_SECONDS * tempo_bpm / 60.0 / time_step))
+    # The trailing rest makes the MIDI file (and so the rendering) last past the last note.
+    padded = tokens + rest_tokens(tail_steps(time_step, tempo_bpm))
     with tempfile.TemporaryDirectory() as folder:
-        midi_path, wav_path = Path(folder) / "melody.mid", Path(folder) / "melody.wav"
-        # The trailing rest makes the MIDI file (and so the rendering) last past the last note.
-        padded = tokens + [REST] + [HOLD] * (tail_steps - 1)
+        midi_path = Path(folder) / "melody.mid"
         write_midi(padded, midi_path, time_step, tempo_bpm, time_signature, program=program)
-        command = ["fluidsynth", "-ni", "-q", "-r", str(sample_rate), "-T", "wav", "-O", "s16"]
-        command += ["-F", str(wav_path), str(soundfont), str(midi_path)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0 or not wav_path.exists():
-            raise RuntimeError(
-                f"fluidsynth failed (exit {done.returncode}): {(done.stderr or done.stdout)[-500:]}"
-            )
-        rate, channels = read_wav(wav_path)
+        return fluidsynth_play(midi_path, sample_rate, soundfont)
+
+
+def chorale_fluidsynth_samples(
+    chorale: Chorale,
+    time_step: float,
+    tempo_bpm: float,
+    time_signature: str,
+    sample_rate: int,
+    soundfont: Path,
+    program: int,
+) -> np.ndarray:
+    """The chorale played by FluidSynth from its four-track MIDI file, every voice with
+    ``program``, mixed to mono."""
+    rest = rest_tokens(tail_steps(time_step, tempo_bpm))
+    padded = Chorale(
+        tuple(voice + rest for voice in chorale.voices), chorale.fermatas + [False] * len(rest)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        midi_path = Path(folder) / "chorale.mid"
+        write_chorale_midi(padded, midi_path, time_step, tempo_bpm, time_signature, program=program)
+        return fluidsynth_play(midi_path, sample_rate, soundfont)
+
+
+def rest_tokens(steps: int) -> list[str]:
+    """A rest of ``steps`` steps."""
+    return [REST] + [HOLD] * (steps - 1)
+
+
+def fluidsynth_play(midi_path: Path, sample_rate: int, soundfont: Path) -> np.ndarray:
+    """A MIDI file played by the FluidSynth program, mixed to mono, as floats in [-1, 1]."""
+    wav_path = midi_path.with_suffix(".wav")
+    command = ["fluidsynth", "-ni", "-q", "-r", str(sample_rate), "-T", "wav", "-O", "s16"]
+    command += ["-F", str(wav_path), str(soundfont), str(midi_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0 or not wav_path.exists():
+        raise RuntimeError(
+            f"fluidsynth failed (exit {done.returncode}): {(done.stderr or done.stdout)[-500:]}"
+        )
+    rate, channels = read_wav(wav_path)
     if rate != sample_rate:
         raise RuntimeError(f"fluidsynth wrote {rate} Hz instead of {sample_rate} Hz")
     return channels.mean(axis=0)
@@ -180,13 +230,43 @@ def write_audio(
         )
     else:
         samples = builtin_samples(tokens, time_step, tempo_bpm, sample_rate)
-    write_wav(samples, wav_path, sample_rate)
+    return finish_audio(samples, wav_path, chosen, font, render)
+
+
+def write_chorale_audio(
+    tokens_path: Path,
+    wav_path: Path,
+    time_step: float,
+    tempo_bpm: float,
+    time_signature: str,
+    render: RenderSettings,
+) -> dict:
+    """:func:`write_audio` for a chorale's token stream: FluidSynth plays its four voices with
+    the program of ``render`` (19 is a church organ, 52 a choir), or the built-in synthesiser
+    adds them up; returns how it was synthesised, as :func:`write_audio` does."""
+    program, sample_rate = render.program, render.sample_rate
+    chorale = parse_chorale(Path(tokens_path).read_text().split())
+    chosen, font = pick_synthesizer(render.synthesizer, render.soundfont)
+    if chosen == "fluidsynth":
+        samples = chorale_fluidsynth_samples(
+            chorale, time_step, tempo_bpm, time_signature, sample_rate, font, program
+        )
+    else:
+        samples = chorale_builtin_samples(chorale, time_step, tempo_bpm, sample_rate)
+    return finish_audio(samples, wav_path, chosen, font, render)
+
+
+def finish_audio(
+    samples: np.ndarray, wav_path: Path, chosen: str, font: Path | None, render: RenderSettings
+) -> dict:
+    """Write the samples as a WAV file and return how they were synthesised."""
+    write_wav(samples, wav_path, render.sample_rate)
     info = {
         "synthesizer": chosen,
         "soundfont": str(font.resolve()) if font else None,  # the file behind a default link
-        "program": program if chosen == "fluidsynth" else None,
-        "sample_rate": sample_rate,
-        "seconds": round(len(samples) / sample_rate, 3),
+        "program": render.program if chosen == "fluidsynth" else None,
+        "sample_rate": render.sample_rate,
+        "seconds": round(len(samples) / render.sample_rate, 3),
     }
     log.info("%s: %s", wav_path, info)
     return info

@@ -4,6 +4,10 @@ The score has the song's time signature, bar lines, its key signature (C major /
 song was written in another key), notes spelled in that key, ties across bar lines, a tempo mark,
 and a clef chosen by range: treble, bass, or a grand staff (treble and bass joined by a brace) with
 the notes from middle C up on the treble staff when the melody does not fit one staff.
+
+A chorale (:mod:`melodylstm.music.voices`) is written on a grand staff: soprano and alto on the
+treble staff, tenor and bass on the bass staff, two voices to a staff with the upper voice's stems
+up and the lower one's down, as hymnals print them, and a fermata where each phrase ends.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import music21
 
 from melodylstm.music.meter import bar_steps
 from melodylstm.music.tokens import Event, tokens_to_events
-from melodylstm.music.tonality import SongKey
+from melodylstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, song_key
+from melodylstm.music.voices import VOICES, Chorale, parse_chorale
 from melodylstm.settings import RenderSettings
 
 C_MAJOR = SongKey(0, "major")
@@ -98,6 +103,21 @@ def staff_events(events: list[Event], keep) -> list[Event]:
     return shown
 
 
+def staff_notes(
+    events: list[Event], time_step: float, key: music21.key.Key
+) -> list[music21.note.GeneralNote]:
+    """The events as music21 notes and rests, spelled in the key, not yet cut into bars."""
+    step = Fraction(time_step).limit_denominator(10_000)
+    elements = []
+    for pitch, steps in events:
+        length = step * steps
+        if pitch is None:
+            elements.append(music21.note.Rest(quarterLength=length))
+        else:
+            elements.append(music21.note.Note(spelled_pitch(pitch, key), quarterLength=length))
+    return elements
+
+
 def staff_part(
     events: list[Event],
     time_step: float,
@@ -114,13 +134,7 @@ def staff_part(
     part.insert(0, music21.meter.TimeSignature(time_signature))
     if tempo_bpm is not None:
         part.insert(0, music21.tempo.MetronomeMark(number=tempo_bpm, referent=1.0))
-    step = Fraction(time_step).limit_denominator(10_000)
-    for pitch, steps in events:
-        length = step * steps
-        if pitch is None:
-            element = music21.note.Rest(quarterLength=length)
-        else:
-            element = music21.note.Note(spelled_pitch(pitch, key), quarterLength=length)
+    for element in staff_notes(events, time_step, key):
         part.append(element)
     part.makeNotation(inPlace=True)
     return part
@@ -171,16 +185,23 @@ def melody_score(
             music21.clef.BassClef(),
             music21.stream.PartStaff,
         )
-        score.insert(0, upper)
-        score.insert(0, lower)
-        group = music21.layout.StaffGroup([upper, lower], symbol="brace", barTogether=True)
-        score.insert(0, group)
+        add_grand_staff(score, upper, lower)
     else:
         staff_clef = music21.clef.TrebleClef() if staves == "treble" else music21.clef.BassClef()
         score.insert(
             0, staff_part(events, time_step, key, time_signature, staff_clef, tempo_bpm=tempo_bpm)
         )
     return score
+
+
+def add_grand_staff(
+    score: music21.stream.Score, upper: music21.stream.Part, lower: music21.stream.Part
+) -> None:
+    """Put two staves into the score, joined by a brace and bar lines drawn through both."""
+    score.insert(0, upper)
+    score.insert(0, lower)
+    group = music21.layout.StaffGroup([upper, lower], symbol="brace", barTogether=True)
+    score.insert(0, group)
 
 
 def musicxml_text(score: music21.stream.Score) -> str:
@@ -231,12 +252,176 @@ def write_score(
     pitches = [pitch for pitch, _ in tokens_to_events(tokens) if pitch is not None]
     key = key_of(song_key)
     return {
-        "key": f"{key.tonic.name.replace('-', 'b')} {key.mode}",
+        "key": key_name(key),
         "time_signature": time_signature,
         "tempo_bpm": tempo_bpm,
         "clef": choose_clef(pitches) if clef == "auto" else clef,
         "bars": len(score.parts[0].getElementsByClass(music21.stream.Measure)),
+        **range_facts(pitches, key),
+    }
+
+
+def key_name(key: music21.key.Key) -> str:
+    """``Bb major``: the key as the facts of a score name it."""
+    return f"{key.tonic.name.replace('-', 'b')} {key.mode}"
+
+
+def range_facts(pitches: list[int], key: music21.key.Key) -> dict:
+    """How many notes, and the lowest and highest named in the key (None without notes)."""
+    return {
         "notes": len(pitches),
         "lowest": note_name(min(pitches), key) if pitches else None,
         "highest": note_name(max(pitches), key) if pitches else None,
+    }
+
+
+def chorale_key(chorale: Chorale, allowed=C_MAJOR_OR_A_MINOR) -> SongKey:
+    """The allowed key that fits the outer voices best: the soprano's tune and the bass's
+    cadences settle the key, where the inner voices fill in the chords."""
+    soprano, *_, bass = chorale.events()
+    return song_key(soprano + bass, allowed)
+
+
+def fermata_ends(fermatas: list[bool]) -> set[int]:
+    """The last frame of every run of fermata frames: the chord a fermata is written on."""
+    return {
+        frame
+        for frame, fermata in enumerate(fermatas)
+        if fermata and (frame + 1 == len(fermatas) or not fermatas[frame + 1])
+    }
+
+
+def voice_fermata(stem: str) -> music21.expressions.Fermata:
+    """A fermata on the side of the staff the voice's stems point to: above the upper voice,
+    below (upside down) the lower one, so that the two voices' fermatas do not collide."""
+    fermata = music21.expressions.Fermata()
+    fermata.type = "upright" if stem == "up" else "inverted"
+    fermata.placement = "above" if stem == "up" else "below"
+    return fermata
+
+
+def voice_measures(
+    events: list[Event],
+    fermata_frames: set[int],
+    time_step: float,
+    key: music21.key.Key,
+    time_signature: str,
+    stem: str,
+) -> list[music21.stream.Measure]:
+    """One voice cut into measures, ties across bar lines, stems ``up`` or ``down``, and a
+    fermata on each note that sounds in one of ``fermata_frames`` (music21 moves it to the last
+    of the tied notes a bar line splits it into)."""
+    part = music21.stream.Part()
+    part.insert(0, music21.meter.TimeSignature(time_signature))
+    start = 0
+    for element, (pitch, steps) in zip(staff_notes(events, time_step, key), events, strict=True):
+        if pitch is not None:
+            element.stemDirection = stem
+            if fermata_frames & set(range(start, start + steps)):
+                element.expressions.append(voice_fermata(stem))
+        start += steps
+        part.append(element)
+    part.makeNotation(inPlace=True)
+    return list(part.getElementsByClass(music21.stream.Measure))
+
+
+def two_voice_staff(
+    upper: list[music21.stream.Measure],
+    lower: list[music21.stream.Measure],
+    clef: music21.clef.Clef,
+    key: music21.key.Key,
+    time_signature: str,
+    tempo_bpm: float | None = None,
+) -> music21.stream.PartStaff:
+    """A staff whose every measure holds two voices: the notes of ``upper`` as voice 1 and of
+    ``lower`` as voice 2; clef, key, time signature and tempo open the first measure."""
+    staff = music21.stream.PartStaff()
+    for number, pair in enumerate(zip(upper, lower, strict=True), start=1):
+        measure = music21.stream.Measure(number=number)
+        if number == 1:
+            opening = [clef, music21.key.Key(key.tonic.name, key.mode)]
+            opening.append(music21.meter.TimeSignature(time_signature))
+            if tempo_bpm is not None:
+                opening.append(music21.tempo.MetronomeMark(number=tempo_bpm, referent=1.0))
+            for element in opening:
+                measure.insert(0, element)
+        for voice_number, source in enumerate(pair, start=1):
+            voice = music21.stream.Voice(id=str(voice_number))
+            for element in source.notesAndRests:
+                voice.insert(element.offset, element)
+            measure.insert(0, voice)
+        staff.append(measure)
+    return staff
+
+
+def chorale_score(
+    chorale: Chorale,
+    time_step: float = 0.25,
+    time_signature: str = "4/4",
+    song_key: SongKey = C_MAJOR,
+    title: str | None = None,
+    tempo_bpm: float | None = None,
+) -> music21.stream.Score:
+    """The chorale as a music21 score on a grand staff: soprano (stems up) and alto (down) on
+    the treble staff, tenor (up) and bass (down) on the bass staff."""
+    if not chorale.frames:
+        raise ValueError("the chorale is empty: there is nothing to write as a score")
+    key = key_of(song_key)
+    ends = fermata_ends(chorale.fermatas)
+    measures = [
+        voice_measures(
+            padded_to_bar(events, time_step, time_signature),
+            ends,
+            time_step,
+            key,
+            time_signature,
+            "up" if voice % 2 == 0 else "down",
+        )
+        for voice, events in enumerate(chorale.events())
+    ]
+    soprano, alto, tenor, bass = measures
+    score = music21.stream.Score()
+    score.metadata = music21.metadata.Metadata(title=title or "", composer="melody LSTM")
+    upper = two_voice_staff(
+        soprano, alto, music21.clef.TrebleClef(), key, time_signature, tempo_bpm
+    )
+    lower = two_voice_staff(tenor, bass, music21.clef.BassClef(), key, time_signature)
+    add_grand_staff(score, upper, lower)
+    return score
+
+
+def write_chorale_score(
+    tokens_path: Path,
+    musicxml_path: Path,
+    svg_path: Path,
+    time_step: float,
+    time_signature: str,
+    song_key: SongKey,
+    title: str | None = None,
+    tempo_bpm: float | None = None,
+) -> dict:
+    """Read a chorale's token stream, write it as MusicXML and as an engraved SVG score on a
+    grand staff, and return what a reader of the score wants to know: the facts of
+    :func:`write_score`, the fermatas, and each voice's notes and range."""
+    chorale = parse_chorale(Path(tokens_path).read_text().split())
+    score = chorale_score(chorale, time_step, time_signature, song_key, title, tempo_bpm)
+    xml = musicxml_text(score)
+    Path(musicxml_path).write_text(xml)
+    Path(svg_path).write_text(engrave_svg(xml))
+    key = key_of(song_key)
+    voice_pitches = [
+        [pitch for pitch, _ in events if pitch is not None] for events in chorale.events()
+    ]
+    return {
+        "key": key_name(key),
+        "time_signature": time_signature,
+        "tempo_bpm": tempo_bpm,
+        "clef": "grand staff",
+        "bars": len(score.parts[0].getElementsByClass(music21.stream.Measure)),
+        **range_facts([pitch for pitches in voice_pitches for pitch in pitches], key),
+        "fermatas": len(fermata_ends(chorale.fermatas)),
+        "voices": {
+            name: range_facts(pitches, key)
+            for name, pitches in zip(VOICES, voice_pitches, strict=True)
+        },
     }

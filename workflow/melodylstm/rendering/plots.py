@@ -1,5 +1,6 @@
-"""Plots as PNG files (matplotlib, no display needed): the loss curves, a piano roll of a song, the
-histograms of generated against held-out songs, and a sweep's validation loss by swept value."""
+"""Plots as PNG files (matplotlib, no display needed): the loss curves, a piano roll of a song (a
+melody, or a chorale coloured by voice), the histograms of generated against held-out songs, and a
+sweep's validation loss by swept value."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import matplotlib.ticker  # noqa: E402
 from melodylstm.evaluation.music_stats import HISTOGRAMS  # noqa: E402
 from melodylstm.evaluation.result_files import read_music_stats  # noqa: E402
 from melodylstm.music.meter import bar_steps  # noqa: E402
-from melodylstm.music.tokens import tokens_to_events  # noqa: E402
+from melodylstm.music.tokens import Event, tokens_to_events  # noqa: E402
+from melodylstm.music.voices import VOICES, parse_chorale  # noqa: E402
 from melodylstm.sweeps.points import format_value  # noqa: E402
 from melodylstm.sweeps.summary import swept_keys  # noqa: E402
 from melodylstm.training.history import read_history  # noqa: E402
@@ -23,6 +25,10 @@ NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 DPI = 100
 GENERATED_COLOR, HELD_OUT_COLOR = "tab:orange", "tab:blue"
 INTERVAL_LIMIT = 12  # larger leaps are counted at +-12 in the plot
+# Soprano to bass, light to dark edges on distinct hues, so crossing voices stay apart.
+VOICE_COLORS = (("tab:red", "darkred"), ("tab:orange", "saddlebrown"),
+                ("tab:green", "darkgreen"), ("tab:blue", "navy"))  # fmt: skip
+FERMATA_COLOR = "gold"
 
 
 def note_name(pitch: int) -> str:
@@ -73,26 +79,99 @@ def plot_piano_roll(
 ) -> None:
     """Each note as a bar from its onset to its end against pitch, with bar lines."""
     tokens = Path(tokens_path).read_text().split()
-    events = tokens_to_events(tokens)
+    notes, position = timed_notes(tokens_to_events(tokens))
+    if not notes:
+        raise ValueError(f"{tokens_path}: the song has no notes to plot")
+    bar = bar_steps(time_signature, time_step)
+    figure, axes = roll_figure(notes, position / bar)
+    draw_notes(axes, notes, bar, "tab:blue", "navy")
+    finish_roll(axes, notes, position, bar, time_signature, title or Path(tokens_path).stem)
+    figure.tight_layout()
+    figure.savefig(png_path)
+    plt.close(figure)
+
+
+def plot_chorale_piano_roll(
+    tokens_path: Path,
+    png_path: Path,
+    time_step: float = 0.25,
+    time_signature: str = "4/4",
+    title: str | None = None,
+) -> None:
+    """A chorale's piano roll: each voice's notes in its own colour, named in the legend, with
+    bar lines and the frames under a fermata shaded."""
+    chorale = parse_chorale(Path(tokens_path).read_text().split())
+    voices = [timed_notes(events)[0] for events in chorale.events()]
+    notes = [note for voice in voices for note in voice]
+    if not notes:
+        raise ValueError(f"{tokens_path}: the chorale has no notes to plot")
+    bar = bar_steps(time_signature, time_step)
+    figure, axes = roll_figure(notes, chorale.frames / bar)
+    for start, steps in fermata_runs(chorale.fermatas):
+        axes.axvspan(start / bar, (start + steps) / bar, color=FERMATA_COLOR, alpha=0.3, lw=0)
+    for name, voice, (color, edge) in zip(VOICES, voices, VOICE_COLORS, strict=True):
+        draw_notes(axes, voice, bar, color, edge, alpha=0.85)
+        axes.plot([], [], "s", color=color, markeredgecolor=edge, label=name)
+    if any(chorale.fermatas):
+        axes.plot([], [], "s", color=FERMATA_COLOR, alpha=0.5, label="fermata")
+    finish_roll(axes, notes, chorale.frames, bar, time_signature, title or Path(tokens_path).stem)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    figure.tight_layout()
+    figure.savefig(png_path)
+    plt.close(figure)
+
+
+def timed_notes(events: list[Event]) -> tuple[list[tuple[int, int, int]], int]:
+    """``(start step, steps, pitch)`` of every note of the events, and the steps of them all."""
     notes, position = [], 0
     for pitch, steps in events:
         if pitch is not None:
             notes.append((position, steps, pitch))
         position += steps
-    if not notes:
-        raise ValueError(f"{tokens_path}: the song has no notes to plot")
-    bar = bar_steps(time_signature, time_step)
-    bars = max(1.0, position / bar)
+    return notes, position
+
+
+def fermata_runs(fermatas: list[bool]) -> list[tuple[int, int]]:
+    """``(first frame, frames)`` of every run of frames under a fermata."""
+    runs: list[tuple[int, int]] = []
+    for frame, fermata in enumerate(fermatas):
+        if not fermata:
+            continue
+        if runs and sum(runs[-1]) == frame:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((frame, 1))
+    return runs
+
+
+def roll_figure(notes: list[tuple[int, int, int]], bars: float):
+    """A figure sized for the notes' range and the bars they last: ``(figure, axes)``."""
     low, high = min(n[2] for n in notes), max(n[2] for n in notes)
     # About 0.16 inch per semitone keeps the note names legible; width grows with the bars.
-    size = (min(4 + 0.8 * bars, 30), max(3.0, 1.2 + 0.16 * (high - low + 3)))
-    figure, axes = plt.subplots(figsize=size, dpi=DPI)
+    size = (min(4 + 0.8 * max(1.0, bars), 30), max(3.0, 1.2 + 0.16 * (high - low + 3)))
+    return plt.subplots(figsize=size, dpi=DPI)
+
+
+def draw_notes(axes, notes, bar: int, color: str, edge: str, alpha: float | None = None) -> None:
+    """Each note as a bar from its onset to its end, at its pitch; time in bars."""
     for start, steps, pitch in notes:
         axes.add_patch(
             plt.Rectangle(
-                (start / bar, pitch - 0.4), steps / bar, 0.8, color="tab:blue", ec="navy", lw=0.5
+                (start / bar, pitch - 0.4),
+                steps / bar,
+                0.8,
+                color=color,
+                ec=edge,
+                lw=0.5,
+                alpha=alpha,
             )
         )
+
+
+def finish_roll(axes, notes, position: int, bar: int, time_signature: str, title: str) -> None:
+    """Limits, note names, numbered bar lines, labels and title of a piano roll ``position``
+    steps long."""
+    low, high = min(n[2] for n in notes), max(n[2] for n in notes)
     axes.set_ylim(low - 1.5, high + 1.5)
     axes.set_xlim(0, position / bar)
     ticks = [p for p in range(low, high + 1) if p % 12 in (0, 2, 4, 5, 7, 9, 11)]
@@ -104,11 +183,8 @@ def plot_piano_roll(
     axes.set_xticks(list(bar_lines), [str(line + 1) for line in bar_lines])
     axes.set_xlabel(f"bar ({time_signature})")
     axes.set_ylabel("pitch")
-    axes.set_title(title or Path(tokens_path).stem)
+    axes.set_title(title)
     axes.grid(axis="y", alpha=0.2)
-    figure.tight_layout()
-    figure.savefig(png_path)
-    plt.close(figure)
 
 
 def histogram_bins(name: str, generated: dict, held_out: dict) -> tuple[list, list[str]]:

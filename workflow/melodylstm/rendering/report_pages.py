@@ -27,7 +27,13 @@ MIME_TYPES = {
     ".json": "application/json",
 }
 GM_PROGRAMS = {0: "Acoustic Grand Piano", 24: "Acoustic Guitar (nylon)", 40: "Violin",
-               71: "Clarinet", 73: "Flute", 75: "Pan Flute", 21: "Accordion"}  # fmt: skip
+               71: "Clarinet", 73: "Flute", 75: "Pan Flute", 21: "Accordion",
+               19: "Church Organ", 52: "Choir Aahs"}  # fmt: skip
+TOKEN_NOTES = {
+    "melody": "one per time step: MIDI pitch, r rest, _ hold",
+    "chorale": "per time step a frame: | or |F (fermata), then soprano, alto, tenor and bass, "
+    "each a MIDI pitch, r rest or _ hold",
+}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.4em; border-bottom: 1px solid #ddd; }
@@ -86,6 +92,18 @@ def synthesizer_note(audio: dict) -> str:
     )
 
 
+def voice_rows(facts: dict) -> list[list]:
+    """A chorale's rows of the song's facts: each voice's range and notes, and the fermatas;
+    none for a melody."""
+    if "voices" not in facts:
+        return []
+    ranges = "; ".join(
+        f"{name} {voice['lowest']} to {voice['highest']} ({voice['notes']} notes)"
+        for name, voice in facts["voices"].items()
+    )
+    return [["voices", ranges], ["fermatas", facts["fermatas"]]]
+
+
 def write_song_page(
     name: str,
     svg: Path,
@@ -110,6 +128,7 @@ def write_song_page(
             ["notes", facts["notes"]],
             ["range", f"{facts['lowest']} to {facts['highest']}"],
             ["staff", facts["clef"]],
+            *voice_rows(facts),
         ]
     )
     downloads = "\n".join(
@@ -122,6 +141,7 @@ def write_song_page(
             (tokens, "the model's tokens"),
         ]
     )
+    texture = "chorale" if "voices" in facts else "melody"
     body = f"""<h1>{html.escape(name)}</h1>
 <p><audio class="song-audio" controls preload="auto" src="{data_uri(wav)}"></audio></p>
 <p class="note">{html.escape(synthesizer_note(audio))}</p>
@@ -135,7 +155,7 @@ def write_song_page(
 <ul>
 {downloads}
 </ul>
-<details><summary>Tokens (one per time step: MIDI pitch, r rest, _ hold)</summary>
+<details><summary>Tokens ({TOKEN_NOTES[texture]})</summary>
 <pre>{html.escape(Path(tokens).read_text().strip())}</pre></details>"""
     Path(page_path).write_text(page(name, body))
 
