@@ -22,6 +22,7 @@ rule render_score:
         tempo_bpm=song_setting("tempo_bpm"),
         key=song_setting("key"),
         clef=config["render"]["clef"],
+        texture=config["texture"],
     script:
         "../scripts/render_score.py"
 
@@ -45,6 +46,7 @@ rule render_audio:
         soundfont=config["render"]["soundfont"],
         program=config["render"]["program"],
         sample_rate=config["render"]["sample_rate"],
+        texture=config["texture"],
     script:
         "../scripts/render_audio.py"
 
@@ -68,5 +70,6 @@ rule plot_piano_roll:
     params:
         time_step=config["encoding"]["time_step"],
         time_signature=song_setting("time_signature"),
+        texture=config["texture"],
     script:
         "../scripts/plot_piano_roll.py"
