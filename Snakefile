@@ -1,11 +1,17 @@
-# Learn melodies with an LSTM and write new songs.
+# Learn music with an LSTM and write new pieces: melodies by default, four-voice chorales with
+# the chorale config.
 #   snakemake --cores 4 results/generated/song.mid
+#   snakemake --cores 4 results/generated/chorale.mid --configfile config/chorale.yaml
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# A config file given on the command line that names its `texture` is a whole config of its own
+# (config/chorale.yaml): config.yaml's songs and sources are not merged into it.
+if "texture" not in config:
+
+    configfile: "config.yaml"
 
 
 from melodylstm.config import validate_config
@@ -29,6 +35,7 @@ include: "workflow/rules/sweep.smk"
 
 rule all:
     input:
-        "results/evaluation/metrics.json",
+        stage("evaluation/metrics.json"),
+        texture_results(),
         generated_songs(),
         report_files(),

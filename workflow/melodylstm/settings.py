@@ -82,6 +82,7 @@ class ModelSettings(Section):
     cell: str
     bar_position: bool
     lookback: tuple[int, ...]
+    lookahead: tuple[int, ...]
     bar_number: bool
     window: int
     embedding_size: int
@@ -116,6 +117,7 @@ class SongSettings(Section):
 
     SECTION: ClassVar[tuple[str, ...]] = ("generate", "*")
     seed: str
+    melody: str | None
     steps: int
     temperature: float
     strategy: str
@@ -129,6 +131,14 @@ class SongSettings(Section):
     random_seed: int
     tempo_bpm: float
     time_signature: str
+
+
+@dataclass(frozen=True)
+class HarmoniserSettings(Section):
+    """The chorale model that harmonises a given melody (schema section ``harmoniser``)."""
+
+    SECTION: ClassVar[tuple[str, ...]] = ("harmoniser",)
+    lookahead: tuple[int, ...]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,18 @@ from melodylstm.data.sources import matched_files
 from melodylstm.settings import SweepSettings, settings, source_settings
 
 SPLITS = ["train", "valid", "test"]
+RESULTS = config["results_dir"]
+
+
+def stage(path):
+    """A file of this workflow's stages, under `results_dir` (results/ unless the config moves
+    them, as config/chorale.yaml does): runs of two textures keep their stages apart."""
+    return f"{RESULTS}/{path}"
+
+
+def stage_log(path):
+    """A rule's log: logs/{path}, or logs/chorale/{path} where the stages are results/chorale."""
+    return str(Path("logs", Path(RESULTS).relative_to("results"), path))
 
 
 wildcard_constraints:
@@ -22,7 +34,7 @@ def encoded_shards(kind):
     """The encoded (kind="encoded") or rejects (kind="rejects") tables of all shards."""
     suffix = ".tsv" if kind == "encoded" else ".rejects.tsv"
     return [
-        f"results/encoded/shard_{shard}{suffix}"
+        stage(f"encoded/shard_{shard}{suffix}")
         for shard in range(config["encoding"]["shards"])
     ]
 
@@ -40,9 +52,32 @@ def generated_songs(extension="mid"):
     return [path for name in config["generate"] for path in song_files(name, extension)]
 
 
+def generation_inputs(song):
+    """What a song of `generate:` is sampled from: the model, or where it harmonises a `melody:`
+    file, the harmoniser and that file."""
+    if song["melody"]:
+        return {
+            "checkpoint": stage("harmoniser/checkpoint.pt"),
+            "melody": song["melody"],
+        }
+    return {"checkpoint": stage("model/checkpoint.pt")}
+
+
+def baseline_inputs():
+    """A chorale model's evaluation fits its n-gram baseline on the training chorales."""
+    return {"train": stage("data/train.npz")} if config["texture"] == "chorale" else {}
+
+
+def texture_results():
+    """What `all` adds for a texture: a chorale run's harmoniser, scored."""
+    if config["texture"] == "chorale":
+        return [stage("evaluation/harmoniser_metrics.json")]
+    return []
+
+
 def histogram_plots():
     """The plot of every histogram of the musical statistics: results/plots/{histogram}.png."""
-    return expand("results/plots/{histogram}.png", histogram=HISTOGRAMS)
+    return expand(stage("plots/{histogram}.png"), histogram=HISTOGRAMS)
 
 
 from melodylstm.sweeps.grid import sweep_points
@@ -68,12 +103,12 @@ def points_of(sweep):
 
 def sweep_files(sweep, filename):
     """`filename` of every point of a sweep: results/sweeps/{sweep}/{point}/{filename}."""
-    return [f"results/sweeps/{sweep}/{point}/{filename}" for point in points_of(sweep)]
+    return [stage(f"sweeps/{sweep}/{point}/{filename}") for point in points_of(sweep)]
 
 
 def sweep_point_state(wildcards):
     """A params function: the training state of the point {point} of the sweep {sweep}."""
-    return f"results/sweeps/{wildcards.sweep}/{wildcards.point}/training_state.pt"
+    return stage(f"sweeps/{wildcards.sweep}/{wildcards.point}/training_state.pt")
 
 
 def point_settings(point):
@@ -84,7 +119,7 @@ def point_settings(point):
 def best_song_files(name, extension):
     """The files of one song of `generate:` sampled from a sweep's best point."""
     return [
-        path.replace("results/generated/", "results/sweeps/{sweep}/best/")
+        path.replace("results/generated/", stage("sweeps/{sweep}/best/"))
         for path in song_files(name, extension)
     ]
 
@@ -106,7 +141,7 @@ def report_files():
     """The pages, scores, sounds and plots of the report (all of `snakemake --report`)."""
     songs = generated_names()
     return (
-        ["results/report/summary.html", "results/plots/loss.png"]
+        [stage("report/summary.html"), stage("plots/loss.png")]
         + histogram_plots()
         + expand("results/report/songs/{name}.html", name=songs)
         + expand("results/scores/{name}.svg", name=songs)

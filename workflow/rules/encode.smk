@@ -3,9 +3,9 @@ rule index_songs:
     input:
         source_files(),
     output:
-        "results/encoded/song_index.tsv",
+        stage("encoded/song_index.tsv"),
     log:
-        "logs/index_songs.log",
+        stage_log("index_songs.log"),
     conda:
         "../../envs/music.yaml"
     params:
@@ -17,14 +17,14 @@ rule index_songs:
 # Parse, transpose and tokenise one shard of songs; unusable songs go to the shard's rejects table.
 rule encode_shard:
     input:
-        "results/encoded/song_index.tsv",
+        stage("encoded/song_index.tsv"),
     output:
-        encoded="results/encoded/shard_{shard}.tsv",
-        rejects="results/encoded/shard_{shard}.rejects.tsv",
+        encoded=stage("encoded/shard_{shard}.tsv"),
+        rejects=stage("encoded/shard_{shard}.rejects.tsv"),
     log:
-        "logs/encode_shard_{shard}.log",
+        stage_log("encode_shard_{shard}.log"),
     benchmark:
-        "results/benchmarks/encode_shard_{shard}.tsv"
+        stage("benchmarks/encode_shard_{shard}.tsv")
     conda:
         "../../envs/music.yaml"
     resources:
@@ -32,5 +32,6 @@ rule encode_shard:
         runtime=120,
     params:
         encoding=config["encoding"],
+        texture=config["texture"],
     script:
         "../scripts/encode_shard.py"

@@ -1,13 +1,35 @@
-# Score the best checkpoint on the validation and test songs.
+# Score the best checkpoint on the validation and test songs (chorales: with the n-gram baseline
+# fitted on the training chorales).
 rule evaluate_model:
     input:
-        checkpoint="results/model/checkpoint.pt",
-        valid="results/data/valid.npz",
-        test="results/data/test.npz",
+        **baseline_inputs(),
+        checkpoint=stage("model/checkpoint.pt"),
+        valid=stage("data/valid.npz"),
+        test=stage("data/test.npz"),
     output:
-        "results/evaluation/metrics.json",
+        stage("evaluation/metrics.json"),
     log:
-        "logs/evaluate_model.log",
+        stage_log("evaluate_model.log"),
+    conda:
+        "../../envs/torch.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    script:
+        "../scripts/evaluate_model.py"
+
+
+# The harmoniser on the same chorales: what reading the soprano ahead is worth.
+rule evaluate_harmoniser:
+    input:
+        checkpoint=stage("harmoniser/checkpoint.pt"),
+        valid=stage("data/valid.npz"),
+        test=stage("data/test.npz"),
+    output:
+        stage("evaluation/harmoniser_metrics.json"),
+    log:
+        stage_log("evaluate_harmoniser.log"),
     conda:
         "../../envs/torch.yaml"
     threads: 2

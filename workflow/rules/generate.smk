@@ -1,21 +1,25 @@
 # One rule per song named in config's `generate:`, so that changing a song reruns only that song.
 # A song with n_samples > 1 is written as {name}_1.mid ... {name}_n.mid, sampled as one batch.
+# A chorale entry with a `melody:` file is harmonised by the harmoniser; the others are composed.
 for song_name, song_settings in config["generate"].items():
 
     rule:
         name:
             f"generate_{song_name}"
         input:
-            checkpoint="results/model/checkpoint.pt",
+            **generation_inputs(song_settings),
         output:
             midi=song_files(song_name, "mid"),
             tokens=song_files(song_name, "txt"),
         log:
-            f"logs/generate_{song_name}.log",
+            stage_log(f"generate_{song_name}.log"),
         conda:
             "../../envs/torch.yaml"
         params:
             name=song_name,
             song=song_settings,
+            texture=config["texture"],
+            # How a given melody is read: its part, grid and durations, as the songs were.
+            encoding=config["encoding"],
         script:
             "../scripts/generate_song.py"

@@ -13,7 +13,7 @@ rule render_score:
         ),
         info="results/scores/{name}.json",
     log:
-        "logs/render_score_{name}.log",
+        stage_log("render_score_{name}.log"),
     conda:
         "../../envs/music.yaml"
     params:
@@ -35,7 +35,7 @@ rule render_audio:
         wav="results/audio/{name}.wav",
         info="results/audio/{name}.json",
     log:
-        "logs/render_audio_{name}.log",
+        stage_log("render_audio_{name}.log"),
     conda:
         "../../envs/music.yaml"
     params:
@@ -64,7 +64,7 @@ rule plot_piano_roll:
             labels={"song": "{name}", "shows": "piano roll"},
         ),
     log:
-        "logs/plot_piano_roll_{name}.log",
+        stage_log("plot_piano_roll_{name}.log"),
     conda:
         "../../envs/music.yaml"
     params:

@@ -5,16 +5,16 @@ report: "../report/workflow.rst"
 # Training and validation loss per epoch.
 rule plot_loss:
     input:
-        "results/model/history.csv",
+        stage("model/history.csv"),
     output:
         report(
-            "results/plots/loss.png",
+            stage("plots/loss.png"),
             caption="../report/loss.rst",
             category="Training",
             labels={"shows": "loss per epoch"},
         ),
     log:
-        "logs/plot_loss.log",
+        stage_log("plot_loss.log"),
     conda:
         "../../envs/music.yaml"
     script:
@@ -25,20 +25,21 @@ rule plot_loss:
 rule music_stats:
     input:
         generated=generated_songs("txt"),
-        held_out="results/data/test.txt",
-        training="results/data/train.txt",
-        songs="results/data/songs.tsv",
+        held_out=stage("data/test.txt"),
+        training=stage("data/train.txt"),
+        songs=stage("data/songs.tsv"),
     output:
-        "results/evaluation/music_stats.json",
+        stage("evaluation/music_stats.json"),
     log:
-        "logs/music_stats.log",
+        stage_log("music_stats.log"),
     benchmark:
-        "results/benchmarks/music_stats.tsv"
+        stage("benchmarks/music_stats.tsv")
     conda:
         "../../envs/music.yaml"
     params:
         song_keys={name: generate_entry(name)["key"] for name in generated_names()},
         transposed=config["encoding"]["transpose"],
+        texture=config["texture"],
     script:
         "../scripts/music_stats.py"
 
@@ -46,16 +47,16 @@ rule music_stats:
 # One histogram of the statistics: generated against held-out songs.
 rule plot_histogram:
     input:
-        "results/evaluation/music_stats.json",
+        stage("evaluation/music_stats.json"),
     output:
         report(
-            "results/plots/{histogram}.png",
+            stage("plots/{histogram}.png"),
             caption="../report/histogram.rst",
             category="Song statistics",
             labels={"shows": "{histogram} histogram"},
         ),
     log:
-        "logs/plot_histogram_{histogram}.log",
+        stage_log("plot_histogram_{histogram}.log"),
     wildcard_constraints:
         histogram="|".join(HISTOGRAMS),
     conda:
@@ -84,7 +85,7 @@ rule song_page:
             labels={"song": "{name}", "shows": "listen: player and score"},
         ),
     log:
-        "logs/song_page_{name}.log",
+        stage_log("song_page_{name}.log"),
     conda:
         "../../envs/music.yaml"
     script:
@@ -94,19 +95,19 @@ rule song_page:
 # The summary page: metrics, musical statistics, copying check, loss curve and configuration.
 rule summary_page:
     input:
-        metrics="results/evaluation/metrics.json",
-        stats="results/evaluation/music_stats.json",
-        loss="results/plots/loss.png",
+        metrics=stage("evaluation/metrics.json"),
+        stats=stage("evaluation/music_stats.json"),
+        loss=stage("plots/loss.png"),
         histograms=histogram_plots(),
     output:
         report(
-            "results/report/summary.html",
+            stage("report/summary.html"),
             caption="../report/summary.rst",
             category="Overview",
             labels={"shows": "metrics, statistics, configuration"},
         ),
     log:
-        "logs/summary_page.log",
+        stage_log("summary_page.log"),
     conda:
         "../../envs/music.yaml"
     params:

@@ -1,14 +1,14 @@
 # Account for every song of the index (encoded or rejected, with a reason) and summarise.
 rule account_songs:
     input:
-        index="results/encoded/song_index.tsv",
+        index=stage("encoded/song_index.tsv"),
         encoded=encoded_shards("encoded"),
         rejects=encoded_shards("rejects"),
     output:
-        rejects="results/data/rejects.tsv",
-        summary="results/data/summary.json",
+        rejects=stage("data/rejects.tsv"),
+        summary=stage("data/summary.json"),
     log:
-        "logs/account_songs.log",
+        stage_log("account_songs.log"),
     conda:
         "../../envs/music.yaml"
     script:
@@ -19,14 +19,14 @@ rule account_songs:
 rule split_songs:
     input:
         encoded=encoded_shards("encoded"),
-        summary="results/data/summary.json",
+        summary=stage("data/summary.json"),
     output:
-        train="results/data/train.txt",
-        valid="results/data/valid.txt",
-        test="results/data/test.txt",
-        songs="results/data/songs.tsv",
+        train=stage("data/train.txt"),
+        valid=stage("data/valid.txt"),
+        test=stage("data/test.txt"),
+        songs=stage("data/songs.tsv"),
     log:
-        "logs/split_songs.log",
+        stage_log("split_songs.log"),
     conda:
         "../../envs/music.yaml"
     params:

@@ -7,18 +7,18 @@
 # settings come from the point's name alone, so other points of its sweep never rerun it.
 rule train_sweep_point:
     input:
-        train="results/data/train.npz",
-        valid="results/data/valid.npz",
-        test="results/data/test.npz",
-        vocabulary="results/data/vocabulary.json",
+        train=stage("data/train.npz"),
+        valid=stage("data/valid.npz"),
+        test=stage("data/test.npz"),
+        vocabulary=stage("data/vocabulary.json"),
     output:
-        checkpoint="results/sweeps/{sweep}/{point}/checkpoint.pt",
-        history="results/sweeps/{sweep}/{point}/history.csv",
-        metrics="results/sweeps/{sweep}/{point}/metrics.json",
+        checkpoint=stage("sweeps/{sweep}/{point}/checkpoint.pt"),
+        history=stage("sweeps/{sweep}/{point}/history.csv"),
+        metrics=stage("sweeps/{sweep}/{point}/metrics.json"),
     log:
-        "logs/sweeps/{sweep}/{point}.log",
+        stage_log("sweeps/{sweep}/{point}.log"),
     benchmark:
-        "results/benchmarks/sweeps/{sweep}/{point}.tsv"
+        stage("benchmarks/sweeps/{sweep}/{point}.tsv")
     wildcard_constraints:
         sweep=r"[A-Za-z0-9_-]+",
         point=r"[^/]+=[^/]*",
@@ -44,10 +44,10 @@ rule summarize_sweep:
     input:
         metrics=lambda wildcards: sweep_files(wildcards.sweep, "metrics.json"),
     output:
-        table="results/sweeps/{sweep}/summary.tsv",
-        plot="results/sweeps/{sweep}/valid_loss.png",
+        table=stage("sweeps/{sweep}/summary.tsv"),
+        plot=stage("sweeps/{sweep}/valid_loss.png"),
     log:
-        "logs/sweeps/{sweep}/summary.log",
+        stage_log("sweeps/{sweep}/summary.log"),
     wildcard_constraints:
         sweep=r"[A-Za-z0-9_-]+",
     conda:
@@ -67,13 +67,13 @@ for best_song in config["generate"]:
         name:
             f"generate_sweep_best_{best_song}"
         input:
-            summary="results/sweeps/{sweep}/summary.tsv",
+            summary=stage("sweeps/{sweep}/summary.tsv"),
             checkpoints=lambda wildcards: sweep_files(wildcards.sweep, "checkpoint.pt"),
         output:
             midi=best_song_files(best_song, "mid"),
             tokens=best_song_files(best_song, "txt"),
         log:
-            f"logs/sweeps/{{sweep}}/best_{best_song}.log",
+            stage_log(f"sweeps/{{sweep}}/best_{best_song}.log"),
         wildcard_constraints:
             sweep=r"[A-Za-z0-9_-]+",
         conda:

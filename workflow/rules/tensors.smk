@@ -1,13 +1,13 @@
 # Token ids of one split as compact integer arrays, with each song's bar and pickup lengths.
 rule build_tensors:
     input:
-        songs="results/data/{split}.txt",
-        table="results/data/songs.tsv",
-        vocabulary="results/data/vocabulary.json",
+        songs=stage("data/{split}.txt"),
+        table=stage("data/songs.tsv"),
+        vocabulary=stage("data/vocabulary.json"),
     output:
-        "results/data/{split}.npz",
+        stage("data/{split}.npz"),
     log:
-        "logs/build_tensors_{split}.log",
+        stage_log("build_tensors_{split}.log"),
     conda:
         "../../envs/torch.yaml"
     params:

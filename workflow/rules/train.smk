@@ -1,16 +1,16 @@
 # Train the LSTM; keep the checkpoint with the best validation loss and the per-epoch history.
 rule train_model:
     input:
-        train="results/data/train.npz",
-        valid="results/data/valid.npz",
-        vocabulary="results/data/vocabulary.json",
+        train=stage("data/train.npz"),
+        valid=stage("data/valid.npz"),
+        vocabulary=stage("data/vocabulary.json"),
     output:
-        checkpoint="results/model/checkpoint.pt",
-        history="results/model/history.csv",
+        checkpoint=stage("model/checkpoint.pt"),
+        history=stage("model/history.csv"),
     log:
-        "logs/train_model.log",
+        stage_log("train_model.log"),
     benchmark:
-        "results/benchmarks/train_model.tsv"
+        stage("benchmarks/train_model.tsv")
     conda:
         "../../envs/torch.yaml"
     threads: 4
@@ -21,7 +21,38 @@ rule train_model:
         model=config["model"],
         training=config["training"],
         time_step=config["encoding"]["time_step"],
+        texture=config["texture"],
         # Saved after every epoch; not an output, so it outlives a killed job and the rerun resumes.
-        state="results/model/training_state.pt",
+        state=stage("model/training_state.pt"),
+    script:
+        "../scripts/train_model.py"
+
+
+# With `texture: chorale`, the harmoniser: the same model and training, reading the given soprano
+# ahead (`harmoniser.lookahead`), for the songs of `generate:` that harmonise a `melody:`.
+rule train_harmoniser:
+    input:
+        train=stage("data/train.npz"),
+        valid=stage("data/valid.npz"),
+        vocabulary=stage("data/vocabulary.json"),
+    output:
+        checkpoint=stage("harmoniser/checkpoint.pt"),
+        history=stage("harmoniser/history.csv"),
+    log:
+        stage_log("train_harmoniser.log"),
+    benchmark:
+        stage("benchmarks/train_harmoniser.tsv")
+    conda:
+        "../../envs/torch.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=720,
+    params:
+        model=config["model"] | {"lookahead": config["harmoniser"]["lookahead"]},
+        training=config["training"],
+        time_step=config["encoding"]["time_step"],
+        texture=config["texture"],
+        state=stage("harmoniser/training_state.pt"),
     script:
         "../scripts/train_model.py"

@@ -1,12 +1,14 @@
 # The vocabulary of the training split plus the special tokens, in a fixed order.
 rule build_vocabulary:
     input:
-        "results/data/train.txt",
+        stage("data/train.txt"),
     output:
-        "results/data/vocabulary.json",
+        stage("data/vocabulary.json"),
     log:
-        "logs/build_vocabulary.log",
+        stage_log("build_vocabulary.log"),
     conda:
         "../../envs/music.yaml"
+    params:
+        texture=config["texture"],
     script:
         "../scripts/build_vocabulary.py"

@@ -11,6 +11,8 @@ from melodylstm.data.splits import read_songs  # noqa: E402
 from melodylstm.data.vocabulary import build_vocabulary, save_vocabulary  # noqa: E402
 from melodylstm.representation.registry import texture_representation  # noqa: E402
 
-vocabulary = build_vocabulary(read_songs(snakemake.input[0]), texture_representation())
+vocabulary = build_vocabulary(
+    read_songs(snakemake.input[0]), texture_representation(snakemake.params.texture)
+)
 save_vocabulary(vocabulary, Path(snakemake.output[0]))
 print(f"{len(vocabulary['tokens'])} tokens: {' '.join(vocabulary['tokens'])}", file=sys.stderr)

@@ -16,7 +16,7 @@ songs = shard_of(read_index(snakemake.input[0]), int(snakemake.wildcards.shard),
 encode_shard(
     songs,
     encoding,
-    texture_representation(),
+    texture_representation(snakemake.params.texture),
     Path(snakemake.output.encoded),
     Path(snakemake.output.rejects),
 )

@@ -1,4 +1,5 @@
-"""Rule evaluate_model: held-out metrics of the best checkpoint."""
+"""Rules evaluate_model and evaluate_harmoniser: held-out metrics of the best checkpoint (for a
+chorale model with the n-gram baseline of the same splits)."""
 
 import sys
 
@@ -15,5 +16,6 @@ metrics = evaluate_checkpoint(
     {"valid": snakemake.input.valid, "test": snakemake.input.test},
     snakemake.output[0],
     threads=snakemake.threads,
+    train_path=snakemake.input.get("train"),
 )
 print(json.dumps(metrics, indent=2), file=sys.stderr)

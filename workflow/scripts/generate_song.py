@@ -1,16 +1,26 @@
-"""Rules generate_{name}: sample one song of `generate:` and write it as MIDI and tokens."""
+"""Rules generate_{name}: sample one song of `generate:` (a melody, or a chorale composed or
+harmonised) and write it as MIDI and tokens."""
 
 from melodylstm.rule_logging import log_to
 
 log_to(snakemake.log[0])
 
-from melodylstm.generation.songs import generate_song
-from melodylstm.settings import SongSettings, settings
+from melodylstm.settings import EncodingSettings, SongSettings, settings
 
-generate_song(
-    snakemake.input.checkpoint,
-    settings(SongSettings, snakemake.params.song),
-    list(snakemake.output.midi),
-    list(snakemake.output.tokens),
-    name=snakemake.params.name,
-)
+song = settings(SongSettings, snakemake.params.song)
+midi_paths, tokens_paths = list(snakemake.output.midi), list(snakemake.output.tokens)
+if snakemake.params.texture == "chorale":
+    from melodylstm.generation.chorales import generate_chorale
+
+    generate_chorale(
+        snakemake.input.checkpoint,
+        song,
+        settings(EncodingSettings, snakemake.params.encoding),
+        midi_paths,
+        tokens_paths,
+        name=snakemake.params.name,
+    )
+else:
+    from melodylstm.generation.songs import generate_song
+
+    generate_song(snakemake.input.checkpoint, song, midi_paths, tokens_paths, snakemake.params.name)

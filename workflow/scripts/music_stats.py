@@ -17,6 +17,7 @@ stats = write_music_stats(
     generated_keys=snakemake.params.song_keys,
     transposed=snakemake.params.transposed,
     songs_table=snakemake.input.songs,
+    texture=snakemake.params.texture,
 )
 summary = {key: value for key, value in stats.items() if key in ("histogram_overlap", "copying")}
 print(json.dumps(summary, indent=2), file=sys.stderr)

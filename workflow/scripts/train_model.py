@@ -17,7 +17,10 @@ train_model(
         state=snakemake.params.state,
     ),
     RunSettings.from_config(
-        snakemake.params.model, snakemake.params.training, snakemake.params.time_step
+        snakemake.params.model,
+        snakemake.params.training,
+        snakemake.params.time_step,
+        snakemake.params.texture,
     ),
     threads=snakemake.threads,
 )

@@ -96,20 +96,39 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 
 def evaluate_checkpoint(
-    checkpoint_path, split_paths: dict, metrics_path=None, threads: int = 1, batch_size: int = 64
+    checkpoint_path,
+    split_paths: dict,
+    metrics_path=None,
+    threads: int = 1,
+    batch_size: int = 64,
+    train_path=None,
 ) -> dict:
-    """Score a checkpoint on each named split; with a ``metrics_path``, write the metrics there."""
+    """Score a checkpoint on each named split; with a ``metrics_path``, write the metrics there.
+
+    A chorale model's splits get the chorale metrics as well (``chorale``, see
+    :mod:`melodylstm.evaluation.chorale_metrics`) and, given the ``train_path``, the n-gram
+    baseline fitted on it (``baseline``).
+    """
     from melodylstm.data.batches import load_split
+    from melodylstm.evaluation.chorale_metrics import evaluate_chorales, ngram_baseline
     from melodylstm.evaluation.result_files import write_metrics
     from melodylstm.model.checkpoint import TrainedModel
+    from melodylstm.representation.chorale import ChoraleRepresentation
 
     torch.set_num_threads(threads)
     trained = TrainedModel.load(checkpoint_path)
     boundary = trained.vocabulary.boundary
+    chorales = isinstance(trained.representation, ChoraleRepresentation)
     metrics = {"checkpoint_epoch": trained.epoch}
+    splits = {}
     for name, path in split_paths.items():
-        data = load_split(path, trained.representation, boundary)
+        data = splits[name] = load_split(path, trained.representation, boundary)
         metrics[name] = evaluate_songs(trained.model, data, trained.vocabulary, batch_size)
+        if chorales:
+            metrics[name]["chorale"] = evaluate_chorales(trained.model, data, trained.vocabulary)
+    if chorales and train_path is not None:
+        train = load_split(train_path, trained.representation, boundary)
+        metrics["baseline"] = ngram_baseline(train, splits, trained.vocabulary)
     if metrics_path is not None:
         write_metrics(metrics, metrics_path)
     return metrics

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from melodylstm.music.tokens import Event, is_onset, tokens_to_events, transpose_events
 from melodylstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
+from melodylstm.music.voices import VOICES
 
 HISTOGRAMS = ("pitch_class", "interval", "note_length")
 
@@ -203,6 +204,30 @@ def music_stats(
     }
 
 
+def soprano(tokens: list[str]) -> list[str]:
+    """A chorale stream's soprano line, a melody."""
+    from melodylstm.music.voices import parse_chorale
+
+    return parse_chorale(tokens).voices[0]
+
+
+def chorale_stats(generated: list[list[str]], held_out: list[list[str]], training) -> dict:
+    """The voice-leading checks of generated and held-out chorales side by side, each voice's
+    range measured on the training chorales."""
+    from melodylstm.evaluation.voice_leading import chorale_checks, compare_checks, voice_ranges
+    from melodylstm.music.voices import parse_chorale
+
+    ranges = voice_ranges([parse_chorale(tokens) for tokens in training])
+    ours = chorale_checks([parse_chorale(tokens) for tokens in generated], ranges)
+    theirs = chorale_checks([parse_chorale(tokens) for tokens in held_out], ranges)
+    return {
+        "ranges": {voice: list(bounds) for voice, bounds in zip(VOICES, ranges, strict=True)},
+        "generated": ours,
+        "held_out": theirs,
+        "table": [list(row) for row in compare_checks(ours, theirs)],
+    }
+
+
 def write_music_stats(
     generated_paths: list[Path],
     held_out_path: Path,
@@ -211,13 +236,21 @@ def write_music_stats(
     generated_keys: dict[str, str | None] | None = None,
     transposed: bool = True,
     songs_table: Path | None = None,
+    texture: str = "melody",
 ) -> dict:
-    """Read the songs, compute :func:`music_stats` and write it as JSON."""
+    """Read the songs, compute :func:`music_stats` and write it as JSON.
+
+    Chorales are compared by their soprano lines, as melodies, and by their voice leading
+    (:func:`chorale_stats`)."""
     from melodylstm.data.splits import read_songs
 
     generated = {Path(path).stem: Path(path).read_text().split() for path in generated_paths}
     held_out = read_songs(held_out_path)
     training = read_songs(training_path)
+    if texture == "chorale":
+        voice_leading = chorale_stats(list(generated.values()), held_out, training)
+        generated = {name: soprano(tokens) for name, tokens in generated.items()}
+        held_out, training = [soprano(t) for t in held_out], [soprano(t) for t in training]
     stats = music_stats(
         generated,
         held_out,
@@ -226,5 +259,7 @@ def write_music_stats(
         transposed,
         training_song_ids(songs_table, len(training)),
     )
+    if texture == "chorale":
+        stats["voice_leading"] = voice_leading
     Path(stats_path).write_text(json.dumps(stats, indent=2) + "\n")
     return stats

@@ -37,7 +37,7 @@ def beam_candidates(
     """Complete hypotheses ``(log-probability, new token ids)`` of one beam search."""
     boundary = trained.vocabulary.boundary
     stepper = Stepper(trained, request.seed, [request.meter], request.steps)
-    bans = StepBans(trained, request.min_steps, bool(request.seed))
+    bans = StepBans(trained, request.min_steps, bool(request.seed), len(request.seed))
     beams: list[tuple[float, list[int]]] = [(0.0, [])]
     complete: list[tuple[float, list[int]]] = []
     for step in range(request.steps):

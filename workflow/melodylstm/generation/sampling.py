@@ -23,17 +23,25 @@ def sample_songs(
 
     ``fast_step=False`` steps through the model's own modules instead of its faster step
     function (the same numbers to float rounding, slower). A song ends at the song boundary.
+    Where ``request.given`` fixes a step's token, every song writes it (the draw is made all
+    the same, so the random stream does not depend on what is given).
     """
     if sampling.strategy == "beam":
+        if request.given:
+            raise ValueError("beam search does not take given tokens; sample instead")
         return beam_search(trained, request, sampling.beam_width, n_samples)
     boundary = trained.vocabulary.boundary
     generator = torch.Generator().manual_seed(random_seed)
-    stepper = Stepper(trained, request.seed, [request.meter] * n_samples, request.steps, fast_step)
+    given = request.given_ids(trained.vocabulary)
+    meters = [request.meter] * n_samples
+    stepper = Stepper(trained, request.seed, meters, request.steps, fast_step, given)
     chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
-    bans = StepBans(trained, request.min_steps, bool(request.seed))
+    bans = StepBans(trained, request.min_steps, bool(request.seed), len(request.seed))
     for step in range(request.steps):
         choices = draw(bans.apply(stepper.logits, step), sampling, generator)
+        if given is not None and given[len(request.seed) + step] >= 0:
+            choices = torch.full_like(choices, int(given[len(request.seed) + step]))
         chosen.append(choices)
         finished |= choices == boundary
         if finished.all():

@@ -22,7 +22,8 @@ class Stepper:
 
     ``logits`` are the next token's logits of each row, -inf for the unknown-token symbol, which
     is never written; ``log_probs`` the same normalised. ``fast=False`` steps through the model's
-    own modules even where it has a faster step function.
+    own modules even where it has a faster step function. ``given`` (ids of the whole song, -1
+    where free) is what a representation reading ahead sees of the song to come.
     """
 
     @torch.inference_mode()
@@ -33,20 +34,17 @@ class Stepper:
         meters: list[Meter],
         max_steps: int,
         fast: bool = True,
+        given=None,
     ):
         self.model, self.vocabulary = trained.model.eval(), trained.vocabulary
         self.device = next(self.model.parameters()).device
         self.step = self.model.stepper(fast)
         boundary = self.vocabulary.boundary
         seed = self.vocabulary.encode(seed_tokens)
-        self.inputs = trained.representation.step_inputs(seed, meters, boundary, max_steps)
+        self.inputs = trained.representation.step_inputs(seed, meters, boundary, max_steps, given)
         primer = torch.tensor([[boundary, *seed]] * len(meters), device=self.device)
-        primer_inputs = torch.stack(
-            [
-                torch.as_tensor(trained.representation.song_inputs(seed, meter, boundary))
-                for meter in meters
-            ]
-        )
+        # The seed's inputs are the first rows of the step table (which sees what is given).
+        primer_inputs = torch.as_tensor(self.inputs.leading(len(seed) + 1))
         with one_step_kernels():
             logits, self.state = self.model(primer, primer_inputs.to(self.device))
         self.logits = self.masked(logits[:, -1])

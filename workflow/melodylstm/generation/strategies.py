@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from melodylstm.model.checkpoint import TrainedModel
@@ -63,35 +64,65 @@ def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
 class SongRequest:
     """What to write: the seed's tokens, then up to ``steps`` new tokens, the song boundary
     (its end) not before ``min_steps`` of them, in ``meter`` (the seed starts on its bar line,
-    ``meter.pickup`` steps into the bar)."""
+    ``meter.pickup`` steps into the bar). ``given`` fixes new tokens in advance, one entry per
+    new step (None where the model chooses): a melody being harmonised."""
 
     seed: list[str]
     steps: int
     min_steps: int = 0
     meter: Meter = UNKNOWN_METER
+    given: tuple[str | None, ...] = ()
+
+    def given_ids(self, vocabulary) -> np.ndarray | None:
+        """The ids of the whole song's given tokens, the seed's included (-1 where free), or
+        None where nothing is given."""
+        if not self.given:
+            return None
+        ids = np.full(len(self.seed) + self.steps, -1, dtype=np.int64)
+        ids[: len(self.seed)] = vocabulary.encode(self.seed)
+        for step, token in enumerate(self.given[: self.steps]):
+            if token is not None:
+                ids[len(self.seed) + step] = vocabulary.index[token]
+        return ids
+
+
+def ban_mask(size: int, banned: list[int]) -> torch.Tensor:
+    """An additive mask over ``size`` tokens: -inf at ``banned``, 0 elsewhere."""
+    mask = torch.zeros(size)
+    mask[banned] = -math.inf
+    return mask
 
 
 class StepBans:
     """What a sampled song may not write at a step, as additive masks (-inf where banned): the
-    song boundary before ``min_steps`` new tokens, and, in a song without a seed, the tokens
-    the representation says cannot open a song (a melody's hold, which would hold nothing)."""
+    song boundary before ``min_steps`` new tokens; in a song without a seed, the tokens the
+    representation says cannot open a song (a melody's hold, which would hold nothing); and
+    what the representation's cycle of steps bans (a chorale voice's step writes no frame
+    token). ``seed_length`` places the new steps in that cycle."""
 
-    def __init__(self, trained: TrainedModel, min_steps: int, seeded: bool):
+    def __init__(self, trained: TrainedModel, min_steps: int, seeded: bool, seed_length: int = 0):
         vocabulary = trained.vocabulary
         self.min_steps = min_steps
-        self.no_end = torch.zeros(len(vocabulary))
-        self.no_end[vocabulary.boundary] = -math.inf
-        self.opening = None
+        self.seed_length = seed_length
+        representation, size = trained.representation, len(vocabulary)
+        self.cycle = [
+            ban_mask(size, banned) for banned in representation.cycle_bans(vocabulary.tokens)
+        ]
+        self.no_end = ban_mask(size, [vocabulary.boundary])
+        self.opening = []
         if not seeded:
-            self.opening = torch.zeros(len(vocabulary))
-            self.opening[trained.representation.opening_bans(vocabulary.tokens)] = -math.inf
+            self.opening = [
+                ban_mask(size, banned) for banned in representation.opening_bans(vocabulary.tokens)
+            ]
 
     def apply(self, scores: torch.Tensor, step: int) -> torch.Tensor:
         """``scores`` (logits or log-probabilities, one row per song) of ``step`` with the bans."""
         if step < self.min_steps:
             scores = scores + self.no_end
-        if step == 0 and self.opening is not None:
-            scores = scores + self.opening
+        if step < len(self.opening):
+            scores = scores + self.opening[step]
+        if self.cycle:
+            scores = scores + self.cycle[(self.seed_length + step) % len(self.cycle)]
         return scores
 
 

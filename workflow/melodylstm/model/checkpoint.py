@@ -25,11 +25,17 @@ from melodylstm.settings import ModelSettings
 HEADS = ("step", "window")
 
 
-def model_args(vocab_size: int, model: ModelSettings, boundary: int = 0) -> dict:
+def model_args(
+    vocab_size: int,
+    model: ModelSettings,
+    boundary: int = 0,
+    representation: Representation | None = None,
+) -> dict:
     """The constructor arguments of the model ``model`` asks for, as stored in its checkpoint
     (plain values only); a window model's are the ones with a ``window``.
 
-    ``boundary`` is the song-boundary token's id, which the window model pads with.
+    ``boundary`` is the song-boundary token's id, which the window model pads with; the
+    ``representation`` says which input columns a step model reads (a melody's by default).
     """
     args = {
         "vocab_size": vocab_size,
@@ -39,12 +45,16 @@ def model_args(vocab_size: int, model: ModelSettings, boundary: int = 0) -> dict
         "cell": model.cell,
     }
     if model.head == "step":
-        return args | {
-            "embedding_size": model.embedding_size,
-            "bar_position": model.bar_position,
-            "lookback": list(model.lookback),
-            "bar_number": model.bar_number,
-        }
+        return (
+            args
+            | {
+                "embedding_size": model.embedding_size,
+                "bar_position": model.bar_position,
+                "lookback": list(model.lookback),
+                "bar_number": model.bar_number,
+            }
+            | (representation.model_inputs() if representation is not None else {})
+        )
     if model.head == "window":
         return args | {"window": model.window, "boundary": boundary}
     raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {model.head!r}")

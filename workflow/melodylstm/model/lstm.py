@@ -19,9 +19,11 @@ from melodylstm.representation.melody import MAX_BAR_NUMBER, METER_COLUMNS
 class MelodyLSTM(LanguageModel):
     """Predicts the next token at every step of a token sequence (batch first).
 
-    It reads the melody representation's input columns: the ``lookback`` tokens (as many as the
-    representation shows), and with ``bar_position`` the position in the bar and the bar's
-    length, with ``bar_number`` the bar's number in the song.
+    It reads a representation's input columns: the meter columns first (with ``bar_position``
+    the position in the bar and the bar's length, with ``bar_number`` the bar's number in the
+    song), then the token columns (one per entry of ``lookback``: a melody's lookback bars, a
+    chorale's earlier frames and bars), then columns of categories, ``categories`` giving how
+    many values each takes (a chorale's voice slot).
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class MelodyLSTM(LanguageModel):
         bar_position: bool = False,
         lookback: list[int] = (),
         bar_number: bool = False,
+        categories: list[int] = (),
     ):
         super().__init__()
         self.bar_position = bar_position
@@ -52,6 +55,12 @@ class MelodyLSTM(LanguageModel):
             # Which bar of the song: where phrases start and cadences fall.
             self.bar_number_embedding = nn.Embedding(MAX_BAR_NUMBER + 1, embedding_size)
             input_size += embedding_size
+        if categories:
+            self.category_embeddings = nn.ModuleList(
+                nn.Embedding(size, embedding_size) for size in categories
+            )
+            input_size += embedding_size * len(categories)
+        self.categories = len(categories)
         self.input_dropout = nn.Dropout(dropout)
         self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
         self.output_dropout = nn.Dropout(dropout)
@@ -61,7 +70,9 @@ class MelodyLSTM(LanguageModel):
         """The LSTM's input: the token's embedding, then each part of ``inputs`` it reads."""
         first = len(METER_COLUMNS)
         parts = [self.embedding(tokens)]
-        if inputs is None and (self.lookbacks or self.bar_position or self.bar_number):
+        if inputs is None and (
+            self.lookbacks or self.bar_position or self.bar_number or self.categories
+        ):
             raise ValueError("this model reads bar positions and lookbacks: pass their inputs")
         parts += [self.embedding(inputs[..., first + i]) for i in range(self.lookbacks)]
         if self.bar_position:
@@ -69,6 +80,11 @@ class MelodyLSTM(LanguageModel):
             parts.append(position + self.meter_embedding(inputs[..., 0]))
         if self.bar_number:
             parts.append(self.bar_number_embedding(inputs[..., 2]))
+        after = first + self.lookbacks
+        parts += [
+            embedding(inputs[..., after + i])
+            for i, embedding in enumerate(self.category_embeddings if self.categories else ())
+        ]
         return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
     def forward(

@@ -64,8 +64,20 @@ class StepKernel:
             part += 1
         if model.bar_number:
             meter_tables.append((2, model.bar_number_embedding.weight @ blocks[part].T))
-        columns = [column for column, _ in meter_tables]  # 0, 1 and/or 2: always a run
-        self.meter_columns = slice(columns[0], columns[-1] + 1) if columns else slice(0, 0)
+            part += 1
+        after = len(METER_COLUMNS) + lookbacks
+        for i in range(model.categories):
+            weight = model.category_embeddings[i].weight
+            meter_tables.append((after + i, weight @ blocks[part + i].T))
+        columns = [column for column, _ in meter_tables]
+        # A melody's are 0, 1 and/or 2, a run read as a view; a chorale's skip its token columns.
+        is_run = columns == list(range(columns[0], columns[0] + len(columns))) if columns else True
+        if not columns:
+            self.meter_columns = slice(0, 0)
+        elif is_run:
+            self.meter_columns = slice(columns[0], columns[-1] + 1)
+        else:
+            self.meter_columns = torch.tensor(columns, device=bias.device)
         self.meter_table = torch.cat([table for _, table in meter_tables]) if meter_tables else None
         sizes = [0] + [len(table) for _, table in meter_tables[:-1]]
         self.meter_offsets = torch.tensor(sizes).cumsum(0).view(1, -1).to(bias.device)
@@ -113,7 +125,7 @@ class StepKernel:
         indices = torch.cat([tokens.view(-1, 1), inputs[:, self.lookback_columns]], dim=1)
         gates = functional.embedding_bag(indices + self.token_offsets, self.token_table, mode="sum")
         if self.meter_table is not None:
-            meter = inputs[:, self.meter_columns] + self.meter_offsets
+            meter = inputs[:, self.meter_columns] + self.meter_offsets  # a view or a gather
             gates += functional.embedding_bag(meter, self.meter_table, mode="sum")
         hidden, cell = state
         output, new_cell = self.cell(torch.addmm(gates, hidden[0], self.weight_hh0), cell[0])

@@ -54,6 +54,11 @@ class StepInputs(ABC):
         so far) and return the inputs (rows, columns) of the step after it."""
 
     @abstractmethod
+    def leading(self, steps: int) -> np.ndarray:
+        """The inputs (rows, steps, columns) of the first ``steps`` steps, from the seed alone
+        (what the seed is fed with)."""
+
+    @abstractmethod
     def reorder(self, rows: np.ndarray) -> None:
         """Keep the songs ``rows``, in that order (beam search)."""
 
@@ -93,14 +98,34 @@ class Representation(ABC):
 
     @abstractmethod
     def step_inputs(
-        self, seed: list[int], meters: list[Meter], boundary: int, max_steps: int
+        self,
+        seed: list[int],
+        meters: list[Meter],
+        boundary: int,
+        max_steps: int,
+        given: np.ndarray | None = None,
     ) -> StepInputs:
         """Inputs for sampling ``len(meters)`` songs that start with ``seed`` and grow by up to
-        ``max_steps`` tokens, one step at a time."""
+        ``max_steps`` tokens, one step at a time. ``given`` holds the token ids fixed in
+        advance at each step from the song's start (-1 where the model chooses), for the
+        representations whose inputs read ahead (a melody being harmonised)."""
+
+    def model_inputs(self) -> dict:
+        """The arguments of the step model that say which input columns it reads and how: the
+        token columns (``lookback``) and, after them, columns of categories (``categories``,
+        how many values each takes)."""
+        return {}
 
     @abstractmethod
-    def opening_bans(self, tokens: list[str]) -> list[int]:
-        """Indices in ``tokens`` (a vocabulary) that cannot open a song without a seed."""
+    def opening_bans(self, tokens: list[str]) -> list[list[int]]:
+        """Indices in ``tokens`` (a vocabulary) that the first steps of a song without a seed
+        cannot write, one list per step from the start."""
+
+    def cycle_bans(self, tokens: list[str]) -> list[list[int]]:
+        """Indices in ``tokens`` (a vocabulary) that step ``i`` of a song may not write, for a
+        representation whose steps come in a fixed cycle: entry ``i % len(cycle)``; [] (the
+        default) bans nothing."""
+        return []
 
     @abstractmethod
     def describe(self) -> dict:

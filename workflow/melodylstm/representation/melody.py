@@ -30,6 +30,7 @@ from melodylstm.music.tokens import (
     tokens_to_events,
 )
 from melodylstm.representation.base import EncodedSong, Meter, Representation, StepInputs
+from melodylstm.representation.lookup import LookupStepInputs
 
 MAX_BAR_NUMBER = 32  # bar numbers the model tells apart; later bars share the last one
 DEFAULT_BAR = 16  # the bar the lookbacks count in where a song's meter is unknown
@@ -108,25 +109,27 @@ class MelodyRepresentation(Representation):
         return inputs
 
     def step_inputs(
-        self, seed: list[int], meters: list[Meter], boundary: int, max_steps: int
+        self,
+        seed: list[int],
+        meters: list[Meter],
+        boundary: int,
+        max_steps: int,
+        given: np.ndarray | None = None,
     ) -> StepInputs:
+        # A melody's inputs look back only; tokens given in advance change none of them.
         return MelodyStepInputs(self, seed, meters, boundary, max_steps)
 
-    def opening_bans(self, tokens: list[str]) -> list[int]:
+    def opening_bans(self, tokens: list[str]) -> list[list[int]]:
         # A hold as the first token of a song would hold nothing.
-        return [tokens.index(HOLD)] if HOLD in tokens else []
+        return [[tokens.index(HOLD)] if HOLD in tokens else []]
 
     def describe(self) -> dict:
         return {"name": self.name, "lookback_bars": list(self.lookback_bars)}
 
 
-class MelodyStepInputs(StepInputs):
-    """The inputs of every step of a batch of sampled melodies, laid out once in advance.
-
-    The meter columns of every step are filled in when sampling starts, and each lookback is a
-    precomputed index into the flattened tokens written so far, so a step costs one ``take``
-    into its row of the table.
-    """
+class MelodyStepInputs(LookupStepInputs):
+    """The inputs of every step of a batch of sampled melodies, laid out once in advance: the
+    meter columns of every step, and each lookback as an index of the token it reads."""
 
     def __init__(
         self,
@@ -140,32 +143,7 @@ class MelodyStepInputs(StepInputs):
         bars = np.array([meter.bar for meter in meters], dtype=np.int64)[:, None]
         pickups = np.array([meter.pickup for meter in meters], dtype=np.int64)[:, None]
         steps = np.arange(total)[None, :]
-        self.table = np.empty((rows, total, len(representation.input_columns)), dtype=np.int64)
-        self.table[..., : len(METER_COLUMNS)] = np.stack(meter_columns(steps, bars, pickups), -1)
-        self.lookbacks = representation.token_columns
-        # history[:, 0] is the boundary, history[:, 1 + i] token i: a lookback reaching before
-        # the song reads column 0.
+        table = np.empty((rows, total, len(representation.input_columns)), dtype=np.int64)
+        table[..., : len(METER_COLUMNS)] = np.stack(meter_columns(steps, bars, pickups), -1)
         back = steps[..., None] - representation.lookback_offsets(bars[:, 0])[:, None, :]
-        self.back = np.clip(back + 1, 0, None)  # (rows, steps, lookbacks)
-        self.history = np.full((rows, total + 1), boundary, dtype=np.int64)
-        self.history[:, 1 : 1 + len(seed)] = seed
-        self.flat_back = self.flattened(self.back)
-        self.step = len(seed)
-
-    def flattened(self, back: np.ndarray) -> np.ndarray:
-        """``back`` as indices into ``history.ravel()``: each row's offset added."""
-        width = self.history.shape[1]
-        return back + (np.arange(len(back)) * width)[:, None, None]
-
-    def next(self, tokens: np.ndarray | None) -> np.ndarray:
-        if tokens is not None:
-            self.history[:, 1 + self.step] = tokens
-            self.step += 1
-        inputs = self.table[:, self.step]
-        inputs[:, self.lookbacks] = self.history.take(self.flat_back[:, self.step])
-        return inputs
-
-    def reorder(self, rows: np.ndarray) -> None:
-        self.history = self.history[rows]
-        self.table, self.back = self.table[rows], self.back[rows]
-        self.flat_back = self.flattened(self.back)
+        super().__init__(table, back, representation.token_columns, seed, boundary)

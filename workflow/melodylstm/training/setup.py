@@ -30,11 +30,17 @@ class RunSettings:
     model: ModelSettings
     training: TrainingSettings
     time_step: float
+    texture: str = "melody"
 
     @classmethod
-    def from_config(cls, model: dict, training: dict, time_step: float) -> RunSettings:
-        """From the config's ``model`` and ``training`` sections and the encoding's step."""
-        return cls(settings(ModelSettings, model), settings(TrainingSettings, training), time_step)
+    def from_config(
+        cls, model: dict, training: dict, time_step: float, texture: str = "melody"
+    ) -> RunSettings:
+        """From the config's ``model`` and ``training`` sections, the encoding's step and the
+        texture of music."""
+        return cls(
+            settings(ModelSettings, model), settings(TrainingSettings, training), time_step, texture
+        )
 
     def config(self) -> dict:
         """As plain values, the form checkpoints store and resumable states are matched by."""
@@ -42,6 +48,7 @@ class RunSettings:
             "model": as_dict(self.model),
             "training": as_dict(self.training),
             "encoding": {"time_step": self.time_step},
+            "texture": self.texture,
         }
 
 
@@ -92,9 +99,9 @@ def prepare_run(
     seed_everything(training.seed)
     device = pick_device(training.device)
     vocabulary = Vocabulary(load_vocabulary(vocabulary_path))
-    representation = representation_for(settings.model)
+    representation = representation_for(settings.model, settings.texture)
     train, valid = load_data(train_path, valid_path, vocabulary, representation)
-    args = model_args(len(vocabulary), settings.model, vocabulary.boundary)
+    args = model_args(len(vocabulary), settings.model, vocabulary.boundary, representation)
     model = build_model(args).to(device)
     optimizer = torch.optim.Adam(
         model.parameters(), lr=training.learning_rate, weight_decay=training.weight_decay

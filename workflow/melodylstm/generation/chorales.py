@@ -1,0 +1,164 @@
+"""Writing chorales: composed from nothing or a seed, or harmonised under a given melody.
+
+Both are sampling with the chorale representation (:mod:`melodylstm.representation.chorale`):
+
+- *compose*: ``bars`` bars of frames; the frames of the last beat are given as fermata frames, so
+  the model, which reads a frame's fermata before its voices, writes a cadence there;
+- *harmonise*: every frame token and soprano token is given (the melody's notes and its fermatas),
+  and the model writes alto, tenor and bass; a harmoniser trained with ``lookahead`` also sees
+  where the melody goes. The given melody comes out note for note.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.model.checkpoint import TrainedModel
+from melodylstm.music.meter import bar_length, bar_steps
+from melodylstm.music.midi import write_chorale_midi
+from melodylstm.music.tonality import key_shift, song_tonic
+from melodylstm.music.voices import FERMATA_FRAME, FRAME, FRAME_WIDTH, Chorale, parse_chorale
+from melodylstm.representation.base import Meter
+from melodylstm.settings import EncodingSettings, SongSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GivenMelody:
+    """A melody to harmonise, on the grid in C major / A minor: one token per frame, the frames
+    under a fermata, and its meter."""
+
+    tokens: list[str]
+    fermatas: list[bool]
+    time_signature: str
+    pickup: int
+
+
+def check_chorale_seed(seed: str, trained: TrainedModel, song: str = "chorale") -> list[str]:
+    """The seed's tokens, whole frames the model knows; a bad one is named with what is allowed."""
+    tokens = seed.split()
+    try:
+        parse_chorale(tokens)
+    except ValueError as error:
+        raise ValueError(f"seed of {song!r}: {error}") from None
+    known = set(trained.vocabulary.music_tokens())
+    for position, token in enumerate(tokens):
+        if token not in known:
+            raise ValueError(
+                f"seed of {song!r}: token {token!r} at position {position} is not in the model's "
+                f"vocabulary; allowed tokens are: {' '.join(sorted(known))}"
+            )
+    return tokens
+
+
+def beat_frames(time_step: float) -> int:
+    """Frames in a quarter note: how long the final chord of a composed chorale is held."""
+    return max(1, int(Fraction(1) / Fraction(time_step).limit_denominator(10_000)))
+
+
+def compose_request(song: SongSettings, seed: list[str], time_step: float) -> SongRequest:
+    """``song.bars`` bars of frames (or ``steps`` tokens' worth) after the seed, the last beat
+    under a fermata; the chorale cannot end sooner."""
+    bar = bar_steps(song.time_signature, time_step)
+    frames = song.bars * bar if song.bars else song.steps // FRAME_WIDTH
+    seed_frames = len(seed) // FRAME_WIDTH
+    if frames <= seed_frames:
+        raise ValueError(f"the seed already has {seed_frames} frames of the {frames} asked for")
+    given: list[str | None] = [None] * ((frames - seed_frames) * FRAME_WIDTH)
+    for frame in range(max(frames - beat_frames(time_step), seed_frames), frames):
+        given[(frame - seed_frames) * FRAME_WIDTH] = FERMATA_FRAME
+    steps = len(given)
+    meter = Meter(bar_length(song.time_signature, time_step), 0)
+    return SongRequest(seed, steps, steps, meter, tuple(given))
+
+
+def harmonise_request(melody: GivenMelody, time_step: float) -> SongRequest:
+    """Every frame's frame token and soprano given by ``melody``; alto, tenor and bass free."""
+    given: list[str | None] = []
+    for token, fermata in zip(melody.tokens, melody.fermatas, strict=True):
+        given += [FERMATA_FRAME if fermata else FRAME, token, None, None, None]
+    meter = Meter(bar_length(melody.time_signature, time_step), melody.pickup)
+    return SongRequest([], len(given), len(given), meter, tuple(given))
+
+
+def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:
+    """The melody of a music file, as the encoder reads a song's melody (its part chosen by
+    ``encoding.melody_part``), moved to C major / A minor; phrase ends where it marks fermatas,
+    and always on its last note."""
+    from melodylstm.data.chorale import fermata_frames
+    from melodylstm.data.grid import exact
+    from melodylstm.data.melody import song_to_melody
+    from melodylstm.data.melody_part import pick_melody_part
+    from melodylstm.data.parsing import MidiSong, parse_song
+    from melodylstm.data.rejects import Rejected
+    from melodylstm.data.sources import SongSource
+    from melodylstm.music.tokens import events_to_tokens
+
+    source = SongSource(Path(path).stem, "melody", str(path), 1 if path.endswith(".abc") else 0)
+    try:
+        _, song = parse_song(source)[0]
+        melody = song_to_melody(song, encoding)
+    except Rejected as rejected:
+        raise ValueError(f"{path}: cannot read its melody: {rejected}") from None
+    tokens = events_to_tokens(melody.events)
+    fermatas = [False] * len(tokens)
+    if not isinstance(song, MidiSong):
+        part = pick_melody_part(song, encoding)
+        fermatas = fermata_frames([part], exact(encoding.time_step), len(tokens))
+    last_onset = max(i for i, token in enumerate(tokens) if token not in ("_",))
+    fermatas[last_onset:] = [True] * (len(tokens) - last_onset)
+    return GivenMelody(tokens, fermatas, melody.time_signature or "4/4", melody.pickup_steps)
+
+
+def finish_chorale(tokens: list[str], song: SongSettings) -> Chorale:
+    """The sampled stream as a chorale, in the key ``song`` asks for (C major / A minor if
+    none), its tonic that of the bass."""
+    chorale = parse_chorale(tokens)
+    if song.key:
+        chorale = chorale.transposed(key_shift(song.key, song_tonic(chorale.voices[-1])))
+    return chorale
+
+
+def generate_chorale(
+    checkpoint_path,
+    song: SongSettings,
+    encoding: EncodingSettings,
+    midi_paths: list,
+    tokens_paths: list,
+    name: str = "chorale",
+) -> list[Chorale]:
+    """Write the chorales that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens:
+    harmonisations of ``song.melody`` where it names a file, else composed chorales."""
+    trained = TrainedModel.load(checkpoint_path)
+    if song.melody:
+        melody = read_given_melody(song.melody, encoding)
+        request = harmonise_request(melody, trained.time_step)
+        time_signature = melody.time_signature
+        log.info("%s: harmonising %s (%d frames)", name, song.melody, len(melody.tokens))
+    else:
+        seed = check_chorale_seed(song.seed, trained, name)
+        request = compose_request(song, seed, trained.time_step)
+        time_signature = song.time_signature
+    sampled = sample_songs(
+        trained, request, len(midi_paths), Sampling.from_song(song), song.random_seed
+    )
+    written = []
+    for tokens, midi_path, tokens_path in zip(sampled, midi_paths, tokens_paths, strict=True):
+        chorale = finish_chorale(tokens, song)
+        Path(tokens_path).write_text(" ".join(chorale.tokens()) + "\n")
+        write_chorale_midi(
+            chorale,
+            midi_path,
+            step=trained.time_step,
+            tempo_bpm=song.tempo_bpm,
+            time_signature=time_signature,
+        )
+        log.info("%s: %d frames: %s", Path(midi_path).name, chorale.frames, " ".join(tokens))
+        written.append(chorale)
+    return written
