@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CORES ?= 4
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: song test lint pytest report system-packages clean
+.PHONY: song chorale song_harmonised test lint pytest report system-packages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,21 @@ song: $(VENV)/.installed
 	@echo "results/generated/song.mid:"; cat results/generated/song.txt
 	@$(BIN)/python -c 'import json; t = json.load(open("results/evaluation/metrics.json"))["test"]; \
 	  print("test split: %.3f bits/step, %.3f bits/note" % (t["bits_per_step"], t["bits_per_note"]))'
+
+# Four voices: Bach's chorales learnt, one composed (results/generated/chorale.mid), with the stages
+# under results/chorale/.
+chorale: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) results/generated/chorale.mid \
+	  results/chorale/evaluation/metrics.json --configfile config/chorale.yaml
+	@$(BIN)/python -c 'import json; t = json.load(open("results/chorale/evaluation/metrics.json")); \
+	  c, b = t["test"]["chorale"], t["baseline"]["test"]; \
+	  print("test chorales: %.3f nats/voice-step (%d-gram baseline %.3f), %.2f bits/frame" \
+	        % (c["nats_per_voice_step"], t["baseline"]["order"], b["nats_per_voice_step"], c["bits_per_frame"]))'
+
+# The song of `make song` harmonised in four voices by the chorale harmoniser.
+song_harmonised: song
+	$(BIN)/snakemake --cores $(CORES) results/generated/song_harmonised.mid \
+	  --configfile config/chorale.yaml
 
 report: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)

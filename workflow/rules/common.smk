@@ -1,5 +1,5 @@
 from melodylstm.evaluation.music_stats import HISTOGRAMS
-from melodylstm.data.sources import matched_files
+from melodylstm.data.sources import matched_files, music_file
 from melodylstm.settings import SweepSettings, settings, source_settings
 
 SPLITS = ["train", "valid", "test"]
@@ -48,19 +48,31 @@ def song_files(name, extension):
 
 
 def generated_songs(extension="mid"):
-    """The files of every song of `generate:`: their MIDI files, or those of `extension`."""
-    return [path for name in config["generate"] for path in song_files(name, extension)]
+    """The files of every song of `generate:` (but those made from files another run writes):
+    their MIDI files, or those of `extension`."""
+    return [
+        path
+        for name, song in config["generate"].items()
+        if not made_elsewhere(song)
+        for path in song_files(name, extension)
+    ]
 
 
 def generation_inputs(song):
     """What a song of `generate:` is sampled from: the model, or where it harmonises a `melody:`
     file, the harmoniser and that file."""
     if song["melody"]:
-        return {
-            "checkpoint": stage("harmoniser/checkpoint.pt"),
-            "melody": song["melody"],
-        }
+        melody = str(music_file(song["melody"]))
+        return {"checkpoint": stage("harmoniser/checkpoint.pt"), "melody": melody}
     return {"checkpoint": stage("model/checkpoint.pt")}
+
+
+def made_elsewhere(song):
+    """A song harmonising a generated file that this config does not make (the melody
+    workflow's results/generated/song.mid, before `make song`): named as a target it is made,
+    but `all` leaves it out rather than fail."""
+    melody = song["melody"]
+    return bool(melody) and melody.startswith("results/") and not Path(melody).exists()
 
 
 def baseline_inputs():

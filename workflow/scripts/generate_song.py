@@ -16,6 +16,7 @@ if snakemake.params.texture == "chorale":
         snakemake.input.checkpoint,
         song,
         settings(EncodingSettings, snakemake.params.encoding),
+        snakemake.input.get("melody"),
         midi_paths,
         tokens_paths,
         name=snakemake.params.name,

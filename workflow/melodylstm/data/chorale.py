@@ -64,7 +64,9 @@ def score_to_chorale(score: music21.stream.Score, encoding: EncodingSettings) ->
     parts.sort(key=mean_pitch, reverse=True)
     voices = [voice_events(part, encoding) for part in parts]
     length = max(sum(steps for _, steps in events) for events in voices)
-    fermatas = fermata_frames(parts, exact(encoding.time_step), length)
+    marked = fermata_frames(parts, exact(encoding.time_step), length)
+    # A chorale ends under a fermata, whether or not the file marks its last chord.
+    fermatas = [a or b for a, b in zip(marked, final_chord_fermata(voices, length), strict=True)]
     return chorale_in_c(
         voices,
         fermatas,

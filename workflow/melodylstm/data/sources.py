@@ -50,6 +50,17 @@ def corpus_root() -> Path:
     return Path(music21.__file__).parent / "corpus"
 
 
+CORPUS_PREFIX = "corpus:"
+
+
+def music_file(path: str) -> Path:
+    """A file named in the config: ``corpus:bach/bwv269.mxl`` lies in music21's corpus, any other
+    path is relative to the working directory."""
+    if path.startswith(CORPUS_PREFIX):
+        return corpus_root() / path.removeprefix(CORPUS_PREFIX)
+    return Path(path)
+
+
 def matched_files(dataset: SourceSettings, workdir: Path = Path(".")) -> list[Path]:
     """Every file a dataset's glob matches, whatever its suffix, sorted."""
     root = corpus_root() if dataset.corpus is not None else workdir

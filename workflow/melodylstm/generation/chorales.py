@@ -129,18 +129,20 @@ def generate_chorale(
     checkpoint_path,
     song: SongSettings,
     encoding: EncodingSettings,
+    melody_path: str | None,
     midi_paths: list,
     tokens_paths: list,
     name: str = "chorale",
 ) -> list[Chorale]:
     """Write the chorales that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens:
-    harmonisations of ``song.melody`` where it names a file, else composed chorales."""
+    harmonisations of the melody of ``melody_path`` (the file ``song.melody`` names), else
+    composed chorales."""
     trained = TrainedModel.load(checkpoint_path)
-    if song.melody:
-        melody = read_given_melody(song.melody, encoding)
+    if melody_path:
+        melody = read_given_melody(str(melody_path), encoding)
         request = harmonise_request(melody, trained.time_step)
         time_signature = melody.time_signature
-        log.info("%s: harmonising %s (%d frames)", name, song.melody, len(melody.tokens))
+        log.info("%s: harmonising %s (%d frames)", name, melody_path, len(melody.tokens))
     else:
         seed = check_chorale_seed(song.seed, trained, name)
         request = compose_request(song, seed, trained.time_step)

@@ -1,0 +1,245 @@
+"""Four-voice chorales: encoded from real Bach chorales and back, rejected with their reason,
+read ahead by the harmoniser's inputs, and the real workflow run end to end on a few chorales."""
+
+import json
+from fractions import Fraction
+
+import mido
+import music21
+import numpy as np
+import pytest
+import torch
+from workflow_runs import failure, run_snakemake
+
+from melodylstm.data.chorale import song_to_chorale
+from melodylstm.data.encode import encode_songs
+from melodylstm.data.parsing import parse_song
+from melodylstm.data.rejects import NOT_FOUR_VOICES, Rejected
+from melodylstm.data.sources import SongSource, corpus_root
+from melodylstm.data.vocabulary import Vocabulary, build_vocabulary
+from melodylstm.generation.chorales import (
+    compose_request,
+    harmonise_request,
+    read_given_melody,
+)
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.strategies import Sampling
+from melodylstm.model.checkpoint import TrainedModel, build_model, model_args
+from melodylstm.music.midi import write_chorale_midi
+from melodylstm.music.tokens import HOLD
+from melodylstm.music.voices import FERMATA_FRAME, FRAME_TOKENS, FRAME_WIDTH, parse_chorale
+from melodylstm.representation.base import Meter
+from melodylstm.representation.chorale import ChoraleRepresentation
+from melodylstm.settings import EncodingSettings, ModelSettings, SongSettings, settings
+
+# The chorale config's encoding: each voice on sixteenths, a voice's chord rejects the chorale.
+ENCODING = settings(
+    EncodingSettings,
+    acceptable_durations=[0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 6.0, 8.0],
+    chords="reject",
+)
+CHORALES = ["bach/bwv269.mxl", "bach/bwv10.7.mxl", "bach/bwv262.mxl"]
+FIVE_PARTS = "bach/bwv1.6.mxl"  # a horn above soprano, alto, tenor and bass
+
+
+def parsed(name):
+    return music21.converter.parse(corpus_root() / name)
+
+
+def voice_notes(part, shift):
+    """(onset in quarters, pitch) of a part's notes, ties joined, moved by ``shift``."""
+    return [
+        (Fraction(note.offset).limit_denominator(64), note.pitch.midi + shift)
+        for note in part.flatten().stripTies().notes
+    ]
+
+
+def event_notes(events, step=Fraction(1, 4)):
+    notes, position = [], 0
+    for pitch, steps in events:
+        if pitch is not None:
+            notes.append((position * step, pitch))
+        position += steps
+    return notes
+
+
+@pytest.mark.parametrize("name", CHORALES)
+def test_real_chorales_round_trip_note_for_note(name):
+    score = parsed(name)
+    encoded = song_to_chorale(score, ENCODING)
+    tokens = encoded.chorale.tokens()
+    # The stream parses back to the same chorale, and its voices are the score's notes: a tied
+    # note is one onset and its holds, a repeated note two onsets.
+    assert parse_chorale(tokens).tokens() == tokens
+    events = ChoraleRepresentation().decode(tokens)
+    for part, voice in zip(score.parts, events, strict=True):
+        assert event_notes(voice) == voice_notes(part, encoded.transposition)
+    assert len({sum(steps for _, steps in voice) for voice in events}) == 1
+    # Phrase ends are kept: a chorale has several fermatas and ends under one.
+    assert encoded.chorale.fermatas[-1]
+    fermatas = encoded.chorale.fermatas
+    starts = [now and not before for before, now in zip([False, *fermatas], fermatas, strict=False)]
+    assert sum(starts) >= 3
+
+
+def test_a_five_part_chorale_is_rejected_naming_its_parts():
+    with pytest.raises(Rejected) as rejected:
+        song_to_chorale(parsed(FIVE_PARTS), ENCODING)
+    assert rejected.value.reason == NOT_FOUR_VOICES
+    assert "5 parts" in rejected.value.detail and "Horn" in rejected.value.detail
+
+
+def test_a_three_part_file_is_rejected_and_accounted_for(tmp_path):
+    score = music21.stream.Score()
+    for pitch in ("C5", "E4", "C3"):
+        part = music21.stream.Part()
+        part.append(music21.note.Note(pitch, quarterLength=4))
+        score.append(part)
+    path = tmp_path / "trio.musicxml"
+    score.write("musicxml", fp=path)
+    source = SongSource("mine:trio", "mine", str(path), 0)
+    encoded, rejects = encode_songs([source], ENCODING, ChoraleRepresentation())
+    assert encoded == []
+    assert [(row["reason"], row["song_id"]) for row in rejects] == [(NOT_FOUR_VOICES, "mine:trio")]
+    assert "3 parts with notes" in rejects[0]["detail"]
+
+
+def test_a_four_track_midi_file_encodes_to_the_same_voices(tmp_path):
+    chorale = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale
+    path = tmp_path / "chorale.mid"
+    write_chorale_midi(chorale, path)
+    [(_, song)] = parse_song(SongSource("mine:chorale", "mine", str(path), 0))
+    again = song_to_chorale(song, ENCODING)
+    assert again.transposition == 0  # written in C major already
+    assert again.chorale.voices == chorale.voices
+    # MIDI marks no fermatas: only the final chord is under one.
+    assert again.chorale.fermatas[-1] and not again.chorale.fermatas[0]
+
+
+def vocabulary_of(*songs):
+    return Vocabulary(build_vocabulary(list(songs), ChoraleRepresentation())["tokens"])
+
+
+def test_step_inputs_read_ahead_as_the_training_inputs_do():
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    representation = ChoraleRepresentation((1, 2), (1, 2, 4, 8))
+    vocabulary = vocabulary_of(tokens)
+    ids = np.array(vocabulary.encode(tokens))
+    meter = Meter(16, 4)
+    whole = representation.song_inputs(ids, meter, vocabulary.boundary)
+    seed = list(ids[:15])
+    stepped = representation.step_inputs(seed, [meter], vocabulary.boundary, len(ids) - 15, ids)
+    rows = [stepped.leading(16)[0]]
+    rows += [stepped.next(np.array([token]))[0][None].copy() for token in ids[15:]]
+    assert np.array_equal(np.concatenate(rows), whole[:])
+    # The frame tokens are the first ids of every chorale vocabulary: a fermata found by id.
+    assert vocabulary.tokens[representation.fermata_id] == FERMATA_FRAME
+
+
+def untrained(representation, vocabulary):
+    model = settings(ModelSettings, hidden_size=16, embedding_size=8, lookback=[1])
+    torch.manual_seed(0)
+    network = build_model(model_args(len(vocabulary), model, 0, representation)).eval()
+    return TrainedModel(network, vocabulary, representation, 0.25, epoch=0)
+
+
+def test_harmonising_keeps_the_given_melody_token_for_token():
+    melody = read_given_melody(str(corpus_root() / "bach/bwv269.mxl"), ENCODING)
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    representation = ChoraleRepresentation((1,), (1, 2, 4))
+    trained = untrained(representation, vocabulary_of(tokens))
+    request = harmonise_request(melody, 0.25)
+    [sampled] = sample_songs(trained, request, 1, Sampling("top_k"), 1)
+    chorale = parse_chorale(sampled)
+    assert chorale.voices[0] == melody.tokens
+    assert chorale.fermatas == melody.fermatas
+
+
+def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata():
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    trained = untrained(ChoraleRepresentation((1,)), vocabulary_of(tokens))
+    song = settings(SongSettings, seed="", bars=2)
+    request = compose_request(song, [], 0.25)
+    [sampled] = sample_songs(trained, request, 1, Sampling("temperature"), 4)
+    chorale = parse_chorale(sampled)  # every frame token and voice token in its place
+    assert chorale.frames == 32 and all(chorale.fermatas[-4:])
+    assert HOLD not in [voice[0] for voice in chorale.voices]  # nothing to hold at the start
+    assert all(token in FRAME_TOKENS for token in sampled[::FRAME_WIDTH])
+
+
+# --- The workflow ---------------------------------------------------------------------------------
+
+TINY_CHORALES = {
+    "texture": "chorale",
+    "results_dir": "results/chorale",
+    "sources": [{"name": "bach", "corpus": "bach/bwv2*.mxl", "max_songs": 14}],
+    "encoding": {
+        "shards": 2,
+        "chords": "reject",
+        "acceptable_durations": [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0],
+    },
+    "split": {"valid_fraction": 0.2, "test_fraction": 0.2, "seed": 0},
+    "model": {"embedding_size": 8, "hidden_size": 16, "num_layers": 1, "lookback": [1]},
+    "harmoniser": {"lookahead": [1, 4]},
+    "training": {"batch_size": 4, "epochs": 1, "sequence_length": 128, "seed": 1},
+    "generate": {
+        "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72},
+        "harmonised": {"melody": "corpus:bach/bwv269.mxl", "key": "G"},
+    },
+    "render": {"synthesizer": "builtin"},
+    "sweeps": {},
+}
+
+
+@pytest.fixture(scope="module")
+def chorale_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("chorales")
+    result = run_snakemake(workdir, "--cores", "2", config=TINY_CHORALES, timeout=900)
+    assert result.returncode == 0, failure(result)
+    return workdir
+
+
+def test_the_chorale_run_keeps_its_stages_apart(chorale_run):
+    assert (chorale_run / "results/chorale/model/checkpoint.pt").exists()
+    assert (chorale_run / "results/chorale/harmoniser/checkpoint.pt").exists()
+    assert not (chorale_run / "results/model").exists()  # the melody workflow's place
+    summary = json.loads((chorale_run / "results/chorale/data/summary.json").read_text())
+    assert summary["songs_in"] == summary["songs_encoded"] + summary["songs_rejected"]
+
+
+def test_chorale_metrics_by_frame_and_voice_with_the_baseline(chorale_run):
+    metrics = json.loads((chorale_run / "results/chorale/evaluation/metrics.json").read_text())
+    chorale = metrics["test"]["chorale"]
+    assert chorale["frames"] > 0 and 0 < chorale["nats_per_voice_step"] < 10
+    assert set(chorale["voices"]) == {"soprano", "alto", "tenor", "bass"}
+    baseline = metrics["baseline"]
+    assert 2 <= baseline["order"] <= 8 and baseline["test"]["bits_per_frame"] > 0
+    stats = json.loads((chorale_run / "results/chorale/evaluation/music_stats.json").read_text())
+    assert stats["voice_leading"]["held_out"]["chorales"] == chorale["chorales"]
+
+
+def test_the_composed_chorale_reads_back_as_four_voices(chorale_run):
+    tokens = (chorale_run / "results/generated/chorale.txt").read_text().split()
+    chorale = parse_chorale(tokens)
+    midi = mido.MidiFile(chorale_run / "results/generated/chorale.mid")
+    names = [next(m.name for m in track if m.type == "track_name") for track in midi.tracks]
+    assert names == ["Soprano", "Alto", "Tenor", "Bass"]
+    channels = [{m.channel for m in track if m.type == "note_on"} for track in midi.tracks]
+    assert channels == [{0}, {1}, {2}, {3}]
+    score = music21.converter.parse(chorale_run / "results/scores/chorale.musicxml")
+    assert len(score.parts) == 2  # the grand staff: soprano and alto above, tenor and bass below
+    voices = [v for part in score.parts for v in part.recurse().getElementsByClass("Voice")]
+    assert len({v.id for v in voices}) == 4
+    assert chorale.frames == 32
+
+
+def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
+    tokens = (chorale_run / "results/generated/harmonised.txt").read_text().split()
+    chorale = parse_chorale(tokens)
+    melody = read_given_melody(str(corpus_root() / "bach/bwv269.mxl"), ENCODING)
+    # bwv269 is in G major, written back in G: the soprano is Bach's, note for note.
+    score = parsed("bach/bwv269.mxl")
+    assert event_notes(chorale.events()[0]) == voice_notes(score.parts[0], 0)
+    assert chorale.fermatas == melody.fermatas
+    page = (chorale_run / "results/report/songs/harmonised.html").read_text()
+    assert "soprano" in page
