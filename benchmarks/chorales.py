@@ -1,0 +1,147 @@
+"""Chorales: training speed, held-out bits per voice-step of the LSTM and of the n-gram baseline
+at the same CPU budget, and generation speed, all in one run.
+
+    .venv/bin/python benchmarks/chorales.py [--data results/chorale/data] [--minutes 11]
+
+It reads the chorale workflow's tensors (``snakemake --cores 2 results/chorale/data/test.npz
+--configfile config/chorale.yaml``) and, in this process:
+
+1. trains the model of ``config/chorale.yaml`` for at most ``--minutes`` of wall-clock time on
+   ``--threads`` threads (its ``training.max_minutes``), and reports frames per second;
+2. fits the n-gram baseline on the same training chorales (its order chosen on valid), timed;
+3. scores both on the test chorales (nats and bits per voice-step, bits per frame);
+4. times sampling an 8-bar composed chorale and a harmonisation of a test chorale's soprano, with
+   the step kernel and through the model's modules, in frames per second.
+
+``--device cuda`` runs the training on a GPU where there is one. A quick check: ``--minutes 1``.
+"""
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+from melodylstm.data.batches import load_split
+from melodylstm.data.vocabulary import Vocabulary, load_vocabulary
+from melodylstm.evaluation.chorale_metrics import evaluate_chorales, ngram_baseline
+from melodylstm.generation.chorales import GivenMelody, compose_request, harmonise_request
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.strategies import Sampling
+from melodylstm.model.checkpoint import TrainedModel
+from melodylstm.music.voices import FRAME_WIDTH, parse_chorale
+from melodylstm.settings import SongSettings, settings
+from melodylstm.training.history import read_history
+from melodylstm.training.loop import TrainingFiles, train_model
+from melodylstm.training.setup import RunSettings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def train(data: Path, minutes: float, threads: int, device: str, out: Path) -> dict:
+    """The chorale config's model trained for at most ``minutes``; its speed and best epoch."""
+    config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
+    training = config["training"] | {"max_minutes": minutes, "device": device}
+    run = RunSettings.from_config(config["model"], training, 0.25, "chorale")
+    files = TrainingFiles(
+        train=data / "train.npz",
+        valid=data / "valid.npz",
+        vocabulary=data / "vocabulary.json",
+        checkpoint=out / "checkpoint.pt",
+        history=out / "history.csv",
+        state=out / "training_state.pt",
+    )
+    start = time.perf_counter()
+    train_model(files, run, threads=threads)
+    seconds = time.perf_counter() - start
+    history = read_history(out / "history.csv")
+    tokens_per_second = statistics.median(float(row["tokens_per_second"]) for row in history)
+    return {
+        "seconds": seconds,
+        "epochs": len(history),
+        "frames_per_second": tokens_per_second / FRAME_WIDTH,
+    }
+
+
+def score(checkpoint: Path, data: Path) -> tuple[TrainedModel, dict, dict]:
+    """The trained model's and the n-gram's test metrics (the n-gram fitted here, timed)."""
+    trained = TrainedModel.load(checkpoint)
+    boundary = trained.vocabulary.boundary
+    splits = {
+        name: load_split(data / f"{name}.npz", trained.representation, boundary)
+        for name in ("train", "valid", "test")
+    }
+    model = evaluate_chorales(trained.model, splits["test"], trained.vocabulary)
+    start = time.perf_counter()
+    vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
+    baseline = ngram_baseline(
+        splits["train"], {"valid": splits["valid"], "test": splits["test"]}, vocabulary
+    )
+    baseline["seconds"] = time.perf_counter() - start
+    return trained, model, baseline
+
+
+def first_test_soprano(data: Path) -> GivenMelody:
+    """The soprano and fermatas of the first test chorale, as a melody to harmonise."""
+    tokens = (data / "test.txt").read_text().splitlines()[0].split()
+    chorale = parse_chorale(tokens)
+    return GivenMelody(chorale.voices[0], chorale.fermatas, "4/4", 0)
+
+
+def frames_per_second(trained: TrainedModel, request, fast: bool, repeats: int) -> float:
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        [song] = sample_songs(trained, request, 1, Sampling("top_k"), 1, fast_step=fast)
+        runs.append(time.perf_counter() - start)
+    return len(song) / FRAME_WIDTH / statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO / "results/chorale/data")
+    parser.add_argument("--minutes", type=float, default=11)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch)
+        speed = train(args.data, args.minutes, args.threads, args.device, out)
+        trained, model, baseline = score(out / "checkpoint.pt", args.data)
+    torch.set_num_threads(args.threads)
+    compose = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25)
+    melody = first_test_soprano(args.data)
+    harmonise = harmonise_request(melody, 0.25)
+    # A harmonisation with the compose model (no lookahead): the sampler's cost is the same.
+    generation = {
+        f"{what} {'kernel' if fast else 'modules'}": frames_per_second(
+            trained, request, fast, args.repeats
+        )
+        for what, request in (("compose", compose), ("harmonise", harmonise))
+        for fast in (True, False)
+    }
+    test = baseline["test"]
+    print(f"training: {speed['epochs']} epochs in {speed['seconds']:.0f} s on {args.device}, ")
+    print(f"  {speed['frames_per_second']:.0f} frames/s ({args.threads} threads)")
+    print(
+        f"{'test chorales':<28} {'nats/voice-step':>16} {'bits/voice-step':>16} {'bits/frame':>11}"
+    )
+    rows = [("LSTM", model), (f"{baseline['order']}-gram (fit {baseline['seconds']:.0f} s)", test)]
+    for name, metrics in rows:
+        print(
+            f"{name:<28} {metrics['nats_per_voice_step']:>16.3f} "
+            f"{metrics['bits_per_voice_step']:>16.3f} {metrics['bits_per_frame']:>11.3f}"
+        )
+    for name, value in generation.items():
+        print(f"generation, {name:<20} {value:>8.0f} frames/s")
+    print(json.dumps({"training": speed, "model": model, "baseline": baseline}, default=str))
+
+
+if __name__ == "__main__":
+    main()
