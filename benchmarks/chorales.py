@@ -1,4 +1,4 @@
-"""Chorales: training speed, held-out bits per voice-step of the LSTM and of the n-gram baseline
+"""Chorales: training speed, held-out bits per voice-step of the LSTMs and of the n-gram baseline
 at the same CPU budget, and generation speed, all in one run.
 
     .venv/bin/python benchmarks/chorales.py [--data results/chorale/data] [--minutes 11]
@@ -7,7 +7,9 @@ It reads the chorale workflow's tensors (``snakemake --cores 2 results/chorale/d
 --configfile config/chorale.yaml``) and, in this process:
 
 1. trains the model of ``config/chorale.yaml`` for at most ``--minutes`` of wall-clock time on
-   ``--threads`` threads (its ``training.max_minutes``), and reports frames per second;
+   ``--threads`` threads (its ``training.max_minutes``), once per ``--heads``: ``step`` (the
+   serialised stream the workflow ships, one LSTM step per token) and ``frame`` (one LSTM step
+   per frame, :mod:`melodylstm.model.frames`), and reports frames per second;
 2. fits the n-gram baseline on the same training chorales (its order chosen on valid), timed;
 3. scores both on the test chorales (nats and bits per voice-step, bits per frame);
 4. times sampling an 8-bar composed chorale and a harmonisation of a test chorale's soprano, with
@@ -42,11 +44,11 @@ from melodylstm.training.setup import RunSettings
 REPO = Path(__file__).resolve().parent.parent
 
 
-def train(data: Path, minutes: float, threads: int, device: str, out: Path) -> dict:
-    """The chorale config's model trained for at most ``minutes``; its speed and best epoch."""
+def train(data: Path, head: str, minutes: float, threads: int, device: str, out: Path) -> dict:
+    """The chorale config's model with ``head`` trained for at most ``minutes``; its speed."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"max_minutes": minutes, "device": device}
-    run = RunSettings.from_config(config["model"], training, 0.25, "chorale")
+    run = RunSettings.from_config(config["model"] | {"head": head}, training, 0.25, "chorale")
     files = TrainingFiles(
         train=data / "train.npz",
         valid=data / "valid.npz",
@@ -104,43 +106,44 @@ def frames_per_second(trained: TrainedModel, request, fast: bool, repeats: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO / "results/chorale/data")
+    parser.add_argument("--heads", nargs="+", default=["step", "frame"])
     parser.add_argument("--minutes", type=float, default=11)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch)
-        speed = train(args.data, args.minutes, args.threads, args.device, out)
-        trained, model, baseline = score(out / "checkpoint.pt", args.data)
-    torch.set_num_threads(args.threads)
     compose = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25)
-    melody = first_test_soprano(args.data)
-    harmonise = harmonise_request(melody, 0.25)
-    # A harmonisation with the compose model (no lookahead): the sampler's cost is the same.
-    generation = {
-        f"{what} {'kernel' if fast else 'modules'}": frames_per_second(
-            trained, request, fast, args.repeats
+    harmonise = harmonise_request(first_test_soprano(args.data), 0.25)
+    rows, speeds, generation, baseline = [], {}, {}, None
+    for head in args.heads:
+        with tempfile.TemporaryDirectory() as scratch:
+            out = Path(scratch)
+            speeds[head] = train(args.data, head, args.minutes, args.threads, args.device, out)
+            trained, model, baseline = score(out / "checkpoint.pt", args.data)
+        torch.set_num_threads(args.threads)
+        rows.append((f"LSTM, {head}", model))
+        # Harmonising with the compose model (no lookahead) costs the sampler the same.
+        for what, request in (("compose", compose), ("harmonise", harmonise)):
+            for fast in (True, False):
+                name = f"{head}, {what}, {'kernel' if fast else 'modules'}"
+                generation[name] = frames_per_second(trained, request, fast, args.repeats)
+    rows.append((f"{baseline['order']}-gram (fit {baseline['seconds']:.0f} s)", baseline["test"]))
+    for head, speed in speeds.items():
+        print(
+            f"training {head}: {speed['epochs']} epochs in {speed['seconds']:.0f} s on "
+            f"{args.device}, {speed['frames_per_second']:.0f} frames/s ({args.threads} threads)"
         )
-        for what, request in (("compose", compose), ("harmonise", harmonise))
-        for fast in (True, False)
-    }
-    test = baseline["test"]
-    print(f"training: {speed['epochs']} epochs in {speed['seconds']:.0f} s on {args.device}, ")
-    print(f"  {speed['frames_per_second']:.0f} frames/s ({args.threads} threads)")
-    print(
-        f"{'test chorales':<28} {'nats/voice-step':>16} {'bits/voice-step':>16} {'bits/frame':>11}"
-    )
-    rows = [("LSTM", model), (f"{baseline['order']}-gram (fit {baseline['seconds']:.0f} s)", test)]
+    header = ("test chorales", "nats/voice-step", "bits/voice-step", "bits/frame")
+    print(f"{header[0]:<28} {header[1]:>16} {header[2]:>16} {header[3]:>11}")
     for name, metrics in rows:
         print(
             f"{name:<28} {metrics['nats_per_voice_step']:>16.3f} "
             f"{metrics['bits_per_voice_step']:>16.3f} {metrics['bits_per_frame']:>11.3f}"
         )
     for name, value in generation.items():
-        print(f"generation, {name:<20} {value:>8.0f} frames/s")
-    print(json.dumps({"training": speed, "model": model, "baseline": baseline}, default=str))
+        print(f"generation, {name:<28} {value:>8.0f} frames/s")
+    print(json.dumps({"training": speeds, "test": dict(rows), "baseline": baseline}, default=str))
 
 
 if __name__ == "__main__":

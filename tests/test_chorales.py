@@ -243,3 +243,32 @@ def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
     assert chorale.fermatas == melody.fermatas
     page = (chorale_run / "results/report/songs/harmonised.html").read_text()
     assert "soprano" in page
+
+
+@pytest.mark.parametrize("head", ["step", "frame"])
+def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(head):
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    representation = ChoraleRepresentation((1,), (1, 4))
+    vocabulary = vocabulary_of(tokens)
+    model = settings(ModelSettings, head=head, hidden_size=16, embedding_size=8, lookback=[1])
+    torch.manual_seed(0)
+    network = build_model(model_args(len(vocabulary), model, 0, representation)).eval()
+    ids = np.array(vocabulary.encode(tokens))[:203]
+    inputs = torch.as_tensor(representation.song_inputs(ids, Meter(16, 4), 0))[None]
+    stream = torch.tensor([[vocabulary.boundary, *ids]])
+    with torch.no_grad():
+        whole, _ = network(stream, inputs)
+        pieces, state = [], None
+        for start in range(0, stream.shape[1], 7):  # 7: pieces that split frames
+            logits, state = network(
+                stream[:, start : start + 7], inputs[:, start : start + 7], state
+            )
+            pieces.append(logits)
+        step = network.stepper(fast=True)  # the per-step LSTM's kernel, the frame model's step
+        logits, state = network(stream[:, :1], inputs[:, :1])
+        stepped = [logits[:, 0]]
+        for position in range(1, stream.shape[1]):
+            logits, state = step(stream[:, position], inputs[:, position], state)
+            stepped.append(logits)
+    torch.testing.assert_close(torch.cat(pieces, dim=1), whole, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(torch.stack(stepped, dim=1), whole, atol=1e-5, rtol=1e-4)

@@ -16,13 +16,14 @@ import torch
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.files import atomic_path
 from melodylstm.model.base import LanguageModel
+from melodylstm.model.frames import FrameLSTM
 from melodylstm.model.lstm import MelodyLSTM
 from melodylstm.model.window import WindowLSTM
 from melodylstm.representation.base import Representation
 from melodylstm.representation.registry import representation_from
 from melodylstm.settings import ModelSettings
 
-HEADS = ("step", "window")
+HEADS = ("step", "window", "frame")
 
 
 def model_args(
@@ -57,12 +58,26 @@ def model_args(
         )
     if model.head == "window":
         return args | {"window": model.window, "boundary": boundary}
+    if model.head == "frame":
+        columns = representation.input_columns if representation is not None else ()
+        if "voice" not in columns:
+            raise ValueError("model.head: frame reads chorales' frames; set texture: chorale")
+        del args["cell"]  # nn.LSTM, the only cell it runs
+        return args | {
+            "embedding_size": model.embedding_size,
+            "voice_column": columns.index("voice"),
+        }
     raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {model.head!r}")
 
 
 def build_model(args: dict) -> LanguageModel:
-    """The model that ``model_args`` describes: a window model if they name a ``window``."""
-    return WindowLSTM(**args) if "window" in args else MelodyLSTM(**args)
+    """The model that ``model_args`` describes: a window model if they name a ``window``, a
+    frame model if they name a ``voice_column``."""
+    if "window" in args:
+        return WindowLSTM(**args)
+    if "voice_column" in args:
+        return FrameLSTM(**args)
+    return MelodyLSTM(**args)
 
 
 def count_parameters(model: torch.nn.Module) -> int:
