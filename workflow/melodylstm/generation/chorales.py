@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from melodylstm.evaluation.voice_leading import chorale_tonic, sounding_pitches
 from melodylstm.generation.sampling import sample_songs
 from melodylstm.generation.strategies import Sampling, SongRequest
 from melodylstm.model.checkpoint import TrainedModel
 from melodylstm.music.meter import bar_length, bar_steps
 from melodylstm.music.midi import write_chorale_midi
-from melodylstm.music.tonality import key_shift, song_tonic
+from melodylstm.music.tonality import key_shift
 from melodylstm.music.voices import FERMATA_FRAME, FRAME, FRAME_WIDTH, Chorale, parse_chorale
 from melodylstm.representation.base import Meter
 from melodylstm.settings import EncodingSettings, SongSettings
@@ -32,12 +33,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class GivenMelody:
     """A melody to harmonise, on the grid in C major / A minor: one token per frame, the frames
-    under a fermata, and its meter."""
+    under a fermata, its meter, and its tonic there (C, 0, for a major melody; A, 9, minor)."""
 
     tokens: list[str]
     fermatas: list[bool]
     time_signature: str
     pickup: int
+    tonic: int | None = None
 
 
 def check_chorale_seed(seed: str, trained: TrainedModel, song: str = "chorale") -> list[str]:
@@ -113,15 +115,17 @@ def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:
         fermatas = fermata_frames([part], exact(encoding.time_step), len(tokens))
     last_onset = max(i for i, token in enumerate(tokens) if token not in ("_",))
     fermatas[last_onset:] = [True] * (len(tokens) - last_onset)
-    return GivenMelody(tokens, fermatas, melody.time_signature or "4/4", melody.pickup_steps)
+    tonic = 9 if melody.key.endswith("minor") else 0
+    return GivenMelody(tokens, fermatas, melody.time_signature or "4/4", melody.pickup_steps, tonic)
 
 
-def finish_chorale(tokens: list[str], song: SongSettings) -> Chorale:
+def finish_chorale(tokens: list[str], song: SongSettings, tonic: int | None = None) -> Chorale:
     """The sampled stream as a chorale, in the key ``song`` asks for (C major / A minor if
-    none), its tonic that of the bass."""
+    none); its tonic ``tonic`` (a given melody's) or else decided by its bass."""
     chorale = parse_chorale(tokens)
     if song.key:
-        chorale = chorale.transposed(key_shift(song.key, song_tonic(chorale.voices[-1])))
+        tonic = chorale_tonic(sounding_pitches(chorale)) if tonic is None else tonic
+        chorale = chorale.transposed(key_shift(song.key, tonic))
     return chorale
 
 
@@ -141,18 +145,18 @@ def generate_chorale(
     if melody_path:
         melody = read_given_melody(str(melody_path), encoding)
         request = harmonise_request(melody, trained.time_step)
-        time_signature = melody.time_signature
+        time_signature, tonic = melody.time_signature, melody.tonic
         log.info("%s: harmonising %s (%d frames)", name, melody_path, len(melody.tokens))
     else:
         seed = check_chorale_seed(song.seed, trained, name)
         request = compose_request(song, seed, trained.time_step)
-        time_signature = song.time_signature
+        time_signature, tonic = song.time_signature, None
     sampled = sample_songs(
         trained, request, len(midi_paths), Sampling.from_song(song), song.random_seed
     )
     written = []
     for tokens, midi_path, tokens_path in zip(sampled, midi_paths, tokens_paths, strict=True):
-        chorale = finish_chorale(tokens, song)
+        chorale = finish_chorale(tokens, song, tonic)
         Path(tokens_path).write_text(" ".join(chorale.tokens()) + "\n")
         write_chorale_midi(
             chorale,
