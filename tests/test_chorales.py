@@ -162,7 +162,9 @@ def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata():
     request = compose_request(song, [], 0.25)
     [sampled] = sample_songs(trained, request, 1, Sampling("temperature"), 4)
     chorale = parse_chorale(sampled)  # every frame token and voice token in its place
-    assert chorale.frames == 32 and all(chorale.fermatas[-4:])
+    assert chorale.frames == 32 and all(chorale.fermatas[-8:])
+    # One final chord, struck on the third beat and held to the end.
+    assert all(voice[-8] != HOLD and set(voice[-7:]) == {HOLD} for voice in chorale.voices)
     assert HOLD not in [voice[0] for voice in chorale.voices]  # nothing to hold at the start
     assert all(token in FRAME_TOKENS for token in sampled[::FRAME_WIDTH])
 

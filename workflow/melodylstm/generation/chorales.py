@@ -2,8 +2,9 @@
 
 Both are sampling with the chorale representation (:mod:`melodylstm.representation.chorale`):
 
-- *compose*: ``bars`` bars of frames; the frames of the last beat are given as fermata frames, so
-  the model, which reads a frame's fermata before its voices, writes a cadence there;
+- *compose*: ``bars`` bars of frames; the last half bar is given as one chord under a fermata
+  (fermata frames, every voice held after the first), so the model, which reads a frame's
+  fermata before its voices, chooses the final chord of a cadence there;
 - *harmonise*: every frame token and soprano token is given (the melody's notes and its fermatas),
   and the model writes alto, tenor and bass; a harmoniser trained with ``lookahead`` also sees
   where the melody goes. The given melody comes out note for note.
@@ -22,6 +23,7 @@ from melodylstm.generation.strategies import Sampling, SongRequest
 from melodylstm.model.checkpoint import TrainedModel
 from melodylstm.music.meter import bar_length, bar_steps
 from melodylstm.music.midi import write_chorale_midi
+from melodylstm.music.tokens import HOLD
 from melodylstm.music.tonality import key_shift
 from melodylstm.music.voices import FERMATA_FRAME, FRAME, FRAME_WIDTH, Chorale, parse_chorale
 from melodylstm.representation.base import Meter
@@ -59,22 +61,27 @@ def check_chorale_seed(seed: str, trained: TrainedModel, song: str = "chorale") 
     return tokens
 
 
-def beat_frames(time_step: float) -> int:
-    """Frames in a quarter note: how long the final chord of a composed chorale is held."""
-    return max(1, int(Fraction(1) / Fraction(time_step).limit_denominator(10_000)))
+def final_chord_frames(bar: int, time_step: float) -> int:
+    """Frames the final chord of a composed chorale lasts: half a bar, at least a quarter note."""
+    quarter = int(Fraction(1) / Fraction(time_step).limit_denominator(10_000))
+    return max(1, quarter, bar // 2)
 
 
 def compose_request(song: SongSettings, seed: list[str], time_step: float) -> SongRequest:
-    """``song.bars`` bars of frames (or ``steps`` tokens' worth) after the seed, the last beat
-    under a fermata; the chorale cannot end sooner."""
+    """``song.bars`` bars of frames (or ``steps`` tokens' worth) after the seed, ending on one
+    chord held under a fermata; the chorale cannot end sooner."""
     bar = bar_steps(song.time_signature, time_step)
     frames = song.bars * bar if song.bars else song.steps // FRAME_WIDTH
     seed_frames = len(seed) // FRAME_WIDTH
     if frames <= seed_frames:
         raise ValueError(f"the seed already has {seed_frames} frames of the {frames} asked for")
     given: list[str | None] = [None] * ((frames - seed_frames) * FRAME_WIDTH)
-    for frame in range(max(frames - beat_frames(time_step), seed_frames), frames):
-        given[(frame - seed_frames) * FRAME_WIDTH] = FERMATA_FRAME
+    first = max(frames - final_chord_frames(bar, time_step), seed_frames)
+    for frame in range(first, frames):
+        start = (frame - seed_frames) * FRAME_WIDTH
+        given[start] = FERMATA_FRAME
+        if frame > first:  # the chord struck at the first frame, held to the end
+            given[start + 1 : start + FRAME_WIDTH] = [HOLD] * (FRAME_WIDTH - 1)
     steps = len(given)
     meter = Meter(bar_length(song.time_signature, time_step), 0)
     return SongRequest(seed, steps, steps, meter, tuple(given))
