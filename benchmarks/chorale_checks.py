@@ -1,0 +1,90 @@
+"""Voice leading of many chorales written by the chorale workflow's models, against Bach's.
+
+    .venv/bin/python benchmarks/chorale_checks.py [--results results/chorale] [--composed 32]
+
+Reads the workflow's compose model and harmoniser (``snakemake --cores 2 --configfile
+config/chorale.yaml``) and writes, in this run:
+
+- ``--composed`` chorales of 8 bars of 4/4, composed (top-k 8, temperature 1, as the config);
+- the soprano of every test chorale harmonised twice: by the compose model, which reads only what
+  came before, and by the harmoniser, which also reads the soprano ahead;
+
+then prints the musical checks (:mod:`melodylstm.evaluation.voice_leading`) of each set next to
+those of the held-out chorales, the voice ranges measured on the training chorales.
+"""
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from melodylstm.data.splits import read_songs
+from melodylstm.evaluation.voice_leading import chorale_checks, voice_ranges
+from melodylstm.generation.chorales import GivenMelody, compose_request, harmonise_request
+from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.strategies import Sampling
+from melodylstm.model.checkpoint import TrainedModel
+from melodylstm.music.voices import parse_chorale
+from melodylstm.settings import SongSettings, settings
+
+REPO = Path(__file__).resolve().parent.parent
+ROWS = (
+    "chorales",
+    "parallels_per_100_frames",
+    "crossing_share",
+    "out_of_range_share",
+    "triad_share",
+    "seventh_share",
+    "chord_share",
+    "fermatas_per_chorale",
+    "fermata_root_triad_share",
+    "fermata_tonic_dominant_share",
+    "final_tonic_triad_share",
+    "wide_spacing_share",
+)
+
+
+def harmonisations(trained: TrainedModel, chorales, sampling: Sampling) -> list:
+    """The soprano of each chorale harmonised (random seed = its position)."""
+    written = []
+    for seed, chorale in enumerate(chorales):
+        melody = GivenMelody(chorale.voices[0], chorale.fermatas, "4/4", 0)
+        [tokens] = sample_songs(trained, harmonise_request(melody, 0.25), 1, sampling, seed)
+        written.append(parse_chorale(tokens))
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=REPO / "results/chorale")
+    parser.add_argument("--composed", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data = args.results / "data"
+    held_out = [parse_chorale(tokens) for tokens in read_songs(data / "test.txt")]
+    ranges = voice_ranges([parse_chorale(tokens) for tokens in read_songs(data / "train.txt")])
+    composer = TrainedModel.load(args.results / "model/checkpoint.pt")
+    harmoniser = TrainedModel.load(args.results / "harmoniser/checkpoint.pt")
+    sampling = Sampling("top_k", temperature=1.0, top_k=8)
+    request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25)
+    composed = [
+        parse_chorale(tokens)
+        for tokens in sample_songs(composer, request, args.composed, sampling, 1)
+    ]
+    sets = {
+        "Bach (test)": held_out,
+        "composed": composed,
+        "harmonised, past only": harmonisations(composer, held_out, sampling),
+        "harmonised, harmoniser": harmonisations(harmoniser, held_out, sampling),
+    }
+    checks = {name: chorale_checks(chorales, ranges) for name, chorales in sets.items()}
+    print(f"{'':<30}" + "".join(f"{name:>24}" for name in checks))
+    for row in ROWS:
+        values = [checks[name][row] for name in checks]
+        cells = "".join(f"{'-' if v is None else f'{v:.3f}':>24}" for v in values)
+        print(f"{row:<30}{cells}")
+
+
+if __name__ == "__main__":
+    main()
