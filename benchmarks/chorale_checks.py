@@ -5,7 +5,8 @@
 Reads the workflow's compose model and harmoniser (``snakemake --cores 2 --configfile
 config/chorale.yaml``) and writes, in this run:
 
-- ``--composed`` chorales of 8 bars of 4/4, composed (top-k 8, temperature 1, as the config);
+- ``--composed`` chorales of 8 bars of 4/4, composed (top-k 8 at ``--temperature``, 1 as in
+  the config);
 - the soprano of every test chorale harmonised twice: by the compose model, which reads only what
   came before, and by the harmoniser, which also reads the soprano ahead;
 
@@ -59,6 +60,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=REPO / "results/chorale")
     parser.add_argument("--composed", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--temperature", type=float, default=1.0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = args.results / "data"
@@ -66,7 +68,7 @@ def main() -> None:
     ranges = voice_ranges([parse_chorale(tokens) for tokens in read_songs(data / "train.txt")])
     composer = TrainedModel.load(args.results / "model/checkpoint.pt")
     harmoniser = TrainedModel.load(args.results / "harmoniser/checkpoint.pt")
-    sampling = Sampling("top_k", temperature=1.0, top_k=8)
+    sampling = Sampling("top_k", temperature=args.temperature, top_k=8)
     request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25)
     composed = [
         parse_chorale(tokens)

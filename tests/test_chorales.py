@@ -25,7 +25,7 @@ from melodylstm.generation.chorales import (
 from melodylstm.generation.sampling import sample_songs
 from melodylstm.generation.strategies import Sampling
 from melodylstm.model.checkpoint import TrainedModel, build_model, model_args
-from melodylstm.music.midi import write_chorale_midi
+from melodylstm.music.midi import write_chorale_midi, write_midi
 from melodylstm.music.tokens import HOLD
 from melodylstm.music.voices import FERMATA_FRAME, FRAME_TOKENS, FRAME_WIDTH, parse_chorale
 from melodylstm.representation.base import Meter
@@ -187,15 +187,23 @@ TINY_CHORALES = {
     "generate": {
         "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72},
         "harmonised": {"melody": "corpus:bach/bwv269.mxl", "key": "G"},
+        # What `make song_harmonised` does: the melody workflow's song, in four voices.
+        "song_harmonised": {"melody": "results/generated/song.mid"},
     },
     "render": {"synthesizer": "builtin"},
     "sweeps": {},
 }
 
 
+# A song as the melody workflow writes it, in C major: two bars of 4/4.
+SONG = "60 _ _ _ 64 _ _ _ 67 _ _ _ 64 _ 65 _ 67 _ _ _ 62 _ 59 _ 60 _ _ _ _ _ _ _".split()
+
+
 @pytest.fixture(scope="module")
 def chorale_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("chorales")
+    (workdir / "results/generated").mkdir(parents=True)
+    write_midi(SONG, workdir / "results/generated/song.mid")
     result = run_snakemake(workdir, "--cores", "2", config=TINY_CHORALES, timeout=900)
     assert result.returncode == 0, failure(result)
     return workdir
@@ -274,3 +282,12 @@ def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(
             stepped.append(logits)
     torch.testing.assert_close(torch.cat(pieces, dim=1), whole, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(torch.stack(stepped, dim=1), whole, atol=1e-5, rtol=1e-4)
+
+
+def test_a_generated_song_is_harmonised_under_its_own_notes(chorale_run):
+    tokens = (chorale_run / "results/generated/song_harmonised.txt").read_text().split()
+    chorale = parse_chorale(tokens)
+    assert chorale.voices[0] == SONG
+    assert chorale.fermatas[-1] and not chorale.fermatas[0]  # the last note ends the phrase
+    midi = mido.MidiFile(chorale_run / "results/generated/song_harmonised.mid")
+    assert len(midi.tracks) == 4
