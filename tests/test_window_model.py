@@ -119,7 +119,8 @@ def test_checkpoint_args_are_plain_and_rebuild_the_model():
     step_args = model_args(VOCAB, step_settings)
     assert step_args["cell"] == "torch" and isinstance(build_model(step_args), MelodyLSTM)
     assert step_args["lookback"] == [1, 2, 4, 8]  # the schema's defaults fill what is not named
-    with pytest.raises(ValueError, match="model.head must be one of step, window, not 'conv'"):
+    unknown_head = "model.head must be one of step, window, frame, not 'conv'"
+    with pytest.raises(ValueError, match=unknown_head):
         model_args(VOCAB, replace(window_settings, head="conv"))
     with pytest.raises(ValueError, match="model.window must be at least 1, not 0"):
         build_model({**args, "window": 0})
