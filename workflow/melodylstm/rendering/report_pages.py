@@ -250,14 +250,22 @@ def write_summary_page(
         f'<img class="plot" alt="{html.escape(Path(png).stem)}" src="{data_uri(png)}">'
         for png in histogram_pngs
     )
-    body = f"""<h1>Melody LSTM: summary</h1>
+    chorales = config.get("texture") == "chorale"
+    title = "Chorale LSTM: summary" if chorales else "Melody LSTM: summary"
+    # Chorales are compared as melodies by their soprano lines.
+    compared = (
+        "Soprano lines of generated against held-out chorales"
+        if chorales
+        else ("Generated songs against held-out songs")
+    )
+    body = f"""<h1>{title}</h1>
 <h2>Model</h2>
 <p>Scored on held-out songs, each from its start (lower bits are better).</p>
 {table(metric_rows, ["split"] + [label for _, label in METRIC_COLUMNS])}
 <p>Kept epoch: {metrics["checkpoint_epoch"]}.</p>
 <img class="plot" alt="loss per epoch" src="{data_uri(loss_png)}">
 {chorale_sections(metrics, stats)}
-<h2>Generated songs against held-out songs</h2>
+<h2>{compared}</h2>
 {table(stats_rows, ["", "generated", "held-out"])}
 <p>Overlap of the histograms (1 = identical, 0 = nothing in common):</p>
 {table(overlap_rows, ["histogram", "overlap"])}
@@ -268,4 +276,4 @@ one training song.</p>
 {table(copy_rows, ["song", "steps", "notes", "share of the song", "training song"])}
 <h2>Configuration</h2>
 <pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"""
-    Path(page_path).write_text(page("Melody LSTM: summary", body))
+    Path(page_path).write_text(page(title, body))
