@@ -256,7 +256,7 @@ def write_summary_page(
     compared = (
         "Soprano lines of generated against held-out chorales"
         if chorales
-        else ("Generated songs against held-out songs")
+        else "Generated songs against held-out songs"
     )
     body = f"""<h1>{title}</h1>
 <h2>Model</h2>
