@@ -19,6 +19,7 @@ from melodylstm.model.base import LanguageModel
 from melodylstm.model.frames import FrameLSTM
 from melodylstm.model.lstm import MelodyLSTM
 from melodylstm.model.window import WindowLSTM
+from melodylstm.music.voices import FRAME_WIDTH
 from melodylstm.representation.base import Representation
 from melodylstm.representation.registry import representation_from
 from melodylstm.settings import ModelSettings
@@ -63,19 +64,16 @@ def model_args(
         if "voice" not in columns:
             raise ValueError("model.head: frame reads chorales' frames; set texture: chorale")
         del args["cell"]  # nn.LSTM, the only cell it runs
-        return args | {
-            "embedding_size": model.embedding_size,
-            "voice_column": columns.index("voice"),
-        }
+        return args | {"embedding_size": model.embedding_size, "frame_width": FRAME_WIDTH}
     raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {model.head!r}")
 
 
 def build_model(args: dict) -> LanguageModel:
     """The model that ``model_args`` describes: a window model if they name a ``window``, a
-    frame model if they name a ``voice_column``."""
+    frame model if they name a ``frame_width``."""
     if "window" in args:
         return WindowLSTM(**args)
-    if "voice_column" in args:
+    if "frame_width" in args:
         return FrameLSTM(**args)
     return MelodyLSTM(**args)
 

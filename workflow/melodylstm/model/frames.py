@@ -11,8 +11,9 @@ the embeddings of the frame's tokens chosen so far, by a small layer of its own 
 
 so the alto is chosen given the soprano, the bass given the three voices above it, as in the
 per-step model, with a fifth of its LSTM steps. It reads the stream one token at a time like
-every model (``logits, state = model(tokens, inputs, state)``): the state holds the LSTM's and
-the frame's tokens so far, and the ``voice`` input column says which slot comes next.
+every model (``logits, state = model(tokens, inputs, state)``): the state holds the LSTM's, the
+frame's tokens so far and the position reached, and a piece of the stream runs the LSTM once over
+the frames it opens.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from melodylstm.representation.melody import MAX_BAR_NUMBER
 
 
 class FrameLSTM(LanguageModel):
-    """``voice_column`` is the index of the ``voice`` input column (the slot of the step)."""
+    """``frame_width`` is the tokens per frame of the stream it reads (five: a frame token and
+    four voices)."""
 
     def __init__(
         self,
@@ -36,10 +38,11 @@ class FrameLSTM(LanguageModel):
         hidden_size: int,
         num_layers: int,
         dropout: float,
-        voice_column: int,
+        frame_width: int = FRAME_WIDTH,
     ):
         super().__init__()
-        self.voice_column = voice_column
+        if frame_width != FRAME_WIDTH:
+            raise ValueError(f"a chorale frame has {FRAME_WIDTH} tokens, not {frame_width}")
         self.embedding_size = embedding_size
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         self.position_embedding = nn.Embedding(MAX_BAR, embedding_size)
@@ -61,46 +64,76 @@ class FrameLSTM(LanguageModel):
     def initial_state(self, rows: int, device) -> State:
         layers, hidden = self.lstm.num_layers, self.lstm.hidden_size
         zeros = torch.zeros(layers, rows, hidden, device=device)
-        # The frame being written: its tokens' embeddings so far, (1, rows, slots * embedding).
-        frame = torch.zeros(1, rows, FRAME_WIDTH * self.embedding_size, device=device)
-        return zeros, zeros.clone(), frame
+        # The frame being written: its tokens' embeddings so far, (1, rows, slots, embedding),
+        # and the stream position reached, (1, rows, 1): every row is at the same one.
+        frame = torch.zeros(1, rows, FRAME_WIDTH, self.embedding_size, device=device)
+        return zeros, zeros.clone(), frame, torch.zeros(1, rows, 1, device=device)
 
-    def frame_input(self, frame: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-        """The LSTM's input at a new frame: the finished frame and where the new one lies."""
-        place = self.position_embedding(inputs[:, 1]) + self.meter_embedding(inputs[:, 0])
-        return torch.cat([frame, place, self.bar_number_embedding(inputs[:, 2])], dim=-1)
+    def frame_inputs(self, frames: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """The LSTM's inputs at new frames: each finished frame (rows, n, slots, embedding) and
+        where the next one lies (the inputs of its first step, (rows, n, columns))."""
+        place = self.position_embedding(inputs[..., 1]) + self.meter_embedding(inputs[..., 0])
+        finished = frames.flatten(start_dim=2)
+        return torch.cat([finished, place, self.bar_number_embedding(inputs[..., 2])], dim=-1)
 
     def forward(
         self, tokens: torch.Tensor, inputs: torch.Tensor, state: State | None = None
     ) -> tuple[torch.Tensor, State]:
         """tokens (batch, time): the stream shifted by one (the boundary first); inputs (batch,
-        time, columns) of the step each token leads to -> logits (batch, time, vocab)."""
+        time, columns) of the step each token leads to -> logits (batch, time, vocab).
+
+        Token ``k`` of the shifted stream is slot ``(k - 1) % 5`` of frame ``(k - 1) // 5`` (the
+        leading boundary the last slot of a frame before the first); the step that predicts
+        stream token ``k`` opens frame ``k // 5`` when ``k % 5 == 0``, which runs the LSTM on
+        the frame just finished."""
         rows, steps = tokens.shape
-        hidden, cell, frame = (
-            state if state is not None else self.initial_state(rows, tokens.device)
+        device = tokens.device
+        hidden, cell, frame, reached = (
+            state if state is not None else self.initial_state(rows, device)
         )
-        frame = frame[0]
-        slots = inputs[..., self.voice_column]
+        first = int(reached[0, 0, 0].item())
+        positions = first + torch.arange(steps, device=device)
+        written_frame = torch.div(positions - 1, FRAME_WIDTH, rounding_mode="floor")
+        written_slot = (positions - 1) % FRAME_WIDTH
+        slots = positions % FRAME_WIDTH
+        base = int(written_frame[0])  # the frame the first token is written into
+        count = int(written_frame[-1]) - base + 2  # and one more: the frame the last step opens
+        frames = torch.zeros(rows, count, FRAME_WIDTH, self.embedding_size, device=device)
+        frames[:, 0] = frame[0]  # that frame's tokens written before this piece
         embedded = self.dropout(self.embedding(tokens))
-        width = self.embedding_size
-        outputs = []
-        for step in range(steps):
-            slot = slots[:, step]
-            # The token read now is the previous slot's: the bass of the frame before a new frame.
-            written = (slot - 1) % FRAME_WIDTH
-            columns = torch.arange(FRAME_WIDTH * width, device=tokens.device) // width
-            place = (columns[None, :] == written[:, None]).to(frame.dtype)
-            frame = frame * (1 - place) + embedded[:, step].repeat(1, FRAME_WIDTH) * place
-            starts = (slot == 0)[:, None]
-            step_input = self.dropout(self.frame_input(frame, inputs[:, step]))
-            output, (new_hidden, new_cell) = self.lstm(step_input[:, None], (hidden, cell))
-            keep = starts[None].to(hidden.dtype)
-            hidden = new_hidden * keep + hidden * (1 - keep)
-            cell = new_cell * keep + cell * (1 - keep)
-            frame = frame * (~starts).to(frame.dtype)  # a new frame has no tokens yet
-            joined = torch.cat([self.dropout(hidden[-1]), frame], dim=-1)
-            slot_hidden = torch.tanh(
-                torch.bmm(joined[:, None], self.slot_weight[slot])[:, 0] + self.slot_bias[slot]
+        frames[:, written_frame - base, written_slot] = embedded
+        # The LSTM runs once per frame opened here, on the frame before it.
+        opens = (slots == 0).nonzero().view(-1)
+        opened = torch.div(positions[opens], FRAME_WIDTH, rounding_mode="floor") - base
+        if len(opens):
+            lstm_in = self.dropout(self.frame_inputs(frames[:, opened - 1], inputs[:, opens]))
+            outputs, (hidden, cell) = self.lstm(lstm_in, (hidden, cell))
+            states = torch.cat([state_top(state, rows, self.lstm), outputs], dim=1)
+        else:
+            states = state_top(state, rows, self.lstm)
+        # Each step reads the state of its frame: the last one opened at or before it.
+        which = torch.cumsum((slots == 0).long(), dim=0)
+        frame_state = states[:, which]
+        # ... and the tokens of its frame chosen before it (the slots below its own).
+        own = torch.div(positions, FRAME_WIDTH, rounding_mode="floor") - base
+        so_far = (
+            frames[:, own]
+            * (torch.arange(FRAME_WIDTH, device=device)[None, :] < slots[:, None])[None, :, :, None]
+        )
+        joined = torch.cat([self.dropout(frame_state), so_far.flatten(start_dim=2)], dim=-1)
+        slot_hidden = joined.new_empty(rows, steps, self.slot_bias.shape[1])
+        for slot in range(FRAME_WIDTH):  # each slot's steps through its own layer
+            here = (slots == slot).nonzero().view(-1)
+            slot_hidden[:, here] = torch.tanh(
+                joined[:, here] @ self.slot_weight[slot] + self.slot_bias[slot]
             )
-            outputs.append(self.head(self.dropout(slot_hidden)))
-        return torch.stack(outputs, dim=1), (hidden, cell, frame[None])
+        logits = self.head(self.dropout(slot_hidden))
+        last = frames[:, int(written_frame[-1]) - base][None]
+        return logits, (hidden, cell, last, reached + steps)
+
+
+def state_top(state: State | None, rows: int, lstm: nn.LSTM) -> torch.Tensor:
+    """The top layer's hidden state (rows, 1, hidden) the piece starts from: zeros at the start."""
+    if state is None:
+        return torch.zeros(rows, 1, lstm.hidden_size, device=lstm.weight_hh_l0.device)
+    return state[0][-1][:, None]
