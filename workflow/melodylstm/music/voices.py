@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from melodylstm.music.tokens import Event, events_to_tokens, is_music_token, tokens_to_events
+from melodylstm.music.tokens import (
+    Event,
+    events_to_tokens,
+    is_music_token,
+    tokens_to_events,
+    transpose_tokens,
+)
 
 VOICES = ("soprano", "alto", "tenor", "bass")
 FRAME = "|"
@@ -63,8 +69,6 @@ class Chorale:
         return stream
 
     def transposed(self, semitones: int) -> Chorale:
-        from melodylstm.music.tokens import transpose_tokens
-
         return Chorale(
             tuple(transpose_tokens(voice, semitones) for voice in self.voices), self.fermatas
         )
@@ -96,8 +100,3 @@ def parse_chorale(tokens: list[str]) -> Chorale:
         else:
             voices[slot - 1].append(token)
     return Chorale(voices, fermatas)
-
-
-def voice_of_step(step: int) -> int:
-    """Which slot of its frame a stream position is: 0 the frame token, 1-4 soprano to bass."""
-    return step % FRAME_WIDTH

@@ -209,6 +209,28 @@ def chorale_sections(metrics: dict, stats: dict) -> str:
     return body
 
 
+def summary_headings(config: dict) -> tuple[str, str]:
+    """The page's title and the heading of its comparison of generated with held-out music:
+    chorales are compared as melodies by their soprano lines."""
+    if config.get("texture") == "chorale":
+        return "Chorale LSTM: summary", "Soprano lines of generated against held-out chorales"
+    return "Melody LSTM: summary", "Generated songs against held-out songs"
+
+
+def song_stats_rows(generated: dict, held_out: dict) -> list[list]:
+    """Generated against held-out songs: how many, their notes, scale notes, tonic endings."""
+    return [
+        ["songs", generated["songs"], held_out["songs"]],
+        ["notes", generated["notes"], held_out["notes"]],
+        ["share of notes in the key's scale", generated["scale_share"], held_out["scale_share"]],
+        [
+            "songs ending on the tonic",
+            f"{generated['songs_ending_on_tonic']} of {generated['songs']}",
+            f"{held_out['songs_ending_on_tonic']} of {held_out['songs']}",
+        ],
+    ]
+
+
 def write_summary_page(
     metrics_path: Path,
     stats_path: Path,
@@ -222,17 +244,7 @@ def write_summary_page(
     stats = read_music_stats(stats_path)
     splits = [split for split in ("valid", "test") if split in metrics]
     metric_rows = [[split] + [metrics[split][key] for key, _ in METRIC_COLUMNS] for split in splits]
-    generated, held_out = stats["generated"], stats["held_out"]
-    stats_rows = [
-        ["songs", generated["songs"], held_out["songs"]],
-        ["notes", generated["notes"], held_out["notes"]],
-        ["share of notes in the key's scale", generated["scale_share"], held_out["scale_share"]],
-        [
-            "songs ending on the tonic",
-            f"{generated['songs_ending_on_tonic']} of {generated['songs']}",
-            f"{held_out['songs_ending_on_tonic']} of {held_out['songs']}",
-        ],
-    ]
+    stats_rows = song_stats_rows(stats["generated"], stats["held_out"])
     overlap_rows = [
         [name.replace("_", " "), value] for name, value in stats["histogram_overlap"].items()
     ]
@@ -250,14 +262,7 @@ def write_summary_page(
         f'<img class="plot" alt="{html.escape(Path(png).stem)}" src="{data_uri(png)}">'
         for png in histogram_pngs
     )
-    chorales = config.get("texture") == "chorale"
-    title = "Chorale LSTM: summary" if chorales else "Melody LSTM: summary"
-    # Chorales are compared as melodies by their soprano lines.
-    compared = (
-        "Soprano lines of generated against held-out chorales"
-        if chorales
-        else "Generated songs against held-out songs"
-    )
+    title, compared = summary_headings(config)
     body = f"""<h1>{title}</h1>
 <h2>Model</h2>
 <p>Scored on held-out songs, each from its start (lower bits are better).</p>
