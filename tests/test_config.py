@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+import torch
 import yaml
 
 from conftest import REPO
@@ -110,6 +111,13 @@ BAD = [
     (("sources",), [{"name": "a b", "files": "x/*.krn"}], "sources[0].name: 'a b' does not match"),
     (("sources",), [{**ESSEN, "max_songs": 0}], "sources[0].max_songs: 0 is less than the minimum"),
     (("sources",), [ESSEN, ESSEN], "sources[0].name: 'essen' is used twice"),
+    (("encoding", "timing_tolerance"), -0.1, "encoding.timing_tolerance: -0.1 is less than"),
+    (("encoding", "timing_tolerance"), 0.2, "encoding.timing_tolerance: 0.2 is greater than"),
+    (("render", "soundfont"), "no/such.sf2", "render.soundfont: 'no/such.sf2' does not exist"),
+    (("render", "soundfont"), "docs", "render.soundfont: 'docs' is a directory, not a file"),
+    (("training", "device"), "mps:0", "training.device: 'mps:0' does not match"),
+    # No CUDA here, or fewer than 100 GPUs: either way cuda:99 is not on this machine.
+    (("training", "device"), "cuda:99", "training.device: 'cuda:99' but "),
 ]
 
 
@@ -118,3 +126,33 @@ def test_bad_config_names_key_and_reason(path, value, message):
     with pytest.raises(ConfigError) as error:
         validate_config(mutate(path, value))
     assert message in str(error.value)
+
+
+def test_a_soundfont_that_is_a_file_passes(tmp_path):
+    font = tmp_path / "my font.sf2"
+    font.write_bytes(b"RIFF")
+    assert validate_config(mutate(("render", "soundfont"), str(font)))["render"]["soundfont"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+@pytest.mark.parametrize("device", ["cuda", "cuda:1"])
+def test_cuda_without_a_gpu_fails_at_start(device):
+    with pytest.raises(ConfigError) as error:
+        validate_config(mutate(("training", "device"), device))
+    message = str(error.value)
+    assert f"training.device: {device!r} but PyTorch finds no CUDA GPU on this machine" in message
+    assert "use auto (a GPU where there is one) or cpu" in message
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="this machine has no CUDA GPU")
+def test_cuda_on_a_gpu_passes_and_a_gpu_it_lacks_fails():
+    assert validate_config(mutate(("training", "device"), "cuda"))["training"]["device"] == "cuda"
+    missing = f"cuda:{torch.cuda.device_count()}"
+    with pytest.raises(ConfigError, match=f"'{missing}' but the last CUDA GPU on this machine"):
+        validate_config(mutate(("training", "device"), missing))
+
+
+@pytest.mark.skipif(torch.backends.mps.is_available(), reason="this machine has an MPS device")
+def test_mps_without_an_apple_gpu_fails_at_start():
+    with pytest.raises(ConfigError, match="training.device: 'mps' but PyTorch finds no MPS device"):
+        validate_config(mutate(("training", "device"), "mps"))

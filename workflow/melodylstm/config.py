@@ -121,6 +121,52 @@ def check_rules(config: dict, workdir: Path) -> None:
             parse_token_string(song["seed"], what=f"generate.{name}.seed")
         except ValueError as error:
             raise ConfigError(f"config.yaml: {error}") from None
+    check_soundfont(config["render"]["soundfont"], workdir)
+    check_device(config["training"]["device"])
+
+
+def check_soundfont(soundfont: str | None, workdir: Path) -> None:
+    """A soundfont the config names must be a file (relative paths from ``workdir``): found
+    missing at start, not when the first song's audio is rendered after training."""
+    if soundfont is None:
+        return
+    path = Path(workdir, soundfont)
+    if not path.is_file():
+        problem = "is a directory, not a file" if path.is_dir() else "does not exist"
+        raise ConfigError(
+            f"config.yaml: render.soundfont: {soundfont!r} {problem}; give the path of a .sf2 "
+            "soundfont, or null to use an installed one"
+        )
+
+
+def check_device(device: str) -> None:
+    """A device ``training.device`` names (``cuda``, ``cuda:N``, ``mps``) must be one PyTorch
+    finds on this machine, so that a run does not fail when training starts. ``auto`` and
+    ``cpu`` always work; torch is imported only to check the others."""
+    if device in ("auto", "cpu"):
+        return
+    import torch
+
+    if device == "mps":
+        if not torch.backends.mps.is_available():
+            raise ConfigError(
+                "config.yaml: training.device: 'mps' but PyTorch finds no MPS device (an Apple "
+                "GPU) on this machine; use auto or cpu"
+            )
+        return
+    if not torch.cuda.is_available():
+        why = "this PyTorch is built without CUDA" if torch.version.cuda is None else "no GPU"
+        raise ConfigError(
+            f"config.yaml: training.device: {device!r} but PyTorch finds no CUDA GPU on this "
+            f"machine ({why}); use auto (a GPU where there is one) or cpu"
+        )
+    index = int(device.partition(":")[2] or 0)
+    count = torch.cuda.device_count()
+    if index >= count:
+        raise ConfigError(
+            f"config.yaml: training.device: {device!r} but the last CUDA GPU on this machine "
+            f"is cuda:{count - 1}"
+        )
 
 
 def load_config(path: Path, workdir: Path = Path(".")) -> dict:

@@ -55,6 +55,7 @@ class EncodingSettings(Section):
     time_step: float
     duration_policy: str
     acceptable_durations: tuple[float, ...]
+    timing_tolerance: float
     melody_part: str
     melody_part_name: str
     chords: str

@@ -123,6 +123,10 @@ def lay_on_grid(
     are the written lengths of notes and rests that ``skip`` checks; None (a MIDI melody, which has
     no written lengths) checks the lengths the notes sound for, overlaps cut.
 
+    First every onset and end within ``timing_tolerance`` steps of a step line or a triplet line
+    moves onto it (see :func:`snap_span`), so a note a MIDI converter starts a tick late or
+    ends a tick early fits the grid, and a triplet fits its thirds at any ticks per quarter.
+
     ``triplets: reject`` rejects a song with a triplet: a note written as one, or one that starts
     and ends on the triplet grid (two thirds of a step) but not both on the grid; ``quantize``
     snaps triplet notes to the grid whatever the duration policy. ``duration_policy: skip`` rejects
@@ -131,7 +135,8 @@ def lay_on_grid(
     never shrinks below one step).
     """
     grid = exact(encoding.time_step)
-    melody = top_notes(spans, encoding.chords)
+    tolerance = exact(encoding.timing_tolerance) * grid
+    melody = top_notes([snap_span(span, grid, tolerance) for span in spans], encoding.chords)
     if lengths is None:  # what sounds: each note ends where the next one starts, at the latest
         melody = [
             span if span.end <= following.start else replace(span, end=following.start)
@@ -148,6 +153,31 @@ def lay_on_grid(
     if not notes:
         raise Rejected(NO_NOTES, "the melody has no notes with a duration")
     return notes_to_events(notes)
+
+
+def snap_time(time: Fraction, grid: Fraction, tolerance: Fraction) -> Fraction:
+    """``time`` on the nearest step line, or else triplet line (every two thirds of a step), if
+    one is within ``tolerance`` quarter notes; else ``time`` as it is.
+
+    A step line and a triplet line can be a third of a step apart; the schema keeps the tolerance
+    under a sixth of a step, so that no time is near both.
+    """
+    if (time / grid).denominator == 1:  # most times of most files: one division, not six
+        return time
+    for line in (grid, grid * 2 / 3):
+        nearest = round(time / line) * line
+        if abs(time - nearest) <= tolerance:
+            return nearest
+    return time
+
+
+def snap_span(span: NoteSpan, grid: Fraction, tolerance: Fraction) -> NoteSpan:
+    """The span with its onset and end snapped (:func:`snap_time`); a note so short that both
+    would snap to one line stays as it is, so that it is still checked and encoded as a note."""
+    start, end = snap_time(span.start, grid, tolerance), snap_time(span.end, grid, tolerance)
+    if end <= start or (start, end) == (span.start, span.end):
+        return span
+    return replace(span, start=start, end=end)
 
 
 def between_steps(time: Fraction, grid: Fraction) -> bool:
