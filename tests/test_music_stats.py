@@ -6,6 +6,7 @@ import random
 import pytest
 
 from melodylstm.evaluation.music_stats import (
+    bar_repetition,
     longest_common_run,
     music_stats,
     overlap,
@@ -164,3 +165,42 @@ def test_music_stats_file_names_training_songs_from_the_song_table(tmp_path):
     assert stats["copying"][0]["training_song"] == "x:one"
     assert stats["copying"][0]["longest_copied_steps"] == 8
     assert set(stats["generated"]["histograms"]) == {"pitch_class", "interval", "note_length"}
+
+
+def test_bars_that_repeat_exactly_or_moved_are_counted_once_each():
+    bar_a, bar_b = "60 _ 62 _".split(), "64 _ _ _".split()
+    moved_a = "62 _ 64 _".split()  # bar_a a tone higher
+    song = bar_a + bar_b + bar_a + moved_a + "67 r 60 r".split()
+    # Bars 2-5 each have a bar 1, 2 or 4 earlier: bar 3 repeats bar 1, bar 4 is bar 3 moved.
+    assert bar_repetition(song, 4, 0) == (4, 1, 1)
+    # With 1 step missing from the first bar, the first note is an anacrusis; bars shift.
+    assert bar_repetition(["r"] + song, 4, 3) == (4, 1, 1)
+    assert bar_repetition(song, 0, 0) == (0, 0, 0)  # unknown meter: nothing counted
+
+
+def test_generated_songs_are_compared_with_held_out_songs_of_their_own_meter():
+    waltz = "60 _ _ _ 64 _ _ _ 67 _ _ _".split() * 4  # quarters in 3/4
+    jig = "60 _ 64 _ 67 _ 72 _ 67 _ 64 _".split() * 4  # eighths in 6/8
+    held_out = [waltz, jig, jig]
+    held_meters = [("3/4", 0), ("6/8", 0), ("6/8", 0)]
+    generated = {"a": jig, "b": waltz}
+    stats = music_stats(
+        generated, held_out, [["60"]], generated_meters={"a": "6/8", "b": "3/4"},
+        held_out_meters=held_meters,
+    )  # fmt: skip
+    assert set(stats["by_meter"]) == {"3/4", "6/8"}
+    assert stats["by_meter"]["6/8"]["held_out"]["songs"] == 2
+    # Like with like, each meter's note lengths agree exactly.
+    assert stats["histogram_overlap"]["note_length"] == pytest.approx(1.0)
+    # Written all in 6/8, the waltz is compared with jigs: its quarters (a third of the generated
+    # notes) match nothing.
+    in_one_meter = music_stats(
+        generated, held_out, [["60"]], generated_meters={"a": "6/8", "b": "6/8"},
+        held_out_meters=held_meters,
+    )  # fmt: skip
+    in_6_8 = in_one_meter["by_meter"]["6/8"]["histogram_overlap"]
+    assert in_6_8["note_length"] == pytest.approx(2 / 3)
+    assert in_one_meter["histogram_overlap"]["note_length"] == pytest.approx(2 / 3)
+    # The pooled comparison of every song against every song cannot tell the two apart.
+    assert stats["overlap_against_all_meters"] == in_one_meter["overlap_against_all_meters"]
+    assert stats["generated"]["repeated_bar_share"] == pytest.approx(1.0)

@@ -14,6 +14,8 @@ INPUTS = [
     {"lookback": [1]},
     {"bar_position": True},
     {"bar_position": True, "lookback": [1, 2, 4, 8], "bar_number": True},
+    {"bar_position": True, "lookback": [1, 2], "bar_number": True, "bars_left": True},
+    {"lookback": [1], "bars_left": True},  # the meter columns read are not a run
 ]
 
 
@@ -24,7 +26,7 @@ def test_kernel_steps_equal_the_whole_sequence(inputs, layers):
     model = MelodyLSTM(20, 8, 16, layers, 0.5, **inputs).eval()
     representation = MelodyRepresentation(inputs.get("lookback", ()))
     rows = 3
-    meters = [Meter(6, 2), Meter(4, 0), Meter(0, 0)]  # each row in a meter of its own
+    meters = [Meter(6, 2, 3, 60), Meter(4, 0, 4, 0), Meter(0, 0)]  # each row in its own meter
     songs = torch.randint(0, 20, (rows, 60))
     features = torch.stack(
         [

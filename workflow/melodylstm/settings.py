@@ -72,6 +72,7 @@ class SplitSettings(Section):
     valid_fraction: float
     test_fraction: float
     seed: int
+    folds: int | None  # cross-validation folds; None or 0 for none
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class ModelSettings(Section):
     lookback: tuple[int, ...]
     lookahead: tuple[int, ...]
     bar_number: bool
+    bars_left: bool
     window: int
     embedding_size: int
     hidden_size: int
@@ -110,6 +112,8 @@ class TrainingSettings(Section):
     max_minutes: float | None
     seed: int
     device: str
+    threads: int
+    init_from: str | None  # a checkpoint to fine-tune; None trains from scratch
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,8 @@ class SongSettings(Section):
     """One entry of ``generate:``: what to sample and how to write it."""
 
     SECTION: ClassVar[tuple[str, ...]] = ("generate", "*")
-    seed: str
+    seed: str  # tokens, or a music file (melodylstm.generation.seed_files)
+    seed_bars: int
     melody: str | None
     steps: int
     temperature: float

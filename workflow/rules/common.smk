@@ -20,6 +20,7 @@ def stage_log(path):
 wildcard_constraints:
     shard=r"\d+",
     split="|".join(SPLITS),
+    fold=r"[1-9]\d*",
     name=r"[A-Za-z0-9_-]+",
 
 
@@ -64,6 +65,12 @@ def generation_inputs(song):
     if song["melody"]:
         melody = str(music_file(song["melody"]))
         return {"checkpoint": stage("harmoniser/checkpoint.pt"), "melody": melody}
+    if song["time_signature"] == "auto":
+        # Each song's meter and length are drawn from the training songs'.
+        return {
+            "checkpoint": stage("model/checkpoint.pt"),
+            "train": stage("data/train.npz"),
+        }
     return {"checkpoint": stage("model/checkpoint.pt")}
 
 
@@ -75,9 +82,70 @@ def made_elsewhere(song):
     return bool(melody) and melody.startswith("results/") and not Path(melody).exists()
 
 
-def baseline_inputs():
-    """A chorale model's evaluation fits its n-gram baseline on the training chorales."""
-    return {"train": stage("data/train.npz")} if config["texture"] == "chorale" else {}
+def init_inputs(training):
+    """The checkpoint a training rule starts from (`training.init_from`) as its input `init`,
+    so that a changed file reruns training; none where training starts from scratch."""
+    path = training["init_from"]
+    if path is None:
+        return {}
+    if Path(path) == Path(stage("model/checkpoint.pt")):
+        raise ValueError(
+            f"training.init_from: {path} is the checkpoint this run writes; start from another "
+            "run's (give this run its own `results_dir`) or from a copy"
+        )
+    return {"init": path}
+
+
+def baseline_inputs(data="data"):
+    """A chorale model's evaluation fits its n-gram baseline on the training chorales (those of
+    `data`, a cross-validation fold's for its model)."""
+    return (
+        {"train": stage(f"{data}/train.npz")} if config["texture"] == "chorale" else {}
+    )
+
+
+def split_params():
+    """The split settings of the main workflow's split, without `folds`: setting up a
+    cross-validation reruns nothing of the main workflow."""
+    return {key: value for key, value in config["split"].items() if key != "folds"}
+
+
+def cv_folds():
+    """The folds of the cross-validation, 1 to `split.folds`; fails naming the key where none
+    is set."""
+    folds = config["split"]["folds"]
+    if not folds:
+        raise ValueError(
+            f"{stage('cv')}: config.yaml sets no cross-validation; give split.folds: K "
+            "(2 or more folds)"
+        )
+    return list(range(1, folds + 1))
+
+
+def fold_files(path):
+    """`path` of every fold of the cross-validation: results/cv/fold_{k}/{path}, k = 1 ... K."""
+    return [stage(f"cv/fold_{fold}/{path}") for fold in cv_folds()]
+
+
+def cv_fold(wildcards):
+    """A params function: the fold {fold} as a number, one of the folds `split.folds` makes."""
+    fold = int(wildcards.fold)
+    if fold not in cv_folds():
+        raise ValueError(
+            f"{stage(f'cv/fold_{fold}')}: split.folds: {len(cv_folds())} makes folds 1 to "
+            f"{len(cv_folds())}"
+        )
+    return fold
+
+
+def cross_validation_summary():
+    """The summary page's cross-validation, where `split.folds` is set and a run has made the
+    summary: `all` does not train the folds, but keeps a summary that exists up to date.
+    """
+    path = stage("cv/summary.json")
+    if config["split"]["folds"] and Path(path).exists():
+        return {"cross_validation": path}
+    return {}
 
 
 def texture_results():

@@ -1,5 +1,6 @@
 # One rule per song named in config's `generate:`, so that changing a song reruns only that song.
-# A song with n_samples > 1 is written as {name}_1.mid ... {name}_n.mid, sampled as one batch.
+# A song with n_samples > 1 is written as {name}_1.mid ... {name}_n.mid, sampled as one batch;
+# {name}.json records each song's meter and tempo for the stages that engrave, play and measure it.
 # A chorale entry with a `melody:` file is harmonised by the harmoniser; the others are composed.
 for song_name, song_settings in config["generate"].items():
 
@@ -11,6 +12,7 @@ for song_name, song_settings in config["generate"].items():
         output:
             midi=song_files(song_name, "mid"),
             tokens=song_files(song_name, "txt"),
+            info=song_files(song_name, "json"),
         log:
             stage_log(f"generate_{song_name}.log"),
         conda:

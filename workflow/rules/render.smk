@@ -1,7 +1,8 @@
 # Engrave one generated song: MusicXML, an SVG score, and what the score shows (key, clef, bars).
 rule render_score:
     input:
-        "results/generated/{name}.txt",
+        tokens="results/generated/{name}.txt",
+        info="results/generated/{name}.json",
     output:
         musicxml="results/scores/{name}.musicxml",
         svg=report(
@@ -18,8 +19,6 @@ rule render_score:
         "../../envs/music.yaml"
     params:
         time_step=config["encoding"]["time_step"],
-        time_signature=song_setting("time_signature"),
-        tempo_bpm=song_setting("tempo_bpm"),
         key=song_setting("key"),
         clef=config["render"]["clef"],
         texture=config["texture"],
@@ -30,7 +29,8 @@ rule render_score:
 # Play one generated song into a WAV file (fluidsynth with a GM soundfont, or the built-in synth).
 rule render_audio:
     input:
-        "results/generated/{name}.txt",
+        tokens="results/generated/{name}.txt",
+        info="results/generated/{name}.json",
     output:
         wav="results/audio/{name}.wav",
         info="results/audio/{name}.json",
@@ -40,8 +40,6 @@ rule render_audio:
         "../../envs/music.yaml"
     params:
         time_step=config["encoding"]["time_step"],
-        time_signature=song_setting("time_signature"),
-        tempo_bpm=song_setting("tempo_bpm"),
         synthesizer=config["render"]["synthesizer"],
         soundfont=config["render"]["soundfont"],
         program=config["render"]["program"],
@@ -54,7 +52,8 @@ rule render_audio:
 # A piano roll of one generated song: notes against time, with bar lines.
 rule plot_piano_roll:
     input:
-        "results/generated/{name}.txt",
+        tokens="results/generated/{name}.txt",
+        info="results/generated/{name}.json",
     output:
         report(
             "results/plots/piano_roll/{name}.png",
@@ -69,7 +68,6 @@ rule plot_piano_roll:
         "../../envs/music.yaml"
     params:
         time_step=config["encoding"]["time_step"],
-        time_signature=song_setting("time_signature"),
         texture=config["texture"],
     script:
         "../scripts/plot_piano_roll.py"

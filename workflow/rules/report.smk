@@ -25,6 +25,7 @@ rule plot_loss:
 rule music_stats:
     input:
         generated=generated_songs("txt"),
+        info=generated_songs("json"),
         held_out=stage("data/test.txt"),
         training=stage("data/train.txt"),
         songs=stage("data/songs.tsv"),
@@ -40,6 +41,7 @@ rule music_stats:
         song_keys={name: generate_entry(name)["key"] for name in generated_names()},
         transposed=config["encoding"]["transpose"],
         texture=config["texture"],
+        time_step=config["encoding"]["time_step"],
     script:
         "../scripts/music_stats.py"
 
@@ -95,6 +97,7 @@ rule song_page:
 # The summary page: metrics, musical statistics, copying check, loss curve and configuration.
 rule summary_page:
     input:
+        **cross_validation_summary(),
         metrics=stage("evaluation/metrics.json"),
         stats=stage("evaluation/music_stats.json"),
         loss=stage("plots/loss.png"),

@@ -7,6 +7,7 @@
 # settings come from the point's name alone, so other points of its sweep never rerun it.
 rule train_sweep_point:
     input:
+        **init_inputs(config["training"]),
         train=stage("data/train.npz"),
         valid=stage("data/valid.npz"),
         test=stage("data/test.npz"),
@@ -24,7 +25,7 @@ rule train_sweep_point:
         point=r"[^/]+=[^/]*",
     conda:
         "../../envs/torch.yaml"
-    threads: 4
+    threads: lambda wildcards: point_settings(wildcards.point)["training"]["threads"]
     resources:
         mem_mb=4000,
         runtime=720,
@@ -69,9 +70,11 @@ for best_song in config["generate"]:
         input:
             summary=stage("sweeps/{sweep}/summary.tsv"),
             checkpoints=lambda wildcards: sweep_files(wildcards.sweep, "checkpoint.pt"),
+            train=stage("data/train.npz"),
         output:
             midi=best_song_files(best_song, "mid"),
             tokens=best_song_files(best_song, "txt"),
+            info=best_song_files(best_song, "json"),
         log:
             stage_log(f"sweeps/{{sweep}}/best_{best_song}.log"),
         wildcard_constraints:

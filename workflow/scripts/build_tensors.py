@@ -12,9 +12,9 @@ from melodylstm.data.tensors import save_arrays, songs_to_arrays, split_meters  
 from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 
 vocabulary = Vocabulary(load_vocabulary(snakemake.input.vocabulary))
-bars, pickups = split_meters(
+meters = split_meters(
     Path(snakemake.input.table), snakemake.wildcards.split, snakemake.params.time_step
 )
-arrays = songs_to_arrays(read_songs(snakemake.input.songs), vocabulary, bars, pickups)
+arrays = songs_to_arrays(read_songs(snakemake.input.songs), vocabulary, meters)
 save_arrays(arrays, Path(snakemake.output[0]))
 print(f"{len(arrays['offsets']) - 1} songs, {len(arrays['tokens'])} steps", file=sys.stderr)

@@ -9,6 +9,7 @@ from melodylstm.settings import EncodingSettings, SongSettings, settings
 
 song = settings(SongSettings, snakemake.params.song)
 midi_paths, tokens_paths = list(snakemake.output.midi), list(snakemake.output.tokens)
+info_paths = list(snakemake.output.info)
 if snakemake.params.texture == "chorale":
     from melodylstm.generation.chorales import generate_chorale
 
@@ -20,8 +21,17 @@ if snakemake.params.texture == "chorale":
         midi_paths,
         tokens_paths,
         name=snakemake.params.name,
+        info_paths=info_paths,
     )
 else:
     from melodylstm.generation.songs import generate_song
 
-    generate_song(snakemake.input.checkpoint, song, midi_paths, tokens_paths, snakemake.params.name)
+    generate_song(
+        snakemake.input.checkpoint,
+        song,
+        midi_paths,
+        tokens_paths,
+        snakemake.params.name,
+        info_paths=info_paths,
+        train_path=snakemake.input.get("train"),
+    )

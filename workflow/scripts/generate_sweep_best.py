@@ -19,4 +19,6 @@ generate_song(
     list(snakemake.output.midi),
     list(snakemake.output.tokens),
     name=snakemake.params.name,
+    info_paths=list(snakemake.output.info),
+    train_path=snakemake.input.train,
 )

@@ -18,6 +18,12 @@ stats = write_music_stats(
     transposed=snakemake.params.transposed,
     songs_table=snakemake.input.songs,
     texture=snakemake.params.texture,
+    info_paths=list(snakemake.input.info),
+    time_step=snakemake.params.time_step,
 )
-summary = {key: value for key, value in stats.items() if key in ("histogram_overlap", "copying")}
+summary = {
+    key: value
+    for key, value in stats.items()
+    if key in ("histogram_overlap", "overlap_against_all_meters", "copying")
+}
 print(json.dumps(summary, indent=2), file=sys.stderr)

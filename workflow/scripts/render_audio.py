@@ -7,6 +7,7 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
+from melodylstm.generation.song_info import read_song_info  # noqa: E402
 from melodylstm.rendering.audio import write_audio, write_chorale_audio  # noqa: E402
 from melodylstm.settings import RenderSettings, settings  # noqa: E402
 
@@ -20,12 +21,13 @@ render = settings(
 )
 
 write = write_chorale_audio if snakemake.params.texture == "chorale" else write_audio
+song = read_song_info(snakemake.input.info)
 info = write(
-    snakemake.input[0],
+    snakemake.input.tokens,
     snakemake.output.wav,
     time_step=snakemake.params.time_step,
-    tempo_bpm=snakemake.params.tempo_bpm,
-    time_signature=snakemake.params.time_signature,
+    tempo_bpm=song.tempo_bpm,
+    time_signature=song.time_signature,
     render=render,
 )
 Path(snakemake.output.info).write_text(json.dumps(info, indent=2) + "\n")

@@ -8,6 +8,7 @@ from melodylstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
+from melodylstm.generation.song_info import read_song_info  # noqa: E402
 from melodylstm.music.tokens import tokens_to_events  # noqa: E402
 from melodylstm.music.tonality import allowed_keys, song_key  # noqa: E402
 from melodylstm.music.voices import parse_chorale  # noqa: E402
@@ -18,24 +19,29 @@ from melodylstm.rendering.notation import (  # noqa: E402
 )
 from melodylstm.settings import RenderSettings, settings  # noqa: E402
 
-tokens = Path(snakemake.input[0]).read_text().split()
+tokens = Path(snakemake.input.tokens).read_text().split()
+song = read_song_info(snakemake.input.info)
 allowed = allowed_keys(snakemake.params.key)
 score = dict(
     time_step=snakemake.params.time_step,
-    time_signature=snakemake.params.time_signature,
+    time_signature=song.time_signature,
     title=snakemake.wildcards.name,
-    tempo_bpm=snakemake.params.tempo_bpm,
+    tempo_bpm=song.tempo_bpm,
 )
 if snakemake.params.texture == "chorale":
     # A chorale is always engraved on a grand staff, so the clef of `render:` does not apply.
     key = chorale_key(parse_chorale(tokens), allowed)
     facts = write_chorale_score(
-        snakemake.input[0], snakemake.output.musicxml, snakemake.output.svg, song_key=key, **score
+        snakemake.input.tokens,
+        snakemake.output.musicxml,
+        snakemake.output.svg,
+        song_key=key,
+        **score,
     )
 else:
     key = song_key(tokens_to_events(tokens), allowed)
     facts = write_score(
-        snakemake.input[0],
+        snakemake.input.tokens,
         snakemake.output.musicxml,
         snakemake.output.svg,
         song_key=key,

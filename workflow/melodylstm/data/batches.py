@@ -76,10 +76,22 @@ class SplitData:
         return sum(len(song) for song in self.songs)
 
 
-def load_split(path: Path, representation: Representation, boundary: int) -> SplitData:
+# Training hides the length of one song in this many, so that the model also learns to write
+# songs whose length it is not told (sampled with `bars: null`).
+HIDDEN_LENGTH_EVERY = 4
+
+
+def load_split(
+    path: Path, representation: Representation, boundary: int, hide_lengths: bool = False
+) -> SplitData:
     """A saved split (see :mod:`melodylstm.data.tensors`) with the inputs ``representation``
-    gives each of its steps."""
-    songs, meters = load_songs(path), [Meter(*meter) for meter in load_meters(path)]
+    gives each of its steps, each song's length known (``hide_lengths``: but for every
+    :data:`HIDDEN_LENGTH_EVERY`-th song, the training songs)."""
+    songs = load_songs(path)
+    meters = [
+        Meter(*meter, length=0 if hide_lengths and i % HIDDEN_LENGTH_EVERY == 0 else len(song))
+        for i, (meter, song) in enumerate(zip(load_meters(path), songs, strict=True))
+    ]
     return SplitData(songs, meters, representation.songs_inputs(songs, meters, boundary))
 
 

@@ -14,25 +14,29 @@ from melodylstm.data.vocabulary import Vocabulary
 
 
 def songs_to_arrays(
-    songs: list[list[str]],
-    vocabulary: Vocabulary,
-    bar_steps: list[int] | None = None,
-    pickup_steps: list[int] | None = None,
+    songs: list[list[str]], vocabulary: Vocabulary, meters: dict[str, list] | None = None
 ) -> dict[str, np.ndarray]:
     """``tokens``: all ids end to end; song ``i`` is ``tokens[offsets[i] : offsets[i + 1]]``.
 
-    ``bar_steps`` and ``pickup_steps`` (per song; 0 where unknown) place each step in its bar.
+    ``meters`` (from :func:`split_meters`: per song, 0 or "" where unknown) places each step in
+    its bar and beat and records each song's time signature.
     """
     dtype = np.uint8 if len(vocabulary) <= 256 else np.int16
     ids = [vocabulary.encode(song) for song in songs]
     offsets = np.zeros(len(ids) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(song) for song in ids])
     tokens = np.fromiter((i for song in ids for i in song), dtype=dtype, count=int(offsets[-1]))
+    meters = meters or {}
+    unknown = [0] * len(ids)
     return {
         "tokens": tokens,
         "offsets": offsets,
-        "bar_steps": np.asarray(bar_steps or [0] * len(ids), dtype=np.int16),
-        "pickup_steps": np.asarray(pickup_steps or [0] * len(ids), dtype=np.int16),
+        **{
+            name: np.asarray(meters.get(name, unknown), dtype=np.int16)
+            for name in ("bar_steps", "pickup_steps", "beat_steps")
+        },
+        # Unicode, not objects: np.load reads it without pickle.
+        "time_signature": np.asarray(meters.get("time_signature", [""] * len(ids)), dtype="U8"),
     }
 
 
@@ -42,28 +46,45 @@ def save_arrays(arrays: dict[str, np.ndarray], path: Path) -> None:
         np.savez(handle, **arrays)
 
 
-def load_meters(path: Path) -> list[tuple[int, int]]:
-    """``(bar steps, pickup steps)`` of each song of a saved split; (0, 0) where unknown."""
+def load_meters(path: Path) -> list[tuple[int, int, int]]:
+    """``(bar steps, pickup steps, beat steps)`` of each song of a saved split; 0 where unknown."""
     with np.load(path) as data:
-        if "bar_steps" not in data:
-            return [(0, 0)] * (len(data["offsets"]) - 1)
-        return list(zip(data["bar_steps"].tolist(), data["pickup_steps"].tolist(), strict=True))
+        songs = len(data["offsets"]) - 1
+        columns = [
+            data[name].tolist() if name in data else [0] * songs
+            for name in ("bar_steps", "pickup_steps", "beat_steps")
+        ]
+    return list(zip(*columns, strict=True))
 
 
-def split_meters(songs_table: Path, split: str, time_step: float) -> tuple[list[int], list[int]]:
-    """Bar and pickup lengths (in steps) of a split's songs, in the order of its text file."""
+def load_time_signatures(path: Path) -> list[str]:
+    """The written time signature of each song of a saved split ("" where unknown)."""
+    with np.load(path) as data:
+        if "time_signature" not in data:
+            return [""] * (len(data["offsets"]) - 1)
+        return data["time_signature"].tolist()
+
+
+def split_meters(songs_table: Path, split: str, time_step: float) -> dict[str, list]:
+    """Bar, pickup and beat lengths (in steps) and time signatures of a split's songs, in the
+    order of its text file."""
     import csv
 
-    from melodylstm.music.meter import bar_length
+    from melodylstm.music.meter import bar_length, beat_length
 
     with open(songs_table, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle, delimiter="\t") if row["split"] == split]
     rows.sort(key=lambda row: int(row["line"]))
     bars = [bar_length(row["time_signature"], time_step) for row in rows]
-    pickups = [
-        int(row["pickup_steps"]) % bar if bar else 0 for row, bar in zip(rows, bars, strict=True)
-    ]
-    return bars, pickups
+    return {
+        "bar_steps": bars,
+        "pickup_steps": [
+            int(row["pickup_steps"]) % bar if bar else 0
+            for row, bar in zip(rows, bars, strict=True)
+        ],
+        "beat_steps": [beat_length(row["time_signature"], time_step) for row in rows],
+        "time_signature": [row["time_signature"] for row in rows],
+    }
 
 
 def load_songs(path: Path) -> list[np.ndarray]:

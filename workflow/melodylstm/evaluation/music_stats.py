@@ -7,7 +7,15 @@ written in other keys compare fairly. Then, over all notes of each group:
   semitones (rests are skipped over), and of note lengths in time steps; the overlap of two
   normalised histograms is the sum over bins of the smaller share (1 = identical, 0 = disjoint);
 - the share of notes in the song's scale (major, or natural minor);
-- how many songs end on their tonic.
+- how many songs end on their tonic;
+- phrase structure: the share of bars that repeat a bar 1, 2, 4 or 8 bars earlier, exactly or
+  moved to another pitch (the same rhythm and intervals).
+
+Songs are compared like with like: each generated song against the held-out songs of its own
+time signature (a 6/8 song with 6/8 songs), per meter, and pooled over the meters weighted by
+their held-out songs. The comparison against every held-out song, whatever its meter, is kept
+beside it (``overlap_against_all_meters``): a difference between the two is a meter mix, not a
+defect of the songs.
 
 The copying check finds, for each generated song, the longest run of consecutive tokens that also
 appears in one training song, and which song that is.
@@ -15,11 +23,13 @@ appears in one training song, and which song that is.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from pathlib import Path
 
-from melodylstm.music.tokens import Event, is_onset, tokens_to_events, transpose_events
+from melodylstm.music.meter import bar_length
+from melodylstm.music.tokens import Event, is_onset, is_pitch, tokens_to_events, transpose_events
 from melodylstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
 from melodylstm.music.voices import VOICES
 
@@ -53,11 +63,45 @@ def overlap(first: dict, second: dict) -> float:
     return sum(min(share, second.get(bin_, 0.0)) for bin_, share in first.items())
 
 
-def group_stats(songs: list[tuple[list[str], tuple | None]]) -> dict:
-    """Summed features of a group of ``(tokens, allowed keys)``; each song takes the best key."""
+REPEAT_DISTANCES = (1, 2, 4, 8)  # bars back a repeated bar is looked for
+
+
+def bar_repetition(tokens: list[str], bar: int, pickup: int) -> tuple[int, int, int]:
+    """``(bars, repeated, moved)`` of a song in bars of ``bar`` steps with ``pickup`` steps missing
+    from its first bar: the whole bars that have a bar :data:`REPEAT_DISTANCES` earlier, how many
+    of those equal such a bar, and how many equal one moved to another pitch (not counted in
+    ``repeated``). (0, 0, 0) where the meter is unknown."""
+    if bar <= 0:
+        return 0, 0, 0
+    start = (bar - pickup) % bar  # the first bar line
+    bars = [tokens[i : i + bar] for i in range(start, len(tokens) - bar + 1, bar)]
+    shapes = [bar_shape(tokens) for tokens in bars]
+    counted = repeated = moved = 0
+    for index in range(1, len(bars)):
+        earlier = [index - k for k in REPEAT_DISTANCES if index - k >= 0]
+        counted += 1
+        if any(bars[i] == bars[index] for i in earlier):
+            repeated += 1
+        elif shapes[index] is not None and any(shapes[i] == shapes[index] for i in earlier):
+            moved += 1
+    return counted, repeated, moved
+
+
+def bar_shape(tokens: list[str]) -> tuple | None:
+    """A bar's rhythm and intervals, the same for the bar moved to any pitch (None: no note)."""
+    pitches = [int(token) for token in tokens if is_pitch(token)]
+    if not pitches:
+        return None
+    return tuple(int(token) - pitches[0] if is_pitch(token) else token for token in tokens)
+
+
+def group_stats(songs: list[tuple[list[str], tuple | None]], bars: list[tuple[int, int]]) -> dict:
+    """Summed features of a group of ``(tokens, allowed keys)``, each song in bars of ``(bar
+    steps, pickup steps)``; each song takes the best key."""
     totals = {name: Counter() for name in HISTOGRAMS}
     notes = in_scale = ends = 0
-    for tokens, allowed in songs:
+    repetition = [0, 0, 0]
+    for (tokens, allowed), (bar, pickup) in zip(songs, bars, strict=True):
         events = tokens_to_events(tokens)
         features = song_features(events, song_key(events, allowed))
         for name in HISTOGRAMS:
@@ -65,14 +109,78 @@ def group_stats(songs: list[tuple[list[str], tuple | None]]) -> dict:
         notes += features["notes"]
         in_scale += features["in_scale"]
         ends += features["ends_on_tonic"]
+        repetition = [
+            a + b for a, b in zip(repetition, bar_repetition(tokens, bar, pickup), strict=True)
+        ]
+    counted, repeated, moved = repetition
     return {
         "songs": len(songs),
         "notes": notes,
         "scale_share": in_scale / notes if notes else None,
         "songs_ending_on_tonic": ends,
         "ending_on_tonic_share": ends / len(songs) if songs else None,
+        "bars_compared": counted,
+        "repeated_bar_share": repeated / counted if counted else None,
+        "moved_bar_share": moved / counted if counted else None,
         "histograms": {name: normalised(totals[name]) for name in HISTOGRAMS},
     }
+
+
+def compared(ours: dict, theirs: dict) -> dict:
+    """The overlap of each histogram of two groups."""
+    return {
+        name: overlap(ours["histograms"][name], theirs["histograms"][name]) for name in HISTOGRAMS
+    }
+
+
+def meter_comparison(
+    generated: list[tuple[list[str], tuple | None]],
+    generated_meters: list[str],
+    held_out: list[tuple[list[str], tuple | None]],
+    held_out_meters: list[tuple[str, int]],
+    time_step: float,
+) -> dict:
+    """Each meter of the generated songs against the held-out songs of that meter, and the
+    overlaps pooled over those meters, weighted by their held-out songs."""
+    by_meter = {}
+    for signature in sorted(set(generated_meters)):
+        bar = bar_length(signature, time_step)
+        ours = [
+            song
+            for song, meter in zip(generated, generated_meters, strict=True)
+            if meter == signature
+        ]
+        theirs = [
+            (song, pickup)
+            for song, (meter, pickup) in zip(held_out, held_out_meters, strict=True)
+            if meter == signature
+        ]
+        entry = {"generated": group_stats(ours, [(bar, 0)] * len(ours))}
+        if theirs:
+            entry["held_out"] = group_stats(
+                [song for song, _ in theirs], [(bar, pickup) for _, pickup in theirs]
+            )
+            entry["histogram_overlap"] = compared(entry["generated"], entry["held_out"])
+        by_meter[signature] = entry
+    weights = {
+        meter: entry["held_out"]["songs"]
+        for meter, entry in by_meter.items()
+        if "held_out" in entry
+    }
+    total = sum(weights.values())
+    pooled = (
+        {
+            name: sum(
+                by_meter[meter]["histogram_overlap"][name] * weight
+                for meter, weight in weights.items()
+            )
+            / total
+            for name in HISTOGRAMS
+        }
+        if total
+        else {}
+    )
+    return {"by_meter": by_meter, "histogram_overlap": pooled}
 
 
 def longest_common_run(song: list[str], others: list[list[str]]) -> dict:
@@ -168,6 +276,22 @@ def training_song_ids(songs_table: Path | None, count: int) -> list[str] | None:
     return [ids[line] for line in range(1, count + 1)]
 
 
+def held_out_meters(songs_table: Path | None, count: int) -> list[tuple[str, int]] | None:
+    """Time signature and pickup steps of the test songs, in order, from songs.tsv (None if it
+    does not match)."""
+    if songs_table is None or not Path(songs_table).exists():
+        return None
+    with open(songs_table, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        rows = [row for row in reader if row["split"] == "test"]
+    if not {"time_signature", "pickup_steps"} <= set(reader.fieldnames or ()):
+        return None
+    rows.sort(key=lambda row: int(row["line"]))
+    if [int(row["line"]) for row in rows] != list(range(1, count + 1)):
+        return None
+    return [(row["time_signature"], int(row["pickup_steps"])) for row in rows]
+
+
 def music_stats(
     generated: dict[str, list[str]],
     held_out: list[list[str]],
@@ -175,29 +299,36 @@ def music_stats(
     generated_keys: dict[str, str | None] | None = None,
     transposed: bool = True,
     training_ids: list[str] | None = None,
+    generated_meters: dict[str, str] | None = None,
+    held_out_meters: list[tuple[str, int]] | None = None,
+    time_step: float = 0.25,
 ) -> dict:
     """Statistics of the generated songs (name -> tokens) against the held-out songs.
 
     ``generated_keys`` gives the tonic a generated song was written in (``None``: C major / A
     minor). With ``transposed`` False the songs were encoded in their own keys and each may be in
-    any of the 24 keys.
+    any of the 24 keys. ``generated_meters`` (name -> time signature) and ``held_out_meters``
+    (time signature and pickup steps of each held-out song) compare like with like; without
+    them every song counts as being in one unknown meter.
     """
     generated_keys = generated_keys or {}
     default = C_MAJOR_OR_A_MINOR if transposed else None
-    ours = group_stats(
-        [
-            (tokens, allowed_keys(generated_keys[name]) if generated_keys.get(name) else default)
-            for name, tokens in generated.items()
-        ]
-    )
-    theirs = group_stats([(tokens, default) for tokens in held_out])
+    ours = [
+        (tokens, allowed_keys(generated_keys[name]) if generated_keys.get(name) else default)
+        for name, tokens in generated.items()
+    ]
+    theirs = [(tokens, default) for tokens in held_out]
+    our_meters = [(generated_meters or {}).get(name, "") for name in generated]
+    their_meters = held_out_meters or [("", 0)] * len(held_out)
+    our_bars = [(bar_length(meter, time_step), 0) for meter in our_meters]
+    their_bars = [(bar_length(meter, time_step), pickup) for meter, pickup in their_meters]
+    pooled = {"generated": group_stats(ours, our_bars), "held_out": group_stats(theirs, their_bars)}
+    by_meter = meter_comparison(ours, our_meters, theirs, their_meters, time_step)
     return {
-        "generated": ours,
-        "held_out": theirs,
-        "histogram_overlap": {
-            name: overlap(ours["histograms"][name], theirs["histograms"][name])
-            for name in HISTOGRAMS
-        },
+        **pooled,
+        "histogram_overlap": by_meter["histogram_overlap"],
+        "overlap_against_all_meters": compared(pooled["generated"], pooled["held_out"]),
+        "by_meter": by_meter["by_meter"],
         "copying": [
             copying(name, tokens, training, training_ids) for name, tokens in generated.items()
         ],
@@ -237,14 +368,22 @@ def write_music_stats(
     transposed: bool = True,
     songs_table: Path | None = None,
     texture: str = "melody",
+    info_paths: list[Path] | None = None,
+    time_step: float = 0.25,
 ) -> dict:
-    """Read the songs, compute :func:`music_stats` and write it as JSON.
+    """Read the songs, compute :func:`music_stats` and write it as JSON; ``info_paths`` (one
+    per generated song, see :mod:`~melodylstm.generation.song_info`) and ``songs_table`` give
+    the songs' meters.
 
     Chorales are compared by their soprano lines, as melodies, and by their voice leading
     (:func:`chorale_stats`)."""
     from melodylstm.data.splits import read_songs
+    from melodylstm.generation.song_info import read_song_info
 
     generated = {Path(path).stem: Path(path).read_text().split() for path in generated_paths}
+    generated_meters = {
+        Path(path).stem: read_song_info(path).time_signature for path in info_paths or []
+    }
     held_out = read_songs(held_out_path)
     training = read_songs(training_path)
     if texture == "chorale":
@@ -258,6 +397,9 @@ def write_music_stats(
         generated_keys,
         transposed,
         training_song_ids(songs_table, len(training)),
+        generated_meters,
+        held_out_meters(songs_table, len(held_out)),
+        time_step,
     )
     if texture == "chorale":
         stats["voice_leading"] = voice_leading

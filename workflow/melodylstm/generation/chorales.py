@@ -19,14 +19,15 @@ from pathlib import Path
 
 from melodylstm.evaluation.voice_leading import chorale_tonic, sounding_pitches
 from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.song_info import SongInfo, write_song_info
+from melodylstm.generation.songs import song_meter
 from melodylstm.generation.strategies import Sampling, SongRequest
 from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.music.meter import bar_length, bar_steps
+from melodylstm.music.meter import bar_steps
 from melodylstm.music.midi import write_chorale_midi
 from melodylstm.music.tokens import HOLD
 from melodylstm.music.tonality import key_shift
 from melodylstm.music.voices import FERMATA_FRAME, FRAME, FRAME_WIDTH, Chorale, parse_chorale
-from melodylstm.representation.base import Meter
 from melodylstm.settings import EncodingSettings, SongSettings
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ def final_chord_frames(bar: int, time_step: float) -> int:
 def compose_request(song: SongSettings, seed: list[str], time_step: float) -> SongRequest:
     """``song.bars`` bars of frames (or ``steps`` tokens' worth) after the seed, ending on one
     chord held under a fermata; the chorale cannot end sooner."""
+    if song.time_signature == "auto":
+        raise ValueError("time_signature: auto draws melodies' meters; give a chorale its own")
     bar = bar_steps(song.time_signature, time_step)
     frames = song.bars * bar if song.bars else song.steps // FRAME_WIDTH
     seed_frames = len(seed) // FRAME_WIDTH
@@ -83,7 +86,7 @@ def compose_request(song: SongSettings, seed: list[str], time_step: float) -> So
         if frame > first:  # the chord struck at the first frame, held to the end
             given[start + 1 : start + FRAME_WIDTH] = [HOLD] * (FRAME_WIDTH - 1)
     steps = len(given)
-    meter = Meter(bar_length(song.time_signature, time_step), 0)
+    meter = song_meter(song.time_signature, time_step, len(seed) + steps)
     return SongRequest(seed, steps, steps, meter, tuple(given))
 
 
@@ -92,7 +95,7 @@ def harmonise_request(melody: GivenMelody, time_step: float) -> SongRequest:
     given: list[str | None] = []
     for token, fermata in zip(melody.tokens, melody.fermatas, strict=True):
         given += [FERMATA_FRAME if fermata else FRAME, token, None, None, None]
-    meter = Meter(bar_length(melody.time_signature, time_step), melody.pickup)
+    meter = song_meter(melody.time_signature, time_step, len(given))._replace(pickup=melody.pickup)
     return SongRequest([], len(given), len(given), meter, tuple(given))
 
 
@@ -144,6 +147,7 @@ def generate_chorale(
     midi_paths: list,
     tokens_paths: list,
     name: str = "chorale",
+    info_paths: list | None = None,
 ) -> list[Chorale]:
     """Write the chorales that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens:
     harmonisations of the melody of ``melody_path`` (the file ``song.melody`` names), else
@@ -162,7 +166,10 @@ def generate_chorale(
         trained, request, len(midi_paths), Sampling.from_song(song), song.random_seed
     )
     written = []
-    for tokens, midi_path, tokens_path in zip(sampled, midi_paths, tokens_paths, strict=True):
+    info_paths = info_paths or [None] * len(midi_paths)
+    for tokens, midi_path, tokens_path, info_path in zip(
+        sampled, midi_paths, tokens_paths, info_paths, strict=True
+    ):
         chorale = finish_chorale(tokens, song, tonic)
         Path(tokens_path).write_text(" ".join(chorale.tokens()) + "\n")
         write_chorale_midi(
@@ -172,6 +179,9 @@ def generate_chorale(
             tempo_bpm=song.tempo_bpm,
             time_signature=time_signature,
         )
+        if info_path:
+            info = SongInfo(time_signature, song.tempo_bpm, len(chorale.tokens()))
+            write_song_info(info, info_path)
         log.info("%s: %d frames: %s", Path(midi_path).name, chorale.frames, " ".join(tokens))
         written.append(chorale)
     return written

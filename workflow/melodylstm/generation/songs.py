@@ -6,11 +6,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
+
+from melodylstm.data.tensors import load_time_signatures
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.song_info import SongInfo, write_song_info
 from melodylstm.generation.strategies import Sampling, SongRequest
 from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.music.meter import bar_length, bar_steps
+from melodylstm.music.meter import bar_length, bar_steps, beat_length
 from melodylstm.music.midi import write_midi
 from melodylstm.music.tokens import HOLD, is_pitch, parse_token_string, transpose_tokens
 from melodylstm.music.tonality import key_shift, song_tonic
@@ -52,50 +56,123 @@ def end_on_tonic(
     return body + [str(final)] + [HOLD] * (bar - 1)
 
 
-def song_request(song: SongSettings, seed: list[str], time_step: float) -> SongRequest:
-    """What to sample for ``song``: with ``bars``, exactly that many bars (the song cannot end
-    sooner), else up to ``steps`` new tokens; in the song's written meter."""
-    bar = bar_steps(song.time_signature, time_step)
-    steps, min_steps = song.steps, 0
-    if song.bars:
-        steps = min_steps = max(song.bars * bar - len(seed), 0)
-    return SongRequest(seed, steps, min_steps, Meter(bar_length(song.time_signature, time_step), 0))
+def song_meter(time_signature: str, time_step: float, length: int = 0) -> Meter:
+    """The meter of a song sampled in ``time_signature``, starting on a bar line, ``length``
+    steps long (0: unknown)."""
+    return Meter(
+        bar_length(time_signature, time_step), 0, beat_length(time_signature, time_step), length
+    )
+
+
+def song_request(
+    song: SongSettings, seed: list[str], time_step: float, time_signature: str, bars: int | None
+) -> SongRequest:
+    """What to sample for ``song``: with ``bars``, exactly that many bars of ``time_signature``
+    (the song cannot end sooner, and the model knows where it ends), else up to ``steps`` new
+    tokens."""
+    bar = bar_steps(time_signature, time_step)
+    steps, min_steps, length = song.steps, 0, 0
+    if bars:
+        steps = min_steps = max(bars * bar - len(seed), 0)
+        length = len(seed) + steps
+    return SongRequest(seed, steps, min_steps, song_meter(time_signature, time_step, length))
+
+
+def song_meters(
+    song: SongSettings, n_songs: int, time_step: float, train_path=None
+) -> list[tuple[str, int | None]]:
+    """``(time signature, bars)`` of each of the ``n_songs`` songs of ``song``: its own, or with
+    ``time_signature: auto`` those of training songs (of the split at ``train_path``) drawn at
+    random with ``song.random_seed``, a song of any length counted in whole bars."""
+    if song.time_signature != "auto":
+        return [(song.time_signature, song.bars)] * n_songs
+    if train_path is None:
+        raise ValueError("time_signature: auto draws from the training songs: pass their split")
+    lengths = np.diff(np.load(train_path)["offsets"])
+    meters = [
+        (signature, max(1, round(length / bar)))
+        for signature, length in zip(load_time_signatures(train_path), lengths, strict=True)
+        if (bar := bar_length(signature, time_step))
+    ]
+    if not meters:
+        raise ValueError("time_signature: auto, but no training song has a usable time signature")
+    drawn = np.random.default_rng(song.random_seed).integers(len(meters), size=n_songs)
+    return [meters[i] for i in drawn]
 
 
 def finish_song(
-    tokens: list[str], song: SongSettings, vocabulary: Vocabulary, time_step: float
+    tokens: list[str],
+    song: SongSettings,
+    vocabulary: Vocabulary,
+    time_step: float,
+    time_signature: str,
+    bars: int | None,
 ) -> list[str]:
     """The sampled tokens with the ending and in the key that ``song`` asks for."""
     tonic = song_tonic(tokens)  # decided once, so the last bar and the key agree
     if song.end_on_tonic:
-        bar = bar_steps(song.time_signature, time_step)
-        tokens = end_on_tonic(tokens, vocabulary, bar, song.bars, tonic)
+        bar = bar_steps(time_signature, time_step)
+        tokens = end_on_tonic(tokens, vocabulary, bar, bars, tonic)
     if song.key:
         tokens = transpose_tokens(tokens, key_shift(song.key, tonic))
     return tokens
 
 
-def generate_song(
-    checkpoint_path, song: SongSettings, midi_paths: list, tokens_paths: list, name: str = "song"
+def sample_each(
+    trained: TrainedModel, song: SongSettings, seed: list[str], meters: list[tuple[str, int | None]]
 ) -> list[list[str]]:
-    """Write the songs that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens."""
+    """The songs of ``meters``: one batch where they share a meter, else one song at a time
+    (song ``i`` with random seed ``song.random_seed + i``)."""
+    sampling, step = Sampling.from_song(song), trained.time_step
+    if len(set(meters)) <= 1 and song.time_signature != "auto":
+        request = song_request(song, seed, step, *meters[0])
+        return sample_songs(trained, request, len(meters), sampling, song.random_seed)
+    return [
+        sample_songs(trained, song_request(song, seed, step, *meter), 1, sampling, seed_)[0]
+        for seed_, meter in enumerate(meters, start=song.random_seed)
+    ]
+
+
+def generate_song(
+    checkpoint_path,
+    song: SongSettings,
+    midi_paths: list,
+    tokens_paths: list,
+    name: str = "song",
+    info_paths: list | None = None,
+    train_path=None,
+) -> list[list[str]]:
+    """Write the songs that ``song`` (an entry of ``generate:``) asks for, as MIDI, tokens and
+    what they are (:mod:`.song_info`); ``train_path`` is the training split that
+    ``time_signature: auto`` draws meters from."""
     trained = TrainedModel.load(checkpoint_path)
     seed = check_seed(song.seed, trained.vocabulary, name)
-    request = song_request(song, seed, trained.time_step)
-    sampled = sample_songs(
-        trained, request, len(midi_paths), Sampling.from_song(song), song.random_seed
-    )
+    meters = song_meters(song, len(midi_paths), trained.time_step, train_path)
+    sampled = sample_each(trained, song, seed, meters)
+    info_paths = info_paths or [None] * len(midi_paths)
     written = []
-    for tokens, midi_path, tokens_path in zip(sampled, midi_paths, tokens_paths, strict=True):
-        tokens = finish_song(tokens, song, trained.vocabulary, trained.time_step)
+    for tokens, (time_signature, bars), midi_path, tokens_path, info_path in zip(
+        sampled, meters, midi_paths, tokens_paths, info_paths, strict=True
+    ):
+        tokens = finish_song(
+            tokens, song, trained.vocabulary, trained.time_step, time_signature, bars
+        )
         Path(tokens_path).write_text(" ".join(tokens) + "\n")
         write_midi(
             tokens,
             midi_path,
             step=trained.time_step,
             tempo_bpm=song.tempo_bpm,
-            time_signature=song.time_signature,
+            time_signature=time_signature,
         )
-        log.info("%s: %d steps: %s", Path(midi_path).name, len(tokens), " ".join(tokens))
+        if info_path:
+            write_song_info(SongInfo(time_signature, song.tempo_bpm, len(tokens)), info_path)
+        log.info(
+            "%s: %s, %d steps: %s",
+            Path(midi_path).name,
+            time_signature,
+            len(tokens),
+            " ".join(tokens),
+        )
         written.append(tokens)
     return written

@@ -3,7 +3,8 @@
 A checkpoint is a plain dict that ``torch.load(weights_only=True)`` reads and that describes
 itself: ``state_dict``, ``model_args`` (the constructor's arguments), ``vocabulary`` (the token
 list), ``representation`` (what the inputs are), ``config`` (the model, training and encoding
-settings it was trained with), ``epoch`` and ``best_valid_bits_per_step``.
+settings it was trained with), ``epoch``, ``best_valid_bits_per_step``, ``threads`` (the CPU
+threads training ran with) and ``init_from`` (the checkpoint it was fine-tuned from, or None).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def model_args(
                 "bar_position": model.bar_position,
                 "lookback": list(model.lookback),
                 "bar_number": model.bar_number,
+                "bars_left": model.bars_left,
             }
             | (representation.model_inputs() if representation is not None else {})
         )
@@ -97,8 +99,12 @@ def make_checkpoint(
     config: dict,
     epoch: int,
     best: float,
+    threads: int = 1,
+    init_from: dict | None = None,
 ) -> dict:
-    """The checkpoint of ``model`` after ``epoch`` (its weights copied to the CPU)."""
+    """The checkpoint of ``model`` after ``epoch`` (its weights copied to the CPU), trained with
+    ``threads`` CPU threads, from scratch or from the checkpoint ``init_from`` describes
+    (:func:`~melodylstm.training.fine_tuning.start_from`)."""
     return {
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "model_args": args,
@@ -107,6 +113,8 @@ def make_checkpoint(
         "config": config,
         "epoch": epoch,
         "best_valid_bits_per_step": best,
+        "threads": threads,
+        "init_from": init_from,
     }
 
 

@@ -24,7 +24,7 @@ from torch import nn
 from melodylstm.model.base import LanguageModel, State
 from melodylstm.music.meter import MAX_BAR
 from melodylstm.music.voices import FRAME_WIDTH
-from melodylstm.representation.melody import MAX_BAR_NUMBER
+from melodylstm.representation.melody import COLUMN, MAX_BAR_NUMBER
 
 
 class FrameLSTM(LanguageModel):
@@ -72,9 +72,10 @@ class FrameLSTM(LanguageModel):
     def frame_inputs(self, frames: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
         """The LSTM's inputs at new frames: each finished frame (rows, n, slots, embedding) and
         where the next one lies (the inputs of its first step, (rows, n, columns))."""
-        place = self.position_embedding(inputs[..., 1]) + self.meter_embedding(inputs[..., 0])
-        finished = frames.flatten(start_dim=2)
-        return torch.cat([finished, place, self.bar_number_embedding(inputs[..., 2])], dim=-1)
+        place = self.position_embedding(inputs[..., COLUMN["position"]])
+        place = place + self.meter_embedding(inputs[..., COLUMN["meter"]])
+        number = self.bar_number_embedding(inputs[..., COLUMN["bar_number"]])
+        return torch.cat([frames.flatten(start_dim=2), place, number], dim=-1)
 
     def forward(
         self, tokens: torch.Tensor, inputs: torch.Tensor, state: State | None = None

@@ -13,17 +13,23 @@ from torch import nn
 from melodylstm.model.base import LanguageModel, State, Step
 from melodylstm.model.lstm_scratch import make_lstm
 from melodylstm.music.meter import MAX_BAR
-from melodylstm.representation.melody import MAX_BAR_NUMBER, METER_COLUMNS
+from melodylstm.representation.melody import (
+    BARS_LEFT_UNKNOWN,
+    COLUMN,
+    MAX_BAR_NUMBER,
+    METER_COLUMNS,
+)
 
 
 class MelodyLSTM(LanguageModel):
     """Predicts the next token at every step of a token sequence (batch first).
 
     It reads a representation's input columns: the meter columns first (with ``bar_position``
-    the position in the bar and the bar's length, with ``bar_number`` the bar's number in the
-    song), then the token columns (one per entry of ``lookback``: a melody's lookback bars, a
-    chorale's earlier frames and bars), then columns of categories, ``categories`` giving how
-    many values each takes (a chorale's voice slot).
+    the position in the bar, the bar's length and the beat's, with ``bar_number`` the bar's
+    number in the song, with ``bars_left`` the bars until its end), then the token columns (one
+    per entry of ``lookback``: a melody's lookback bars, a chorale's earlier frames and bars),
+    then columns of categories, ``categories`` giving how many values each takes (a chorale's
+    voice slot).
     """
 
     def __init__(
@@ -38,22 +44,30 @@ class MelodyLSTM(LanguageModel):
         lookback: list[int] = (),
         bar_number: bool = False,
         categories: list[int] = (),
+        bars_left: bool = False,
     ):
         super().__init__()
         self.bar_position = bar_position
         self.bar_number = bar_number
+        self.bars_left = bars_left
         self.lookbacks = len(lookback)
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         # The lookback tokens share the token embedding: a pitch means the same wherever it is.
         input_size = embedding_size * (1 + self.lookbacks)
         if bar_position:
-            # The step's place in its bar, and the bar's length: where notes may start and end.
+            # The step's place in its bar, and the bar's and the beat's lengths: where notes may
+            # start and end, and how they group (6/8 in threes, 3/4 in twos).
             self.position_embedding = nn.Embedding(MAX_BAR, embedding_size)
             self.meter_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
+            self.beat_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
             input_size += embedding_size
         if bar_number:
             # Which bar of the song: where phrases start and cadences fall.
             self.bar_number_embedding = nn.Embedding(MAX_BAR_NUMBER + 1, embedding_size)
+            input_size += embedding_size
+        if bars_left:
+            # How far the end is: where the song must close.
+            self.bars_left_embedding = nn.Embedding(BARS_LEFT_UNKNOWN + 1, embedding_size)
             input_size += embedding_size
         if categories:
             self.category_embeddings = nn.ModuleList(
@@ -71,15 +85,22 @@ class MelodyLSTM(LanguageModel):
         first = len(METER_COLUMNS)
         parts = [self.embedding(tokens)]
         if inputs is None and (
-            self.lookbacks or self.bar_position or self.bar_number or self.categories
+            self.lookbacks
+            or self.bar_position
+            or self.bar_number
+            or self.bars_left
+            or self.categories
         ):
             raise ValueError("this model reads bar positions and lookbacks: pass their inputs")
         parts += [self.embedding(inputs[..., first + i]) for i in range(self.lookbacks)]
         if self.bar_position:
-            position = self.position_embedding(inputs[..., 1])
-            parts.append(position + self.meter_embedding(inputs[..., 0]))
+            position = self.position_embedding(inputs[..., COLUMN["position"]])
+            position = position + self.meter_embedding(inputs[..., COLUMN["meter"]])
+            parts.append(position + self.beat_embedding(inputs[..., COLUMN["beat"]]))
         if self.bar_number:
-            parts.append(self.bar_number_embedding(inputs[..., 2]))
+            parts.append(self.bar_number_embedding(inputs[..., COLUMN["bar_number"]]))
+        if self.bars_left:
+            parts.append(self.bars_left_embedding(inputs[..., COLUMN["bars_left"]]))
         after = first + self.lookbacks
         parts += [
             embedding(inputs[..., after + i])

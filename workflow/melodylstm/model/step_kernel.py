@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import torch
 from torch.nn import functional
 
-from melodylstm.representation.melody import METER_COLUMNS
+from melodylstm.representation.melody import COLUMN, METER_COLUMNS
 
 if TYPE_CHECKING:
     from melodylstm.model.lstm import MelodyLSTM
@@ -59,18 +59,24 @@ class StepKernel:
         meter_tables: list[tuple[int, torch.Tensor]] = []
         part = 1 + lookbacks
         if model.bar_position:
-            meter_tables.append((0, model.meter_embedding.weight @ blocks[part].T))
-            meter_tables.append((1, model.position_embedding.weight @ blocks[part].T))
+            for name in ("meter", "beat", "position"):
+                weight = getattr(model, f"{name}_embedding").weight
+                meter_tables.append((COLUMN[name], weight @ blocks[part].T))
             part += 1
         if model.bar_number:
-            meter_tables.append((2, model.bar_number_embedding.weight @ blocks[part].T))
+            weight = model.bar_number_embedding.weight
+            meter_tables.append((COLUMN["bar_number"], weight @ blocks[part].T))
+            part += 1
+        if model.bars_left:
+            weight = model.bars_left_embedding.weight
+            meter_tables.append((COLUMN["bars_left"], weight @ blocks[part].T))
             part += 1
         after = len(METER_COLUMNS) + lookbacks
         for i in range(model.categories):
             weight = model.category_embeddings[i].weight
             meter_tables.append((after + i, weight @ blocks[part + i].T))
         columns = [column for column, _ in meter_tables]
-        # A melody's are 0, 1 and/or 2, a run read as a view; a chorale's skip its token columns.
+        # A melody's meter columns are a run, read as a view; a chorale's skip its token columns.
         is_run = columns == list(range(columns[0], columns[0] + len(columns))) if columns else True
         if not columns:
             self.meter_columns = slice(0, 0)

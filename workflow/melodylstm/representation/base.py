@@ -22,11 +22,15 @@ import numpy as np
 
 
 class Meter(NamedTuple):
-    """Where a song's steps fall in its bars: steps per bar (0 if unknown) and the anacrusis
-    (steps of the first, incomplete bar; 0 if the song starts on a bar line)."""
+    """Where a song's steps fall in its bars and where it ends: steps per bar (0 if unknown),
+    the anacrusis (steps of the first, incomplete bar; 0 if the song starts on a bar line), steps
+    per beat (0 if unknown: 6/8 and 3/4 have bars of the same length and beats of 6 and 4
+    sixteenths) and the song's length in steps (0 if unknown: a song sampled without a length)."""
 
     bar: int
     pickup: int
+    beat: int = 0
+    length: int = 0
 
 
 UNKNOWN_METER = Meter(0, 0)

@@ -5,8 +5,8 @@ same frame, as BachBot's serialised chorales did.
 
 The input columns of the step being predicted (step ``i`` of the stream; frame ``i // 5``):
 
-- ``meter``, ``position``, ``bar_number``: the frame's place in its bar and in the chorale, as a
-  melody step's (:func:`~melodylstm.representation.melody.meter_columns`);
+- ``meter``, ``beat``, ``position``, ``bar_number``, ``bars_left``: the frame's place in its bar
+  and in the chorale, as a melody step's (:func:`~melodylstm.representation.melody.meter_columns`);
 - ``previous_frame``: the same voice's token one frame before (what a hold would hold);
 - ``lookback_{n}``, one per entry of ``lookback_bars``: the same voice's token ``n`` bars before;
 - ``soprano_ahead_{k}``, one per entry of ``lookahead``: the soprano ``k`` frames later, and
@@ -115,7 +115,9 @@ class ChoraleRepresentation(Representation):
         the given tokens (the whole stream, -1 where not given) show ahead."""
         columns = np.zeros((len(steps), len(self.input_columns)), dtype=np.int64)
         frames = steps // FRAME_WIDTH
-        columns[:, 0], columns[:, 1], columns[:, 2] = meter_columns(frames, meter.bar, meter.pickup)
+        # The meter counts frames, and a chorale's length is given in steps of its stream.
+        in_frames = meter._replace(length=meter.length // FRAME_WIDTH)
+        columns[:, : len(METER_COLUMNS)] = meter_columns(frames, in_frames)
         first_category = self.token_columns.stop
         columns[:, first_category] = steps % FRAME_WIDTH
         if self.lookahead:

@@ -5,9 +5,14 @@ idea of Magenta's melody models).
 The input columns of the step being predicted (step ``i`` of a song, or ``len(song)`` for its end):
 
 - ``meter``: the bar length in steps (0 where the song has no usable time signature);
+- ``beat``: the beat's length in steps, dotted in compound meters, so that 6/8 (bars of 12
+  sixteenths in two beats of 6) differs from 3/4 (three beats of 4); 0 where unknown;
 - ``position``: steps since the last bar line, anacrusis counted (0 where the meter is unknown);
 - ``bar_number``: which bar the step is in, the first full bar being 1 and an anacrusis 0; bars
   past :data:`MAX_BAR_NUMBER` share the last number (0 where the meter is unknown);
+- ``bars_left``: how many bars follow the step's bar before the song ends (0 in the last bar),
+  up to :data:`MAX_BARS_LEFT`; :data:`BARS_LEFT_UNKNOWN` where the song's length (or meter) is
+  not known. A song sampled to a length knows where it is headed and can close by itself;
 - ``lookback_{n}``, one per entry of ``lookback_bars``: the token ``n`` bars before, or the song
   boundary before the song starts (a 4/4 bar is assumed where the meter is unknown).
 
@@ -33,24 +38,48 @@ from melodylstm.representation.base import EncodedSong, Meter, Representation, S
 from melodylstm.representation.lookup import LookupStepInputs
 
 MAX_BAR_NUMBER = 32  # bar numbers the model tells apart; later bars share the last one
+MAX_BARS_LEFT = 16  # bars to the end the model tells apart; songs further from it share the last
+BARS_LEFT_UNKNOWN = MAX_BARS_LEFT + 1
 DEFAULT_BAR = 16  # the bar the lookbacks count in where a song's meter is unknown
-METER_COLUMNS = ("meter", "position", "bar_number")
+METER_COLUMNS = ("meter", "beat", "position", "bar_number", "bars_left")
+COLUMN = {name: index for index, name in enumerate(METER_COLUMNS)}  # where models read each
 
-__all__ = ["MAX_BAR", "MAX_BAR_NUMBER", "METER_COLUMNS", "MelodyRepresentation", "meter_columns"]
+__all__ = [
+    "BARS_LEFT_UNKNOWN",
+    "COLUMN",
+    "MAX_BAR",
+    "MAX_BARS_LEFT",
+    "MAX_BAR_NUMBER",
+    "METER_COLUMNS",
+    "MelodyRepresentation",
+    "meter_columns",
+]
 
 
-def meter_columns(steps, bar, pickup):
-    """``meter``, ``position`` and ``bar_number`` of step(s) ``steps`` of songs with bars of
-    ``bar`` steps (0: unknown) and an anacrusis of ``pickup`` steps; NumPy arrays broadcast."""
-    steps, bar, pickup = np.broadcast_arrays(
-        np.asarray(steps, np.int64), np.asarray(bar, np.int64), np.asarray(pickup, np.int64)
+def meter_columns(steps, meter: Meter) -> np.ndarray:
+    """(..., len(METER_COLUMNS)) columns of step(s) ``steps`` of songs in ``meter``, whose
+    fields may be NumPy arrays (one meter per row) that broadcast against ``steps``."""
+    steps, bar, pickup, beat, length = np.broadcast_arrays(
+        *(np.asarray(value, np.int64) for value in (steps, *meter))
     )
     known = bar > 0
     span = np.where(known, bar, 1)
-    counted = pickup + steps
     # A song that starts on a bar line has no anacrusis: its first bar is number 1.
-    number = np.minimum(counted // span + (pickup == 0), MAX_BAR_NUMBER)
-    return np.where(known, bar, 0), np.where(known, counted % span, 0), np.where(known, number, 0)
+    numbers = (pickup + steps) // span + (pickup == 0)
+    last = (pickup + np.maximum(length - 1, 0)) // span + (pickup == 0)
+    bars_left = np.where(
+        known & (length > 0), np.clip(last - numbers, 0, MAX_BARS_LEFT), BARS_LEFT_UNKNOWN
+    )
+    return np.stack(
+        [
+            np.where(known, bar, 0),
+            np.where(known, beat, 0),
+            np.where(known, (pickup + steps) % span, 0),
+            np.where(known, np.minimum(numbers, MAX_BAR_NUMBER), 0),
+            bars_left,
+        ],
+        axis=-1,
+    )
 
 
 class MelodyRepresentation(Representation):
@@ -102,7 +131,7 @@ class MelodyRepresentation(Representation):
     def song_inputs(self, song: np.ndarray, meter: Meter, boundary: int) -> np.ndarray:
         steps = np.arange(len(song) + 1)
         inputs = np.empty((len(steps), len(self.input_columns)), dtype=np.int64)
-        inputs[:, 0], inputs[:, 1], inputs[:, 2] = meter_columns(steps, meter.bar, meter.pickup)
+        inputs[:, : len(METER_COLUMNS)] = meter_columns(steps, meter)
         back = steps[:, None] - self.lookback_offsets(np.int64(meter.bar))
         known = np.concatenate([np.asarray(song, dtype=np.int64), [boundary]])
         inputs[:, self.token_columns] = np.where(back >= 0, known[np.clip(back, 0, None)], boundary)
@@ -140,10 +169,11 @@ class MelodyStepInputs(LookupStepInputs):
         max_steps: int,
     ):
         rows, total = len(meters), len(seed) + max_steps + 1
-        bars = np.array([meter.bar for meter in meters], dtype=np.int64)[:, None]
-        pickups = np.array([meter.pickup for meter in meters], dtype=np.int64)[:, None]
+        by_row = Meter(
+            *(np.array(field, dtype=np.int64)[:, None] for field in zip(*meters, strict=True))
+        )
         steps = np.arange(total)[None, :]
         table = np.empty((rows, total, len(representation.input_columns)), dtype=np.int64)
-        table[..., : len(METER_COLUMNS)] = np.stack(meter_columns(steps, bars, pickups), -1)
-        back = steps[..., None] - representation.lookback_offsets(bars[:, 0])[:, None, :]
+        table[..., : len(METER_COLUMNS)] = meter_columns(steps, by_row)
+        back = steps[..., None] - representation.lookback_offsets(by_row.bar[:, 0])[:, None, :]
         super().__init__(table, back, representation.token_columns, seed, boundary)

@@ -4,6 +4,7 @@ makes a run reproducible (the model's initial weights are the first draws after 
 from __future__ import annotations
 
 import logging
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from melodylstm.representation.base import Representation
 from melodylstm.representation.registry import representation_for
 from melodylstm.settings import ModelSettings, TrainingSettings, as_dict, settings
 from melodylstm.training.augmentation import Transposer
+from melodylstm.training.fine_tuning import start_from
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,16 @@ class RunSettings:
             "texture": self.texture,
         }
 
+    def model_identity(self, representation: Representation) -> dict:
+        """What a checkpoint to fine-tune must share with the run (see
+        :func:`~melodylstm.training.fine_tuning.check_same_model`)."""
+        return {
+            "model": as_dict(self.model),
+            "representation": representation.describe(),
+            "texture": self.texture,
+            "encoding": {"time_step": self.time_step},
+        }
+
 
 @dataclass
 class TrainingRun:
@@ -67,6 +79,8 @@ class TrainingRun:
     rng: np.random.Generator  # the batch order's (and augmentation's) generator
     device: torch.device
     transposer: Transposer | None
+    threads: int = 1  # the CPU threads it trains with
+    origin: dict | None = None  # the checkpoint it started from (see fine_tuning.start_from)
 
 
 def seed_everything(seed: int) -> None:
@@ -80,7 +94,7 @@ def seed_everything(seed: int) -> None:
 def load_data(
     train_path: Path, valid_path: Path, vocabulary: Vocabulary, representation: Representation
 ) -> tuple[SplitData, SplitData]:
-    train = load_split(train_path, representation, vocabulary.boundary)
+    train = load_split(train_path, representation, vocabulary.boundary, hide_lengths=True)
     valid = load_split(valid_path, representation, vocabulary.boundary)
     if not len(train) or not len(valid):
         raise ValueError(
@@ -90,19 +104,48 @@ def load_data(
     return train, valid
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a cluster job's CPUs, a container's limit)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def training_threads(requested: int) -> int:
+    """``training.threads``, or the cores there are where that is fewer (with a warning: the
+    thread count changes the float sums, so the model will not be the one of the config)."""
+    cores = available_cores()
+    if requested <= cores:
+        return requested
+    log.warning(
+        "training.threads is %d but this machine lets training use %d cores: training with %d "
+        "threads, so the model will differ from one trained with %d threads",
+        requested, cores, cores, requested,
+    )  # fmt: skip
+    return cores
+
+
 def prepare_run(
-    train_path: Path, valid_path: Path, vocabulary_path: Path, settings: RunSettings, threads: int
+    train_path: Path, valid_path: Path, vocabulary_path: Path, settings: RunSettings
 ) -> TrainingRun:
-    """The run before its first epoch, seeded by ``settings.training.seed``."""
-    torch.set_num_threads(threads)
+    """The run before its first epoch, seeded by ``settings.training.seed``, on
+    ``training.threads`` threads (see :func:`training_threads`), from the weights of
+    ``training.init_from`` where that is set."""
     training = settings.training
+    threads = training_threads(training.threads)
+    torch.set_num_threads(threads)
     seed_everything(training.seed)
     device = pick_device(training.device)
     vocabulary = Vocabulary(load_vocabulary(vocabulary_path))
     representation = representation_for(settings.model, settings.texture)
     train, valid = load_data(train_path, valid_path, vocabulary, representation)
     args = model_args(len(vocabulary), settings.model, vocabulary.boundary, representation)
-    model = build_model(args).to(device)
+    model = build_model(args)
+    origin = None
+    if training.init_from is not None:
+        identity = settings.model_identity(representation)
+        origin = start_from(Path(training.init_from), model, args, vocabulary, identity)
+    model = model.to(device)
     optimizer = torch.optim.Adam(
         model.parameters(), lr=training.learning_rate, weight_decay=training.weight_decay
     )
@@ -114,13 +157,13 @@ def prepare_run(
     rng = np.random.default_rng(training.seed)
     run = TrainingRun(
         settings, representation, vocabulary, train, valid, model, args, optimizer, rng, device,
-        transposer,
+        transposer, threads, origin,
     )  # fmt: skip
-    log_run(run, threads)
+    log_run(run)
     return run
 
 
-def log_run(run: TrainingRun, threads: int) -> None:
+def log_run(run: TrainingRun) -> None:
     songs = run.train.songs
     batches = length_batches([len(song) for song in songs], run.settings.training.batch_size)
     log.info(
@@ -128,7 +171,7 @@ def log_run(run: TrainingRun, threads: int) -> None:
         "padding %.1f%% of batch cells",
         count_parameters(run.model),
         run.device,
-        threads,
+        run.threads,
         len(songs),
         run.train.steps(),
         len(run.valid),
