@@ -31,6 +31,7 @@ include: "workflow/rules/generate.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/sweep.smk"
+include: "workflow/rules/cross_validation.smk"
 
 
 rule all:

@@ -90,6 +90,11 @@ def check_rules(config: dict, workdir: Path) -> None:
             "config.yaml: split.valid_fraction + split.test_fraction must be below 1 so that "
             f"songs are left to train on, not {split['valid_fraction'] + split['test_fraction']:g}"
         )
+    if split["folds"] == 1:
+        raise ConfigError(
+            "config.yaml: split.folds: 1 fold cannot cross-validate; give 2 or more folds, or "
+            "null (or 0) for no cross-validation"
+        )
     step = config["encoding"]["time_step"]
     try:
         step_ticks(step)  # the MIDI writer's own check, before any song is written

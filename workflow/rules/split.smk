@@ -30,6 +30,6 @@ rule split_songs:
     conda:
         "../../envs/music.yaml"
     params:
-        split=config["split"],
+        split=split_params(),
     script:
         "../scripts/split_songs.py"

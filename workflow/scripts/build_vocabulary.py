@@ -1,4 +1,5 @@
-"""Rule build_vocabulary: the vocabulary of the training split."""
+"""Rules build_vocabulary and build_cv_vocabulary: the vocabulary of the training split, or of
+every split text given (cross-validation's, of every song)."""
 
 import sys
 from pathlib import Path
@@ -12,7 +13,8 @@ from melodylstm.data.vocabulary import build_vocabulary, save_vocabulary  # noqa
 from melodylstm.representation.registry import texture_representation  # noqa: E402
 
 vocabulary = build_vocabulary(
-    read_songs(snakemake.input[0]), texture_representation(snakemake.params.texture)
+    [song for path in snakemake.input for song in read_songs(path)],
+    texture_representation(snakemake.params.texture),
 )
 save_vocabulary(vocabulary, Path(snakemake.output[0]))
 print(f"{len(vocabulary['tokens'])} tokens: {' '.join(vocabulary['tokens'])}", file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Rule split_songs: merge the shards and split the songs."""
+"""Rules split_songs and split_fold: merge the shards and split the songs (split_fold: as one fold
+of the cross-validation)."""
 
 import sys
 from pathlib import Path
@@ -19,5 +20,6 @@ sizes = split_dataset(
     {"train": Path(out.train), "valid": Path(out.valid), "test": Path(out.test)},
     Path(out.songs),
     Path(snakemake.input.summary),
+    fold=snakemake.params.get("fold"),
 )
 print(json.dumps(sizes, indent=2), file=sys.stderr)

@@ -13,4 +13,5 @@ write_summary_page(
     list(snakemake.input.histograms),
     dict(snakemake.params.config),
     snakemake.output[0],
+    snakemake.input.get("cross_validation"),
 )

@@ -33,7 +33,7 @@ class NotEnoughSongs(ValueError):
     """Too few songs were encoded to train and evaluate; the message says why and where to look."""
 
 
-def song_rank(song_id: str, seed: int) -> str:
+def song_rank(song_id: str, seed: int | str) -> str:
     """A stable pseudo-random rank for a song: the hash of its id salted with the split seed."""
     return hashlib.sha256(f"{seed}:{song_id}".encode()).hexdigest()
 
@@ -62,6 +62,43 @@ def assign_splits(
             assignment[song_id] = "valid"
         else:
             assignment[song_id] = "train"
+    return assignment
+
+
+def assign_folds(song_ids: list[str], folds: int, seed: int) -> dict[str, int]:
+    """Map each song id to the cross-validation fold (1 to ``folds``) whose test split it is in.
+
+    Songs ranked by the split's salted hash are dealt to the folds in turn, so every song is in
+    exactly one fold, the folds differ in size by one song at most, and neither file order nor
+    the machine changes them.
+    """
+    if folds < 2:
+        raise ValueError(f"cross-validation needs 2 folds or more, not {folds}")
+    ranked = sorted(song_ids, key=lambda song_id: song_rank(song_id, seed))
+    return {song_id: position % folds + 1 for position, song_id in enumerate(ranked)}
+
+
+def assign_fold_splits(
+    song_ids: list[str], fold: int, folds: int, valid_fraction: float, seed: int
+) -> dict[str, str]:
+    """Map each song id to its split in one fold of the cross-validation.
+
+    The fold's songs (:func:`assign_folds`) are the test split; of the others, as many as the
+    normal split holds out (``valid_fraction`` of all songs, at least one) are the validation
+    split, chosen by a hash salted with the fold as well, so that each fold validates on other
+    songs; the rest are trained on.
+    """
+    if not 1 <= fold <= folds:
+        raise ValueError(f"fold {fold} is not one of the folds 1 to {folds}")
+    test_folds = assign_folds(song_ids, folds, seed)
+    rest = sorted(
+        (song_id for song_id in song_ids if test_folds[song_id] != fold),
+        key=lambda song_id: song_rank(song_id, f"{seed}:fold{fold}"),
+    )
+    n_valid = max(round(len(song_ids) * valid_fraction), 1)
+    assignment = dict.fromkeys((s for s in song_ids if test_folds[s] == fold), "test")
+    for position, song_id in enumerate(rest):
+        assignment[song_id] = "valid" if position < n_valid else "train"
     return assignment
 
 
@@ -167,22 +204,25 @@ def split_dataset(
     split_text_paths: dict[str, Path],
     songs_path: Path,
     summary_path: Path | None = None,
+    fold: int | None = None,
 ) -> dict:
     """Merge encoded shards, split them, and write the split texts and the song table.
 
     Each split text holds one song per line, in the order of the song table; the song table gives
     every song's split and its line within that split's text. Returns songs and steps per split.
-    Raises :class:`NotEnoughSongs`, pointing at the rejects table, when no song was encoded or too
-    few to give every split one.
+    With a ``fold`` (1 to ``split.folds``) the split is that fold of the cross-validation
+    (:func:`assign_fold_splits`). Raises :class:`NotEnoughSongs`, pointing at the rejects table,
+    when no song was encoded or too few to give every split one.
     """
     rows = [row for path in encoded_paths for row in read_table(path)]
     rows.sort(key=lambda row: row["song_id"])
-    assignment = assign_splits(
-        [row["song_id"] for row in rows],
-        split.valid_fraction,
-        split.test_fraction,
-        split.seed,
-    )
+    song_ids = [row["song_id"] for row in rows]
+    if fold is None:
+        assignment = assign_splits(song_ids, split.valid_fraction, split.test_fraction, split.seed)
+    else:
+        assignment = assign_fold_splits(
+            song_ids, fold, split.folds or 0, split.valid_fraction, split.seed
+        )
     lines: dict[str, list[str]] = {name: [] for name in SPLITS}
     table = []
     for row in rows:

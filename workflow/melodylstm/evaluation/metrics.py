@@ -4,6 +4,8 @@
 - ``bits_per_note``: the same total divided by the number of note and rest onsets;
 - ``pitch_bits_per_note``: where the true token is a pitch, -log2 of its probability renormalised
   over the pitch tokens only (how well the model knows *which* note comes, given that one does);
+- ``steps``, ``onsets`` and ``pitches``: what each rate is over, so that the rates of several
+  splits pool (cross-validation) as total bits over the total count;
 - ``accuracy`` on all steps and ``onset_accuracy`` on steps whose true token is a note or rest.
 """
 
@@ -81,6 +83,7 @@ def metrics_of(totals: Counter, songs: int) -> dict:
         "songs": songs,
         "steps": int(totals["steps"]),
         "onsets": int(totals["onsets"]),
+        "pitches": int(totals["pitches"]),
         "unknown_tokens": int(totals["unknown"]),
         "bits_per_step": ratio(totals["nats"] / LN2, totals["steps"]),
         "bits_per_note": ratio(totals["nats"] / LN2, totals["onsets"]),

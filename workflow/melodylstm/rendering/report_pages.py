@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from melodylstm.evaluation.cross_validation import read_summary as read_cv_summary
 from melodylstm.evaluation.result_files import read_metrics, read_music_stats
 
 MIME_TYPES = {
@@ -209,6 +210,27 @@ def chorale_sections(metrics: dict, stats: dict) -> str:
     return body
 
 
+def cross_validation_section(summary_path: Path | None) -> str:
+    """The cross-validation's folds, pooled and their spread, where a run has made its summary;
+    nothing otherwise."""
+    if summary_path is None:
+        return ""
+    summary = read_cv_summary(summary_path)
+    rows = [
+        [f"fold {fold['fold']}"] + [fold["test"][key] for key, _ in METRIC_COLUMNS]
+        for fold in summary["per_fold"]
+    ]
+    rows.append(["pooled"] + [summary["pooled"][key] for key, _ in METRIC_COLUMNS])
+    spread = summary["across_folds"]
+    for figure in ("std", "min", "max"):
+        rows.append([figure] + [spread.get(key, {}).get(figure) for key, _ in METRIC_COLUMNS])
+    return f"""<h2>Cross-validation: {summary["folds"]} folds</h2>
+<p>Each of the {summary["songs"]} songs scored once, by the model of the fold that held it out.
+Pooled: the bits of every fold over all their steps and notes; std, min and max: of the folds'
+own values.</p>
+{table(rows, ["test split"] + [label for _, label in METRIC_COLUMNS])}"""
+
+
 def summary_headings(config: dict) -> tuple[str, str]:
     """The page's title and the heading of its comparison of generated with held-out music:
     chorales are compared as melodies by their soprano lines."""
@@ -238,8 +260,10 @@ def write_summary_page(
     histogram_pngs: list[Path],
     config: dict,
     page_path: Path,
+    cross_validation_path: Path | None = None,
 ) -> None:
-    """The summary: test metrics, musical statistics, copying check, loss curve, configuration."""
+    """The summary: test metrics (and a cross-validation's, given its summary), musical
+    statistics, copying check, loss curve, configuration."""
     metrics = read_metrics(metrics_path)
     stats = read_music_stats(stats_path)
     splits = [split for split in ("valid", "test") if split in metrics]
@@ -269,6 +293,7 @@ def write_summary_page(
 {table(metric_rows, ["split"] + [label for _, label in METRIC_COLUMNS])}
 <p>Kept epoch: {metrics["checkpoint_epoch"]}.</p>
 <img class="plot" alt="loss per epoch" src="{data_uri(loss_png)}">
+{cross_validation_section(cross_validation_path)}
 {chorale_sections(metrics, stats)}
 <h2>{compared}</h2>
 {table(stats_rows, ["", "generated", "held-out"])}
