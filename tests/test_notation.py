@@ -13,6 +13,7 @@ from melodylstm.rendering.notation import (
     choose_clef,
     engrave_svg,
     key_of,
+    ledger_lines,
     melody_score,
     musicxml_text,
     spelled_pitch,
@@ -61,6 +62,19 @@ def staves(xml: str) -> list[music21.stream.Part]:
 )
 def test_clef_is_chosen_by_range(pitches, clef):
     assert choose_clef(pitches) == clef
+
+
+def test_a_low_minor_melody_is_read_an_octave_up_not_on_ledger_lines_over_the_bass_staff():
+    low = [(52, 4), (57, 4), (59, 2), (60, 2), (62, 4), (64, 4), (60, 4), (57, 8), (55, 4)]
+    pitches = [pitch for pitch, _ in low]
+    assert sum(ledger_lines(pitch, "bass") for pitch in pitches) == 5  # C4 D4 E4 C4 above it
+    assert sum(ledger_lines(pitch, "treble8vb") for pitch in pitches) == 0
+    assert choose_clef(pitches) == "treble8vb"
+    xml = musicxml_text(melody_score(events_to_tokens(low), song_key=SongKey(9, "minor")))
+    (part,) = staves(xml)
+    assert isinstance(first_clef(part), music21.clef.Treble8vbClef)
+    assert read_back(xml)[: len(low)] == low  # the notes sound where they were
+    assert 'class="clef"' in engrave_svg(xml)
 
 
 def test_treble_melody_reads_back_with_bar_lines_ties_and_signatures():

@@ -2,8 +2,9 @@
 
 The score has the song's time signature, bar lines, its key signature (C major / A minor unless the
 song was written in another key), notes spelled in that key, ties across bar lines, a tempo mark,
-and a clef chosen by range: treble, bass, or a grand staff (treble and bass joined by a brace) with
-the notes from middle C up on the treble staff when the melody does not fit one staff.
+and the clef that needs the fewest ledger lines: treble, bass, treble with an 8 below (a low
+melody read an octave up, as tenors and guitarists do), or a grand staff (treble and bass joined
+by a brace, the notes from middle C up on the treble staff) for a melody too wide for one staff.
 
 A chorale (:mod:`melodylstm.music.voices`) is written on a grand staff: soprano and alto on the
 treble staff, tenor and bass on the bass staff, two voices to a staff with the upper voice's stems
@@ -25,14 +26,23 @@ from melodylstm.settings import RenderSettings
 
 C_MAJOR = SongKey(0, "major")
 
-CLEFS = ("auto", "treble", "bass", "grand")
+CLEFS = ("auto", "treble", "bass", "treble8vb", "grand")
 MIDDLE_C = 60
-# A staff reads comfortably up to two ledger lines beyond it: down to G3 on the treble staff, up to
-# E4 on the bass staff.
-TREBLE_LOWEST = 55
-BASS_HIGHEST = 64
+# Staff positions count diatonic steps (C4 is 28, D4 29, ...); a staff's five lines run from its
+# bottom line to its top line, eight positions higher. The treble clef's are E4 and F5, the
+# bass clef's G2 and A3; the treble clef with an 8 below sounds an octave under the treble's.
+STAFF_LINES = {"treble": (30, 38), "bass": (18, 26), "treble8vb": (23, 31)}
+LETTER_OF_PITCH_CLASS = (0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5, 6)  # C C# D D# E F F# G G# A A# B
+# What a staff costs beyond its ledger lines, per note: an 8 under the clef is one more thing to
+# read, and a grand staff makes the eye jump between staves.
+CLEF_COST_PER_NOTE = {"treble": 0.0, "bass": 0.0, "treble8vb": 0.5, "grand": 1.0}
 SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLAT_NAMES = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
+STAFF_CLEFS = {
+    "treble": music21.clef.TrebleClef,
+    "bass": music21.clef.BassClef,
+    "treble8vb": music21.clef.Treble8vbClef,
+}
 # Semitones above the tonic -> (scale degree, alteration): the scale's own notes, then the usual
 # chromatic ones (raised fourth, lowered seventh in major; raised sixth and seventh in minor).
 MAJOR_DEGREES = {
@@ -57,13 +67,32 @@ VEROVIO_OPTIONS = {
 }
 
 
+def staff_position(midi: int) -> int:
+    """The pitch's diatonic position, a sharp on its natural's (C4 28, E4 30, C5 35)."""
+    return (midi // 12 - 1) * 7 + LETTER_OF_PITCH_CLASS[midi % 12]
+
+
+def ledger_lines(midi: int, staff: str) -> int:
+    """How many ledger lines the pitch needs on the staff ``staff`` (see :data:`STAFF_LINES`)."""
+    bottom, top = STAFF_LINES[staff]
+    position = staff_position(midi)
+    return max(0, (bottom - position) // 2, (position - top) // 2)
+
+
+def clef_cost(pitches: list[int], clef: str) -> float:
+    """The ledger lines of every note on ``clef`` (a grand staff: middle C and up on the treble
+    staff, the rest on the bass staff), plus the clef's cost per note."""
+    if clef == "grand":
+        lines = sum(ledger_lines(p, "treble" if p >= MIDDLE_C else "bass") for p in pitches)
+    else:
+        lines = sum(ledger_lines(pitch, clef) for pitch in pitches)
+    return lines + CLEF_COST_PER_NOTE[clef] * len(pitches)
+
+
 def choose_clef(pitches: list[int]) -> str:
-    """``treble``, ``bass`` or ``grand`` for a melody with these MIDI pitches."""
-    if not pitches or min(pitches) >= TREBLE_LOWEST:
-        return "treble"
-    if max(pitches) <= BASS_HIGHEST:
-        return "bass"
-    return "grand"
+    """The clef (``treble``, ``bass``, ``treble8vb``) or grand staff that writes a melody with
+    these MIDI pitches (one per note) with the fewest ledger lines; treble on a tie."""
+    return min(CLEF_COST_PER_NOTE, key=lambda clef: clef_cost(pitches, clef))
 
 
 def key_of(song_key: SongKey) -> music21.key.Key:
@@ -187,7 +216,7 @@ def melody_score(
         )
         add_grand_staff(score, upper, lower)
     else:
-        staff_clef = music21.clef.TrebleClef() if staves == "treble" else music21.clef.BassClef()
+        staff_clef = STAFF_CLEFS[staves]()
         score.insert(
             0, staff_part(events, time_step, key, time_signature, staff_clef, tempo_bpm=tempo_bpm)
         )
