@@ -44,6 +44,7 @@ use rule build_tensors as build_fold_tensors with:
 # A fold's model: the model and training settings of the main one, on the fold's songs.
 use rule train_model as train_fold_model with:
     input:
+        **init_inputs(config["training"]),
         train=stage("cv/fold_{fold}/data/train.npz"),
         valid=stage("cv/fold_{fold}/data/valid.npz"),
         vocabulary=stage("cv/vocabulary.json"),
