@@ -1,15 +1,19 @@
 """The sampling strategies side by side: musical statistics of songs each one writes.
 
-    .venv/bin/python benchmarks/sampling_strategies.py [--songs 32] [--bars 16]
+    .venv/bin/python benchmarks/sampling_strategies.py [--songs 64] [--seed ""]
 
-Uses the workflow's outputs (results/model/checkpoint.pt, results/data/{test,train}.txt): each
-strategy writes ``--songs`` songs of ``--bars`` bars of 4/4 from the default seed, as one batch,
-and they are compared with the held-out test songs (histogram overlaps, 1 = identical; share of
-notes in the scale; share of songs ending on the tonic) and checked for copying from training.
-A quick check: ``--songs 2 --bars 2``.
+Uses the workflow's outputs (results/model/checkpoint.pt, results/data/*): each strategy writes
+``--songs`` songs as ``time_signature: auto`` does, each in the meter and length of a training song
+drawn at random (the same draws for every strategy), from ``--seed`` (none by default), with no
+ending patched on. They are compared with the held-out test songs like with like (each song with
+the held-out songs of its meter, pooled over the meters weighted by their held-out songs): the
+overlap of histograms (1 = identical), the share of notes in the scale, the share of songs ending
+on the tonic, the share of bars repeating one 1, 2, 4 or 8 bars back, and copying from training.
+A quick check: ``--songs 2``.
 """
 
 import argparse
+import dataclasses
 import statistics
 import time
 from pathlib import Path
@@ -17,13 +21,11 @@ from pathlib import Path
 import torch
 
 from melodylstm.data.splits import read_songs
-from melodylstm.evaluation.music_stats import music_stats
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.songs import check_seed
-from melodylstm.generation.strategies import Sampling, SongRequest
+from melodylstm.evaluation.music_stats import held_out_meters, music_stats
+from melodylstm.generation.songs import check_seed, sample_each, song_meters
+from melodylstm.generation.strategies import Sampling
 from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.music.meter import bar_length
-from melodylstm.representation.base import Meter
+from melodylstm.settings import SongSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,39 +42,49 @@ STRATEGIES = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=REPO / "results")
-    parser.add_argument("--songs", type=int, default=32)
-    parser.add_argument("--bars", type=int, default=16)
-    parser.add_argument("--seed", default="60 _ _ _ 64 _ _ _ 67 _ _ _")
+    parser.add_argument("--songs", type=int, default=64)
+    parser.add_argument("--seed", default="")
+    parser.add_argument("--random-seed", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    trained = TrainedModel.load(args.results / "model/checkpoint.pt")
-    bar = bar_length("4/4", trained.time_step)
+    results = args.results
+    trained = TrainedModel.load(results / "model/checkpoint.pt")
     seed = check_seed(args.seed, trained.vocabulary)
-    held_out = read_songs(args.results / "data/test.txt")
-    training = read_songs(args.results / "data/train.txt")
-    steps = args.bars * bar - len(seed)
-    # Every song runs the full length: no song boundary before the last step.
-    request = SongRequest(seed, steps, min_steps=steps, meter=Meter(bar, 0))
+    held_out = read_songs(results / "data/test.txt")
+    training = read_songs(results / "data/train.txt")
+    their_meters = held_out_meters(results / "data/songs.tsv", len(held_out))
+    auto = settings(
+        SongSettings, seed=args.seed, time_signature="auto", end_on_tonic=False,
+        random_seed=args.random_seed,
+    )  # fmt: skip
+    meters = song_meters(auto, args.songs, trained.time_step, results / "data/train.npz")
     print(
         f"{'strategy':<16} {'pitch':>6} {'interval':>8} {'length':>6} {'scale':>6} "
-        f"{'tonic end':>9} {'copied':>6} {'seconds':>7}"
+        f"{'tonic end':>9} {'repeats':>7} {'copied':>6} {'seconds':>7}"
     )
     for name, sampling in STRATEGIES.items():
+        song = dataclasses.replace(auto, **dataclasses.asdict(sampling))
         start = time.perf_counter()
-        songs = sample_songs(trained, request, args.songs, sampling, random_seed=1)
+        songs = sample_each(trained, song, seed, meters)
         seconds = time.perf_counter() - start
-        stats = music_stats({f"s{i}": song for i, song in enumerate(songs)}, held_out, training)
-        overlap = stats["histogram_overlap"]
+        names = [f"s{i}" for i in range(len(songs))]
+        stats = music_stats(
+            dict(zip(names, songs, strict=True)), held_out, training, None, True, None,
+            {name: meter for name, (meter, _) in zip(names, meters, strict=True)}, their_meters,
+            trained.time_step,
+        )  # fmt: skip
+        overlap, ours = stats["histogram_overlap"], stats["generated"]
         copied = statistics.median(run["longest_copied_steps"] for run in stats["copying"])
         print(
             f"{name:<16} {overlap['pitch_class']:>6.3f} {overlap['interval']:>8.3f} "
-            f"{overlap['note_length']:>6.3f} {stats['generated']['scale_share']:>6.3f} "
-            f"{stats['generated']['ending_on_tonic_share']:>9.2f} {copied:>6.0f} {seconds:>7.1f}"
+            f"{overlap['note_length']:>6.3f} {ours['scale_share']:>6.3f} "
+            f"{ours['ending_on_tonic_share']:>9.2f} {ours['repeated_bar_share']:>7.3f} "
+            f"{copied:>6.0f} {seconds:>7.1f}"
         )
     held = stats["held_out"]
     print(
         f"{'held-out songs':<16} {1:>6.3f} {1:>8.3f} {1:>6.3f} {held['scale_share']:>6.3f} "
-        f"{held['ending_on_tonic_share']:>9.2f}"
+        f"{held['ending_on_tonic_share']:>9.2f} {held['repeated_bar_share']:>7.3f}"
     )
 
 

@@ -4,6 +4,7 @@ and the MIDI and token files."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import numpy as np
 from melodylstm.data.tensors import load_time_signatures
 from melodylstm.data.vocabulary import Vocabulary
 from melodylstm.generation.sampling import sample_songs
+from melodylstm.generation.seed_files import is_seed_file, read_seed_file
 from melodylstm.generation.song_info import SongInfo, write_song_info
 from melodylstm.generation.strategies import Sampling, SongRequest
 from melodylstm.model.checkpoint import TrainedModel
@@ -19,7 +21,7 @@ from melodylstm.music.midi import write_midi
 from melodylstm.music.tokens import HOLD, is_pitch, parse_token_string, transpose_tokens
 from melodylstm.music.tonality import key_shift, song_tonic
 from melodylstm.representation.base import Meter
-from melodylstm.settings import SongSettings
+from melodylstm.settings import EncodingSettings, SongSettings
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +29,45 @@ log = logging.getLogger(__name__)
 def check_seed(seed: str, vocabulary: Vocabulary, song: str = "song") -> list[str]:
     """The seed melody's tokens; a token the model does not know is named with what is allowed."""
     tokens = parse_token_string(seed, what=f"seed of {song!r}")
+    return known_tokens(tokens, vocabulary, f"seed of {song!r}")
+
+
+def known_tokens(tokens: list[str], vocabulary: Vocabulary, what: str) -> list[str]:
+    """``tokens``, every one of which the model knows; one it does not is named, in ``what``,
+    with what is allowed."""
     allowed = vocabulary.music_tokens()
     for position, token in enumerate(tokens):
         if token not in allowed:
             raise ValueError(
-                f"seed of {song!r}: token {token!r} at position {position} is not in the model's "
+                f"{what}: token {token!r} at position {position} is not in the model's "
                 f"vocabulary; allowed tokens are: {' '.join(allowed)}"
             )
     return tokens
+
+
+def song_seed(
+    song: SongSettings,
+    vocabulary: Vocabulary,
+    encoding: EncodingSettings | None,
+    name: str = "song",
+) -> tuple[list[str], SongSettings, int]:
+    """The seed's tokens, ``song`` with the key it is written in, and the steps into its bar at
+    which the seed starts. A seed file (:mod:`.seed_files`, read with ``encoding``) gives its
+    opening bars, its key where the song names none, and its place in its bar where the song
+    keeps the file's time signature; tokens are the seed as written, from a bar line."""
+    if not is_seed_file(song.seed):
+        return check_seed(song.seed, vocabulary, name), song, 0
+    if encoding is None:
+        raise ValueError(f"seed of {name!r}: {song.seed} is read with the encoding settings")
+    try:
+        opening = read_seed_file(song.seed, song.seed_bars, encoding, song.time_signature)
+    except ValueError as error:
+        raise ValueError(f"seed of {name!r}: {error}") from None
+    bars = "first bar" if song.seed_bars == 1 else f"first {song.seed_bars} bars"
+    what = f"seed of {name!r} ({song.seed}, its {bars}, as encoded)"
+    tokens = known_tokens(opening.tokens, vocabulary, what)
+    pickup = opening.pickup if song.time_signature == opening.time_signature else 0
+    return tokens, replace(song, key=song.key or opening.key), pickup
 
 
 def end_on_tonic(
@@ -65,35 +98,46 @@ def song_meter(time_signature: str, time_step: float, length: int = 0) -> Meter:
 
 
 def song_request(
-    song: SongSettings, seed: list[str], time_step: float, time_signature: str, bars: int | None
+    song: SongSettings,
+    seed: list[str],
+    time_step: float,
+    time_signature: str,
+    bars: int | None,
+    pickup: int = 0,
 ) -> SongRequest:
     """What to sample for ``song``: with ``bars``, exactly that many bars of ``time_signature``
     (the song cannot end sooner, and the model knows where it ends), else up to ``steps`` new
-    tokens."""
+    tokens; the seed starts ``pickup`` steps into its bar (a seed file's anacrusis)."""
     bar = bar_steps(time_signature, time_step)
     steps, min_steps, length = song.steps, 0, 0
     if bars:
         steps = min_steps = max(bars * bar - len(seed), 0)
         length = len(seed) + steps
-    return SongRequest(seed, steps, min_steps, song_meter(time_signature, time_step, length))
+    meter = song_meter(time_signature, time_step, length)._replace(pickup=pickup)
+    return SongRequest(seed, steps, min_steps, meter)
+
+
+def training_meters(train_path, time_step: float) -> list[tuple[str, int]]:
+    """``(time signature, bars)`` of every training song (of the split at ``train_path``) in a
+    usable meter, a song of any length counted in whole bars."""
+    lengths = np.diff(np.load(train_path)["offsets"])
+    return [
+        (signature, max(1, round(length / bar)))
+        for signature, length in zip(load_time_signatures(train_path), lengths, strict=True)
+        if (bar := bar_length(signature, time_step))
+    ]
 
 
 def song_meters(
     song: SongSettings, n_songs: int, time_step: float, train_path=None
 ) -> list[tuple[str, int | None]]:
     """``(time signature, bars)`` of each of the ``n_songs`` songs of ``song``: its own, or with
-    ``time_signature: auto`` those of training songs (of the split at ``train_path``) drawn at
-    random with ``song.random_seed``, a song of any length counted in whole bars."""
+    ``time_signature: auto`` those of training songs drawn at random with ``song.random_seed``."""
     if song.time_signature != "auto":
         return [(song.time_signature, song.bars)] * n_songs
     if train_path is None:
         raise ValueError("time_signature: auto draws from the training songs: pass their split")
-    lengths = np.diff(np.load(train_path)["offsets"])
-    meters = [
-        (signature, max(1, round(length / bar)))
-        for signature, length in zip(load_time_signatures(train_path), lengths, strict=True)
-        if (bar := bar_length(signature, time_step))
-    ]
+    meters = training_meters(train_path, time_step)
     if not meters:
         raise ValueError("time_signature: auto, but no training song has a usable time signature")
     drawn = np.random.default_rng(song.random_seed).integers(len(meters), size=n_songs)
@@ -119,13 +163,18 @@ def finish_song(
 
 
 def sample_each(
-    trained: TrainedModel, song: SongSettings, seed: list[str], meters: list[tuple[str, int | None]]
+    trained: TrainedModel,
+    song: SongSettings,
+    seed: list[str],
+    meters: list[tuple[str, int | None]],
+    pickup: int = 0,
 ) -> list[list[str]]:
     """The songs of ``meters``: one batch where they share a meter, else one song at a time
-    (song ``i`` with random seed ``song.random_seed + i``)."""
+    (song ``i`` with random seed ``song.random_seed + i``); the seed starts ``pickup`` steps
+    into its bar where the song keeps a seed file's meter."""
     sampling, step = Sampling.from_song(song), trained.time_step
     if len(set(meters)) <= 1 and song.time_signature != "auto":
-        request = song_request(song, seed, step, *meters[0])
+        request = song_request(song, seed, step, *meters[0], pickup=pickup)
         return sample_songs(trained, request, len(meters), sampling, song.random_seed)
     return [
         sample_songs(trained, song_request(song, seed, step, *meter), 1, sampling, seed_)[0]
@@ -141,14 +190,15 @@ def generate_song(
     name: str = "song",
     info_paths: list | None = None,
     train_path=None,
+    encoding: EncodingSettings | None = None,
 ) -> list[list[str]]:
     """Write the songs that ``song`` (an entry of ``generate:``) asks for, as MIDI, tokens and
     what they are (:mod:`.song_info`); ``train_path`` is the training split that
-    ``time_signature: auto`` draws meters from."""
+    ``time_signature: auto`` draws meters from, ``encoding`` how a seed file is read."""
     trained = TrainedModel.load(checkpoint_path)
-    seed = check_seed(song.seed, trained.vocabulary, name)
+    seed, song, pickup = song_seed(song, trained.vocabulary, encoding, name)
     meters = song_meters(song, len(midi_paths), trained.time_step, train_path)
-    sampled = sample_each(trained, song, seed, meters)
+    sampled = sample_each(trained, song, seed, meters, pickup)
     info_paths = info_paths or [None] * len(midi_paths)
     written = []
     for tokens, (time_signature, bars), midi_path, tokens_path, info_path in zip(

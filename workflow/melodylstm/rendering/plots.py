@@ -247,7 +247,8 @@ def plot_histogram(stats_path: Path, name: str, png_path: Path) -> None:
         label=f"generated ({songs(stats['generated']['songs'])})",
     )
     title, xlabel = TITLES[name]
-    axes.set_title(f"{title}: overlap {stats['histogram_overlap'][name]:.2f}")
+    # The bars are of every song, whatever its meter: so is the overlap in the title.
+    axes.set_title(f"{title}: overlap {stats['overlap_against_all_meters'][name]:.2f}")
     axes.set_xticks(list(positions), labels, rotation=90 if len(bins) > 14 else 0)
     axes.set_xlabel(xlabel)
     axes.set_ylabel("share of notes")

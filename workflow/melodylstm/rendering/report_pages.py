@@ -250,7 +250,33 @@ def song_stats_rows(generated: dict, held_out: dict) -> list[list]:
             f"{generated['songs_ending_on_tonic']} of {generated['songs']}",
             f"{held_out['songs_ending_on_tonic']} of {held_out['songs']}",
         ],
+        [
+            "bars repeating a bar 1, 2, 4 or 8 bars back",
+            generated["repeated_bar_share"],
+            held_out["repeated_bar_share"],
+        ],
+        [
+            "... or repeating one moved in pitch",
+            generated["moved_bar_share"],
+            held_out["moved_bar_share"],
+        ],
     ]
+
+
+METER_HEADERS = ["meter", "generated", "held-out", "note length", "pitch class", "interval"]
+
+
+def meter_rows(stats: dict) -> list[list]:
+    """Each meter of the generated songs against the held-out songs of that meter."""
+    rows = []
+    for meter, entry in stats["by_meter"].items():
+        overlap = entry.get("histogram_overlap", {})
+        held_out = entry.get("held_out", {"songs": 0})
+        rows.append(
+            [meter or "unknown", entry["generated"]["songs"], held_out["songs"]]
+            + [overlap.get(name) for name in ("note_length", "pitch_class", "interval")]
+        )
+    return rows
 
 
 def write_summary_page(
@@ -270,7 +296,8 @@ def write_summary_page(
     metric_rows = [[split] + [metrics[split][key] for key, _ in METRIC_COLUMNS] for split in splits]
     stats_rows = song_stats_rows(stats["generated"], stats["held_out"])
     overlap_rows = [
-        [name.replace("_", " "), value] for name, value in stats["histogram_overlap"].items()
+        [name.replace("_", " "), stats["histogram_overlap"].get(name), value]
+        for name, value in stats["overlap_against_all_meters"].items()
     ]
     copy_rows = [
         [
@@ -297,8 +324,12 @@ def write_summary_page(
 {chorale_sections(metrics, stats)}
 <h2>{compared}</h2>
 {table(stats_rows, ["", "generated", "held-out"])}
-<p>Overlap of the histograms (1 = identical, 0 = nothing in common):</p>
-{table(overlap_rows, ["histogram", "overlap"])}
+<p>Overlap of the histograms (1 = identical, 0 = nothing in common), each generated song
+against the held-out songs of its own time signature, pooled over the meters weighted by their
+held-out songs; and against every held-out song, whatever its meter:</p>
+{table(overlap_rows, ["histogram", "like with like", "against all meters"])}
+<p>By meter:</p>
+{table(meter_rows(stats), METER_HEADERS)}
 {figures}
 <h2>Copying check</h2>
 <p>The longest run of time steps of each generated song that also appears, token for token, in
