@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CORES ?= 4
+# Every core of the machine (CORES=2 uses fewer); training runs with `training.threads` whatever
+# the cores, so every machine trains the same model.
+CORES ?= all
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
 .PHONY: song chorale song_harmonised test lint pytest report system-packages clean

@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 def train(data: Path, head: str, minutes: float, threads: int, device: str, out: Path) -> dict:
     """The chorale config's model with ``head`` trained for at most ``minutes``; its speed."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
-    training = config["training"] | {"max_minutes": minutes, "device": device}
+    training = config["training"] | {"max_minutes": minutes, "device": device, "threads": threads}
     run = RunSettings.from_config(config["model"] | {"head": head}, training, 0.25, "chorale")
     files = TrainingFiles(
         train=data / "train.npz",
@@ -58,7 +58,7 @@ def train(data: Path, head: str, minutes: float, threads: int, device: str, out:
         state=out / "training_state.pt",
     )
     start = time.perf_counter()
-    train_model(files, run, threads=threads)
+    train_model(files, run)
     seconds = time.perf_counter() - start
     history = read_history(out / "history.csv")
     tokens_per_second = statistics.median(float(row["tokens_per_second"]) for row in history)

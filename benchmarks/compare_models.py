@@ -29,6 +29,7 @@ A quick check that it runs: ``--minutes 0.05 --steps 20 --max-order 3 --cell-sec
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import multiprocessing
@@ -104,7 +105,9 @@ def peak_rss_mib() -> float:
 
 
 def train(run: RunSettings, data: Path, threads: int) -> tuple[dict, list[dict], TrainedModel]:
-    """Train as the workflow does: the checkpoint dict, the history's rows and the best model."""
+    """Train as the workflow does, on ``threads`` threads: the checkpoint dict, the history's rows
+    and the best model."""
+    run = dataclasses.replace(run, training=dataclasses.replace(run.training, threads=threads))
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
         files = TrainingFiles(
@@ -114,7 +117,7 @@ def train(run: RunSettings, data: Path, threads: int) -> tuple[dict, list[dict],
             work / "checkpoint.pt",
             work / "history.csv",
         )
-        checkpoint = train_model(files, run, threads=threads)
+        checkpoint = train_model(files, run)
         epochs = read_history(work / "history.csv")
         trained = TrainedModel.load(work / "checkpoint.pt")
     return checkpoint, epochs, trained

@@ -82,9 +82,9 @@ class TutorialCell(nn.Module):
         return torch.stack(outputs).transpose(0, 1), (h[None], c[None])
 
 
-def run_settings(size: int, epochs: int) -> RunSettings:
+def run_settings(size: int, epochs: int, threads: int) -> RunSettings:
     """Our model, one layer of ``size`` over embeddings as wide and no other inputs, trained with
-    the default settings for ``epochs`` epochs."""
+    the default settings for ``epochs`` epochs on ``threads`` threads."""
     model = settings(
         ModelSettings,
         num_layers=1,
@@ -94,14 +94,16 @@ def run_settings(size: int, epochs: int) -> RunSettings:
         bar_number=False,
         lookback=[],
     )
-    training = settings(TrainingSettings, epochs=epochs, patience=epochs, device="cpu")
+    training = settings(
+        TrainingSettings, epochs=epochs, patience=epochs, device="cpu", threads=threads
+    )
     return RunSettings(model, training, settings(EncodingSettings).time_step)
 
 
-def variant_run(data: Path, run: RunSettings, threads: int, variant: tuple[bool, bool]):
+def variant_run(data: Path, run: RunSettings, variant: tuple[bool, bool]):
     """The run set up as the workflow sets one up, its LSTM replaced by the variant's cell."""
     training_run = prepare_run(
-        data / "train.npz", data / "valid.npz", data / "vocabulary.json", run, threads
+        data / "train.npz", data / "valid.npz", data / "vocabulary.json", run
     )
     training_run.model.lstm = TutorialCell(run.model.hidden_size, *variant)
     training_run.optimizer = torch.optim.Adam(
@@ -127,10 +129,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128, help="embedding and hidden size")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    settings_of_run = run_settings(args.size, args.epochs)
+    settings_of_run = run_settings(args.size, args.epochs, args.threads)
     print(f"valid bits/step after each of {args.epochs} epochs, {args.size} units, one layer")
     for name, variant in VARIANTS.items():
-        run = variant_run(args.data, settings_of_run, args.threads, variant)
+        run = variant_run(args.data, settings_of_run, variant)
         start = time.perf_counter()
         curve = valid_curve(run)
         parameters = sum(p.numel() for p in run.model.lstm.parameters())

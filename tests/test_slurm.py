@@ -21,13 +21,10 @@ pytestmark = pytest.mark.skipif(
     UNAVAILABLE is not None, reason=f"cannot start a Slurm cluster here: {UNAVAILABLE}"
 )
 
-# What this test cluster needs on top of the profile: its node has the machine's CPUs (2 in CI),
-# so training gets the 2 threads the local run gave it; there is no accounting database, so job
-# states come from squeue; there are no accounts.
+# What this test cluster needs on top of the profile: there is no accounting database, so job
+# states come from squeue; there are no accounts. Training asks for `training.threads` (2) CPUs,
+# the threads the local run trained with; the node has the machine's CPUs (2 in CI).
 TEST_CLUSTER = [
-    "--set-threads",
-    "train_model=2",
-    "evaluate_model=2",
     "--slurm-status-command",
     "squeue",
     "--slurm-init-seconds-before-status-checks",

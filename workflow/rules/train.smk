@@ -1,6 +1,8 @@
-# Train the LSTM; keep the checkpoint with the best validation loss and the per-epoch history.
+# Train the LSTM (from `training.init_from` where set); keep the checkpoint with the best
+# validation loss and the per-epoch history.
 rule train_model:
     input:
+        **init_inputs(config["training"]),
         train=stage("data/train.npz"),
         valid=stage("data/valid.npz"),
         vocabulary=stage("data/vocabulary.json"),
@@ -13,7 +15,7 @@ rule train_model:
         stage("benchmarks/train_model.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 4
+    threads: config["training"]["threads"]
     resources:
         mem_mb=4000,
         runtime=720,
@@ -44,13 +46,14 @@ rule train_harmoniser:
         stage("benchmarks/train_harmoniser.tsv")
     conda:
         "../../envs/torch.yaml"
-    threads: 4
+    threads: config["training"]["threads"]
     resources:
         mem_mb=4000,
         runtime=720,
     params:
         model=config["model"] | {"lookahead": config["harmoniser"]["lookahead"]},
-        training=config["training"],
+        # From scratch: a checkpoint of `init_from` has no lookahead to start it.
+        training=config["training"] | {"init_from": None},
         time_step=config["encoding"]["time_step"],
         texture=config["texture"],
         state=stage("harmoniser/training_state.pt"),

@@ -1,4 +1,5 @@
-"""Rule train_model: train the LSTM and keep the best checkpoint."""
+"""Rules train_model and train_harmoniser: train the LSTM (on `training.threads` threads, from
+`training.init_from` where set) and keep the best checkpoint."""
 
 from melodylstm.rule_logging import log_to
 
@@ -22,5 +23,4 @@ train_model(
         snakemake.params.time_step,
         snakemake.params.texture,
     ),
-    threads=snakemake.threads,
 )

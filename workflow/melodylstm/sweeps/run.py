@@ -28,7 +28,8 @@ def train_point(
     metrics are :func:`~melodylstm.evaluation.metrics.evaluate_checkpoint`'s, with a ``training``
     entry (epochs, best epoch, minutes, parameters) and the point's settings added, and the file
     is written once, whole. With a ``state_path`` an interrupted training continues where it
-    stopped (see ``train_model``).
+    stopped (see ``train_model``). Training runs on the point's ``training.threads``, scoring on
+    ``threads``.
     """
     started = time.perf_counter()
     files = TrainingFiles(
@@ -40,7 +41,7 @@ def train_point(
         state=Path(state_path) if state_path else None,
     )
     run_settings = RunSettings.from_config(settings["model"], settings["training"], time_step)
-    checkpoint = train_model(files, run_settings, threads)
+    checkpoint = train_model(files, run_settings)
     minutes = (time.perf_counter() - started) / 60
     # No metrics path: the point's file, with its training and settings, is written once, below.
     metrics = evaluate_checkpoint(

@@ -42,10 +42,14 @@ class TrainingFiles:
     state: Path | None = None  # the resumable state, saved after every epoch; None: not saved
 
 
-def train_model(files: TrainingFiles, settings: RunSettings, threads: int = 1) -> dict:
+def train_model(files: TrainingFiles, settings: RunSettings) -> dict:
     """Train a model and save its best checkpoint and history; returns the checkpoint dict."""
-    run = prepare_run(files.train, files.valid, files.vocabulary, settings, threads)
-    fingerprint = run_fingerprint([files.train, files.valid, files.vocabulary], settings.config())
+    run = prepare_run(files.train, files.valid, files.vocabulary, settings)
+    fingerprint = run_fingerprint(
+        [files.train, files.valid, files.vocabulary],
+        # A state resumes only on as many threads, and from the same start.
+        settings.config() | {"threads": run.threads, "init_from": run.origin},
+    )
     progress, first_epoch = resume(run, files.state, fingerprint)
     started = time.perf_counter() - progress.seconds
     budget = settings.training.max_minutes
@@ -119,7 +123,7 @@ def run_epoch(
     if improved:
         checkpoint = make_checkpoint(
             run.model, run.args, run.vocabulary, run.representation, run.settings.config(),
-            epoch, valid_bits,
+            epoch, valid_bits, run.threads, run.origin,
         )  # fmt: skip
     progress.record(row, valid_bits, checkpoint)
     rate.after_epoch(improved)
