@@ -75,9 +75,10 @@ def validate_config(config: dict, workdir: Path = Path("."), schema: dict | None
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         raise ConfigError("config.yaml: " + "; ".join(describe(e) for e in errors[:5]))
+    given = {name: set(song) for name, song in config.get("generate", {}).items()}
     config = fill_defaults(config, schema)
     check_rules(config, workdir)
-    return config
+    return with_seed_files(config, given, workdir)
 
 
 def check_rules(config: dict, workdir: Path) -> None:
@@ -121,7 +122,11 @@ def check_rules(config: dict, workdir: Path) -> None:
                 f"config.yaml: sources[{index}].{key}: {dataset[key]!r} matches no music files "
                 f"({', '.join(MUSIC_SUFFIXES)})"
             )
+    from melodylstm.generation.seed_files import is_seed_file
+
     for name, song in config["generate"].items():
+        if is_seed_file(song["seed"]):
+            continue  # read by with_seed_files
         try:
             parse_token_string(song["seed"], what=f"generate.{name}.seed")
         except ValueError as error:
@@ -172,6 +177,36 @@ def check_device(device: str) -> None:
             f"config.yaml: training.device: {device!r} but the last CUDA GPU on this machine "
             f"is cuda:{count - 1}"
         )
+
+
+def with_seed_files(config: dict, given: dict[str, set], workdir: Path) -> dict:
+    """``config`` with each song of `generate:` whose seed is a music file in the file's time
+    signature and key, where the song (whose keys ``given`` lists) names none of its own. The
+    file is read here, so that what is wrong with it fails before any job runs."""
+    from melodylstm.generation.seed_files import is_seed_file, read_seed_file
+    from melodylstm.settings import EncodingSettings, settings
+
+    encoding = settings(EncodingSettings, config["encoding"])
+    for name, song in config["generate"].items():
+        if not is_seed_file(song["seed"]):
+            continue
+        if config["texture"] == "chorale":
+            raise ConfigError(
+                f"config.yaml: generate.{name}.seed: {song['seed']} is a music file, which opens "
+                f"a melody; a chorale's seed is frames of tokens (to harmonise a file's melody, "
+                f"give it as generate.{name}.melody)"
+            )
+        try:
+            seed = read_seed_file(
+                song["seed"], song["seed_bars"], encoding, song["time_signature"], workdir
+            )
+        except ValueError as error:
+            raise ConfigError(f"config.yaml: generate.{name}.seed: {error}") from None
+        if "time_signature" not in given[name]:
+            song["time_signature"] = seed.time_signature
+        if song["key"] is None:
+            song["key"] = seed.key
+    return config
 
 
 def load_config(path: Path, workdir: Path = Path(".")) -> dict:

@@ -1,5 +1,6 @@
 from melodylstm.evaluation.music_stats import HISTOGRAMS
 from melodylstm.data.sources import matched_files, music_file
+from melodylstm.generation.seed_files import is_seed_file, seed_path
 from melodylstm.settings import SweepSettings, settings, source_settings
 
 SPLITS = ["train", "valid", "test"]
@@ -72,6 +73,12 @@ def generation_inputs(song):
             "train": stage("data/train.npz"),
         }
     return {"checkpoint": stage("model/checkpoint.pt")}
+
+
+def seed_inputs(song):
+    """A song of `generate:` whose seed is a music file reads it as its input `seed`, so that a
+    changed file reruns the song."""
+    return {"seed": str(seed_path(song["seed"]))} if is_seed_file(song["seed"]) else {}
 
 
 def made_elsewhere(song):

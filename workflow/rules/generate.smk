@@ -2,6 +2,7 @@
 # A song with n_samples > 1 is written as {name}_1.mid ... {name}_n.mid, sampled as one batch;
 # {name}.json records each song's meter and tempo for the stages that engrave, play and measure it.
 # A chorale entry with a `melody:` file is harmonised by the harmoniser; the others are composed.
+# A seed that names a music file is an input: a changed file reruns the song.
 for song_name, song_settings in config["generate"].items():
 
     rule:
@@ -9,6 +10,7 @@ for song_name, song_settings in config["generate"].items():
             f"generate_{song_name}"
         input:
             **generation_inputs(song_settings),
+            **seed_inputs(song_settings),
         output:
             midi=song_files(song_name, "mid"),
             tokens=song_files(song_name, "txt"),

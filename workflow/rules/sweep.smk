@@ -68,6 +68,7 @@ for best_song in config["generate"]:
         name:
             f"generate_sweep_best_{best_song}"
         input:
+            **seed_inputs(config["generate"][best_song]),
             summary=stage("sweeps/{sweep}/summary.tsv"),
             checkpoints=lambda wildcards: sweep_files(wildcards.sweep, "checkpoint.pt"),
             train=stage("data/train.npz"),
@@ -84,6 +85,8 @@ for best_song in config["generate"]:
         params:
             name=best_song,
             song=config["generate"][best_song],
+            # How a seed file is read: its part, grid and durations, as the songs were.
+            encoding=config["encoding"],
             # The point of each checkpoint, in the same order.
             points=lambda wildcards: points_of(wildcards.sweep),
         script:

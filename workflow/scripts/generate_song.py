@@ -34,4 +34,5 @@ else:
         snakemake.params.name,
         info_paths=info_paths,
         train_path=snakemake.input.get("train"),
+        encoding=settings(EncodingSettings, snakemake.params.encoding),
     )

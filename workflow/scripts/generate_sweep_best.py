@@ -7,7 +7,7 @@ log_to(snakemake.log[0])
 import logging  # noqa: E402
 
 from melodylstm.generation.songs import generate_song  # noqa: E402
-from melodylstm.settings import SongSettings, settings  # noqa: E402
+from melodylstm.settings import EncodingSettings, SongSettings, settings  # noqa: E402
 from melodylstm.sweeps.summary import best_point  # noqa: E402
 
 point = best_point(snakemake.input.summary)
@@ -21,4 +21,5 @@ generate_song(
     name=snakemake.params.name,
     info_paths=list(snakemake.output.info),
     train_path=snakemake.input.train,
+    encoding=settings(EncodingSettings, snakemake.params.encoding),
 )

@@ -18,8 +18,21 @@ from pathlib import Path
 
 import music21
 
-from melodylstm.data.rejects import EMPTY_FILE, MALFORMED, UNREADABLE, UNSUPPORTED_FORMAT, Rejected
-from melodylstm.data.sources import MIDI_SUFFIXES, MUSIC_SUFFIXES, SongSource, read_abc_tune
+from melodylstm.data.rejects import (
+    EMPTY_FILE,
+    MALFORMED,
+    NO_NOTES,
+    UNREADABLE,
+    UNSUPPORTED_FORMAT,
+    Rejected,
+)
+from melodylstm.data.sources import (
+    MIDI_SUFFIXES,
+    MUSIC_SUFFIXES,
+    SongSource,
+    abc_tune_ranges,
+    read_abc_tune,
+)
 from melodylstm.music.midi_file import MidiFile, MidiFileError, MidiPart
 from melodylstm.music.midi_reader import scan_midi
 
@@ -68,6 +81,21 @@ def parse_song(source: SongSource) -> list[tuple[str, music21.stream.Score | Mid
         score.insert(0, parsed)
         parsed = score
     return [(source.song_id, parsed)]
+
+
+def parse_music_file(path: Path) -> music21.stream.Score | MidiSong:
+    """The first song of one music file (its first tune, for an ABC file) parsed as a song of
+    the training set is: a file named in the config, a melody to harmonise or a seed. Raises
+    :class:`~melodylstm.data.rejects.Rejected` with the reason where it cannot be read."""
+    path = Path(path)
+    is_abc = path.suffix.lower() == ".abc" and path.is_file()
+    ranges = abc_tune_ranges(path) if is_abc else []
+    start, end = ranges[0] if ranges else (0, 0)
+    source = SongSource(path.stem, "file", str(path), 1 if ranges else 0, start, end)
+    songs = parse_song(source)
+    if not songs:
+        raise Rejected(NO_NOTES, "the file holds no score")
+    return songs[0][1]
 
 
 def parse_with_music21(source: SongSource, path: Path) -> music21.stream.Stream:

@@ -107,14 +107,12 @@ def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:
     from melodylstm.data.grid import exact
     from melodylstm.data.melody import song_to_melody
     from melodylstm.data.melody_part import pick_melody_part
-    from melodylstm.data.parsing import MidiSong, parse_song
+    from melodylstm.data.parsing import MidiSong, parse_music_file
     from melodylstm.data.rejects import Rejected
-    from melodylstm.data.sources import SongSource
     from melodylstm.music.tokens import events_to_tokens
 
-    source = SongSource(Path(path).stem, "melody", str(path), 1 if path.endswith(".abc") else 0)
     try:
-        _, song = parse_song(source)[0]
+        song = parse_music_file(Path(path))
         melody = song_to_melody(song, encoding)
     except Rejected as rejected:
         raise ValueError(f"{path}: cannot read its melody: {rejected}") from None
