@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.data.batches import SplitData
+from melodylstm.data.batches import SplitData, load_split
 from melodylstm.data.tensors import (
     load_meters,
     load_time_signatures,
@@ -195,3 +195,16 @@ def test_songs_in_6_8_and_3_4_differ_from_the_same_random_seed(feature_model):
         return sample_songs(feature_model, request, 4, Sampling(), 7)
 
     assert sampled(6) != sampled(4)
+
+
+def test_training_hides_the_length_of_one_song_in_four(tmp_path):
+    songs = [["60", "_", "62", "_"]] * 8
+    meters = {"bar_steps": [4] * 8, "pickup_steps": [0] * 8, "beat_steps": [1] * 8}
+    save_arrays(songs_to_arrays(songs, VOCABULARY, meters), tmp_path / "train.npz")
+    representation = MelodyRepresentation()
+    shown = load_split(tmp_path / "train.npz", representation, 0)
+    hidden = load_split(tmp_path / "train.npz", representation, 0, hide_lengths=True)
+    assert [meter.length for meter in shown.meters] == [4] * 8
+    assert [meter.length for meter in hidden.meters] == [0, 4, 4, 4, 0, 4, 4, 4]
+    assert column(hidden.inputs[0], "bars_left") == [BARS_LEFT_UNKNOWN] * 5
+    assert column(hidden.inputs[1], "bars_left") == [0] * 5
