@@ -141,6 +141,15 @@ def test_ending_on_the_tonic_at_a_bar_line():
     assert len(exact) == 24 and exact[16:] == ["60"] + ["_"] * 7
 
 
+def test_a_song_with_an_anacrusis_ends_on_its_last_bar_line():
+    tokens = "67 _ 60 _ _ _ 64 _ 67 _ 65 _ _ _ 64 _ _ _ 62 _ 60 _ 62 _".split()  # 24 steps
+    # Two steps into bars of 8: bar lines at steps 6, 14 and 22; the last bar, 2 steps short.
+    ended = end_on_tonic(tokens, VOCABULARY, 8, bars=3, pickup=2)
+    assert len(ended) == 24 and ended[:22] == tokens[:22] and ended[22:] == ["60", "_"]
+    completed = end_on_tonic(tokens[:20], VOCABULARY, 8, bars=None, pickup=2)
+    assert completed[:20] == tokens[:20] and completed[20:] == ["_", "_"] + ["60"] + ["_"] * 7
+
+
 def test_minor_song_ends_on_a_and_moves_to_the_asked_key():
     minor = "69 _ 72 _ 71 _ 69 _ 68 _ 69 _ 64 _ _ _ 69 _ 71 _ 72 _ 71 _ 69 _ _ _".split()
     assert song_tonic(minor) == 9

@@ -96,6 +96,15 @@ def test_treble_melody_reads_back_with_bar_lines_ties_and_signatures():
     assert [n.getContextByClass(music21.stream.Measure).number for n in e_notes] == [1, 2]
 
 
+def test_an_anacrusis_is_preceded_by_a_rest_so_bar_lines_fall_in_place():
+    events = [(67, 4), (72, 16), (71, 8), (72, 4)]  # a quarter upbeat in 4/4
+    (part,) = staves(musicxml_text(melody_score(events_to_tokens(events), pickup=12)))
+    measures = part.getElementsByClass(music21.stream.Measure)
+    assert [n.pitch.midi for n in measures[0].notes] == [67]
+    assert measures[0].notesAndRests[0].isRest and measures[0].notesAndRests[0].quarterLength == 3
+    assert [n.pitch.midi for n in measures[1].notes] == [72]  # the downbeat on bar 2's line
+
+
 def test_last_bar_is_filled_with_a_rest():
     events = [(60, 4), (62, 2)]
     assert read_back(musicxml_text(melody_score(events_to_tokens(events)))) == events + [(None, 10)]

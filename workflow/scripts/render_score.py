@@ -47,6 +47,7 @@ else:
         song_key=key,
         # Only the clef of `render:` reaches this rule, so new audio settings do not re-engrave it.
         render=settings(RenderSettings, clef=snakemake.params.clef),
+        pickup=song.pickup_steps,
         **score,
     )
 Path(snakemake.output.info).write_text(json.dumps(facts, indent=2) + "\n")

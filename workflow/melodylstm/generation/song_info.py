@@ -15,11 +15,13 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class SongInfo:
-    """The written song's ``time_signature``, ``tempo_bpm`` and length in ``steps``."""
+    """The written song's ``time_signature``, ``tempo_bpm``, length in ``steps``, and the steps
+    into its first bar at which it starts (``pickup_steps``: a seed file's anacrusis)."""
 
     time_signature: str
     tempo_bpm: float
     steps: int
+    pickup_steps: int = 0
 
 
 def write_song_info(info: SongInfo, path) -> None:
@@ -28,4 +30,9 @@ def write_song_info(info: SongInfo, path) -> None:
 
 def read_song_info(path) -> SongInfo:
     values = json.loads(Path(path).read_text())
-    return SongInfo(values["time_signature"], float(values["tempo_bpm"]), int(values["steps"]))
+    return SongInfo(
+        values["time_signature"],
+        float(values["tempo_bpm"]),
+        int(values["steps"]),
+        int(values["pickup_steps"]),
+    )

@@ -71,12 +71,19 @@ def song_seed(
 
 
 def end_on_tonic(
-    tokens: list[str], vocabulary: Vocabulary, bar: int, bars: int | None, tonic: int | None = None
+    tokens: list[str],
+    vocabulary: Vocabulary,
+    bar: int,
+    bars: int | None,
+    tonic: int | None = None,
+    pickup: int = 0,
 ) -> list[str]:
-    """Make the song end with a whole bar of its tonic, starting on a bar line.
+    """Make the song end on its tonic, struck on a bar line and held to the end.
 
-    With ``bars`` the last of those bars becomes the tonic bar; otherwise the song is completed to
-    the next bar line by holding its last note (or rest) and the tonic bar is added.
+    With ``bars`` the song's last bar becomes the tonic's (a song that starts ``pickup`` steps
+    into its bar ends that many steps short of a bar line, the anacrusis and the last bar making
+    one bar together); otherwise the song is completed to the next bar line by holding its last
+    note (or rest) and a whole bar of the tonic is added.
     """
     tonic = song_tonic(tokens) if tonic is None else tonic
     pitches = [int(t) for t in tokens if is_pitch(t)]
@@ -85,8 +92,12 @@ def end_on_tonic(
     if not choices:
         return tokens
     final = min(choices, key=lambda p: abs(p - last))
-    body = tokens[: (bars - 1) * bar] if bars else tokens + [HOLD] * (-len(tokens) % bar)
-    return body + [str(final)] + [HOLD] * (bar - 1)
+    if not bars:
+        body = tokens + [HOLD] * (-(pickup + len(tokens)) % bar)
+        return body + [str(final)] + [HOLD] * (bar - 1)
+    length = bars * bar
+    last_bar_line = (pickup + length - 1) // bar * bar - pickup  # in steps of the song
+    return tokens[:last_bar_line] + [str(final)] + [HOLD] * (length - last_bar_line - 1)
 
 
 def song_meter(time_signature: str, time_step: float, length: int = 0) -> Meter:
@@ -151,12 +162,14 @@ def finish_song(
     time_step: float,
     time_signature: str,
     bars: int | None,
+    pickup: int = 0,
 ) -> list[str]:
-    """The sampled tokens with the ending and in the key that ``song`` asks for."""
+    """The sampled tokens with the ending and in the key that ``song`` asks for; the song starts
+    ``pickup`` steps into its bar."""
     tonic = song_tonic(tokens)  # decided once, so the last bar and the key agree
     if song.end_on_tonic:
         bar = bar_steps(time_signature, time_step)
-        tokens = end_on_tonic(tokens, vocabulary, bar, bars, tonic)
+        tokens = end_on_tonic(tokens, vocabulary, bar, bars, tonic, pickup)
     if song.key:
         tokens = transpose_tokens(tokens, key_shift(song.key, tonic))
     return tokens
@@ -205,7 +218,7 @@ def generate_song(
         sampled, meters, midi_paths, tokens_paths, info_paths, strict=True
     ):
         tokens = finish_song(
-            tokens, song, trained.vocabulary, trained.time_step, time_signature, bars
+            tokens, song, trained.vocabulary, trained.time_step, time_signature, bars, pickup
         )
         Path(tokens_path).write_text(" ".join(tokens) + "\n")
         write_midi(
@@ -216,7 +229,8 @@ def generate_song(
             time_signature=time_signature,
         )
         if info_path:
-            write_song_info(SongInfo(time_signature, song.tempo_bpm, len(tokens)), info_path)
+            info = SongInfo(time_signature, song.tempo_bpm, len(tokens), pickup)
+            write_song_info(info, info_path)
         log.info(
             "%s: %s, %d steps: %s",
             Path(midi_path).name,

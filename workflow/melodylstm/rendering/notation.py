@@ -184,13 +184,17 @@ def melody_score(
     clef: str = "auto",
     title: str | None = None,
     tempo_bpm: float | None = None,
+    pickup: int = 0,
 ) -> music21.stream.Score:
-    """The melody as a music21 score, on one staff or on a grand staff (see :func:`choose_clef`)."""
+    """The melody as a music21 score, on one staff or on a grand staff (see :func:`choose_clef`);
+    a melody that starts ``pickup`` steps into its bar (an anacrusis) is preceded by a rest that
+    long, so that its bar lines fall where they belong."""
     if clef not in CLEFS:
         raise ValueError(f"clef {clef!r}: expected one of {', '.join(CLEFS)}")
-    events = padded_to_bar(tokens_to_events(tokens), time_step, time_signature)
+    events = tokens_to_events(tokens)
     if not events:
         raise ValueError("the melody is empty: there is nothing to write as a score")
+    events = padded_to_bar(([(None, pickup)] if pickup else []) + events, time_step, time_signature)
     pitches = [pitch for pitch, _ in events if pitch is not None]
     staves = choose_clef(pitches) if clef == "auto" else clef
     key = key_of(song_key)
@@ -268,13 +272,16 @@ def write_score(
     render: RenderSettings,
     title: str | None = None,
     tempo_bpm: float | None = None,
+    pickup: int = 0,
 ) -> dict:
     """Read a song's tokens, write it as MusicXML and as an engraved SVG score with the clef
     ``render`` asks for, and return what a reader of the score wants to know (key, clef, bars,
-    notes, range)."""
+    notes, range); the song starts ``pickup`` steps into its bar."""
     tokens = Path(tokens_path).read_text().split()
     clef = render.clef
-    score = melody_score(tokens, time_step, time_signature, song_key, clef, title, tempo_bpm)
+    score = melody_score(
+        tokens, time_step, time_signature, song_key, clef, title, tempo_bpm, pickup
+    )
     xml = musicxml_text(score)
     Path(musicxml_path).write_text(xml)
     Path(svg_path).write_text(engrave_svg(xml))
