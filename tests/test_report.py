@@ -12,6 +12,8 @@ import pytest
 from headless_chromium import Chromium
 from test_workflow import TINY, snakemake
 
+from melodylstm.music.meter import bar_steps
+
 CONFIG = {
     "sources": [TINY["sources"][0]],
     "encoding": {"shards": 1},
@@ -29,9 +31,11 @@ CONFIG = {
             "time_signature": "3/4",
             "tempo_bpm": 120,
         },
+        # Each in the meter and length of a training song drawn at random.
+        "drawn": {"seed": "", "time_signature": "auto", "n_samples": 2, "random_seed": 4},
     },
 }
-SONGS = ["song", "waltz"]
+SONGS = ["song", "waltz", "drawn_1", "drawn_2"]
 
 # Click the innermost element showing exactly this text (a menu entry of the report).
 CLICK_TEXT = """(text => {
@@ -142,7 +146,7 @@ def test_every_song_has_a_score_audio_piano_roll_and_page(workdir):
     assert signature.sharps == (2 if facts["key"] == "D major" else -1)
     assert score.flatten().getElementsByClass(music21.meter.TimeSignature)[0].ratioString == "3/4"
     stats = json.loads((workdir / "results/evaluation/music_stats.json").read_text())
-    assert stats["generated"]["songs"] == 2 and stats["held_out"]["songs"] >= 1
+    assert stats["generated"]["songs"] == 4 and stats["held_out"]["songs"] >= 1
     assert all(0 <= value <= 1 for value in stats["histogram_overlap"].values())
     assert [run["song"] for run in stats["copying"]] == SONGS
     assert all(run["training_song"].startswith("essen:") for run in stats["copying"])
@@ -216,3 +220,21 @@ def test_summary_page_shows_metrics_statistics_and_configuration(workdir, browse
         "note_length",
     ]
     assert all(i["width"] > 300 for i in page["images"])
+
+
+def test_drawn_songs_take_a_training_songs_meter_through_score_and_statistics(workdir):
+    table = (workdir / "results/data/songs.tsv").read_text().splitlines()
+    header = table[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"), strict=True)) for line in table[1:]]
+    training_meters = {row["time_signature"] for row in rows if row["split"] == "train"}
+    stats = json.loads((workdir / "results/evaluation/music_stats.json").read_text())
+    for name in ("drawn_1", "drawn_2"):
+        info = json.loads((workdir / f"results/generated/{name}.json").read_text())
+        assert info["time_signature"] in training_meters
+        tokens = (workdir / f"results/generated/{name}.txt").read_text().split()
+        assert info["steps"] == len(tokens)
+        assert len(tokens) % bar_steps(info["time_signature"], 0.25) == 0  # whole bars
+        facts = json.loads((workdir / f"results/scores/{name}.json").read_text())
+        assert facts["time_signature"] == info["time_signature"]
+        assert info["time_signature"] in stats["by_meter"]
+    assert stats["by_meter"]["3/4"]["generated"]["songs"] >= 1  # the waltz, at least
