@@ -28,7 +28,9 @@ SMALL = {
     "model": {"embedding_size": 8, "hidden_size": 64, "num_layers": 2, "dropout": 0.2},
     "training": {"batch_size": 4, "epochs": 6, "patience": 6, "lr_decay": 0.5, "seed": 1},
     "generate": {
-        "song": {"seed": "60 _ _ _ 64 _", "steps": 48, "temperature": 1.0, "random_seed": 3}
+        # Four bars: a length the model is told, so that even a model of six epochs writes
+        # them rather than ending the song where it reads an unknown length.
+        "song": {"seed": "60 _ _ _ 64 _", "bars": 4, "temperature": 1.0, "random_seed": 3}
     },
 }
 

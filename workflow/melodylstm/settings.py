@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 import jsonschema
 
-from melodylstm.config import ConfigError, describe, fill_defaults, load_schema
+from melodylstm.schema import ConfigError, describe, fill_defaults, load_schema
 
 
 class Section:

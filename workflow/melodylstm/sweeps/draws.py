@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from melodylstm.config import ConfigError
+from melodylstm.schema import ConfigError
 from melodylstm.settings import SweepDrawSettings
 from melodylstm.sweeps.points import canonical_value, key_types
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
-from melodylstm.config import ConfigError
+from melodylstm.schema import ConfigError
 from melodylstm.settings import SweepSettings
 from melodylstm.sweeps.draws import random_draws
 from melodylstm.sweeps.points import (

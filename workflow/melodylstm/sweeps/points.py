@@ -15,7 +15,7 @@ from collections import Counter
 
 import jsonschema
 
-from melodylstm.config import ConfigError, load_schema
+from melodylstm.schema import ConfigError, load_schema
 
 SWEPT_SECTIONS = ("model", "training")
 # A point's name is a folder name and a Snakemake wildcard: values stay within these characters.
