@@ -48,7 +48,7 @@ def main() -> None:
     trained = TrainedModel.load(results / "model/checkpoint.pt")
     held_out = read_songs(results / "data/test.txt")
     training = read_songs(results / "data/train.txt")
-    their_meters = held_out_meters(results / "data/songs.tsv", len(held_out))
+    their_meters = held_out_meters(results / "data/songs.tsv", len(held_out), trained.time_step)
     counts = {meter: [m for m, _ in their_meters].count(meter) for meter, _ in their_meters}
     pool = training_meters(results / "data/train.npz", trained.time_step)
     overrides = {"strategy": args.strategy} if args.strategy else {}
@@ -68,9 +68,13 @@ def main() -> None:
             generated[f"{meter} {i}"] = tokens
             generated_meters[f"{meter} {i}"] = meter
     stats = music_stats(
-        generated, held_out, training, None, True, None, generated_meters, their_meters,
-        trained.time_step,
-    )  # fmt: skip
+        generated,
+        held_out,
+        training,
+        generated_meters=generated_meters,
+        held_out_meters=their_meters,
+        time_step=trained.time_step,
+    )
     print_table(stats, song)
     metrics = results / "evaluation/metrics.json"
     if metrics.exists():

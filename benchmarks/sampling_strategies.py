@@ -52,7 +52,7 @@ def main() -> None:
     seed = check_seed(args.seed, trained.vocabulary)
     held_out = read_songs(results / "data/test.txt")
     training = read_songs(results / "data/train.txt")
-    their_meters = held_out_meters(results / "data/songs.tsv", len(held_out))
+    their_meters = held_out_meters(results / "data/songs.tsv", len(held_out), trained.time_step)
     auto = settings(
         SongSettings, seed=args.seed, time_signature="auto", end_on_tonic=False,
         random_seed=args.random_seed,
@@ -69,10 +69,13 @@ def main() -> None:
         seconds = time.perf_counter() - start
         names = [f"s{i}" for i in range(len(songs))]
         stats = music_stats(
-            dict(zip(names, songs, strict=True)), held_out, training, None, True, None,
-            {name: meter for name, (meter, _) in zip(names, meters, strict=True)}, their_meters,
-            trained.time_step,
-        )  # fmt: skip
+            dict(zip(names, songs, strict=True)),
+            held_out,
+            training,
+            generated_meters={name: meter for name, (meter, _) in zip(names, meters, strict=True)},
+            held_out_meters=their_meters,
+            time_step=trained.time_step,
+        )
         overlap, ours = stats["histogram_overlap"], stats["generated"]
         copied = statistics.median(run["longest_copied_steps"] for run in stats["copying"])
         print(

@@ -276,20 +276,23 @@ def training_song_ids(songs_table: Path | None, count: int) -> list[str] | None:
     return [ids[line] for line in range(1, count + 1)]
 
 
-def held_out_meters(songs_table: Path | None, count: int) -> list[tuple[str, int]] | None:
-    """Time signature and pickup steps of the test songs, in order, from songs.tsv (None if it
-    does not match)."""
+def held_out_meters(
+    songs_table: Path | None, count: int, time_step: float = 0.25
+) -> list[tuple[str, int]] | None:
+    """Time signature and pickup steps (of ``time_step``) of the test songs, in order, from
+    songs.tsv (None if it does not match)."""
+    from melodylstm.data.tensors import split_meters
+
     if songs_table is None or not Path(songs_table).exists():
         return None
     with open(songs_table, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle, delimiter="\t")
-        rows = [row for row in reader if row["split"] == "test"]
-    if not {"time_signature", "pickup_steps"} <= set(reader.fieldnames or ()):
+        columns = set(csv.DictReader(handle, delimiter="\t").fieldnames or ())
+    if not {"time_signature", "pickup_steps", "split", "line"} <= columns:
         return None
-    rows.sort(key=lambda row: int(row["line"]))
-    if [int(row["line"]) for row in rows] != list(range(1, count + 1)):
+    meters = split_meters(songs_table, "test", time_step)
+    if len(meters["time_signature"]) != count:
         return None
-    return [(row["time_signature"], int(row["pickup_steps"])) for row in rows]
+    return list(zip(meters["time_signature"], meters["pickup_steps"], strict=True))
 
 
 def music_stats(
@@ -398,7 +401,7 @@ def write_music_stats(
         transposed,
         training_song_ids(songs_table, len(training)),
         generated_meters,
-        held_out_meters(songs_table, len(held_out)),
+        held_out_meters(songs_table, len(held_out), time_step),
         time_step,
     )
     if texture == "chorale":

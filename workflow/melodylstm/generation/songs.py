@@ -131,7 +131,8 @@ def song_request(
 def training_meters(train_path, time_step: float) -> list[tuple[str, int]]:
     """``(time signature, bars)`` of every training song (of the split at ``train_path``) in a
     usable meter, a song of any length counted in whole bars."""
-    lengths = np.diff(np.load(train_path)["offsets"])
+    with np.load(train_path) as split:
+        lengths = np.diff(split["offsets"])
     return [
         (signature, max(1, round(length / bar)))
         for signature, length in zip(load_time_signatures(train_path), lengths, strict=True)
