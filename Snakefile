@@ -14,7 +14,7 @@ if "texture" not in config:
     configfile: "config.yaml"
 
 
-from melodylstm.config import validate_config
+from musiclstm.config import validate_config
 
 # Fails before any job runs, naming the bad key; fills in the defaults of the schema.
 config.update(validate_config(config))

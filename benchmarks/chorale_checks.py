@@ -10,7 +10,7 @@ config/chorale.yaml``) and writes, in this run:
 - the soprano of every test chorale harmonised twice: by the compose model, which reads only what
   came before, and by the harmoniser, which also reads the soprano ahead;
 
-then prints the musical checks (:mod:`melodylstm.evaluation.voice_leading`) of each set next to
+then prints the musical checks (:mod:`musiclstm.evaluation.voice_leading`) of each set next to
 those of the held-out chorales, the voice ranges measured on the training chorales.
 """
 
@@ -19,14 +19,14 @@ from pathlib import Path
 
 import torch
 
-from melodylstm.data.splits import read_songs
-from melodylstm.evaluation.voice_leading import chorale_checks, voice_ranges
-from melodylstm.generation.chorales import GivenMelody, compose_request, harmonise_request
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.strategies import Sampling
-from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.music.voices import parse_chorale
-from melodylstm.settings import SongSettings, settings
+from musiclstm.data.splits import read_songs
+from musiclstm.evaluation.voice_leading import chorale_checks, voice_ranges
+from musiclstm.generation.chorales import GivenMelody, compose_request, harmonise_request
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.strategies import Sampling
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.music.voices import parse_chorale
+from musiclstm.settings import SongSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
 ROWS = (

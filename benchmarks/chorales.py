@@ -9,7 +9,7 @@ It reads the chorale workflow's tensors (``snakemake --cores 2 results/chorale/d
 1. trains the model of ``config/chorale.yaml`` for at most ``--minutes`` of wall-clock time on
    ``--threads`` threads (its ``training.max_minutes``), once per ``--heads``: ``step`` (the
    serialised stream the workflow ships, one LSTM step per token) and ``frame`` (one LSTM step
-   per frame, :mod:`melodylstm.model.frames`), and reports frames per second;
+   per frame, :mod:`musiclstm.model.frames`), and reports frames per second;
 2. fits the n-gram baseline on the same training chorales (its order chosen on valid), timed;
 3. scores both on the test chorales (nats and bits per voice-step, bits per frame);
 4. times sampling an 8-bar composed chorale and a harmonisation of a test chorale's soprano, with
@@ -28,18 +28,18 @@ from pathlib import Path
 import torch
 import yaml
 
-from melodylstm.data.batches import load_split
-from melodylstm.data.vocabulary import Vocabulary, load_vocabulary
-from melodylstm.evaluation.chorale_metrics import evaluate_chorales, ngram_baseline
-from melodylstm.generation.chorales import GivenMelody, compose_request, harmonise_request
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.strategies import Sampling
-from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.music.voices import FRAME_WIDTH, parse_chorale
-from melodylstm.settings import SongSettings, settings
-from melodylstm.training.history import read_history
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings
+from musiclstm.data.batches import load_split
+from musiclstm.data.vocabulary import Vocabulary, load_vocabulary
+from musiclstm.evaluation.chorale_metrics import evaluate_chorales, ngram_baseline
+from musiclstm.generation.chorales import GivenMelody, compose_request, harmonise_request
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.strategies import Sampling
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.music.voices import FRAME_WIDTH, parse_chorale
+from musiclstm.settings import SongSettings, settings
+from musiclstm.training.history import read_history
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings
 
 REPO = Path(__file__).resolve().parent.parent
 

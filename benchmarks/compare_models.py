@@ -44,20 +44,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from melodylstm.config import load_config
-from melodylstm.data.batches import load_split
-from melodylstm.data.vocabulary import Vocabulary, load_vocabulary
-from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.strategies import Sampling, SongRequest
-from melodylstm.model.checkpoint import TrainedModel, count_parameters
-from melodylstm.model.ngram import KneserNey, NgramCounts
-from melodylstm.representation.base import Meter
-from melodylstm.representation.registry import representation_for
-from melodylstm.settings import EncodingSettings, ModelSettings, TrainingSettings, settings
-from melodylstm.training.history import read_history
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings
+from musiclstm.config import load_config
+from musiclstm.data.batches import load_split
+from musiclstm.data.vocabulary import Vocabulary, load_vocabulary
+from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.strategies import Sampling, SongRequest
+from musiclstm.model.checkpoint import TrainedModel, count_parameters
+from musiclstm.model.ngram import KneserNey, NgramCounts
+from musiclstm.representation.base import Meter
+from musiclstm.representation.registry import representation_for
+from musiclstm.settings import EncodingSettings, ModelSettings, TrainingSettings, settings
+from musiclstm.training.history import read_history
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings
 
 REPO = Path(__file__).resolve().parent.parent
 

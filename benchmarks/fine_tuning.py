@@ -40,15 +40,15 @@ import numpy as np
 import torch
 import yaml
 
-from melodylstm.config import load_config
-from melodylstm.data.splits import read_songs
-from melodylstm.data.tensors import save_arrays, songs_to_arrays, split_meters
-from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from melodylstm.evaluation.metrics import evaluate_checkpoint
-from melodylstm.representation.registry import texture_representation
-from melodylstm.training.history import read_history
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings
+from musiclstm.config import load_config
+from musiclstm.data.splits import read_songs
+from musiclstm.data.tensors import save_arrays, songs_to_arrays, split_meters
+from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.evaluation.metrics import evaluate_checkpoint
+from musiclstm.representation.registry import texture_representation
+from musiclstm.training.history import read_history
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import torch
 
-from melodylstm.config import load_config
-from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.strategies import Sampling, SongRequest
-from melodylstm.model.checkpoint import TrainedModel, build_model, model_args
-from melodylstm.music.tokens import BOUNDARY, HOLD, REST, UNKNOWN
-from melodylstm.representation.base import Meter
-from melodylstm.representation.registry import representation_for
-from melodylstm.settings import EncodingSettings, ModelSettings, settings
+from musiclstm.config import load_config
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.strategies import Sampling, SongRequest
+from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
+from musiclstm.music.tokens import BOUNDARY, HOLD, REST, UNKNOWN
+from musiclstm.representation.base import Meter
+from musiclstm.representation.registry import representation_for
+from musiclstm.settings import EncodingSettings, ModelSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -96,10 +96,10 @@ def write_big_midi(path: Path, megabytes: float) -> int:
 
 def child(task: str, path: str, count: int) -> dict:
     """One measured step, run in a fresh process."""
-    from melodylstm.data.encode import ENCODED_COLUMNS, encode_shard
-    from melodylstm.data.sources import list_songs
-    from melodylstm.representation.registry import texture_representation
-    from melodylstm.settings import EncodingSettings, settings, source_settings
+    from musiclstm.data.encode import ENCODED_COLUMNS, encode_shard
+    from musiclstm.data.sources import list_songs
+    from musiclstm.representation.registry import texture_representation
+    from musiclstm.settings import EncodingSettings, settings, source_settings
 
     if task == "import":
         return {"peak_rss_mb": peak_rss_mb()}

@@ -22,13 +22,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from melodylstm.model.lstm_scratch import ScratchLSTM
-from melodylstm.settings import EncodingSettings, ModelSettings, TrainingSettings, settings
-from melodylstm.training.epoch import Deadline
-from melodylstm.training.loop import run_epoch
-from melodylstm.training.progress import Progress
-from melodylstm.training.schedule import LearningRate
-from melodylstm.training.setup import RunSettings, TrainingRun, prepare_run
+from musiclstm.model.lstm_scratch import ScratchLSTM
+from musiclstm.settings import EncodingSettings, ModelSettings, TrainingSettings, settings
+from musiclstm.training.epoch import Deadline
+from musiclstm.training.loop import run_epoch
+from musiclstm.training.progress import Progress
+from musiclstm.training.schedule import LearningRate
+from musiclstm.training.setup import RunSettings, TrainingRun, prepare_run
 
 REPO = Path(__file__).resolve().parent.parent
 

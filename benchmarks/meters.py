@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from melodylstm.data.splits import read_songs
-from melodylstm.evaluation.music_stats import held_out_meters, music_stats
-from melodylstm.generation.songs import check_seed, sample_each, training_meters
-from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.settings import SongSettings, settings
+from musiclstm.data.splits import read_songs
+from musiclstm.evaluation.music_stats import held_out_meters, music_stats
+from musiclstm.generation.songs import check_seed, sample_each, training_meters
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.settings import SongSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
 COLUMNS = ("note_length", "pitch_class", "interval")

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import torch
 
-from melodylstm.data.splits import read_songs
-from melodylstm.evaluation.music_stats import held_out_meters, music_stats
-from melodylstm.generation.songs import check_seed, sample_each, song_meters
-from melodylstm.generation.strategies import Sampling
-from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.settings import SongSettings, settings
+from musiclstm.data.splits import read_songs
+from musiclstm.evaluation.music_stats import held_out_meters, music_stats
+from musiclstm.generation.songs import check_seed, sample_each, song_meters
+from musiclstm.generation.strategies import Sampling
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.settings import SongSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from melodylstm.settings import EncodingSettings, settings
+from musiclstm.settings import EncodingSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

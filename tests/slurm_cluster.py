@@ -26,7 +26,7 @@ from pathlib import Path
 TEMPLATE = Path(__file__).resolve().parent / "slurm" / "slurm.conf.template"
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 MARKER = "# A single-node Slurm cluster for the tests"
-LOCK_PATH = Path(tempfile.gettempdir()) / "melodylstm-slurm.lock"
+LOCK_PATH = Path(tempfile.gettempdir()) / "musiclstm-slurm.lock"
 DAEMONS = ("munged", "slurmctld", "slurmd")
 CLIENTS = ("sbatch", "squeue", "srun", "scancel", "sinfo")
 
@@ -70,7 +70,7 @@ class SlurmCluster:
 
     def __init__(self, slurmctld_port: int = 6817, slurmd_port: int = 6818):
         # munged wants every directory above its socket open to all (pytest's tmp_path is not).
-        self.runtime = Path(tempfile.mkdtemp(prefix="melodylstm-slurm-"))
+        self.runtime = Path(tempfile.mkdtemp(prefix="musiclstm-slurm-"))
         self.conf = self.runtime / "slurm.conf"
         self.ports = {"slurmctld_port": slurmctld_port, "slurmd_port": slurmd_port}
         self.processes: dict[str, subprocess.Popen] = {}

@@ -6,9 +6,9 @@ import shutil
 import numpy as np
 import pytest
 
-from melodylstm.music.tokens import events_to_tokens
-from melodylstm.rendering.audio import find_soundfont, pick_synthesizer, read_wav, write_audio
-from melodylstm.settings import RenderSettings, settings
+from musiclstm.music.tokens import events_to_tokens
+from musiclstm.rendering.audio import find_soundfont, pick_synthesizer, read_wav, write_audio
+from musiclstm.settings import RenderSettings, settings
 
 # At 60 quarter notes per minute a sixteenth lasts 0.25 s, so each event below lasts 1 s.
 MELODY = [(60, 4), (None, 4), (67, 4), (76, 4), (45, 4)]

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.representation.base import Meter
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.training.augmentation import Transposer
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.representation.base import Meter
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.training.augmentation import Transposer
 
 REPRESENTATION = MelodyRepresentation((1, 2))
 

@@ -10,15 +10,15 @@ import music21
 import numpy as np
 import pytest
 
-from melodylstm.music.midi import (
+from musiclstm.music.midi import (
     TICKS_PER_QUARTER,
     read_chorale_midi,
     write_chorale_midi,
 )
-from melodylstm.music.tonality import SongKey
-from melodylstm.music.voices import VOICES, Chorale
-from melodylstm.rendering.audio import PEAK, TAIL_SECONDS, read_wav, write_chorale_audio
-from melodylstm.rendering.notation import (
+from musiclstm.music.tonality import SongKey
+from musiclstm.music.voices import VOICES, Chorale
+from musiclstm.rendering.audio import PEAK, TAIL_SECONDS, read_wav, write_chorale_audio
+from musiclstm.rendering.notation import (
     chorale_key,
     chorale_score,
     engrave_svg,
@@ -26,9 +26,9 @@ from melodylstm.rendering.notation import (
     musicxml_text,
     write_chorale_score,
 )
-from melodylstm.rendering.plots import fermata_runs, plot_chorale_piano_roll
-from melodylstm.rendering.report_pages import voice_rows
-from melodylstm.settings import RenderSettings, settings
+from musiclstm.rendering.plots import fermata_runs, plot_chorale_piano_roll
+from musiclstm.rendering.report_pages import voice_rows
+from musiclstm.settings import RenderSettings, settings
 
 STEP, TEMPO, METER = 0.25, 90.0, "4/4"
 TICKS = round(TICKS_PER_QUARTER * STEP)
@@ -259,7 +259,7 @@ def test_builtin_audio_sounds_for_the_length_of_the_chorale(tmp_path, tokens_pat
 
 
 def test_fluidsynth_plays_the_four_tracks(tmp_path, tokens_path):
-    from melodylstm.rendering.audio import pick_synthesizer
+    from musiclstm.rendering.audio import pick_synthesizer
 
     if pick_synthesizer("auto")[0] != "fluidsynth":
         pytest.skip("fluidsynth or a General MIDI soundfont is not installed")

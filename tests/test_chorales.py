@@ -11,26 +11,26 @@ import pytest
 import torch
 from workflow_runs import failure, run_snakemake
 
-from melodylstm.data.chorale import song_to_chorale
-from melodylstm.data.encode import encode_songs
-from melodylstm.data.parsing import parse_song
-from melodylstm.data.rejects import NOT_FOUR_VOICES, Rejected
-from melodylstm.data.sources import SongSource, corpus_root
-from melodylstm.data.vocabulary import Vocabulary, build_vocabulary
-from melodylstm.generation.chorales import (
+from musiclstm.data.chorale import song_to_chorale
+from musiclstm.data.encode import encode_songs
+from musiclstm.data.parsing import parse_song
+from musiclstm.data.rejects import NOT_FOUR_VOICES, Rejected
+from musiclstm.data.sources import SongSource, corpus_root
+from musiclstm.data.vocabulary import Vocabulary, build_vocabulary
+from musiclstm.generation.chorales import (
     compose_request,
     harmonise_request,
     read_given_melody,
 )
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.strategies import Sampling
-from melodylstm.model.checkpoint import TrainedModel, build_model, model_args
-from melodylstm.music.midi import write_chorale_midi, write_midi
-from melodylstm.music.tokens import HOLD
-from melodylstm.music.voices import FERMATA_FRAME, FRAME_TOKENS, FRAME_WIDTH, parse_chorale
-from melodylstm.representation.base import Meter
-from melodylstm.representation.chorale import ChoraleRepresentation
-from melodylstm.settings import EncodingSettings, ModelSettings, SongSettings, settings
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.strategies import Sampling
+from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
+from musiclstm.music.midi import write_chorale_midi, write_midi
+from musiclstm.music.tokens import HOLD
+from musiclstm.music.voices import FERMATA_FRAME, FRAME_TOKENS, FRAME_WIDTH, parse_chorale
+from musiclstm.representation.base import Meter
+from musiclstm.representation.chorale import ChoraleRepresentation
+from musiclstm.settings import EncodingSettings, ModelSettings, SongSettings, settings
 
 # The chorale config's encoding: each voice on sixteenths, a voice's chord rejects the chorale.
 ENCODING = settings(

@@ -7,8 +7,8 @@ import torch
 import yaml
 
 from conftest import REPO
-from melodylstm.config import validate_config
-from melodylstm.schema import ConfigError, fill_defaults, load_schema
+from musiclstm.config import validate_config
+from musiclstm.schema import ConfigError, fill_defaults, load_schema
 
 DEFAULT = yaml.safe_load((REPO / "config.yaml").read_text())
 

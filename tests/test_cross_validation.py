@@ -11,9 +11,9 @@ import torch
 from test_workflow import planned_jobs
 from workflow_runs import SMALL, failure, run_snakemake
 
-from melodylstm.config import ConfigError, validate_config
-from melodylstm.data.splits import assign_fold_splits, assign_folds
-from melodylstm.evaluation.cross_validation import RATES, pooled_metrics
+from musiclstm.config import ConfigError, validate_config
+from musiclstm.data.splits import assign_fold_splits, assign_folds
+from musiclstm.evaluation.cross_validation import RATES, pooled_metrics
 
 IDS = [f"essen:erk{n // 7}.abc#{n}" for n in range(103)]
 

@@ -4,12 +4,12 @@ import json
 
 import numpy as np
 
-from melodylstm.data.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
-from melodylstm.data.splits import account_songs, assign_splits, read_songs, split_dataset
-from melodylstm.data.tensors import load_songs, save_arrays, songs_to_arrays
-from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.settings import SplitSettings, settings
+from musiclstm.data.encode import ENCODED_COLUMNS, REJECT_COLUMNS, write_table
+from musiclstm.data.splits import account_songs, assign_splits, read_songs, split_dataset
+from musiclstm.data.tensors import load_songs, save_arrays, songs_to_arrays
+from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.settings import SplitSettings, settings
 
 MELODY = MelodyRepresentation()
 

@@ -96,7 +96,7 @@ def third_party_imports(script: Path) -> set[str]:
     while queue:
         for module in imported_modules(queue.pop()):
             top = module.split(".")[0]
-            if top != "melodylstm":
+            if top != "musiclstm":
                 needed.add(top)
             elif module not in seen:
                 seen.add(module)

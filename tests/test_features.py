@@ -5,24 +5,24 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.data.batches import SplitData, load_split
-from melodylstm.data.tensors import (
+from musiclstm.data.batches import SplitData, load_split
+from musiclstm.data.tensors import (
     load_meters,
     load_time_signatures,
     save_arrays,
     songs_to_arrays,
     split_meters,
 )
-from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.stepper import Stepper, sequence_log_prob
-from melodylstm.generation.strategies import Sampling, SongRequest
-from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.music.meter import bar_length, beat_length
-from melodylstm.representation.base import Meter
-from melodylstm.representation.melody import (
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.stepper import Stepper, sequence_log_prob
+from musiclstm.generation.strategies import Sampling, SongRequest
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.music.meter import bar_length, beat_length
+from musiclstm.representation.base import Meter
+from musiclstm.representation.melody import (
     BARS_LEFT_UNKNOWN,
     COLUMN,
     MAX_BAR_NUMBER,
@@ -30,7 +30,7 @@ from melodylstm.representation.melody import (
     METER_COLUMNS,
     MelodyRepresentation,
 )
-from melodylstm.settings import ModelSettings, settings
+from musiclstm.settings import ModelSettings, settings
 
 VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "67", "r", "_"])
 
@@ -129,7 +129,7 @@ def test_meters_travel_from_the_song_table_into_the_tensors(tmp_path):
 @pytest.fixture
 def feature_model():
     torch.manual_seed(0)
-    model = MelodyLSTM(
+    model = StepLSTM(
         len(VOCABULARY),
         6,
         12,

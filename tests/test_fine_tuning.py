@@ -8,12 +8,12 @@ import pytest
 import torch
 from workflow_runs import assert_same_checkpoint, failure, load_checkpoint, run_snakemake
 
-from melodylstm.data.tensors import save_arrays, songs_to_arrays
-from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings, prepare_run
+from musiclstm.data.tensors import save_arrays, songs_to_arrays
+from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings, prepare_run
 
 MELODY = MelodyRepresentation()
 MODEL = {"embedding_size": 8, "hidden_size": 16, "num_layers": 1, "dropout": 0.0}

@@ -5,25 +5,25 @@ import math
 import pytest
 import torch
 
-from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.generation.beam import beam_search
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.songs import end_on_tonic, key_shift, song_tonic
-from melodylstm.generation.stepper import Stepper, sequence_log_prob
-from melodylstm.generation.strategies import Sampling, SongRequest, draw, filter_logits
-from melodylstm.model.checkpoint import TrainedModel
-from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.music.meter import bar_steps
-from melodylstm.music.tokens import tokens_to_events
-from melodylstm.representation.base import UNKNOWN_METER
-from melodylstm.representation.melody import MelodyRepresentation
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.generation.beam import beam_search
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.songs import end_on_tonic, key_shift, song_tonic
+from musiclstm.generation.stepper import Stepper, sequence_log_prob
+from musiclstm.generation.strategies import Sampling, SongRequest, draw, filter_logits
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.music.meter import bar_steps
+from musiclstm.music.tokens import tokens_to_events
+from musiclstm.representation.base import UNKNOWN_METER
+from musiclstm.representation.melody import MelodyRepresentation
 
 VOCABULARY = Vocabulary(["/", "<unk>", "57", "60", "62", "64", "65", "67", "69", "72", "r", "_"])
 
 
 def random_model(seed: int) -> TrainedModel:
     torch.manual_seed(seed)
-    model = MelodyLSTM(len(VOCABULARY), 6, 16, 1, 0.0)
+    model = StepLSTM(len(VOCABULARY), 6, 16, 1, 0.0)
     with torch.no_grad():
         model.head.weight.mul_(8)  # sharper distributions than a fresh model's near-uniform ones
     return TrainedModel(model.eval(), VOCABULARY, MelodyRepresentation(()), 0.25, 1)

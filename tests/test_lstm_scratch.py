@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.model.lstm_scratch import ScratchLSTM
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.model.lstm_scratch import ScratchLSTM
 
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-5}
 
@@ -139,8 +139,8 @@ def test_bad_input_and_state_shapes_are_named():
 
 def test_melody_model_with_the_scratch_cell_equals_the_torch_cell():
     torch.manual_seed(0)
-    reference = MelodyLSTM(11, 4, 6, 2, 0.2, cell="torch").double().eval()
-    scratch = MelodyLSTM(11, 4, 6, 2, 0.2, cell="scratch").double().eval()
+    reference = StepLSTM(11, 4, 6, 2, 0.2, cell="torch").double().eval()
+    scratch = StepLSTM(11, 4, 6, 2, 0.2, cell="scratch").double().eval()
     scratch.load_state_dict(reference.state_dict())
     tokens = torch.randint(0, 11, (3, 9))
     logits, state = reference(tokens, None)
@@ -148,4 +148,4 @@ def test_melody_model_with_the_scratch_cell_equals_the_torch_cell():
     torch.testing.assert_close(scratch_logits, logits, **TOLERANCE)
     torch.testing.assert_close(scratch_state, state, **TOLERANCE)
     with pytest.raises(ValueError, match="'gru'"):
-        MelodyLSTM(11, 4, 6, 2, 0.2, cell="gru")
+        StepLSTM(11, 4, 6, 2, 0.2, cell="gru")

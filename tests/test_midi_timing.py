@@ -8,10 +8,10 @@ import mido
 import pytest
 from real_world_files import conductor, note_track
 
-from melodylstm.data.encode import encode_songs
-from melodylstm.data.sources import list_songs
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.settings import EncodingSettings, settings, source_settings
+from musiclstm.data.encode import encode_songs
+from musiclstm.data.sources import list_songs
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.settings import EncodingSettings, settings, source_settings
 
 # A bar of 4/4 and a half: (start, end) in quarter notes and the pitch; a rest between 3 and 3.5.
 TUNE = [

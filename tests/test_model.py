@@ -7,20 +7,20 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.data.batches import SplitData
-from melodylstm.data.tensors import save_arrays, songs_to_arrays
-from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.generation.sampling import sample_songs
-from melodylstm.generation.songs import check_seed
-from melodylstm.generation.strategies import Sampling, SongRequest
-from melodylstm.model.checkpoint import TrainedModel, load_checkpoint
-from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.representation.base import UNKNOWN_METER
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.schedule import cosine_rate
-from melodylstm.training.setup import RunSettings
+from musiclstm.data.batches import SplitData
+from musiclstm.data.tensors import save_arrays, songs_to_arrays
+from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.songs import check_seed
+from musiclstm.generation.strategies import Sampling, SongRequest
+from musiclstm.model.checkpoint import TrainedModel, load_checkpoint
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.representation.base import UNKNOWN_METER
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.schedule import cosine_rate
+from musiclstm.training.setup import RunSettings
 
 MELODY = MelodyRepresentation()
 
@@ -74,7 +74,7 @@ def test_training_learns_and_checkpoint_loads_weights_only(corpus):
     assert set(loaded) >= {"state_dict", "model_args", "vocabulary", "config", "epoch"}
     assert loaded["best_valid_bits_per_step"] == checkpoint["best_valid_bits_per_step"]
     model, _ = load_checkpoint(corpus / "checkpoint.pt")
-    assert isinstance(model, MelodyLSTM)
+    assert isinstance(model, StepLSTM)
 
 
 def test_a_checkpoint_from_before_representations_were_stored_still_loads(corpus):
@@ -103,7 +103,7 @@ def test_early_stopping_keeps_the_best_epoch(corpus):
 
 def test_metrics_follow_their_definitions():
     vocabulary = Vocabulary(["/", "<unk>", "60", "62", "r", "_"])
-    model = MelodyLSTM(len(vocabulary), 4, 8, 1, 0.0)
+    model = StepLSTM(len(vocabulary), 4, 8, 1, 0.0)
     with torch.no_grad():  # a model that predicts the uniform distribution everywhere
         for parameter in model.parameters():
             parameter.zero_()

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from melodylstm.evaluation.music_stats import (
+from musiclstm.evaluation.music_stats import (
     bar_repetition,
     longest_common_run,
     music_stats,
@@ -13,8 +13,8 @@ from melodylstm.evaluation.music_stats import (
     training_song_ids,
     write_music_stats,
 )
-from melodylstm.music.tokens import events_to_tokens
-from melodylstm.music.tonality import (
+from musiclstm.music.tokens import events_to_tokens
+from musiclstm.music.tonality import (
     SongKey,
     allowed_keys,
     key_shift,

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from melodylstm.data.batches import SplitData
-from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.model.ngram import KneserNey, NgramCounts
-from melodylstm.representation.base import UNKNOWN_METER
-from melodylstm.representation.melody import MelodyRepresentation
+from musiclstm.data.batches import SplitData
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.model.ngram import KneserNey, NgramCounts
+from musiclstm.representation.base import UNKNOWN_METER
+from musiclstm.representation.melody import MelodyRepresentation
 
 VOCABULARY = Vocabulary(["/", "<unk>", "60", "62", "64", "r", "_"])
 

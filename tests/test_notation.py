@@ -7,9 +7,9 @@ from fractions import Fraction
 import music21
 import pytest
 
-from melodylstm.music.tokens import events_to_tokens, tokens_to_events
-from melodylstm.music.tonality import SongKey, allowed_keys, song_key
-from melodylstm.rendering.notation import (
+from musiclstm.music.tokens import events_to_tokens, tokens_to_events
+from musiclstm.music.tonality import SongKey, allowed_keys, song_key
+from musiclstm.rendering.notation import (
     choose_clef,
     engrave_svg,
     key_of,
@@ -19,7 +19,7 @@ from melodylstm.rendering.notation import (
     spelled_pitch,
     write_score,
 )
-from melodylstm.settings import RenderSettings, settings
+from musiclstm.settings import RenderSettings, settings
 
 C_MAJOR = SongKey(0, "major")
 EVENTS = [(60, 10), (64, 8), (None, 1), (67, 3), (72, 5), (71, 7)]

@@ -6,10 +6,10 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from melodylstm.evaluation.music_stats import music_stats
-from melodylstm.music.tokens import events_to_tokens
-from melodylstm.rendering.plots import plot_histogram, plot_loss, plot_piano_roll
-from melodylstm.training.history import read_history, write_history
+from musiclstm.evaluation.music_stats import music_stats
+from musiclstm.music.tokens import events_to_tokens
+from musiclstm.rendering.plots import plot_histogram, plot_loss, plot_piano_roll
+from musiclstm.training.history import read_history, write_history
 
 HISTORY = """epoch,train_bits_per_step,valid_bits_per_step,learning_rate,tokens_per_second,seconds,\
 best

@@ -22,10 +22,10 @@ from real_world_files import (
 )
 
 from conftest import FIXTURES, REPO
-from melodylstm.data.encode import encode_shard, encode_songs, read_table
-from melodylstm.data.melody import score_to_melody
-from melodylstm.data.rejects import REASONS, Rejected
-from melodylstm.data.sources import (
+from musiclstm.data.encode import encode_shard, encode_songs, read_table
+from musiclstm.data.melody import score_to_melody
+from musiclstm.data.rejects import REASONS, Rejected
+from musiclstm.data.sources import (
     SongSource,
     abc_tune_ranges,
     list_songs,
@@ -34,9 +34,9 @@ from melodylstm.data.sources import (
     split_abc_tunes,
     write_index,
 )
-from melodylstm.data.splits import NotEnoughSongs, account_songs, split_dataset
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.settings import EncodingSettings, SplitSettings, settings, source_settings
+from musiclstm.data.splits import NotEnoughSongs, account_songs, split_dataset
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.settings import EncodingSettings, SplitSettings, settings, source_settings
 
 MELODY = MelodyRepresentation()
 

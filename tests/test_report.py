@@ -12,7 +12,7 @@ import pytest
 from headless_chromium import Chromium
 from test_workflow import TINY, snakemake
 
-from melodylstm.music.meter import bar_steps
+from musiclstm.music.meter import bar_steps
 
 CONFIG = {
     "sources": [TINY["sources"][0]],

@@ -12,7 +12,7 @@ from workflow_runs import (
     small_run,
 )
 
-from melodylstm.music.midi import read_midi_tokens
+from musiclstm.music.midi import read_midi_tokens
 
 
 @pytest.fixture(scope="module")

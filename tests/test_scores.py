@@ -6,15 +6,15 @@ import music21
 import pytest
 
 from conftest import FIXTURES
-from melodylstm.data.encode import encode_songs
-from melodylstm.data.grid import grid_events
-from melodylstm.data.melody import score_to_melody
-from melodylstm.data.sources import SongSource, list_songs, split_abc_tunes
-from melodylstm.music.midi import read_midi_tokens, write_midi
-from melodylstm.music.tokens import events_to_tokens
-from melodylstm.music.tonality import SongKey, detect_key
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.settings import EncodingSettings, settings, source_settings
+from musiclstm.data.encode import encode_songs
+from musiclstm.data.grid import grid_events
+from musiclstm.data.melody import score_to_melody
+from musiclstm.data.sources import SongSource, list_songs, split_abc_tunes
+from musiclstm.music.midi import read_midi_tokens, write_midi
+from musiclstm.music.tokens import events_to_tokens
+from musiclstm.music.tonality import SongKey, detect_key
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.settings import EncodingSettings, settings, source_settings
 
 MELODY = MelodyRepresentation()
 

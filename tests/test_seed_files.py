@@ -9,18 +9,18 @@ import pytest
 from real_world_files import Q, conductor, midi_bytes, note_track
 from workflow_runs import run_snakemake
 
-from melodylstm.config import ConfigError, validate_config
-from melodylstm.data.encode import encode_songs
-from melodylstm.data.sources import list_songs
-from melodylstm.data.tensors import save_arrays, songs_to_arrays
-from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from melodylstm.generation.seed_files import is_seed_file, read_seed_file
-from melodylstm.generation.songs import generate_song, song_request, song_seed
-from melodylstm.music.midi import read_midi_tokens
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.settings import EncodingSettings, SongSettings, SourceSettings, settings
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings
+from musiclstm.config import ConfigError, validate_config
+from musiclstm.data.encode import encode_songs
+from musiclstm.data.sources import list_songs
+from musiclstm.data.tensors import save_arrays, songs_to_arrays
+from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.generation.seed_files import is_seed_file, read_seed_file
+from musiclstm.generation.songs import generate_song, song_request, song_seed
+from musiclstm.music.midi import read_midi_tokens
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.settings import EncodingSettings, SongSettings, SourceSettings, settings
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings
 
 ENCODING = settings(EncodingSettings)  # the workflow's: songs moved to C major / A minor
 AS_WRITTEN = settings(EncodingSettings, transpose=False)
@@ -89,7 +89,7 @@ def d_major(tmp_path):
 
 
 def vocabulary_of(checkpoint) -> Vocabulary:
-    from melodylstm.model.checkpoint import TrainedModel
+    from musiclstm.model.checkpoint import TrainedModel
 
     return TrainedModel.load(checkpoint).vocabulary
 

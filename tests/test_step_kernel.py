@@ -3,11 +3,11 @@
 import pytest
 import torch
 
-from melodylstm.data.vocabulary import Vocabulary
-from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.model.step_kernel import StepKernel
-from melodylstm.representation.base import Meter
-from melodylstm.representation.melody import MelodyRepresentation
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.model.step_kernel import StepKernel
+from musiclstm.representation.base import Meter
+from musiclstm.representation.melody import MelodyRepresentation
 
 INPUTS = [
     {},
@@ -23,7 +23,7 @@ INPUTS = [
 @pytest.mark.parametrize("layers", [1, 3])
 def test_kernel_steps_equal_the_whole_sequence(inputs, layers):
     torch.manual_seed(layers)
-    model = MelodyLSTM(20, 8, 16, layers, 0.5, **inputs).eval()
+    model = StepLSTM(20, 8, 16, layers, 0.5, **inputs).eval()
     representation = MelodyRepresentation(inputs.get("lookback", ()))
     rows = 3
     meters = [Meter(6, 2, 3, 60), Meter(4, 0, 4, 0), Meter(0, 0)]  # each row in its own meter
@@ -45,8 +45,8 @@ def test_kernel_steps_equal_the_whole_sequence(inputs, layers):
 
 
 def test_only_nn_lstm_models_step_through_the_kernel():
-    fast = MelodyLSTM(4, 4, 8, 1, 0.0)
-    scratch = MelodyLSTM(4, 4, 8, 1, 0.0, cell="scratch")
+    fast = StepLSTM(4, 4, 8, 1, 0.0)
+    scratch = StepLSTM(4, 4, 8, 1, 0.0, cell="scratch")
     assert isinstance(fast.stepper(), StepKernel)
     assert not isinstance(fast.stepper(fast=False), StepKernel)
     assert not isinstance(scratch.stepper(), StepKernel)
@@ -55,7 +55,7 @@ def test_only_nn_lstm_models_step_through_the_kernel():
 def test_module_steps_equal_the_kernel_steps():
     torch.manual_seed(0)
     vocabulary = Vocabulary(["/", "<unk>", "60", "62", "_"])
-    model = MelodyLSTM(len(vocabulary), 4, 8, 2, 0.0, bar_position=True, lookback=[1]).eval()
+    model = StepLSTM(len(vocabulary), 4, 8, 2, 0.0, bar_position=True, lookback=[1]).eval()
     inputs = MelodyRepresentation((1,)).song_inputs([2, 4, 3, 4, 2], Meter(4, 1), 0)
     inputs = torch.as_tensor(inputs)[:, None].expand(-1, 2, -1)
     state = (torch.zeros(2, 2, 8), torch.zeros(2, 2, 8))

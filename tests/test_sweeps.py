@@ -11,14 +11,14 @@ import torch
 import yaml
 from test_workflow import TINY, planned_jobs, snakemake
 
-from melodylstm.config import ConfigError, validate_config
-from melodylstm.evaluation.result_files import read_metrics, write_metrics
-from melodylstm.music.midi import read_midi_tokens
-from melodylstm.rendering.plots import plot_sweep
-from melodylstm.settings import SweepSettings, settings
-from melodylstm.sweeps.grid import sweep_points
-from melodylstm.sweeps.points import parse_point, point_name, point_settings
-from melodylstm.sweeps.summary import best_point, summarize_sweep
+from musiclstm.config import ConfigError, validate_config
+from musiclstm.evaluation.result_files import read_metrics, write_metrics
+from musiclstm.music.midi import read_midi_tokens
+from musiclstm.rendering.plots import plot_sweep
+from musiclstm.settings import SweepSettings, settings
+from musiclstm.sweeps.grid import sweep_points
+from musiclstm.sweeps.points import parse_point, point_name, point_settings
+from musiclstm.sweeps.summary import best_point, summarize_sweep
 
 
 def sweep(grid=None, n=0, seed=0, ranges=None, log_uniform=None):

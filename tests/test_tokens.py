@@ -1,6 +1,6 @@
 import pytest
 
-from melodylstm.music.tokens import (
+from musiclstm.music.tokens import (
     count_onsets,
     events_to_tokens,
     parse_token_string,

@@ -11,9 +11,9 @@ import pytest
 import torch
 from workflow_runs import SMALL, small_run
 
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings
-from melodylstm.training.state import (
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings
+from musiclstm.training.state import (
     atomic_path,
     random_states,
     restore_random_states,
@@ -48,7 +48,7 @@ def test_atomic_path_keeps_the_old_file_when_the_writer_is_killed(tmp_path):
     writer = textwrap.dedent(
         f"""
         import time
-        from melodylstm.files import atomic_path
+        from musiclstm.files import atomic_path
         with atomic_path({str(target)!r}) as temporary, open(temporary, "wb") as handle:
             handle.write(b"half of a new")
             handle.flush()

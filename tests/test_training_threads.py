@@ -8,8 +8,8 @@ import pytest
 import torch
 from test_fine_tuning import SONGS_A, files, run_settings, write_data
 
-from melodylstm.training.loop import train_model
-from melodylstm.training.setup import available_cores
+from musiclstm.training.loop import train_model
+from musiclstm.training.setup import available_cores
 
 
 def weight_bytes(checkpoint: dict) -> dict[str, bytes]:

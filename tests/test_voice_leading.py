@@ -5,13 +5,13 @@ import sys
 
 import pytest
 
-from melodylstm.evaluation.voice_leading import (
+from musiclstm.evaluation.voice_leading import (
     chorale_checks,
     compare_checks,
     sounding_pitches,
     voice_ranges,
 )
-from melodylstm.music.voices import Chorale
+from musiclstm.music.voices import Chorale
 
 C_MAJOR = (67, 64, 60, 48)  # G4 E4 C4 C3
 G_MAJOR = (67, 62, 59, 43)  # G4 D4 B3 G2: from C_MAJOR, no parallels
@@ -184,5 +184,5 @@ def test_compare_checks_sets_the_two_sets_side_by_side():
 
 
 def test_the_checks_do_not_need_torch():
-    code = "import sys, melodylstm.evaluation.voice_leading; assert 'torch' not in sys.modules"
+    code = "import sys, musiclstm.evaluation.voice_leading; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -7,19 +7,19 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from melodylstm.data.batches import SplitData, load_split
-from melodylstm.data.tensors import save_arrays, songs_to_arrays
-from melodylstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from melodylstm.evaluation.metrics import evaluate_songs
-from melodylstm.model.checkpoint import build_model, load_checkpoint, model_args
-from melodylstm.model.lstm import MelodyLSTM
-from melodylstm.model.window import WindowLSTM
-from melodylstm.representation.base import UNKNOWN_METER
-from melodylstm.representation.melody import MelodyRepresentation
-from melodylstm.settings import ModelSettings, TrainingSettings, settings
-from melodylstm.training.epoch import Deadline, train_epoch
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings, TrainingRun
+from musiclstm.data.batches import SplitData, load_split
+from musiclstm.data.tensors import save_arrays, songs_to_arrays
+from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.model.checkpoint import build_model, load_checkpoint, model_args
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.model.window import WindowLSTM
+from musiclstm.representation.base import UNKNOWN_METER
+from musiclstm.representation.melody import MelodyRepresentation
+from musiclstm.settings import ModelSettings, TrainingSettings, settings
+from musiclstm.training.epoch import Deadline, train_epoch
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings, TrainingRun
 
 MELODY = MelodyRepresentation()
 
@@ -117,7 +117,7 @@ def test_checkpoint_args_are_plain_and_rebuild_the_model():
     assert isinstance(model, WindowLSTM) and model.head.in_features == 5 * 8
     step_settings = settings(ModelSettings, hidden_size=5, num_layers=2, embedding_size=3)
     step_args = model_args(VOCAB, step_settings)
-    assert step_args["cell"] == "torch" and isinstance(build_model(step_args), MelodyLSTM)
+    assert step_args["cell"] == "torch" and isinstance(build_model(step_args), StepLSTM)
     assert step_args["lookback"] == [1, 2, 4, 8]  # the schema's defaults fill what is not named
     unknown_head = "model.head must be one of step, window, frame, not 'conv'"
     with pytest.raises(ValueError, match=unknown_head):

@@ -12,7 +12,7 @@ import yaml
 from workflow_runs import run_snakemake
 
 from conftest import FIXTURES
-from melodylstm.music.midi import read_midi_tokens
+from musiclstm.music.midi import read_midi_tokens
 
 TINY = {
     "sources": [

@@ -8,7 +8,7 @@ import pytest
 import torch
 from test_workflow import TINY, planned_jobs, snakemake
 
-from melodylstm.music.midi import read_midi_tokens
+from musiclstm.music.midi import read_midi_tokens
 
 TARGETS = ("results/generated/song.mid", "results/evaluation/metrics.json")
 MODEL_STAGES = {"train_model", "evaluate_model", "generate_song"}

@@ -1,7 +1,7 @@
-from melodylstm.evaluation.music_stats import HISTOGRAMS
-from melodylstm.data.sources import matched_files, music_file
-from melodylstm.generation.seed_files import is_seed_file, seed_path
-from melodylstm.settings import SweepSettings, settings, source_settings
+from musiclstm.evaluation.music_stats import HISTOGRAMS
+from musiclstm.data.sources import matched_files, music_file
+from musiclstm.generation.seed_files import is_seed_file, seed_path
+from musiclstm.settings import SweepSettings, settings, source_settings
 
 SPLITS = ["train", "valid", "test"]
 RESULTS = config["results_dir"]
@@ -167,8 +167,8 @@ def histogram_plots():
     return expand(stage("plots/{histogram}.png"), histogram=HISTOGRAMS)
 
 
-from melodylstm.sweeps.grid import sweep_points
-from melodylstm.sweeps.points import point_settings as sweep_point_settings
+from musiclstm.sweeps.grid import sweep_points
+from musiclstm.sweeps.points import point_settings as sweep_point_settings
 
 # Every sweep's points, expanded (and checked, naming a bad key) when the workflow is read.
 SWEEPS = {

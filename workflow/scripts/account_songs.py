@@ -3,13 +3,13 @@
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
 import json  # noqa: E402
 
-from melodylstm.data.splits import account_songs  # noqa: E402
+from musiclstm.data.splits import account_songs  # noqa: E402
 
 summary = account_songs(
     Path(snakemake.input.index),

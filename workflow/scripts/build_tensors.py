@@ -3,13 +3,13 @@
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.data.splits import read_songs  # noqa: E402
-from melodylstm.data.tensors import save_arrays, songs_to_arrays, split_meters  # noqa: E402
-from melodylstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
+from musiclstm.data.splits import read_songs  # noqa: E402
+from musiclstm.data.tensors import save_arrays, songs_to_arrays, split_meters  # noqa: E402
+from musiclstm.data.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 
 vocabulary = Vocabulary(load_vocabulary(snakemake.input.vocabulary))
 meters = split_meters(

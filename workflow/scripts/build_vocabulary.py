@@ -4,13 +4,13 @@ every split text given (cross-validation's, of every song)."""
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.data.splits import read_songs  # noqa: E402
-from melodylstm.data.vocabulary import build_vocabulary, save_vocabulary  # noqa: E402
-from melodylstm.representation.registry import texture_representation  # noqa: E402
+from musiclstm.data.splits import read_songs  # noqa: E402
+from musiclstm.data.vocabulary import build_vocabulary, save_vocabulary  # noqa: E402
+from musiclstm.representation.registry import texture_representation  # noqa: E402
 
 vocabulary = build_vocabulary(
     [song for path in snakemake.input for song in read_songs(path)],

@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.data.encode import encode_shard  # noqa: E402
-from melodylstm.data.sources import read_index, shard_of  # noqa: E402
-from melodylstm.representation.registry import texture_representation  # noqa: E402
-from melodylstm.settings import EncodingSettings, settings  # noqa: E402
+from musiclstm.data.encode import encode_shard  # noqa: E402
+from musiclstm.data.sources import read_index, shard_of  # noqa: E402
+from musiclstm.representation.registry import texture_representation  # noqa: E402
+from musiclstm.settings import EncodingSettings, settings  # noqa: E402
 
 encoding = settings(EncodingSettings, snakemake.params.encoding)
 songs = shard_of(read_index(snakemake.input[0]), int(snakemake.wildcards.shard), encoding.shards)

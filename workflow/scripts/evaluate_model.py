@@ -3,13 +3,13 @@ chorale model with the n-gram baseline of the same splits)."""
 
 import sys
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
 import json  # noqa: E402
 
-from melodylstm.evaluation.metrics import evaluate_checkpoint  # noqa: E402
+from musiclstm.evaluation.metrics import evaluate_checkpoint  # noqa: E402
 
 metrics = evaluate_checkpoint(
     snakemake.input.checkpoint,

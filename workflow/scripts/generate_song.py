@@ -1,17 +1,17 @@
 """Rules generate_{name}: sample one song of `generate:` (a melody, or a chorale composed or
 harmonised) and write it as MIDI and tokens."""
 
-from melodylstm.rule_logging import log_to
+from musiclstm.rule_logging import log_to
 
 log_to(snakemake.log[0])
 
-from melodylstm.settings import EncodingSettings, SongSettings, settings
+from musiclstm.settings import EncodingSettings, SongSettings, settings
 
 song = settings(SongSettings, snakemake.params.song)
 midi_paths, tokens_paths = list(snakemake.output.midi), list(snakemake.output.tokens)
 info_paths = list(snakemake.output.info)
 if snakemake.params.texture == "chorale":
-    from melodylstm.generation.chorales import generate_chorale
+    from musiclstm.generation.chorales import generate_chorale
 
     generate_chorale(
         snakemake.input.checkpoint,
@@ -24,7 +24,7 @@ if snakemake.params.texture == "chorale":
         info_paths=info_paths,
     )
 else:
-    from melodylstm.generation.songs import generate_song
+    from musiclstm.generation.songs import generate_song
 
     generate_song(
         snakemake.input.checkpoint,

@@ -1,14 +1,14 @@
 """Rules generate_sweep_best_{name}: sample one song of `generate:` from a sweep's best point."""
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
 import logging  # noqa: E402
 
-from melodylstm.generation.songs import generate_song  # noqa: E402
-from melodylstm.settings import EncodingSettings, SongSettings, settings  # noqa: E402
-from melodylstm.sweeps.summary import best_point  # noqa: E402
+from musiclstm.generation.songs import generate_song  # noqa: E402
+from musiclstm.settings import EncodingSettings, SongSettings, settings  # noqa: E402
+from musiclstm.sweeps.summary import best_point  # noqa: E402
 
 point = best_point(snakemake.input.summary)
 logging.getLogger("generate_sweep_best").info("the best point: %s", point)

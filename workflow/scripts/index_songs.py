@@ -3,12 +3,12 @@
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.data.sources import list_songs, write_index  # noqa: E402
-from melodylstm.settings import source_settings  # noqa: E402
+from musiclstm.data.sources import list_songs, write_index  # noqa: E402
+from musiclstm.settings import source_settings  # noqa: E402
 
 songs = list_songs(source_settings(snakemake.params.sources))
 write_index(songs, Path(snakemake.output[0]))

@@ -3,11 +3,11 @@
 import json
 import sys
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.evaluation.music_stats import write_music_stats  # noqa: E402
+from musiclstm.evaluation.music_stats import write_music_stats  # noqa: E402
 
 stats = write_music_stats(
     list(snakemake.input.generated),

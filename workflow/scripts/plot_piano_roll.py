@@ -1,11 +1,11 @@
 """Rule plot_piano_roll: a piano roll of one generated song."""
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.generation.song_info import read_song_info  # noqa: E402
-from melodylstm.rendering.plots import plot_chorale_piano_roll, plot_piano_roll  # noqa: E402
+from musiclstm.generation.song_info import read_song_info  # noqa: E402
+from musiclstm.rendering.plots import plot_chorale_piano_roll, plot_piano_roll  # noqa: E402
 
 plot = plot_chorale_piano_roll if snakemake.params.texture == "chorale" else plot_piano_roll
 plot(

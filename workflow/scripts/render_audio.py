@@ -3,13 +3,13 @@
 import json
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.generation.song_info import read_song_info  # noqa: E402
-from melodylstm.rendering.audio import write_audio, write_chorale_audio  # noqa: E402
-from melodylstm.settings import RenderSettings, settings  # noqa: E402
+from musiclstm.generation.song_info import read_song_info  # noqa: E402
+from musiclstm.rendering.audio import write_audio, write_chorale_audio  # noqa: E402
+from musiclstm.settings import RenderSettings, settings  # noqa: E402
 
 # The rule passes only the render keys the audio depends on, so a new clef does not replay it.
 render = settings(

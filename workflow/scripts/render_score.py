@@ -4,20 +4,20 @@ import json
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.generation.song_info import read_song_info  # noqa: E402
-from melodylstm.music.tokens import tokens_to_events  # noqa: E402
-from melodylstm.music.tonality import allowed_keys, song_key  # noqa: E402
-from melodylstm.music.voices import parse_chorale  # noqa: E402
-from melodylstm.rendering.notation import (  # noqa: E402
+from musiclstm.generation.song_info import read_song_info  # noqa: E402
+from musiclstm.music.tokens import tokens_to_events  # noqa: E402
+from musiclstm.music.tonality import allowed_keys, song_key  # noqa: E402
+from musiclstm.music.voices import parse_chorale  # noqa: E402
+from musiclstm.rendering.notation import (  # noqa: E402
     chorale_key,
     write_chorale_score,
     write_score,
 )
-from melodylstm.settings import RenderSettings, settings  # noqa: E402
+from musiclstm.settings import RenderSettings, settings  # noqa: E402
 
 tokens = Path(snakemake.input.tokens).read_text().split()
 song = read_song_info(snakemake.input.info)

@@ -1,10 +1,10 @@
 """Rule song_page: one song's HTML page with player, score, piano roll and downloads."""
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.rendering.report_pages import write_song_page  # noqa: E402
+from musiclstm.rendering.report_pages import write_song_page  # noqa: E402
 
 write_song_page(
     snakemake.wildcards.name,

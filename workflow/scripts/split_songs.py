@@ -4,14 +4,14 @@ of the cross-validation)."""
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
 import json  # noqa: E402
 
-from melodylstm.data.splits import split_dataset  # noqa: E402
-from melodylstm.settings import SplitSettings, settings  # noqa: E402
+from musiclstm.data.splits import split_dataset  # noqa: E402
+from musiclstm.settings import SplitSettings, settings  # noqa: E402
 
 out = snakemake.output
 sizes = split_dataset(

@@ -3,11 +3,11 @@
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.evaluation.cross_validation import summarize_cross_validation  # noqa: E402
+from musiclstm.evaluation.cross_validation import summarize_cross_validation  # noqa: E402
 
 summarize_cross_validation(
     list(snakemake.input.metrics),

@@ -3,12 +3,12 @@
 import sys
 from pathlib import Path
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.rendering.plots import plot_sweep  # noqa: E402
-from melodylstm.sweeps.summary import summarize_sweep  # noqa: E402
+from musiclstm.rendering.plots import plot_sweep  # noqa: E402
+from musiclstm.sweeps.summary import summarize_sweep  # noqa: E402
 
 metrics = dict(zip(snakemake.params.points, snakemake.input.metrics, strict=True))
 rows = summarize_sweep(metrics, snakemake.output.table)

@@ -1,10 +1,10 @@
 """Rule summary_page: metrics, musical statistics, copying check and configuration as HTML."""
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.rendering.report_pages import write_summary_page  # noqa: E402
+from musiclstm.rendering.report_pages import write_summary_page  # noqa: E402
 
 write_summary_page(
     snakemake.input.metrics,

@@ -1,12 +1,12 @@
 """Rules train_model and train_harmoniser: train the LSTM (on `training.threads` threads, from
 `training.init_from` where set) and keep the best checkpoint."""
 
-from melodylstm.rule_logging import log_to
+from musiclstm.rule_logging import log_to
 
 log_to(snakemake.log[0])
 
-from melodylstm.training.loop import TrainingFiles, train_model
-from melodylstm.training.setup import RunSettings
+from musiclstm.training.loop import TrainingFiles, train_model
+from musiclstm.training.setup import RunSettings
 
 train_model(
     TrainingFiles(

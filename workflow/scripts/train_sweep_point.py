@@ -1,10 +1,10 @@
 """Rule train_sweep_point: train and score one point of a sweep."""
 
-from melodylstm.rule_logging import log_to  # noqa: E402
+from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
-from melodylstm.sweeps.run import train_point  # noqa: E402
+from musiclstm.sweeps.run import train_point  # noqa: E402
 
 train_point(
     snakemake.wildcards.point,

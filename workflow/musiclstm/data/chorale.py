@@ -1,0 +1,153 @@
+"""A parsed song as a four-voice chorale: its four parts on one grid, under their fermatas,
+moved to C major / A minor.
+
+:func:`song_to_chorale` is what the chorale representation calls for a song of any format: a
+score (MusicXML, kern, ABC) with four parts, or a MIDI song with four tracks or channels. Each
+voice is laid on the grid by the same rules as a melody (:func:`~musiclstm.data.grid.lay_on_grid`:
+durations, triplets, chords), so a chorale is rejected for the same reasons a melody is, and for
+one more: not having exactly four voices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import music21
+
+from musiclstm.data.grid import exact, lay_on_grid, midi_spans, stream_lengths_and_spans
+from musiclstm.data.melody import first_time_signature, pickup_steps
+from musiclstm.data.melody_part import describe_part, mean_pitch, pitched_notes
+from musiclstm.data.parsing import MidiSong
+from musiclstm.data.rejects import NOT_FOUR_VOICES, Rejected
+from musiclstm.music.tokens import Event, transpose_events
+from musiclstm.music.tonality import SongKey, detect_key, pitch_class_summary
+from musiclstm.music.voices import VOICES, Chorale
+from musiclstm.settings import EncodingSettings
+
+
+@dataclass
+class EncodedChorale:
+    """A chorale on the grid, transposed, with what the song table records of it."""
+
+    chorale: Chorale
+    key: str
+    transposition: int
+    time_signature: str
+    pickup_steps: int
+
+
+def song_to_chorale(
+    song: music21.stream.Score | MidiSong, encoding: EncodingSettings
+) -> EncodedChorale:
+    """A parsed song of any format as a chorale, as the ``encoding`` settings ask."""
+    convert = midi_to_chorale if isinstance(song, MidiSong) else score_to_chorale
+    return convert(song, encoding)
+
+
+def four_parts(parts: list, describe, count_notes) -> list:
+    """The song's parts with notes, which must be exactly four; rejects with the parts listed."""
+    voiced = [part for part in parts if count_notes(part)]
+    if len(voiced) != len(VOICES):
+        listed = ", ".join(describe(part) for part in voiced) or "none"
+        raise Rejected(
+            NOT_FOUR_VOICES,
+            f"{len(voiced)} parts with notes ({listed}); a chorale has exactly four: soprano, "
+            "alto, tenor and bass",
+        )
+    return voiced
+
+
+def score_to_chorale(score: music21.stream.Score, encoding: EncodingSettings) -> EncodedChorale:
+    """A four-part score as a chorale; the parts, highest first, are soprano to bass."""
+    parts = four_parts(list(score.parts), describe_part, pitched_notes)
+    parts.sort(key=mean_pitch, reverse=True)
+    voices = [voice_events(part, encoding) for part in parts]
+    length = max(sum(steps for _, steps in events) for events in voices)
+    marked = fermata_frames(parts, exact(encoding.time_step), length)
+    # A chorale ends under a fermata, whether or not the file marks its last chord.
+    fermatas = [a or b for a, b in zip(marked, final_chord_fermata(voices, length), strict=True)]
+    return chorale_in_c(
+        voices,
+        fermatas,
+        detect_key(score),
+        encoding.transpose,
+        first_time_signature(parts[0]),
+        pickup_steps(parts[0], encoding.time_step),
+    )
+
+
+def midi_to_chorale(song: MidiSong, encoding: EncodingSettings) -> EncodedChorale:
+    """A MIDI song with four tracks or channels (drums never count) as a chorale.
+
+    A MIDI file marks no fermatas, so every phrase end is unknown and no frame is under one but
+    the last chord, where a chorale always ends on one.
+    """
+    parts = [part for part in song.parts if not part.is_drums]
+    parts = four_parts(parts, lambda part: part.describe(), lambda part: part.notes)
+    parts.sort(key=lambda part: part.mean_pitch, reverse=True)
+    voices = [lay_on_grid(None, midi_spans(song.midi, part), encoding) for part in parts]
+    length = max(sum(steps for _, steps in events) for events in voices)
+    fermatas = final_chord_fermata(voices, length)
+    everything = [event for events in voices for event in events]
+    key = detect_key(pitch_class_summary(everything, song.midi.key_signature))
+    return chorale_in_c(voices, fermatas, key, encoding.transpose, song.midi.time_signature, 0)
+
+
+def voice_events(part: music21.stream.Stream, encoding: EncodingSettings) -> list[Event]:
+    """One part on the grid, from the start of the score (its leading rests kept)."""
+    lengths, spans = stream_lengths_and_spans(part)
+    return lay_on_grid(lengths, spans, encoding)
+
+
+def padded(events: list[Event], length: int) -> list[Event]:
+    """``events`` with a rest up to ``length`` steps (a part that stops before the others)."""
+    missing = length - sum(steps for _, steps in events)
+    return events + [(None, missing)] if missing > 0 else events
+
+
+def fermata_frames(parts: list[music21.stream.Stream], grid: Fraction, length: int) -> list[bool]:
+    """Per frame, whether a note with a fermata sounds: the soprano's, or another voice's where
+    the soprano marks none."""
+    for part in parts:
+        marked = [False] * length
+        for note in part.flatten().stripTies().notes:
+            if any(isinstance(mark, music21.expressions.Fermata) for mark in note.expressions):
+                first = round(exact(note.offset) / grid)
+                last = round((exact(note.offset) + exact(note.quarterLength)) / grid)
+                for frame in range(first, min(max(last, first + 1), length)):
+                    marked[frame] = True
+        if any(marked):
+            return marked
+    return [False] * length
+
+
+def final_chord_fermata(voices: list[list[Event]], length: int) -> list[bool]:
+    """Frames of the last chord (from the latest onset of the last notes) under a fermata."""
+    starts = []
+    for events in voices:
+        position, last_onset = 0, 0
+        for pitch, steps in events:
+            if pitch is not None:
+                last_onset = position
+            position += steps
+        starts.append(last_onset)
+    first = max(starts)
+    return [frame >= first for frame in range(length)]
+
+
+def chorale_in_c(
+    voices: list[list[Event]],
+    fermatas: list[bool],
+    key: music21.key.Key,
+    transpose: bool,
+    time_signature: str,
+    pickup: int,
+) -> EncodedChorale:
+    """The voices moved from ``key`` to C major / A minor if ``transpose``, with their facts."""
+    shift = SongKey.of(key).shift_to_c if transpose else 0
+    length = len(fermatas)
+    moved = [transpose_events(padded(events, length), shift) for events in voices]
+    return EncodedChorale(
+        Chorale.from_events(moved, fermatas), str(key), shift, time_signature, pickup
+    )

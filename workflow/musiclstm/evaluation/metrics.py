@@ -1,0 +1,137 @@
+"""Held-out metrics of a model, every song scored from its start on its own.
+
+- ``bits_per_step``: mean -log2 p over every token of each song plus its end-of-song token;
+- ``bits_per_note``: the same total divided by the number of note and rest onsets;
+- ``pitch_bits_per_note``: where the true token is a pitch, -log2 of its probability renormalised
+  over the pitch tokens only (how well the model knows *which* note comes, given that one does);
+- ``steps``, ``onsets`` and ``pitches``: what each rate is over, so that the rates of several
+  splits pool (cross-validation) as total bits over the total count;
+- ``accuracy`` on all steps and ``onset_accuracy`` on steps whose true token is a note or rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import torch
+
+from musiclstm.data.batches import IGNORE, SplitData, length_batches, pad_batch, pad_inputs
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.model.base import LanguageModel
+from musiclstm.music.tokens import is_onset, is_pitch
+
+LN2 = math.log(2.0)
+
+
+class TokenKinds:
+    """Which token ids of a vocabulary are pitches and which are onsets (a note or a rest)."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.pitch_ids = torch.tensor([i for i, t in enumerate(vocabulary.tokens) if is_pitch(t)])
+        self.is_pitch = torch.zeros(len(vocabulary), dtype=torch.bool)
+        self.is_pitch[self.pitch_ids] = True
+        self.is_onset = torch.tensor([is_onset(t) for t in vocabulary.tokens])
+        self.unknown = vocabulary.unknown
+
+
+def batch_totals(log_probs: torch.Tensor, targets: torch.Tensor, kinds: TokenKinds) -> Counter:
+    """The sums the metrics are made of, over one batch's real (not padding) targets."""
+    real = targets != IGNORE
+    safe_targets = targets.clamp(min=0)
+    true_log_probs = log_probs.gather(-1, safe_targets.unsqueeze(-1)).squeeze(-1)
+    onset = real & kinds.is_onset[safe_targets]
+    pitch = real & kinds.is_pitch[safe_targets]
+    correct = real & (log_probs.argmax(-1) == targets)
+    # Renormalise over the pitch tokens: log p(pitch) - log sum over pitches p.
+    pitch_log_norm = torch.logsumexp(log_probs[..., kinds.pitch_ids], dim=-1)
+    return Counter(
+        nats=-true_log_probs[real].sum().item(),
+        steps=real.sum().item(),
+        onsets=onset.sum().item(),
+        pitch_nats=-(true_log_probs - pitch_log_norm)[pitch].sum().item(),
+        pitches=pitch.sum().item(),
+        correct=correct.sum().item(),
+        onsets_correct=(correct & onset).sum().item(),
+        unknown=(real & (targets == kinds.unknown)).sum().item(),
+    )
+
+
+@torch.no_grad()
+def evaluate_songs(
+    model: LanguageModel,
+    data: SplitData,
+    vocabulary: Vocabulary,
+    batch_size: int = 64,
+    device: torch.device | str = "cpu",
+) -> dict:
+    """The metrics of a split's songs under ``model``."""
+    model.eval()
+    kinds = TokenKinds(vocabulary)
+    totals = Counter(dict.fromkeys(("nats", "steps", "onsets", "pitch_nats", "pitches"), 0.0))
+    for indices in length_batches([len(song) for song in data.songs], batch_size):
+        tokens, targets = pad_batch(data.songs, indices, vocabulary.boundary)
+        inputs = pad_inputs(data.inputs, indices, tokens.shape[1]).to(device)
+        logits, _ = model(tokens.to(device), inputs)
+        log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
+        totals.update(batch_totals(log_probs, targets, kinds))
+    return metrics_of(totals, len(data))
+
+
+def metrics_of(totals: Counter, songs: int) -> dict:
+    return {
+        "songs": songs,
+        "steps": int(totals["steps"]),
+        "onsets": int(totals["onsets"]),
+        "pitches": int(totals["pitches"]),
+        "unknown_tokens": int(totals["unknown"]),
+        "bits_per_step": ratio(totals["nats"] / LN2, totals["steps"]),
+        "bits_per_note": ratio(totals["nats"] / LN2, totals["onsets"]),
+        "pitch_bits_per_note": ratio(totals["pitch_nats"] / LN2, totals["pitches"]),
+        "accuracy": ratio(totals["correct"], totals["steps"]),
+        "onset_accuracy": ratio(totals["onsets_correct"], totals["onsets"]),
+    }
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None (null in JSON) for an empty split."""
+    return numerator / denominator if denominator else None
+
+
+def evaluate_checkpoint(
+    checkpoint_path,
+    split_paths: dict,
+    metrics_path=None,
+    threads: int = 1,
+    batch_size: int = 64,
+    train_path=None,
+) -> dict:
+    """Score a checkpoint on each named split; with a ``metrics_path``, write the metrics there.
+
+    A chorale model's splits get the chorale metrics as well (``chorale``, see
+    :mod:`musiclstm.evaluation.chorale_metrics`) and, given the ``train_path``, the n-gram
+    baseline fitted on it (``baseline``).
+    """
+    from musiclstm.data.batches import load_split
+    from musiclstm.evaluation.chorale_metrics import evaluate_chorales, ngram_baseline
+    from musiclstm.evaluation.result_files import write_metrics
+    from musiclstm.model.checkpoint import TrainedModel
+    from musiclstm.representation.chorale import ChoraleRepresentation
+
+    torch.set_num_threads(threads)
+    trained = TrainedModel.load(checkpoint_path)
+    boundary = trained.vocabulary.boundary
+    chorales = isinstance(trained.representation, ChoraleRepresentation)
+    metrics = {"checkpoint_epoch": trained.epoch}
+    splits = {}
+    for name, path in split_paths.items():
+        data = splits[name] = load_split(path, trained.representation, boundary)
+        metrics[name] = evaluate_songs(trained.model, data, trained.vocabulary, batch_size)
+        if chorales:
+            metrics[name]["chorale"] = evaluate_chorales(trained.model, data, trained.vocabulary)
+    if chorales and train_path is not None:
+        train = load_split(train_path, trained.representation, boundary)
+        metrics["baseline"] = ngram_baseline(train, splits, trained.vocabulary)
+    if metrics_path is not None:
+        write_metrics(metrics, metrics_path)
+    return metrics

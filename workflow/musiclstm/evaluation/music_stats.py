@@ -1,0 +1,410 @@
+"""Musical statistics of generated songs against held-out songs, and a check for copying.
+
+Every song is first moved to C major or A minor by its own key (see :mod:`.tonality`), so songs
+written in other keys compare fairly. Then, over all notes of each group:
+
+- histograms of pitch classes (0 = the tonic's C), of intervals between successive notes in
+  semitones (rests are skipped over), and of note lengths in time steps; the overlap of two
+  normalised histograms is the sum over bins of the smaller share (1 = identical, 0 = disjoint);
+- the share of notes in the song's scale (major, or natural minor);
+- how many songs end on their tonic;
+- phrase structure: the share of bars that repeat a bar 1, 2, 4 or 8 bars earlier, exactly or
+  moved to another pitch (the same rhythm and intervals).
+
+Songs are compared like with like: each generated song against the held-out songs of its own
+time signature (a 6/8 song with 6/8 songs), per meter, and pooled over the meters weighted by
+their held-out songs. The comparison against every held-out song, whatever its meter, is kept
+beside it (``overlap_against_all_meters``): a difference between the two is a meter mix, not a
+defect of the songs.
+
+The copying check finds, for each generated song, the longest run of consecutive tokens that also
+appears in one training song, and which song that is.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+from musiclstm.music.meter import bar_length
+from musiclstm.music.tokens import Event, is_onset, is_pitch, tokens_to_events, transpose_events
+from musiclstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
+from musiclstm.music.voices import VOICES
+
+HISTOGRAMS = ("pitch_class", "interval", "note_length")
+
+
+def song_features(events: list[Event], key: SongKey) -> dict:
+    """Histogram counts, scale notes and ending of one song, moved to C major / A minor."""
+    shift = key.shift_to_c
+    events = transpose_events(events, shift)
+    home = SongKey((key.tonic + shift) % 12, key.mode)
+    pitches = [pitch for pitch, _ in events if pitch is not None]
+    return {
+        "pitch_class": Counter(pitch % 12 for pitch in pitches),
+        "interval": Counter(b - a for a, b in zip(pitches, pitches[1:], strict=False)),
+        "note_length": Counter(steps for pitch, steps in events if pitch is not None),
+        "notes": len(pitches),
+        "in_scale": sum(pitch % 12 in home.scale for pitch in pitches),
+        "ends_on_tonic": bool(pitches) and pitches[-1] % 12 == home.tonic,
+        "key": f"{key.tonic} {key.mode}",
+    }
+
+
+def normalised(counts: Counter) -> dict:
+    total = sum(counts.values())
+    return {bin_: count / total for bin_, count in sorted(counts.items())} if total else {}
+
+
+def overlap(first: dict, second: dict) -> float:
+    """Histogram intersection of two normalised histograms: 1 = identical, 0 = no common bin."""
+    return sum(min(share, second.get(bin_, 0.0)) for bin_, share in first.items())
+
+
+REPEAT_DISTANCES = (1, 2, 4, 8)  # bars back a repeated bar is looked for
+
+
+def bar_repetition(tokens: list[str], bar: int, pickup: int) -> tuple[int, int, int]:
+    """``(bars, repeated, moved)`` of a song in bars of ``bar`` steps with ``pickup`` steps missing
+    from its first bar: the whole bars that have a bar :data:`REPEAT_DISTANCES` earlier, how many
+    of those equal such a bar, and how many equal one moved to another pitch (not counted in
+    ``repeated``). (0, 0, 0) where the meter is unknown."""
+    if bar <= 0:
+        return 0, 0, 0
+    start = (bar - pickup) % bar  # the first bar line
+    bars = [tokens[i : i + bar] for i in range(start, len(tokens) - bar + 1, bar)]
+    shapes = [bar_shape(tokens) for tokens in bars]
+    counted = repeated = moved = 0
+    for index in range(1, len(bars)):
+        earlier = [index - k for k in REPEAT_DISTANCES if index - k >= 0]
+        counted += 1
+        if any(bars[i] == bars[index] for i in earlier):
+            repeated += 1
+        elif shapes[index] is not None and any(shapes[i] == shapes[index] for i in earlier):
+            moved += 1
+    return counted, repeated, moved
+
+
+def bar_shape(tokens: list[str]) -> tuple | None:
+    """A bar's rhythm and intervals, the same for the bar moved to any pitch (None: no note)."""
+    pitches = [int(token) for token in tokens if is_pitch(token)]
+    if not pitches:
+        return None
+    return tuple(int(token) - pitches[0] if is_pitch(token) else token for token in tokens)
+
+
+def group_stats(songs: list[tuple[list[str], tuple | None]], bars: list[tuple[int, int]]) -> dict:
+    """Summed features of a group of ``(tokens, allowed keys)``, each song in bars of ``(bar
+    steps, pickup steps)``; each song takes the best key."""
+    totals = {name: Counter() for name in HISTOGRAMS}
+    notes = in_scale = ends = 0
+    repetition = [0, 0, 0]
+    for (tokens, allowed), (bar, pickup) in zip(songs, bars, strict=True):
+        events = tokens_to_events(tokens)
+        features = song_features(events, song_key(events, allowed))
+        for name in HISTOGRAMS:
+            totals[name].update(features[name])
+        notes += features["notes"]
+        in_scale += features["in_scale"]
+        ends += features["ends_on_tonic"]
+        repetition = [
+            a + b for a, b in zip(repetition, bar_repetition(tokens, bar, pickup), strict=True)
+        ]
+    counted, repeated, moved = repetition
+    return {
+        "songs": len(songs),
+        "notes": notes,
+        "scale_share": in_scale / notes if notes else None,
+        "songs_ending_on_tonic": ends,
+        "ending_on_tonic_share": ends / len(songs) if songs else None,
+        "bars_compared": counted,
+        "repeated_bar_share": repeated / counted if counted else None,
+        "moved_bar_share": moved / counted if counted else None,
+        "histograms": {name: normalised(totals[name]) for name in HISTOGRAMS},
+    }
+
+
+def compared(ours: dict, theirs: dict) -> dict:
+    """The overlap of each histogram of two groups."""
+    return {
+        name: overlap(ours["histograms"][name], theirs["histograms"][name]) for name in HISTOGRAMS
+    }
+
+
+def meter_comparison(
+    generated: list[tuple[list[str], tuple | None]],
+    generated_meters: list[str],
+    held_out: list[tuple[list[str], tuple | None]],
+    held_out_meters: list[tuple[str, int]],
+    time_step: float,
+) -> dict:
+    """Each meter of the generated songs against the held-out songs of that meter, and the
+    overlaps pooled over those meters, weighted by their held-out songs."""
+    by_meter = {}
+    for signature in sorted(set(generated_meters)):
+        bar = bar_length(signature, time_step)
+        ours = [
+            song
+            for song, meter in zip(generated, generated_meters, strict=True)
+            if meter == signature
+        ]
+        theirs = [
+            (song, pickup)
+            for song, (meter, pickup) in zip(held_out, held_out_meters, strict=True)
+            if meter == signature
+        ]
+        entry = {"generated": group_stats(ours, [(bar, 0)] * len(ours))}
+        if theirs:
+            entry["held_out"] = group_stats(
+                [song for song, _ in theirs], [(bar, pickup) for _, pickup in theirs]
+            )
+            entry["histogram_overlap"] = compared(entry["generated"], entry["held_out"])
+        by_meter[signature] = entry
+    weights = {
+        meter: entry["held_out"]["songs"]
+        for meter, entry in by_meter.items()
+        if "held_out" in entry
+    }
+    total = sum(weights.values())
+    pooled = (
+        {
+            name: sum(
+                by_meter[meter]["histogram_overlap"][name] * weight
+                for meter, weight in weights.items()
+            )
+            / total
+            for name in HISTOGRAMS
+        }
+        if total
+        else {}
+    )
+    return {"by_meter": by_meter, "histogram_overlap": pooled}
+
+
+def longest_common_run(song: list[str], others: list[list[str]]) -> dict:
+    """The longest run of consecutive tokens of ``song`` found in one of ``others``.
+
+    A suffix automaton of ``song`` (linear in its length) is walked along each other song, which
+    finds the longest common substring in one pass over all the training tokens.
+    Returns the run's ``length`` in tokens, its ``start`` in ``song``, the index of the other song
+    (``source``, -1 if nothing matches) and the run's start there (``source_start``).
+    """
+    # Suffix automaton: per state, transitions, suffix link, longest length, and an end position.
+    transitions: list[dict[str, int]] = [{}]
+    link, length, end = [-1], [0], [-1]
+    last = 0
+    for position, token in enumerate(song):
+        state = len(length)
+        transitions.append({})
+        link.append(0)
+        length.append(length[last] + 1)
+        end.append(position)
+        walker = last
+        while walker != -1 and token not in transitions[walker]:
+            transitions[walker][token] = state
+            walker = link[walker]
+        if walker != -1:
+            target = transitions[walker][token]
+            if length[walker] + 1 == length[target]:
+                link[state] = target
+            else:
+                clone = len(length)
+                transitions.append(dict(transitions[target]))
+                link.append(link[target])
+                length.append(length[walker] + 1)
+                end.append(end[target])
+                while walker != -1 and transitions[walker].get(token) == target:
+                    transitions[walker][token] = clone
+                    walker = link[walker]
+                link[target] = link[state] = clone
+        last = state
+    best = {"length": 0, "start": 0, "source": -1, "source_start": 0}
+    for index, other in enumerate(others):
+        state, matched = 0, 0
+        for position, token in enumerate(other):
+            while state and token not in transitions[state]:
+                state = link[state]
+                matched = length[state]
+            if token in transitions[state]:
+                state = transitions[state][token]
+                matched += 1
+            if matched > best["length"]:
+                best = {
+                    "length": matched,
+                    "start": end[state] - matched + 1,
+                    "source": index,
+                    "source_start": position - matched + 1,
+                }
+    return best
+
+
+def copying(
+    name: str, tokens: list[str], training: list[list[str]], training_ids: list[str] | None
+) -> dict:
+    """The longest run of ``tokens`` copied from a training song, described for people."""
+    run = longest_common_run(tokens, training)
+    copied = tokens[run["start"] : run["start"] + run["length"]]
+    source = run["source"]
+    return {
+        "song": name,
+        "steps": len(tokens),
+        "longest_copied_steps": run["length"],
+        "longest_copied_notes": sum(1 for token in copied if is_onset(token) and token != "r"),
+        "copied_share": run["length"] / len(tokens) if tokens else 0.0,
+        "start": run["start"],
+        "training_song": (training_ids[source] if training_ids else f"line {source + 1}")
+        if source >= 0
+        else None,
+        "training_line": source + 1 if source >= 0 else None,
+        "training_start": run["source_start"] if source >= 0 else None,
+        "run": " ".join(copied),
+    }
+
+
+def training_song_ids(songs_table: Path | None, count: int) -> list[str] | None:
+    """Song ids of the training lines, in order, from songs.tsv (None if it does not match)."""
+    if songs_table is None or not Path(songs_table).exists():
+        return None
+    lines = Path(songs_table).read_text().splitlines()
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:] if line]
+    ids = {int(row["line"]): row["song_id"] for row in rows if row.get("split") == "train"}
+    if sorted(ids) != list(range(1, count + 1)):
+        return None
+    return [ids[line] for line in range(1, count + 1)]
+
+
+def held_out_meters(
+    songs_table: Path | None, count: int, time_step: float = 0.25
+) -> list[tuple[str, int]] | None:
+    """Time signature and pickup steps (of ``time_step``) of the test songs, in order, from
+    songs.tsv (None if it does not match)."""
+    from musiclstm.data.tensors import split_meters
+
+    if songs_table is None or not Path(songs_table).exists():
+        return None
+    with open(songs_table, newline="", encoding="utf-8") as handle:
+        columns = set(csv.DictReader(handle, delimiter="\t").fieldnames or ())
+    if not {"time_signature", "pickup_steps", "split", "line"} <= columns:
+        return None
+    meters = split_meters(songs_table, "test", time_step)
+    if len(meters["time_signature"]) != count:
+        return None
+    return list(zip(meters["time_signature"], meters["pickup_steps"], strict=True))
+
+
+def music_stats(
+    generated: dict[str, list[str]],
+    held_out: list[list[str]],
+    training: list[list[str]],
+    generated_keys: dict[str, str | None] | None = None,
+    transposed: bool = True,
+    training_ids: list[str] | None = None,
+    generated_meters: dict[str, str] | None = None,
+    held_out_meters: list[tuple[str, int]] | None = None,
+    time_step: float = 0.25,
+) -> dict:
+    """Statistics of the generated songs (name -> tokens) against the held-out songs.
+
+    ``generated_keys`` gives the tonic a generated song was written in (``None``: C major / A
+    minor). With ``transposed`` False the songs were encoded in their own keys and each may be in
+    any of the 24 keys. ``generated_meters`` (name -> time signature) and ``held_out_meters``
+    (time signature and pickup steps of each held-out song) compare like with like; without
+    them every song counts as being in one unknown meter.
+    """
+    generated_keys = generated_keys or {}
+    default = C_MAJOR_OR_A_MINOR if transposed else None
+    ours = [
+        (tokens, allowed_keys(generated_keys[name]) if generated_keys.get(name) else default)
+        for name, tokens in generated.items()
+    ]
+    theirs = [(tokens, default) for tokens in held_out]
+    our_meters = [(generated_meters or {}).get(name, "") for name in generated]
+    their_meters = held_out_meters or [("", 0)] * len(held_out)
+    our_bars = [(bar_length(meter, time_step), 0) for meter in our_meters]
+    their_bars = [(bar_length(meter, time_step), pickup) for meter, pickup in their_meters]
+    pooled = {"generated": group_stats(ours, our_bars), "held_out": group_stats(theirs, their_bars)}
+    by_meter = meter_comparison(ours, our_meters, theirs, their_meters, time_step)
+    return {
+        **pooled,
+        "histogram_overlap": by_meter["histogram_overlap"],
+        "overlap_against_all_meters": compared(pooled["generated"], pooled["held_out"]),
+        "by_meter": by_meter["by_meter"],
+        "copying": [
+            copying(name, tokens, training, training_ids) for name, tokens in generated.items()
+        ],
+    }
+
+
+def soprano(tokens: list[str]) -> list[str]:
+    """A chorale stream's soprano line, a melody."""
+    from musiclstm.music.voices import parse_chorale
+
+    return parse_chorale(tokens).voices[0]
+
+
+def chorale_stats(generated: list[list[str]], held_out: list[list[str]], training) -> dict:
+    """The voice-leading checks of generated and held-out chorales side by side, each voice's
+    range measured on the training chorales."""
+    from musiclstm.evaluation.voice_leading import chorale_checks, compare_checks, voice_ranges
+    from musiclstm.music.voices import parse_chorale
+
+    ranges = voice_ranges([parse_chorale(tokens) for tokens in training])
+    ours = chorale_checks([parse_chorale(tokens) for tokens in generated], ranges)
+    theirs = chorale_checks([parse_chorale(tokens) for tokens in held_out], ranges)
+    return {
+        "ranges": {voice: list(bounds) for voice, bounds in zip(VOICES, ranges, strict=True)},
+        "generated": ours,
+        "held_out": theirs,
+        "table": [list(row) for row in compare_checks(ours, theirs)],
+    }
+
+
+def write_music_stats(
+    generated_paths: list[Path],
+    held_out_path: Path,
+    training_path: Path,
+    stats_path: Path,
+    generated_keys: dict[str, str | None] | None = None,
+    transposed: bool = True,
+    songs_table: Path | None = None,
+    texture: str = "melody",
+    info_paths: list[Path] | None = None,
+    time_step: float = 0.25,
+) -> dict:
+    """Read the songs, compute :func:`music_stats` and write it as JSON; ``info_paths`` (one
+    per generated song, see :mod:`~musiclstm.generation.song_info`) and ``songs_table`` give
+    the songs' meters.
+
+    Chorales are compared by their soprano lines, as melodies, and by their voice leading
+    (:func:`chorale_stats`)."""
+    from musiclstm.data.splits import read_songs
+    from musiclstm.generation.song_info import read_song_info
+
+    generated = {Path(path).stem: Path(path).read_text().split() for path in generated_paths}
+    generated_meters = {
+        Path(path).stem: read_song_info(path).time_signature for path in info_paths or []
+    }
+    held_out = read_songs(held_out_path)
+    training = read_songs(training_path)
+    if texture == "chorale":
+        voice_leading = chorale_stats(list(generated.values()), held_out, training)
+        generated = {name: soprano(tokens) for name, tokens in generated.items()}
+        held_out, training = [soprano(t) for t in held_out], [soprano(t) for t in training]
+    stats = music_stats(
+        generated,
+        held_out,
+        training,
+        generated_keys,
+        transposed,
+        training_song_ids(songs_table, len(training)),
+        generated_meters,
+        held_out_meters(songs_table, len(held_out), time_step),
+        time_step,
+    )
+    if texture == "chorale":
+        stats["voice_leading"] = voice_leading
+    Path(stats_path).write_text(json.dumps(stats, indent=2) + "\n")
+    return stats

@@ -1,0 +1,319 @@
+"""The voice-leading checks of four-voice chorales, to set generated chorales beside Bach's.
+
+Every check is counted over a set of chorales (stored in C major / A minor) and reported as a
+plain number, pooled over all their frames, so two sets of any size compare:
+
+- parallel fifths and octaves (unisons and compound intervals too) between any two voices, per
+  100 frames: at consecutive chord changes (frames where some voice starts a note or a rest) both
+  voices move the same way to a new pitch, from a perfect interval to the same one (mod 12);
+- voice crossings: the share of frames where a voice sounds above the next higher one;
+- notes outside each voice's range (the classic SATB ranges, or ranges measured with
+  :func:`voice_ranges`);
+- the share of frames, among those where all four voices sound, whose pitch classes form a
+  triad or a seventh chord (notes may be doubled; only a seventh chord may leave out its fifth);
+- cadences: the chord at each fermata and the final chord (see :func:`cadence_counts`);
+- spacing: the share of frames where soprano and alto, or alto and tenor, lie over an octave apart.
+
+Shares whose denominator is empty are ``None``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+
+from musiclstm.music.tokens import HOLD, REST
+from musiclstm.music.voices import VOICES, Chorale
+
+# (low, high) MIDI pitch per voice, soprano to bass: C4-G5, G3-D5, C3-G4, E2-C4.
+SATB_RANGES = ((60, 79), (55, 74), (48, 67), (40, 60))
+
+TRIADS = {"major": (0, 4, 7), "minor": (0, 3, 7), "diminished": (0, 3, 6), "augmented": (0, 4, 8)}
+SEVENTHS = {
+    "dominant": (0, 4, 7, 10),
+    "minor": (0, 3, 7, 10),
+    "major": (0, 4, 7, 11),
+    "half-diminished": (0, 3, 6, 10),
+    "diminished": (0, 3, 6, 9),
+}
+# Four voices often sound a seventh chord as root, third and seventh, one of them doubled. A
+# diminished seventh without its fifth would be a diminished triad, so it must be whole.
+SEVENTHS_WITHOUT_FIFTH = [
+    shape[:2] + shape[3:] for name, shape in SEVENTHS.items() if name != "diminished"
+]
+# A cadence chord is major or minor; its fifth may be left out, as Bach's final chords often do.
+CADENCE_TRIADS = ((0, 4, 7), (0, 3, 7), (0, 4), (0, 3))
+
+C_TONIC, A_TONIC = 0, 9  # the tonics of the stored keys, C major and A minor
+DOMINANT = 7  # semitones from a tonic up to its dominant
+OCTAVE = 12
+PERFECT = {"octaves": 0, "fifths": 7}  # interval classes of the parallels
+NEIGHBOURS = [(voice, voice + 1) for voice in range(len(VOICES) - 1)]  # S-A, A-T, T-B
+UPPER_NEIGHBOURS = NEIGHBOURS[:2]  # S-A and A-T: the bass may lie far below the tenor
+
+
+def chords_of(shapes) -> dict[frozenset[int], int]:
+    """Every transposition of the chord ``shapes`` (intervals above a root): pitch classes ->
+    root. Symmetric chords (augmented, diminished seventh) keep one of their roots."""
+    return {
+        frozenset((root + step) % OCTAVE for step in shape): root
+        for shape in shapes
+        for root in range(OCTAVE)
+    }
+
+
+TRIAD_SETS = chords_of(TRIADS.values())
+SEVENTH_SETS = chords_of([*SEVENTHS.values(), *SEVENTHS_WITHOUT_FIFTH])
+CADENCE_SETS = chords_of(CADENCE_TRIADS)
+
+
+def sounding_pitches(chorale: Chorale) -> np.ndarray:
+    """Per frame, each voice's sounding MIDI pitch (holds resolved, ``None`` in a rest): an
+    object array of shape (frames, 4), soprano to bass."""
+    grid = np.full((chorale.frames, len(VOICES)), None, dtype=object)
+    for voice, tokens in enumerate(chorale.voices):
+        pitch = None  # a hold at the very start holds nothing
+        for frame, token in enumerate(tokens):
+            if token == REST:
+                pitch = None
+            elif token != HOLD:
+                pitch = int(token)
+            grid[frame, voice] = pitch
+    return grid
+
+
+def chord_changes(chorale: Chorale) -> list[int]:
+    """The frames where at least one voice starts a note or a rest."""
+    return [
+        frame
+        for frame in range(chorale.frames)
+        if any(tokens[frame] != HOLD for tokens in chorale.voices)
+    ]
+
+
+def parallel_kind(before: tuple, after: tuple) -> str | None:
+    """``"fifths"`` or ``"octaves"`` if two voices, (upper, lower) pitches ``before`` and
+    ``after`` a chord change, move in parallel perfect intervals; else ``None``."""
+    if None in before or None in after:
+        return None
+    upper_motion = np.sign(after[0] - before[0])
+    if upper_motion == 0 or upper_motion != np.sign(after[1] - before[1]):
+        return None
+    interval_before = abs(before[0] - before[1]) % OCTAVE
+    interval_after = abs(after[0] - after[1]) % OCTAVE
+    for kind, interval in PERFECT.items():
+        if interval_before == interval_after == interval:
+            return kind
+    return None
+
+
+def parallel_counts(pitches: np.ndarray, changes: list[int]) -> Counter:
+    """Parallel fifths and octaves between every pair of voices over consecutive chord changes."""
+    counts = Counter({"parallel_fifths": 0, "parallel_octaves": 0})
+    for first, second in zip(changes, changes[1:], strict=False):
+        for upper, lower in combinations(range(len(VOICES)), 2):
+            kind = parallel_kind(
+                (pitches[first, upper], pitches[first, lower]),
+                (pitches[second, upper], pitches[second, lower]),
+            )
+            if kind:
+                counts[f"parallel_{kind}"] += 1
+    return counts
+
+
+def frames_where(pitches: np.ndarray, pairs: list[tuple[int, int]], apart) -> int:
+    """How many frames have a pair of voices (upper, lower), both sounding, for which
+    ``apart(upper pitch, lower pitch)`` holds."""
+    return sum(
+        any(
+            row[upper] is not None and row[lower] is not None and apart(row[upper], row[lower])
+            for upper, lower in pairs
+        )
+        for row in pitches
+    )
+
+
+def range_counts(chorale: Chorale, ranges) -> Counter:
+    """Notes (onsets of a pitch) per voice, and those outside the voice's (low, high) range."""
+    counts = Counter()
+    for name, tokens, (low, high) in zip(VOICES, chorale.voices, ranges, strict=True):
+        notes = [int(token) for token in tokens if token not in (HOLD, REST)]
+        counts["notes"] += len(notes)
+        counts[f"notes_{name}"] += len(notes)
+        outside = sum(not low <= pitch <= high for pitch in notes)
+        counts["notes_out_of_range"] += outside
+        counts[f"out_of_range_{name}"] += outside
+    return counts
+
+
+def pitch_classes(row) -> frozenset[int] | None:
+    """The pitch classes of a frame, or ``None`` unless all four voices sound."""
+    if any(pitch is None for pitch in row):
+        return None
+    return frozenset(pitch % OCTAVE for pitch in row)
+
+
+def chord_counts(pitches: np.ndarray) -> Counter:
+    """Frames where all four voices sound, and those that form a triad or a seventh chord."""
+    counts = Counter({"full_frames": 0, "triad_frames": 0, "seventh_frames": 0})
+    for row in pitches:
+        classes = pitch_classes(row)
+        if classes is None:
+            continue
+        counts["full_frames"] += 1
+        counts["triad_frames"] += classes in TRIAD_SETS
+        counts["seventh_frames"] += classes in SEVENTH_SETS
+    return counts
+
+
+def chorale_tonic(pitches: np.ndarray) -> int:
+    """The chorale's tonic pitch class, C (major) or A (minor).
+
+    The last bass note decides where it is C or A; otherwise (a chorale ending on its dominant,
+    or a generated one ending anywhere) the one of C and A that the bass sounds on longer.
+    """
+    bass = [pitch % OCTAVE for pitch in pitches[:, -1] if pitch is not None]
+    if bass and bass[-1] in (C_TONIC, A_TONIC):
+        return bass[-1]
+    return A_TONIC if bass.count(A_TONIC) > bass.count(C_TONIC) else C_TONIC
+
+
+def root_position_root(row) -> int | None:
+    """The root of a frame's chord if it is a major or minor triad (its fifth may be left out)
+    with the root in the bass; else ``None``."""
+    classes = pitch_classes(row)
+    root = CADENCE_SETS.get(classes) if classes else None
+    return root if root is not None and row[-1] % OCTAVE == root else None
+
+
+def fermata_starts(fermatas: list[bool]) -> list[int]:
+    """The first frame of each run of frames under a fermata: one per phrase end."""
+    return [
+        frame
+        for frame, fermata in enumerate(fermatas)
+        if fermata and (frame == 0 or not fermatas[frame - 1])
+    ]
+
+
+def cadence_counts(chorale: Chorale, pitches: np.ndarray) -> Counter:
+    """The chords at the fermatas (at the first frame of each run under one) and the final chord.
+
+    A fermata counts as ``fermata_root_triads`` if its chord is a root-position major or minor
+    triad, and as ``fermata_tonic_dominant`` if that triad's root is also the tonic or the
+    dominant (G or E). ``final_tonic_triad`` is 1 if the last frame where the bass sounds holds
+    a root-position triad on the tonic (a major chord in A minor, a Picardy third, counts).
+    """
+    tonic = chorale_tonic(pitches)
+    homes = {tonic, (tonic + DOMINANT) % OCTAVE}
+    counts = Counter({"fermatas": 0, "fermata_root_triads": 0, "fermata_tonic_dominant": 0})
+    for frame in fermata_starts(chorale.fermatas):
+        root = root_position_root(pitches[frame])
+        counts["fermatas"] += 1
+        counts["fermata_root_triads"] += root is not None
+        counts["fermata_tonic_dominant"] += root in homes
+    bass_frames = [frame for frame, pitch in enumerate(pitches[:, -1]) if pitch is not None]
+    final = root_position_root(pitches[bass_frames[-1]]) if bass_frames else None
+    counts["final_tonic_triad"] = int(final == tonic)
+    return counts
+
+
+def chorale_counts(chorale: Chorale, ranges=SATB_RANGES) -> Counter:
+    """Everything counted in one chorale; :func:`chorale_checks` pools these over a set."""
+    pitches = sounding_pitches(chorale)
+    changes = chord_changes(chorale)
+    counts = Counter({"chorales": 1, "frames": chorale.frames, "chord_changes": len(changes)})
+    counts.update(parallel_counts(pitches, changes))
+    counts["crossing_frames"] = frames_where(pitches, NEIGHBOURS, lambda high, low: high < low)
+    counts["wide_spacing_frames"] = frames_where(
+        pitches, UPPER_NEIGHBOURS, lambda high, low: high - low > OCTAVE
+    )
+    counts.update(range_counts(chorale, ranges))
+    counts.update(chord_counts(pitches))
+    counts.update(cadence_counts(chorale, pitches))
+    return counts
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def per_100(count: int, frames: int) -> float | None:
+    return 100 * count / frames if frames else None
+
+
+def chorale_checks(chorales: list[Chorale], ranges=None) -> dict:
+    """The musical checks of a set of chorales, pooled over all their frames, as plain numbers.
+
+    ``ranges`` is one (low, high) MIDI pitch per voice, soprano to bass; by default
+    :data:`SATB_RANGES`.
+    """
+    ranges = SATB_RANGES if ranges is None else tuple(ranges)
+    if len(ranges) != len(VOICES):
+        raise ValueError(f"ranges has {len(ranges)} (low, high) pairs, one per voice: 4 expected")
+    total = Counter()
+    for chorale in chorales:
+        total.update(chorale_counts(chorale, ranges))
+    frames, full = total["frames"], total["full_frames"]
+    fifths, octaves = total["parallel_fifths"], total["parallel_octaves"]
+    checks = {
+        "chorales": len(chorales),
+        "frames": frames,
+        "full_frames": full,
+        "chord_changes": total["chord_changes"],
+        "notes": total["notes"],
+        "parallel_fifths": fifths,
+        "parallel_octaves": octaves,
+        "parallel_fifths_per_100_frames": per_100(fifths, frames),
+        "parallel_octaves_per_100_frames": per_100(octaves, frames),
+        "parallels_per_100_frames": per_100(fifths + octaves, frames),
+        "crossing_share": share(total["crossing_frames"], frames),
+        "out_of_range_share": share(total["notes_out_of_range"], total["notes"]),
+    }
+    for name in VOICES:
+        checks[f"out_of_range_share_{name}"] = share(
+            total[f"out_of_range_{name}"], total[f"notes_{name}"]
+        )
+    checks.update(
+        {
+            "triad_share": share(total["triad_frames"], full),
+            "seventh_share": share(total["seventh_frames"], full),
+            "chord_share": share(total["triad_frames"] + total["seventh_frames"], full),
+            "fermatas": total["fermatas"],
+            "fermatas_per_chorale": share(total["fermatas"], len(chorales)),
+            "fermata_root_triad_share": share(total["fermata_root_triads"], total["fermatas"]),
+            "fermata_tonic_dominant_share": share(
+                total["fermata_tonic_dominant"], total["fermatas"]
+            ),
+            "final_tonic_triad_share": share(total["final_tonic_triad"], len(chorales)),
+            "wide_spacing_share": share(total["wide_spacing_frames"], frames),
+        }
+    )
+    return checks
+
+
+def voice_ranges(chorales: list[Chorale], percentiles=(1, 99)) -> tuple[tuple[int, int], ...]:
+    """Each voice's (low, high) MIDI pitch in a set of chorales: the given percentiles of its
+    notes (one per onset, so long notes weigh no more than short ones), rounded outwards to whole
+    pitches. ``percentiles=(0, 100)`` gives the lowest and highest notes."""
+    ranges = []
+    for voice, name in enumerate(VOICES):
+        notes = [
+            int(token)
+            for chorale in chorales
+            for token in chorale.voices[voice]
+            if token not in (HOLD, REST)
+        ]
+        if not notes:
+            raise ValueError(f"the {name} has no notes in {len(chorales)} chorales: no range")
+        low, high = np.percentile(notes, percentiles)
+        ranges.append((int(np.floor(low)), int(np.ceil(high))))
+    return tuple(ranges)
+
+
+def compare_checks(generated: dict, held_out: dict) -> list[tuple[str, object, object]]:
+    """Rows ``(check, generated, held-out)`` for a side-by-side table, in the order of the
+    generated checks, then any only the held-out ones have (missing values are ``None``)."""
+    names = list(generated) + [name for name in held_out if name not in generated]
+    return [(name, generated.get(name), held_out.get(name)) for name in names]

@@ -1,0 +1,55 @@
+"""Sampling a batch of songs: the seed fed once, then every song advanced one token at a time."""
+
+from __future__ import annotations
+
+import torch
+
+from musiclstm.generation.beam import beam_search
+from musiclstm.generation.stepper import Stepper
+from musiclstm.generation.strategies import Sampling, SongRequest, StepBans, draw
+from musiclstm.model.checkpoint import TrainedModel
+
+
+@torch.inference_mode()
+def sample_songs(
+    trained: TrainedModel,
+    request: SongRequest,
+    n_samples: int,
+    sampling: Sampling,
+    random_seed: int,
+    fast_step: bool = True,
+) -> list[list[str]]:
+    """``n_samples`` songs as one batch: the seed and up to ``request.steps`` new tokens each.
+
+    ``fast_step=False`` steps through the model's own modules instead of its faster step
+    function (the same numbers to float rounding, slower). A song ends at the song boundary.
+    Where ``request.given`` fixes a step's token, every song writes it (the draw is made all
+    the same, so the random stream does not depend on what is given).
+    """
+    if sampling.strategy == "beam":
+        if request.given:
+            raise ValueError("beam search does not take given tokens; sample instead")
+        return beam_search(trained, request, sampling.beam_width, n_samples)
+    boundary = trained.vocabulary.boundary
+    generator = torch.Generator().manual_seed(random_seed)
+    given = request.given_ids(trained.vocabulary)
+    meters = [request.meter] * n_samples
+    stepper = Stepper(trained, request.seed, meters, request.steps, fast_step, given)
+    chosen: list[torch.Tensor] = []
+    finished = torch.zeros(n_samples, dtype=torch.bool)
+    bans = StepBans(trained, request.min_steps, bool(request.seed), len(request.seed))
+    for step in range(request.steps):
+        choices = draw(bans.apply(stepper.logits, step), sampling, generator)
+        if given is not None and given[len(request.seed) + step] >= 0:
+            choices = torch.full_like(choices, int(given[len(request.seed) + step]))
+        chosen.append(choices)
+        finished |= choices == boundary
+        if finished.all():
+            break
+        stepper.advance(choices)
+    songs = []
+    # Each song ends before its first boundary token; rows went on stepping after it, unused.
+    for row in (torch.stack(chosen, dim=1) if chosen else torch.zeros(n_samples, 0)).tolist():
+        end = row.index(boundary) if boundary in row else len(row)
+        songs.append(request.seed + trained.vocabulary.decode(row[:end]))
+    return songs

@@ -1,0 +1,169 @@
+"""Checkpoints: the one module that builds, writes and reads them.
+
+A checkpoint is a plain dict that ``torch.load(weights_only=True)`` reads and that describes
+itself: ``state_dict``, ``model_args`` (the constructor's arguments), ``vocabulary`` (the token
+list), ``representation`` (what the inputs are), ``config`` (the model, training and encoding
+settings it was trained with), ``epoch``, ``best_valid_bits_per_step``, ``threads`` (the CPU
+threads training ran with) and ``init_from`` (the checkpoint it was fine-tuned from, or None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.files import atomic_path
+from musiclstm.model.base import LanguageModel
+from musiclstm.model.frames import FrameLSTM
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.model.window import WindowLSTM
+from musiclstm.music.voices import FRAME_WIDTH
+from musiclstm.representation.base import Representation
+from musiclstm.representation.registry import representation_from
+from musiclstm.settings import ModelSettings
+
+HEADS = ("step", "window", "frame")
+
+
+def model_args(
+    vocab_size: int,
+    model: ModelSettings,
+    boundary: int = 0,
+    representation: Representation | None = None,
+) -> dict:
+    """The constructor arguments of the model ``model`` asks for, as stored in its checkpoint
+    (plain values only); a window model's are the ones with a ``window``.
+
+    ``boundary`` is the song-boundary token's id, which the window model pads with; the
+    ``representation`` says which input columns a step model reads (a melody's by default).
+    """
+    args = {
+        "vocab_size": vocab_size,
+        "hidden_size": model.hidden_size,
+        "num_layers": model.num_layers,
+        "dropout": model.dropout,
+        "cell": model.cell,
+    }
+    if model.head == "step":
+        return (
+            args
+            | {
+                "embedding_size": model.embedding_size,
+                "bar_position": model.bar_position,
+                "lookback": list(model.lookback),
+                "bar_number": model.bar_number,
+                "bars_left": model.bars_left,
+            }
+            | (representation.model_inputs() if representation is not None else {})
+        )
+    if model.head == "window":
+        return args | {"window": model.window, "boundary": boundary}
+    if model.head == "frame":
+        columns = representation.input_columns if representation is not None else ()
+        if "voice" not in columns:
+            raise ValueError("model.head: frame reads chorales' frames; set texture: chorale")
+        del args["cell"]  # nn.LSTM, the only cell it runs
+        return args | {"embedding_size": model.embedding_size, "frame_width": FRAME_WIDTH}
+    raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {model.head!r}")
+
+
+def build_model(args: dict) -> LanguageModel:
+    """The model that ``model_args`` describes: a window model if they name a ``window``, a
+    frame model if they name a ``frame_width``."""
+    if "window" in args:
+        return WindowLSTM(**args)
+    if "frame_width" in args:
+        return FrameLSTM(**args)
+    return StepLSTM(**args)
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    return sum(parameter.numel() for parameter in model.parameters())
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto`` means CUDA when there is a GPU, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def make_checkpoint(
+    model: LanguageModel,
+    args: dict,
+    vocabulary: Vocabulary,
+    representation: Representation,
+    config: dict,
+    epoch: int,
+    best: float,
+    threads: int = 1,
+    init_from: dict | None = None,
+) -> dict:
+    """The checkpoint of ``model`` after ``epoch`` (its weights copied to the CPU), trained with
+    ``threads`` CPU threads, from scratch or from the checkpoint ``init_from`` describes
+    (:func:`~musiclstm.training.fine_tuning.start_from`)."""
+    return {
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "model_args": args,
+        "vocabulary": vocabulary.tokens,
+        "representation": representation.describe(),
+        "config": config,
+        "epoch": epoch,
+        "best_valid_bits_per_step": best,
+        "threads": threads,
+        "init_from": init_from,
+    }
+
+
+def save_checkpoint(checkpoint: dict, path: Path) -> None:
+    """Write atomically; through a handle, since a path would put the temporary file's name
+    into the archive."""
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        torch.save(checkpoint, handle)
+
+
+def load_checkpoint(path, device: torch.device | str = "cpu") -> tuple[LanguageModel, dict]:
+    """Rebuild the model from a checkpoint, in evaluation mode."""
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    model = build_model(checkpoint["model_args"]).to(device)
+    model.load_state_dict(checkpoint["state_dict"])
+    model.eval()
+    return model, checkpoint
+
+
+def checkpoint_representation(checkpoint: dict) -> dict:
+    """The checkpoint's description of its representation. Checkpoints written before they
+    stored one are of melody models, whose lookback bars are in their ``model_args``."""
+    if "representation" in checkpoint:
+        return checkpoint["representation"]
+    return {"name": "melody", "lookback_bars": checkpoint["model_args"].get("lookback", [])}
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A model with the vocabulary and representation it was trained on: what sampling and
+    scoring need."""
+
+    model: LanguageModel
+    vocabulary: Vocabulary
+    representation: Representation
+    time_step: float
+    epoch: int
+
+    @classmethod
+    def load(cls, path, device: torch.device | str = "cpu") -> TrainedModel:
+        model, checkpoint = load_checkpoint(path, device)
+        return cls.of(model, checkpoint)
+
+    @classmethod
+    def of(cls, model: LanguageModel, checkpoint: dict) -> TrainedModel:
+        return cls(
+            model,
+            Vocabulary(checkpoint["vocabulary"]),
+            representation_from(checkpoint_representation(checkpoint)),
+            checkpoint["config"]["encoding"]["time_step"],
+            checkpoint["epoch"],
+        )

@@ -1,0 +1,126 @@
+"""The per-step melody model: embedding -> stacked LSTM -> linear head on every step, with the
+state carried along the whole song.
+
+``cell: torch`` runs ``nn.LSTM``; ``cell: scratch`` runs the hand-written
+:class:`~musiclstm.model.lstm_scratch.ScratchLSTM`, which has the same parameters.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from musiclstm.model.base import LanguageModel, State, Step
+from musiclstm.model.lstm_scratch import make_lstm
+from musiclstm.music.meter import MAX_BAR
+from musiclstm.representation.melody import (
+    BARS_LEFT_UNKNOWN,
+    COLUMN,
+    MAX_BAR_NUMBER,
+    METER_COLUMNS,
+)
+
+
+class StepLSTM(LanguageModel):
+    """Predicts the next token at every step of a token sequence (batch first).
+
+    It reads a representation's input columns: the meter columns first (with ``bar_position``
+    the position in the bar, the bar's length and the beat's, with ``bar_number`` the bar's
+    number in the song, with ``bars_left`` the bars until its end), then the token columns (one
+    per entry of ``lookback``: a melody's lookback bars, a chorale's earlier frames and bars),
+    then columns of categories, ``categories`` giving how many values each takes (a chorale's
+    voice slot).
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_size: int,
+        hidden_size: int,
+        num_layers: int,
+        dropout: float,
+        cell: str = "torch",
+        bar_position: bool = False,
+        lookback: list[int] = (),
+        bar_number: bool = False,
+        categories: list[int] = (),
+        bars_left: bool = False,
+    ):
+        super().__init__()
+        self.bar_position = bar_position
+        self.bar_number = bar_number
+        self.bars_left = bars_left
+        self.lookbacks = len(lookback)
+        self.embedding = nn.Embedding(vocab_size, embedding_size)
+        # The lookback tokens share the token embedding: a pitch means the same wherever it is.
+        input_size = embedding_size * (1 + self.lookbacks)
+        if bar_position:
+            # The step's place in its bar, and the bar's and the beat's lengths: where notes may
+            # start and end, and how they group (6/8 in threes, 3/4 in twos).
+            self.position_embedding = nn.Embedding(MAX_BAR, embedding_size)
+            self.meter_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
+            self.beat_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
+            input_size += embedding_size
+        if bar_number:
+            # Which bar of the song: where phrases start and cadences fall.
+            self.bar_number_embedding = nn.Embedding(MAX_BAR_NUMBER + 1, embedding_size)
+            input_size += embedding_size
+        if bars_left:
+            # How far the end is: where the song must close.
+            self.bars_left_embedding = nn.Embedding(BARS_LEFT_UNKNOWN + 1, embedding_size)
+            input_size += embedding_size
+        if categories:
+            self.category_embeddings = nn.ModuleList(
+                nn.Embedding(size, embedding_size) for size in categories
+            )
+            input_size += embedding_size * len(categories)
+        self.categories = len(categories)
+        self.input_dropout = nn.Dropout(dropout)
+        self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
+        self.output_dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def embedded(self, tokens: torch.Tensor, inputs: torch.Tensor | None) -> torch.Tensor:
+        """The LSTM's input: the token's embedding, then each part of ``inputs`` it reads."""
+        first = len(METER_COLUMNS)
+        parts = [self.embedding(tokens)]
+        if inputs is None and (
+            self.lookbacks
+            or self.bar_position
+            or self.bar_number
+            or self.bars_left
+            or self.categories
+        ):
+            raise ValueError("this model reads bar positions and lookbacks: pass their inputs")
+        parts += [self.embedding(inputs[..., first + i]) for i in range(self.lookbacks)]
+        if self.bar_position:
+            position = self.position_embedding(inputs[..., COLUMN["position"]])
+            position = position + self.meter_embedding(inputs[..., COLUMN["meter"]])
+            parts.append(position + self.beat_embedding(inputs[..., COLUMN["beat"]]))
+        if self.bar_number:
+            parts.append(self.bar_number_embedding(inputs[..., COLUMN["bar_number"]]))
+        if self.bars_left:
+            parts.append(self.bars_left_embedding(inputs[..., COLUMN["bars_left"]]))
+        after = first + self.lookbacks
+        parts += [
+            embedding(inputs[..., after + i])
+            for i, embedding in enumerate(self.category_embeddings if self.categories else ())
+        ]
+        return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
+
+    def forward(
+        self, tokens: torch.Tensor, inputs: torch.Tensor | None, state: State | None = None
+    ) -> tuple[torch.Tensor, State]:
+        """tokens: (batch, time) ids and inputs (batch, time, columns) -> logits (batch, time,
+        vocab) and the final LSTM state."""
+        output, state = self.lstm(self.input_dropout(self.embedded(tokens, inputs)), state)
+        return self.head(self.output_dropout(output)), state
+
+    def stepper(self, fast: bool = True) -> Step:
+        """The :class:`~musiclstm.model.step_kernel.StepKernel` where the cell is ``nn.LSTM``
+        (it folds that module's weights), else the modules themselves."""
+        from musiclstm.model.step_kernel import StepKernel
+
+        if fast and isinstance(self.lstm, nn.LSTM):
+            return StepKernel(self)
+        return self.step

@@ -1,0 +1,142 @@
+"""Writing tokens as a MIDI file, and reading such a file back into tokens.
+
+The writer puts one note per onset token and keeps every note's full length, the last one
+included; a trailing rest is kept as the length of the track. A melody is a type-0 file of one
+track; a chorale (:mod:`.voices`) a type-1 file of four named tracks, one voice on each channel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+
+from musiclstm.music.midi_file import MidiFile
+from musiclstm.music.midi_reader import part_notes, scan_midi
+from musiclstm.music.tokens import events_to_tokens, notes_to_events, tokens_to_events
+from musiclstm.music.voices import VOICES, Chorale
+
+TICKS_PER_QUARTER = 480
+VOICE_TRACK_NAMES = tuple(voice.capitalize() for voice in VOICES)  # Soprano ... Bass
+CHURCH_ORGAN = 19  # General MIDI program 20, counted from 0; 52 is choir aahs
+
+
+def step_ticks(step: float) -> int:
+    """MIDI ticks in one time step; raises where a step is not a whole number of ticks."""
+    ticks = TICKS_PER_QUARTER * step
+    if abs(ticks - round(ticks)) > 1e-9:
+        raise ValueError(f"a time step of {step} quarters is not a whole number of MIDI ticks")
+    return round(ticks)
+
+
+def meter_messages(tempo_bpm: float, time_signature: str) -> list[mido.MetaMessage]:
+    """The time signature and tempo at the start of a file, as its first track carries them."""
+    numerator, denominator = (int(part) for part in time_signature.split("/"))
+    return [
+        mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator, time=0),
+        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo_bpm), time=0),
+    ]
+
+
+def append_notes(
+    track: mido.MidiTrack, tokens: list[str], ticks: int, velocity: int, channel: int = 0
+) -> None:
+    """One note-on and note-off per note of the tokens, then the end of the track after the
+    trailing rest, so the track lasts as long as the tokens."""
+    waiting = 0  # ticks since the last message
+    for pitch, steps in tokens_to_events(tokens):
+        if pitch is None:
+            waiting += steps * ticks
+            continue
+        track.append(
+            mido.Message("note_on", channel=channel, note=pitch, velocity=velocity, time=waiting)
+        )
+        track.append(
+            mido.Message("note_off", channel=channel, note=pitch, velocity=0, time=steps * ticks)
+        )
+        waiting = 0
+    track.append(mido.MetaMessage("end_of_track", time=waiting))
+
+
+def write_midi(
+    tokens: list[str],
+    path: Path,
+    step: float = 0.25,
+    tempo_bpm: float = 100.0,
+    time_signature: str = "4/4",
+    velocity: int = 80,
+    program: int = 0,
+) -> None:
+    """Write a melody as a type-0 MIDI file."""
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("track_name", name="melody", time=0))
+    track.extend(meter_messages(tempo_bpm, time_signature))
+    track.append(mido.Message("program_change", program=program, time=0))
+    append_notes(track, tokens, step_ticks(step), velocity)
+    midi = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_QUARTER)
+    midi.tracks.append(track)
+    midi.save(path)
+
+
+def write_chorale_midi(
+    chorale: Chorale,
+    path: Path,
+    step: float = 0.25,
+    tempo_bpm: float = 100.0,
+    time_signature: str = "4/4",
+    velocity: int = 80,
+    program: int = CHURCH_ORGAN,
+) -> None:
+    """Write a chorale as a type-1 MIDI file: tracks Soprano, Alto, Tenor and Bass on channels 0
+    to 3, all with ``program``; the first track carries the time signature and tempo.
+
+    MIDI has no fermata: a phrase end sounds as long as its notes are written.
+    """
+    ticks = step_ticks(step)
+    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
+    for channel, (name, tokens) in enumerate(zip(VOICE_TRACK_NAMES, chorale.voices, strict=True)):
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name=name, time=0))
+        if channel == 0:
+            track.extend(meter_messages(tempo_bpm, time_signature))
+        track.append(mido.Message("program_change", channel=channel, program=program, time=0))
+        append_notes(track, tokens, ticks, velocity, channel)
+        midi.tracks.append(track)
+    midi.save(path)
+
+
+def grid_tokens(midi: MidiFile, notes: list[tuple[int, int, int]], step: float) -> list[str]:
+    """``(start tick, end tick, pitch)`` notes, sorted, as the tokens of one voice on the grid
+    of ``step`` quarters, lasting until the end of the file."""
+    ticks = step * midi.ticks_per_quarter
+
+    def on_grid(tick: int) -> int:
+        return round(tick / ticks)
+
+    grid_notes = [(on_grid(start), on_grid(end), pitch) for start, end, pitch in notes]
+    return events_to_tokens(notes_to_events(grid_notes, on_grid(midi.end_tick)))
+
+
+def read_midi_tokens(path: Path, step: float = 0.25) -> list[str]:
+    """Tokens of a monophonic MIDI file, read back with the encoder's reader (:mod:`.midi_reader`)
+    with every part's notes together and the trailing rest kept: :func:`write_midi` undone."""
+    midi = scan_midi(Path(path))
+    notes = sorted(note for part in midi.parts for note in part_notes(midi, part))
+    return grid_tokens(midi, notes, step)
+
+
+def read_chorale_midi(path: Path, step: float = 0.25) -> Chorale:
+    """The chorale of a file :func:`write_chorale_midi` wrote: voice ``k`` is channel ``k``'s
+    notes, in whichever track they lie. A voice without notes is a rest as long as the file, and
+    no frame is under a fermata (MIDI has none)."""
+    midi = scan_midi(Path(path))
+    voices = []
+    for channel in range(len(VOICES)):
+        notes = sorted(
+            note
+            for part in midi.parts
+            if part.channel == channel
+            for note in part_notes(midi, part)
+        )
+        voices.append(grid_tokens(midi, notes, step))
+    return Chorale(tuple(voices), [False] * len(voices[0]))

@@ -1,0 +1,340 @@
+"""Self-contained HTML pages for the report: one per generated song (player, score, piano roll,
+files to download) and a summary (metrics, musical statistics, configuration).
+
+Every image, sound and file is embedded as a ``data:`` URI, so a page works on its own, inside
+Snakemake's report, and when mailed to someone.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+from pathlib import Path
+
+import yaml
+
+from musiclstm.evaluation.cross_validation import read_summary as read_cv_summary
+from musiclstm.evaluation.result_files import read_metrics, read_music_stats
+
+MIME_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".wav": "audio/wav",
+    ".mid": "audio/midi",
+    ".musicxml": "application/vnd.recordare.musicxml+xml",
+    ".txt": "text/plain",
+    ".json": "application/json",
+}
+GM_PROGRAMS = {0: "Acoustic Grand Piano", 24: "Acoustic Guitar (nylon)", 40: "Violin",
+               71: "Clarinet", 73: "Flute", 75: "Pan Flute", 21: "Accordion",
+               19: "Church Organ", 52: "Choir Aahs"}  # fmt: skip
+TOKEN_NOTES = {
+    "melody": "one per time step: MIDI pitch, r rest, _ hold",
+    "chorale": "per time step a frame: | or |F (fermata), then soprano, alto, tenor and bass, "
+    "each a MIDI pitch, r rest or _ hold",
+}
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
+h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.4em; border-bottom: 1px solid #ddd; }
+img { max-width: 100%; background: white; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { padding: 3px 12px; text-align: left; border-bottom: 1px solid #e5e5e5; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; }
+audio { width: 100%; max-width: 700px; }
+.note { color: #555; font-size: 0.95em; }
+"""
+
+
+def data_uri(path: Path) -> str:
+    """The file as a base64 ``data:`` URI with its MIME type."""
+    path = Path(path)
+    mime = MIME_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "text/plain"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"{body}\n</body>\n</html>\n"
+    )
+
+
+def table(rows: list[list], header: list[str] | None = None) -> str:
+    """An HTML table; numbers are right-aligned and floats shown with 3 decimals."""
+
+    def cell(value, tag="td"):
+        if isinstance(value, float):
+            return f'<{tag} class="number">{value:.3f}</{tag}>'
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f'<{tag} class="number">{value}</{tag}>'
+        return f"<{tag}>{html.escape('' if value is None else str(value))}</{tag}>"
+
+    head = "<tr>" + "".join(cell(h, "th") for h in header) + "</tr>\n" if header else ""
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>\n" for row in rows)
+    return f"<table>\n{head}{body}</table>"
+
+
+def synthesizer_note(audio: dict) -> str:
+    """One sentence on how the audio was made."""
+    if audio["synthesizer"] == "fluidsynth":
+        program = audio.get("program") or 0
+        instrument = GM_PROGRAMS.get(program, f"General MIDI program {program}")
+        return (
+            f"Played by FluidSynth with the General MIDI soundfont "
+            f"{Path(audio['soundfont']).name} ({instrument})."
+        )
+    return (
+        "Played by the built-in synthesiser (a tone with a few harmonics), the fallback where "
+        "FluidSynth or a General MIDI soundfont is not installed."
+    )
+
+
+def voice_rows(facts: dict) -> list[list]:
+    """A chorale's rows of the song's facts: each voice's range and notes, and the fermatas;
+    none for a melody."""
+    if "voices" not in facts:
+        return []
+    ranges = "; ".join(
+        f"{name} {voice['lowest']} to {voice['highest']} ({voice['notes']} notes)"
+        for name, voice in facts["voices"].items()
+    )
+    return [["voices", ranges], ["fermatas", facts["fermatas"]]]
+
+
+def write_song_page(
+    name: str,
+    svg: Path,
+    wav: Path,
+    audio_info: Path,
+    score_info: Path,
+    piano_roll: Path,
+    midi: Path,
+    musicxml: Path,
+    tokens: Path,
+    page_path: Path,
+) -> None:
+    """One song's page: a player, the engraved score, the piano roll, facts and downloads."""
+    audio = json.loads(Path(audio_info).read_text())
+    facts = json.loads(Path(score_info).read_text())
+    about = table(
+        [
+            ["key", facts["key"]],
+            ["time signature", facts["time_signature"]],
+            ["tempo", f"{facts['tempo_bpm']:g} quarter notes per minute"],
+            ["length", f"{facts['bars']} bars, {audio['seconds']:.1f} s with the final release"],
+            ["notes", facts["notes"]],
+            ["range", f"{facts['lowest']} to {facts['highest']}"],
+            ["staff", facts["clef"]],
+            *voice_rows(facts),
+        ]
+    )
+    downloads = "\n".join(
+        f'<li><a download="{html.escape(Path(path).name)}" href="{data_uri(path)}">'
+        f"{html.escape(Path(path).name)}</a> ({what})</li>"
+        for path, what in [
+            (midi, "MIDI"),
+            (musicxml, "MusicXML, opens in MuseScore and other notation programs"),
+            (wav, "audio"),
+            (tokens, "the model's tokens"),
+        ]
+    )
+    texture = "chorale" if "voices" in facts else "melody"
+    body = f"""<h1>{html.escape(name)}</h1>
+<p><audio class="song-audio" controls preload="auto" src="{data_uri(wav)}"></audio></p>
+<p class="note">{html.escape(synthesizer_note(audio))}</p>
+<h2>Score</h2>
+<img class="score" alt="score of {html.escape(name)}" src="{data_uri(svg)}">
+<h2>Piano roll</h2>
+<img class="piano-roll" alt="piano roll of {html.escape(name)}" src="{data_uri(piano_roll)}">
+<h2>About this song</h2>
+{about}
+<h2>Files</h2>
+<ul>
+{downloads}
+</ul>
+<details><summary>Tokens ({TOKEN_NOTES[texture]})</summary>
+<pre>{html.escape(Path(tokens).read_text().strip())}</pre></details>"""
+    Path(page_path).write_text(page(name, body))
+
+
+METRIC_COLUMNS = [
+    ("songs", "songs"),
+    ("bits_per_step", "bits/step"),
+    ("bits_per_note", "bits/note"),
+    ("pitch_bits_per_note", "pitch bits/note"),
+    ("accuracy", "accuracy"),
+    ("onset_accuracy", "onset accuracy"),
+]
+
+
+CHORALE_COLUMNS = [
+    ("bits_per_frame", "bits/frame"),
+    ("nats_per_voice_step", "nats/voice-step"),
+    ("bits_per_voice_step", "bits/voice-step"),
+    ("bits_per_onset", "bits/onset"),
+    ("atb_bits_per_step", "alto-tenor-bass bits/step"),
+    ("fermata_bits_per_frame", "fermata bits/frame"),
+]
+
+
+def chorale_sections(metrics: dict, stats: dict) -> str:
+    """A chorale run's metrics by frame and voice, against the n-gram baseline, and the voice
+    leading of generated against held-out chorales; nothing for melodies."""
+    if "chorale" not in metrics.get("test", {}):
+        return ""
+    rows = [
+        [f"model, {split}"] + [metrics[split]["chorale"][key] for key, _ in CHORALE_COLUMNS]
+        for split in ("valid", "test")
+    ]
+    baseline = metrics.get("baseline")
+    if baseline:
+        rows.append(
+            [f"{baseline['order']}-gram baseline, test"]
+            + [baseline["test"][key] for key, _ in CHORALE_COLUMNS]
+        )
+    voices = metrics["test"]["chorale"]["voices"]
+    body = f"""<h2>Chorales: bits by frame and by voice</h2>
+<p>Every held-out chorale scored from its start; a frame is its fermata mark and four voices.</p>
+{table(rows, [""] + [label for _, label in CHORALE_COLUMNS])}
+<p>Test bits per step of each voice:</p>
+{table([[voice, bits] for voice, bits in voices.items()], ["voice", "bits/step"])}"""
+    leading = stats.get("voice_leading")
+    if leading:
+        body += f"""
+<h2>Voice leading: generated against held-out chorales</h2>
+{table(leading["table"], ["", "generated", "held-out"])}"""
+    return body
+
+
+def cross_validation_section(summary_path: Path | None) -> str:
+    """The cross-validation's folds, pooled and their spread, where a run has made its summary;
+    nothing otherwise."""
+    if summary_path is None:
+        return ""
+    summary = read_cv_summary(summary_path)
+    rows = [
+        [f"fold {fold['fold']}"] + [fold["test"][key] for key, _ in METRIC_COLUMNS]
+        for fold in summary["per_fold"]
+    ]
+    rows.append(["pooled"] + [summary["pooled"][key] for key, _ in METRIC_COLUMNS])
+    spread = summary["across_folds"]
+    for figure in ("std", "min", "max"):
+        rows.append([figure] + [spread.get(key, {}).get(figure) for key, _ in METRIC_COLUMNS])
+    return f"""<h2>Cross-validation: {summary["folds"]} folds</h2>
+<p>Each of the {summary["songs"]} songs scored once, by the model of the fold that held it out.
+Pooled: the bits of every fold over all their steps and notes; std, min and max: of the folds'
+own values.</p>
+{table(rows, ["test split"] + [label for _, label in METRIC_COLUMNS])}"""
+
+
+def summary_headings(config: dict) -> tuple[str, str]:
+    """The page's title and the heading of its comparison of generated with held-out music:
+    chorales are compared as melodies by their soprano lines."""
+    if config.get("texture") == "chorale":
+        return "Chorale LSTM: summary", "Soprano lines of generated against held-out chorales"
+    return "Melody LSTM: summary", "Generated songs against held-out songs"
+
+
+def song_stats_rows(generated: dict, held_out: dict) -> list[list]:
+    """Generated against held-out songs: how many, their notes, scale notes, tonic endings."""
+    return [
+        ["songs", generated["songs"], held_out["songs"]],
+        ["notes", generated["notes"], held_out["notes"]],
+        ["share of notes in the key's scale", generated["scale_share"], held_out["scale_share"]],
+        [
+            "songs ending on the tonic",
+            f"{generated['songs_ending_on_tonic']} of {generated['songs']}",
+            f"{held_out['songs_ending_on_tonic']} of {held_out['songs']}",
+        ],
+        [
+            "bars repeating a bar 1, 2, 4 or 8 bars back",
+            generated["repeated_bar_share"],
+            held_out["repeated_bar_share"],
+        ],
+        [
+            "... or repeating one moved in pitch",
+            generated["moved_bar_share"],
+            held_out["moved_bar_share"],
+        ],
+    ]
+
+
+METER_HEADERS = ["meter", "generated", "held-out", "note length", "pitch class", "interval"]
+
+
+def meter_rows(stats: dict) -> list[list]:
+    """Each meter of the generated songs against the held-out songs of that meter."""
+    rows = []
+    for meter, entry in stats["by_meter"].items():
+        overlap = entry.get("histogram_overlap", {})
+        held_out = entry.get("held_out", {"songs": 0})
+        rows.append(
+            [meter or "unknown", entry["generated"]["songs"], held_out["songs"]]
+            + [overlap.get(name) for name in ("note_length", "pitch_class", "interval")]
+        )
+    return rows
+
+
+def write_summary_page(
+    metrics_path: Path,
+    stats_path: Path,
+    loss_png: Path,
+    histogram_pngs: list[Path],
+    config: dict,
+    page_path: Path,
+    cross_validation_path: Path | None = None,
+) -> None:
+    """The summary: test metrics (and a cross-validation's, given its summary), musical
+    statistics, copying check, loss curve, configuration."""
+    metrics = read_metrics(metrics_path)
+    stats = read_music_stats(stats_path)
+    splits = [split for split in ("valid", "test") if split in metrics]
+    metric_rows = [[split] + [metrics[split][key] for key, _ in METRIC_COLUMNS] for split in splits]
+    stats_rows = song_stats_rows(stats["generated"], stats["held_out"])
+    overlap_rows = [
+        [name.replace("_", " "), stats["histogram_overlap"].get(name), value]
+        for name, value in stats["overlap_against_all_meters"].items()
+    ]
+    copy_rows = [
+        [
+            run["song"],
+            run["longest_copied_steps"],
+            run["longest_copied_notes"],
+            run["copied_share"],
+            run["training_song"],
+        ]
+        for run in stats["copying"]
+    ]
+    figures = "\n".join(
+        f'<img class="plot" alt="{html.escape(Path(png).stem)}" src="{data_uri(png)}">'
+        for png in histogram_pngs
+    )
+    title, compared = summary_headings(config)
+    body = f"""<h1>{title}</h1>
+<h2>Model</h2>
+<p>Scored on held-out songs, each from its start (lower bits are better).</p>
+{table(metric_rows, ["split"] + [label for _, label in METRIC_COLUMNS])}
+<p>Kept epoch: {metrics["checkpoint_epoch"]}.</p>
+<img class="plot" alt="loss per epoch" src="{data_uri(loss_png)}">
+{cross_validation_section(cross_validation_path)}
+{chorale_sections(metrics, stats)}
+<h2>{compared}</h2>
+{table(stats_rows, ["", "generated", "held-out"])}
+<p>Overlap of the histograms (1 = identical, 0 = nothing in common), each generated song
+against the held-out songs of its own time signature, pooled over the meters weighted by their
+held-out songs; and against every held-out song, whatever its meter:</p>
+{table(overlap_rows, ["histogram", "like with like", "against all meters"])}
+<p>By meter:</p>
+{table(meter_rows(stats), METER_HEADERS)}
+{figures}
+<h2>Copying check</h2>
+<p>The longest run of time steps of each generated song that also appears, token for token, in
+one training song.</p>
+{table(copy_rows, ["song", "steps", "notes", "share of the song", "training song"])}
+<h2>Configuration</h2>
+<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"""
+    Path(page_path).write_text(page(title, body))

@@ -1,0 +1,203 @@
+"""Chorales: four voices as one stream of frames (:mod:`musiclstm.music.voices`), five tokens
+per time step: the frame token (``|``, or ``|F`` under a fermata), then soprano, alto, tenor and
+bass. The model writes a frame's voices in that order, each given the voices above it in the
+same frame, as BachBot's serialised chorales did.
+
+The input columns of the step being predicted (step ``i`` of the stream; frame ``i // 5``):
+
+- ``meter``, ``beat``, ``position``, ``bar_number``, ``bars_left``: the frame's place in its bar
+  and in the chorale, as a melody step's (:func:`~musiclstm.representation.melody.meter_columns`);
+- ``previous_frame``: the same voice's token one frame before (what a hold would hold);
+- ``lookback_{n}``, one per entry of ``lookback_bars``: the same voice's token ``n`` bars before;
+- ``soprano_ahead_{k}``, one per entry of ``lookahead``: the soprano ``k`` frames later, and
+  ``fermata_ahead``, the frames until the next fermata. These see the future of a given melody:
+  a model that reads them harmonises a melody it is given (and cannot compose without one);
+- ``voice``: which slot of the frame the step is (0 the frame token, 1-4 soprano to bass).
+
+The song boundary comes where a frame would start, so a chorale ends after a whole frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from musiclstm.music.tokens import HOLD, SPECIAL_TOKENS, is_pitch
+from musiclstm.music.voices import FERMATA_FRAME, FRAME, FRAME_TOKENS, FRAME_WIDTH, parse_chorale
+from musiclstm.representation.base import EncodedSong, Meter, Representation, StepInputs
+from musiclstm.representation.lookup import LookupStepInputs
+from musiclstm.representation.melody import DEFAULT_BAR, METER_COLUMNS, meter_columns
+
+MAX_FERMATA_AHEAD = 32  # frames to the next fermata the model tells apart; farther ones share
+NO_FERMATA_AHEAD = MAX_FERMATA_AHEAD + 1  # no fermata later in the given melody
+
+
+class ChoraleRepresentation(Representation):
+    """Four voices in frames; ``lookback_bars`` says which earlier bars the inputs show and
+    ``lookahead`` which later frames of a given soprano (empty: a model that composes)."""
+
+    name = "chorale"
+    # The frame tokens are in every chorale vocabulary, first after the boundary and unknown
+    # token, so the inputs find the fermata frames of a given melody by their id alone.
+    special_tokens = SPECIAL_TOKENS + FRAME_TOKENS
+    fermata_id = len(SPECIAL_TOKENS) + FRAME_TOKENS.index(FERMATA_FRAME)
+
+    def __init__(self, lookback_bars: tuple[int, ...] = (1,), lookahead: tuple[int, ...] = ()):
+        self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
+        self.lookahead = tuple(int(frames) for frames in lookahead)
+
+    def encode(self, song, encoding) -> EncodedSong:
+        # Imported here: reading scores needs music21, which training and sampling do not.
+        from musiclstm.data.chorale import song_to_chorale
+
+        encoded = song_to_chorale(song, encoding)
+        return EncodedSong(
+            encoded.chorale.tokens(),
+            encoded.key,
+            encoded.transposition,
+            encoded.time_signature,
+            encoded.pickup_steps,
+        )
+
+    def decode(self, tokens: list[str]) -> list:
+        return parse_chorale(tokens).events()
+
+    def token_order(self, token: str) -> tuple:
+        """Specials first, then the frame tokens, pitches from low to high, rest and hold."""
+        if token in SPECIAL_TOKENS:
+            return (0, SPECIAL_TOKENS.index(token))
+        if token in FRAME_TOKENS:
+            return (1, FRAME_TOKENS.index(token))
+        if is_pitch(token):
+            return (2, int(token))
+        return (3, ("r", HOLD).index(token))
+
+    @property
+    def token_column_names(self) -> tuple[str, ...]:
+        return (
+            ("previous_frame",)
+            + tuple(f"lookback_{bars}" for bars in self.lookback_bars)
+            + tuple(f"soprano_ahead_{frames}" for frames in self.lookahead)
+        )
+
+    @property
+    def category_columns(self) -> dict[str, int]:
+        """The columns after the token columns, with how many values each takes."""
+        columns = {"voice": FRAME_WIDTH}
+        if self.lookahead:
+            columns["fermata_ahead"] = NO_FERMATA_AHEAD + 1
+        return columns
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        return METER_COLUMNS + self.token_column_names + tuple(self.category_columns)
+
+    @property
+    def token_columns(self) -> slice:
+        return slice(len(METER_COLUMNS), len(METER_COLUMNS) + len(self.token_column_names))
+
+    def model_inputs(self) -> dict:
+        return {
+            "lookback": list(self.token_column_names),
+            "categories": list(self.category_columns.values()),
+        }
+
+    def back_offsets(self, bar: np.ndarray) -> np.ndarray:
+        """(..., lookbacks) steps back of ``previous_frame`` and each lookback."""
+        span = np.where(np.asarray(bar) > 0, bar, DEFAULT_BAR)
+        frames = np.concatenate(
+            [np.ones_like(span)[..., None], np.asarray(span)[..., None] * self.lookback_bars],
+            axis=-1,
+        )
+        return frames * FRAME_WIDTH
+
+    def static_columns(self, steps: np.ndarray, meter: Meter, given: np.ndarray) -> np.ndarray:
+        """(len(steps), columns) of everything but the lookbacks: the meter and voice, and what
+        the given tokens (the whole stream, -1 where not given) show ahead."""
+        columns = np.zeros((len(steps), len(self.input_columns)), dtype=np.int64)
+        frames = steps // FRAME_WIDTH
+        # The meter counts frames, and a chorale's length is given in steps of its stream.
+        in_frames = meter._replace(length=meter.length // FRAME_WIDTH)
+        columns[:, : len(METER_COLUMNS)] = meter_columns(frames, in_frames)
+        first_category = self.token_columns.stop
+        columns[:, first_category] = steps % FRAME_WIDTH
+        if self.lookahead:
+            ahead = self.ahead_columns(frames, given)
+            columns[:, first_category - len(self.lookahead) : first_category] = ahead[0]
+            columns[:, first_category + 1] = ahead[1]
+        return columns
+
+    def ahead_columns(self, frames: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The soprano ``k`` frames ahead of each frame (the boundary past the end, as ``given``
+        holds it) and the frames until the next fermata frame."""
+        n_frames = len(given) // FRAME_WIDTH
+        sopranos = given[1 : n_frames * FRAME_WIDTH : FRAME_WIDTH]
+        boundary = given[-1]
+        later = frames[:, None] + np.asarray(self.lookahead)[None, :]
+        soprano = np.where(later < n_frames, sopranos[np.clip(later, 0, n_frames - 1)], boundary)
+        fermata = given[0 : n_frames * FRAME_WIDTH : FRAME_WIDTH] == self.fermata_id
+        return soprano, frames_to_fermata(fermata, frames)
+
+    def song_inputs(self, song: np.ndarray, meter: Meter, boundary: int) -> np.ndarray:
+        steps = np.arange(len(song) + 1)
+        given = np.concatenate([np.asarray(song, dtype=np.int64), [boundary]])
+        inputs = self.static_columns(steps, meter, given)
+        back = steps[:, None] - self.back_offsets(np.int64(meter.bar))
+        inputs[:, self.token_columns.start : self.token_columns.start + back.shape[1]] = np.where(
+            back >= 0, given[np.clip(back, 0, None)], boundary
+        )
+        return inputs
+
+    def step_inputs(
+        self,
+        seed: list[int],
+        meters: list[Meter],
+        boundary: int,
+        max_steps: int,
+        given: np.ndarray | None = None,
+    ) -> StepInputs:
+        total = len(seed) + max_steps + 1
+        if given is None:
+            given = np.full(total, -1, dtype=np.int64)
+        given = np.concatenate([given[: total - 1], [boundary]])
+        steps = np.arange(total)
+        table = np.stack([self.static_columns(steps, meter, given) for meter in meters])
+        bars = np.array([meter.bar for meter in meters], dtype=np.int64)
+        back = steps[None, :, None] - self.back_offsets(bars)[:, None, :]
+        looked_back = slice(self.token_columns.start, self.token_columns.start + back.shape[2])
+        return LookupStepInputs(table, back, looked_back, seed, boundary)
+
+    def opening_bans(self, tokens: list[str]) -> list[list[int]]:
+        # A hold in the first frame would hold nothing (the frame token is the cycle's to ban).
+        hold = [tokens.index(HOLD)] if HOLD in tokens else []
+        return [[]] + [hold] * (FRAME_WIDTH - 1)
+
+    def cycle_bans(self, tokens: list[str]) -> list[list[int]]:
+        # A frame opens with a frame token (or the chorale ends there); each voice writes a
+        # pitch, a rest or a hold.
+        opens_frame = set(FRAME_TOKENS) | {SPECIAL_TOKENS[0]}
+        frame_slot = [i for i, token in enumerate(tokens) if token not in opens_frame]
+        voice_slot = [i for i, token in enumerate(tokens) if token in opens_frame]
+        return [frame_slot] + [voice_slot] * (FRAME_WIDTH - 1)
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "lookback_bars": list(self.lookback_bars),
+            "lookahead": list(self.lookahead),
+        }
+
+
+def frames_to_fermata(fermata: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """For each of ``frames``, frames until the next frame in ``fermata`` (0 inside one), capped
+    at :data:`MAX_FERMATA_AHEAD`; :data:`NO_FERMATA_AHEAD` where none comes."""
+    n_frames = len(fermata)
+    distance = np.full(n_frames + 1, NO_FERMATA_AHEAD, dtype=np.int64)
+    for frame in range(n_frames - 1, -1, -1):
+        if fermata[frame]:
+            distance[frame] = 0
+        elif distance[frame + 1] != NO_FERMATA_AHEAD:
+            distance[frame] = min(distance[frame + 1] + 1, MAX_FERMATA_AHEAD)
+    return distance[np.clip(frames, 0, n_frames)]
+
+
+__all__ = ["FERMATA_FRAME", "FRAME", "ChoraleRepresentation"]
