@@ -1,6 +1,7 @@
 # Two commands from a fresh clone:
-#   make song   installs into .venv and writes results/generated/song.mid
-#   make test   runs the linters and the tests
+#   make song        installs into .venv and writes results/generated/song.mid
+#   make test        runs the linters and every test
+#   make test-fast   the linters and the tests but the slow ones (a few minutes)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,8 @@ BIN := $(VENV)/bin
 CORES ?= all
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: song chorale song_harmonised test lint pytest report system-packages clean
+.PHONY: song chorale song_harmonised test test-fast lint pytest pytest-fast report system-packages \
+  clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +64,15 @@ system-packages:
 
 test: lint pytest
 
+# Without the tests marked slow (the real workflow, training for more than a second or two, Slurm,
+# Chromium): a few minutes on 2 cores.
+test-fast: lint pytest-fast
+
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -q tests
+
+pytest-fast: $(VENV)/.installed-dev
+	$(BIN)/pytest -q -m "not slow" tests
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check workflow tests benchmarks

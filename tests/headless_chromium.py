@@ -48,7 +48,7 @@ class Chromium:
         executable = find_chromium()
         if executable is None:
             raise ChromiumError(
-                "Chromium is not installed; on Debian: apt-get install chromium (.ci/run does)"
+                "Chromium is not installed; `sudo make system-packages` installs it"
             )
         self.timeout = timeout
         self.profile = tempfile.mkdtemp(prefix="chromium-profile-")

@@ -36,14 +36,13 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
 
 
-def unavailable_reason() -> str | None:
-    """Why a single-node Slurm cannot start on this machine, or None when it can."""
-    missing = [name for name in DAEMONS + CLIENTS if find_tool(name) is None]
-    if missing:
-        return (
-            f"Slurm is not installed ({', '.join(missing)} not found); on Debian/Ubuntu: "
-            "apt-get install slurm-wlm munge (.ci/run does this)"
-        )
+def missing_programs() -> list[str]:
+    """The Slurm and munge programs that are not installed (Debian's slurm-wlm and munge)."""
+    return [name for name in DAEMONS + CLIENTS if find_tool(name) is None]
+
+
+def unusable_reason() -> str | None:
+    """Why an installed Slurm cannot start a single-node cluster here, or None when it can."""
     if os.geteuid() != 0:
         return "starting a Slurm cluster needs root (slurmd, and /etc/slurm/slurm.conf)"
     if not Path("/etc/munge/munge.key").exists():
@@ -51,6 +50,17 @@ def unavailable_reason() -> str | None:
     if SYSTEM_CONF.exists() and not SYSTEM_CONF.read_text().startswith(MARKER):
         return f"{SYSTEM_CONF} belongs to a real Slurm installation; not replacing it"
     return None
+
+
+def unavailable_reason() -> str | None:
+    """Why a single-node Slurm cannot start on this machine, or None when it can."""
+    missing = missing_programs()
+    if missing:
+        return (
+            f"Slurm is not installed ({', '.join(missing)} not found); "
+            "`sudo make system-packages` installs it"
+        )
+    return unusable_reason()
 
 
 def end_with_parent() -> None:

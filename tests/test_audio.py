@@ -1,11 +1,10 @@
 """WAV files that sound the right pitches at the right times, with FluidSynth and with the
 built-in fallback; the choice between them."""
 
-import shutil
-
 import numpy as np
 import pytest
 
+from conftest import require_tool
 from musiclstm.music.tokens import events_to_tokens
 from musiclstm.rendering.audio import find_soundfont, pick_synthesizer, read_wav, write_audio
 from musiclstm.settings import RenderSettings, settings
@@ -64,11 +63,7 @@ def test_builtin_synthesizer_plays_the_melody(tmp_path):
 
 
 def test_fluidsynth_plays_the_melody_with_a_general_midi_soundfont(tmp_path):
-    if shutil.which("fluidsynth") is None or find_soundfont() is None:
-        pytest.fail(
-            "fluidsynth and a GM soundfont are needed: apt-get install fluidsynth "
-            "timgm6mb-soundfont (.ci/run installs them)"
-        )
+    require_tool("fluidsynth")
     for program in (0, 73):  # piano, flute
         info, rate, samples = render(tmp_path, "fluidsynth", program=program)
         assert info["synthesizer"] == "fluidsynth" and info["program"] == program

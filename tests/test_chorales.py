@@ -209,6 +209,7 @@ def chorale_run(tmp_path_factory):
     return workdir
 
 
+@pytest.mark.slow
 def test_the_chorale_run_keeps_its_stages_apart(chorale_run):
     assert (chorale_run / "results/chorale/model/checkpoint.pt").exists()
     assert (chorale_run / "results/chorale/harmoniser/checkpoint.pt").exists()
@@ -217,6 +218,7 @@ def test_the_chorale_run_keeps_its_stages_apart(chorale_run):
     assert summary["songs_in"] == summary["songs_encoded"] + summary["songs_rejected"]
 
 
+@pytest.mark.slow
 def test_chorale_metrics_by_frame_and_voice_with_the_baseline(chorale_run):
     metrics = json.loads((chorale_run / "results/chorale/evaluation/metrics.json").read_text())
     chorale = metrics["test"]["chorale"]
@@ -228,6 +230,7 @@ def test_chorale_metrics_by_frame_and_voice_with_the_baseline(chorale_run):
     assert stats["voice_leading"]["held_out"]["chorales"] == chorale["chorales"]
 
 
+@pytest.mark.slow
 def test_the_composed_chorale_reads_back_as_four_voices(chorale_run):
     tokens = (chorale_run / "results/generated/chorale.txt").read_text().split()
     chorale = parse_chorale(tokens)
@@ -245,6 +248,7 @@ def test_the_composed_chorale_reads_back_as_four_voices(chorale_run):
     assert chorale.frames == 32
 
 
+@pytest.mark.slow
 def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
     tokens = (chorale_run / "results/generated/harmonised.txt").read_text().split()
     chorale = parse_chorale(tokens)
@@ -286,6 +290,7 @@ def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(
     torch.testing.assert_close(torch.stack(stepped, dim=1), whole, atol=1e-5, rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_a_generated_song_is_harmonised_under_its_own_notes(chorale_run):
     tokens = (chorale_run / "results/generated/song_harmonised.txt").read_text().split()
     chorale = parse_chorale(tokens)

@@ -98,6 +98,7 @@ def fold_metrics(workdir, fold: int) -> dict:
     return json.loads((workdir / f"results/cv/fold_{fold}/evaluation/metrics.json").read_text())
 
 
+@pytest.mark.slow
 def test_every_song_is_tested_in_exactly_one_of_the_three_folds(workdir):
     summary = json.loads((workdir / SUMMARY).read_text())
     assert summary["folds"] == 3 and len(summary["per_fold"]) == 3 and summary["songs"] == 24
@@ -116,6 +117,7 @@ def test_every_song_is_tested_in_exactly_one_of_the_three_folds(workdir):
     assert sorted(tested) == every_song
 
 
+@pytest.mark.slow
 def test_pooled_figures_are_total_bits_over_total_counts_of_the_folds(workdir):
     summary = json.loads((workdir / SUMMARY).read_text())
     tests = [fold_metrics(workdir, fold)["test"] for fold in (1, 2, 3)]
@@ -140,6 +142,7 @@ def test_pooled_figures_are_total_bits_over_total_counts_of_the_folds(workdir):
     assert rows["pooled"]["steps"] == str(pooled["steps"])
 
 
+@pytest.mark.slow
 def test_the_folds_share_one_vocabulary_of_every_song_so_no_test_token_is_unknown(workdir):
     tokens = json.loads((workdir / "results/cv/vocabulary.json").read_text())["tokens"]
     every_token = set((workdir / "results/data/train.txt").read_text().split())
@@ -160,6 +163,7 @@ def with_folds(folds):
     return CONFIG | {"split": CONFIG["split"] | {"folds": folds}}
 
 
+@pytest.mark.slow
 def test_folds_leave_the_main_workflow_alone_and_need_the_key(workdir):
     # The main split was made for the folds' vocabulary; no other number of folds remakes it.
     for folds in (None, 5):
@@ -180,6 +184,7 @@ def test_folds_leave_the_main_workflow_alone_and_need_the_key(workdir):
     )
 
 
+@pytest.mark.slow
 def test_the_summary_page_shows_the_cross_validation_once_it_exists(workdir):
     result = snakemake(workdir, "results/report/summary.html")
     assert result.returncode == 0, failure(result)

@@ -148,6 +148,7 @@ def fine_tuned(source, tmp_path_factory):
     return workdir
 
 
+@pytest.mark.slow
 def test_the_workflow_fine_tunes_from_init_from(fine_tuned):
     workdir = fine_tuned
     checkpoint = load_checkpoint(workdir / CHECKPOINT)
@@ -159,6 +160,7 @@ def test_the_workflow_fine_tunes_from_init_from(fine_tuned):
     assert "Nothing to be done" in planned(run_snakemake(workdir, "--cores", "2", "-n", CHECKPOINT))
 
 
+@pytest.mark.slow
 def test_another_checkpoint_to_start_from_reruns_training(fine_tuned, source, tmp_path):
     copy = shutil.copytree(fine_tuned, tmp_path / "copy", symlinks=True)
     train_model(files(source.parent, copy / "start"), run_settings(seed=2))
@@ -167,6 +169,7 @@ def test_another_checkpoint_to_start_from_reruns_training(fine_tuned, source, tm
     assert "input: start/checkpoint.pt, results/data/train.npz" in plan
 
 
+@pytest.mark.slow
 def test_training_on_one_core_of_snakemake_trains_the_same_checkpoint(fine_tuned, tmp_path):
     copy = shutil.copytree(fine_tuned, tmp_path / "copy", symlinks=True)
     result = run_snakemake(copy, "--cores", "1", CHECKPOINT, "--forcerun", "train_model")

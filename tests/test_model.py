@@ -64,6 +64,7 @@ def train(corpus, name="checkpoint.pt", **changes):
     return train_model(files, RunSettings.from_config(MODEL, TRAINING | changes, 0.25))
 
 
+@pytest.mark.slow
 def test_training_learns_and_checkpoint_loads_weights_only(corpus):
     checkpoint = train(corpus)
     history = (corpus / "checkpoint.pt.csv").read_text().splitlines()
@@ -77,6 +78,7 @@ def test_training_learns_and_checkpoint_loads_weights_only(corpus):
     assert isinstance(model, StepLSTM)
 
 
+@pytest.mark.slow
 def test_a_checkpoint_from_before_representations_were_stored_still_loads(corpus):
     checkpoint = train(corpus, "new.pt", epochs=1)
     assert checkpoint["representation"] == {"name": "melody", "lookback_bars": [1, 2, 4, 8]}
@@ -86,6 +88,7 @@ def test_a_checkpoint_from_before_representations_were_stored_still_loads(corpus
     assert trained.representation.describe() == {"name": "melody", "lookback_bars": [1, 2, 4, 8]}
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(corpus):
     a = train(corpus, "a.pt", epochs=3)
     b = train(corpus, "b.pt", epochs=3)
@@ -93,6 +96,7 @@ def test_same_seed_same_model(corpus):
         assert torch.equal(a["state_dict"][key], b["state_dict"][key]), key
 
 
+@pytest.mark.slow
 def test_early_stopping_keeps_the_best_epoch(corpus):
     checkpoint = train(corpus, learning_rate=0.5, patience=2)
     history = (corpus / "checkpoint.pt.csv").read_text().splitlines()[1:]
@@ -116,6 +120,7 @@ def test_metrics_follow_their_definitions():
     assert metrics["pitch_bits_per_note"] == pytest.approx(1.0)  # two pitches, equally likely
 
 
+@pytest.mark.slow
 def test_sampling_is_reproducible_and_follows_the_corpus(corpus):
     train(corpus)
     trained = TrainedModel.load(corpus / "checkpoint.pt")
@@ -142,6 +147,7 @@ def test_temperature_must_be_positive():
         Sampling("temperature", temperature=0.0)
 
 
+@pytest.mark.slow
 def test_cosine_schedule_falls_from_the_peak_whatever_validation_does(corpus):
     rates = [cosine_rate(0.01, epoch, 10) for epoch in range(1, 11)]
     assert rates[0] == 0.01 and rates[-1] < 0.01 * 0.03
@@ -152,6 +158,7 @@ def test_cosine_schedule_falls_from_the_peak_whatever_validation_does(corpus):
     assert logged == pytest.approx(rates)
 
 
+@pytest.mark.slow
 def test_transposition_augmentation_moves_the_training_songs(tmp_path):
     # Chromatic fragments: every song can move a few semitones and stay in the vocabulary.
     songs = [f"{60 + i % 5} _ {62 + i % 5} _ {64 + i % 5} _ _ _".split() for i in range(12)]

@@ -519,6 +519,7 @@ def snakemake(workdir: Path, config: dict, *targets: str) -> subprocess.Complete
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
 
 
+@pytest.mark.slow
 def test_workflow_accounts_for_a_mixed_folder_with_unicode_and_spaces(tmp_path):
     root = tmp_path / "resources" / "Lieder mit Umlauten – äöü"
     root.mkdir(parents=True)
@@ -541,6 +542,7 @@ def test_workflow_accounts_for_a_mixed_folder_with_unicode_and_spaces(tmp_path):
     assert "results/data/rejects.tsv" in log
 
 
+@pytest.mark.slow
 def test_workflow_stops_when_every_song_is_rejected_and_keeps_the_rejects(tmp_path):
     folder = tmp_path / "resources" / "kaputt"
     folder.mkdir(parents=True)
@@ -563,6 +565,7 @@ def test_workflow_stops_when_every_song_is_rejected_and_keeps_the_rejects(tmp_pa
     assert not (tmp_path / "results/data/train.txt").exists()
 
 
+@pytest.mark.slow
 def test_bad_encoding_setting_fails_before_any_job(tmp_path):
     config = {
         "sources": [{"name": "essen", "corpus": "essenFolksong/erk5.abc"}],

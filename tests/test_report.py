@@ -12,7 +12,11 @@ import pytest
 from headless_chromium import Chromium
 from test_workflow import TINY, snakemake
 
+from conftest import require_tool
 from musiclstm.music.meter import bar_steps
+
+# Each test runs the workflow (once per module); three open the report in Chromium.
+pytestmark = pytest.mark.slow
 
 CONFIG = {
     "sources": [TINY["sources"][0]],
@@ -84,6 +88,7 @@ def workdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    require_tool("chromium")
     with Chromium(width=1400, height=1000) as chromium:
         yield chromium
 

@@ -14,6 +14,8 @@ from workflow_runs import (
 
 from musiclstm.music.midi import read_midi_tokens
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):

@@ -27,6 +27,8 @@ from workflow_runs import (
 
 from conftest import REPO
 
+pytestmark = pytest.mark.slow
+
 LOCAL_PROFILE = ["--profile", str(REPO / "profiles/local"), "--cores", "2"]
 
 

@@ -124,6 +124,7 @@ def test_a_midi_seed_is_its_first_bars_as_the_encoder_encodes_the_song(d_major, 
     assert len(read_seed_file(str(d_major), 1, ENCODING, "4/4").tokens) == 16
 
 
+@pytest.mark.slow
 def test_a_midi_seed_opens_the_song_written_back_in_the_files_key(checkpoint, d_major, tmp_path):
     song = settings(SongSettings, seed=str(d_major), seed_bars=2, bars=4, end_on_tonic=True)
     midi, tokens = tmp_path / "song.mid", tmp_path / "song.txt"
@@ -141,6 +142,7 @@ def test_a_midi_seed_opens_the_song_written_back_in_the_files_key(checkpoint, d_
     assert (meter[0].numerator, meter[0].denominator) == (4, 4)
 
 
+@pytest.mark.slow
 def test_a_key_given_to_the_song_wins_over_the_files(checkpoint, d_major, tmp_path):
     song = settings(SongSettings, seed=str(d_major), key="F", steps=8)
     (written,) = generate_song(
@@ -168,6 +170,7 @@ def test_a_corpus_seed_is_its_anacrusis_and_first_bars_as_encoded(
     assert row["time_signature"] == time_signature and int(row["pickup_steps"]) == pickup
 
 
+@pytest.mark.slow
 def test_a_seed_files_anacrusis_places_the_song_in_its_bar(checkpoint, tmp_path):
     vocabulary = vocabulary_of(checkpoint)
     ballad = "corpus:essenFolksong/ballad70.abc"
@@ -260,6 +263,7 @@ def test_a_seed_file_with_fewer_bars_than_asked_says_how_many_it_has(d_major, tm
     assert "it has 9 whole bars of 2/4 after its anacrusis, fewer than the 12" in ballad
 
 
+@pytest.mark.slow
 def test_a_seed_file_with_a_pitch_the_model_does_not_know_names_it(checkpoint, tmp_path):
     high = write_midi_melody(tmp_path / "high.mid", [62, 66, 98, 66, 62])
     message = seed_error(str(high), bars=1, vocabulary=vocabulary_of(checkpoint))
@@ -279,6 +283,7 @@ def test_the_config_check_names_a_bad_seed_file_before_any_job_runs(tmp_path):
         validate_config(chorale, tmp_path)
 
 
+@pytest.mark.slow
 def test_the_generate_rule_reads_the_seed_file(d_major, tmp_path):
     seeds = tmp_path / "resources" / "seeds"
     seeds.mkdir(parents=True)

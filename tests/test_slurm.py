@@ -4,7 +4,7 @@
 import subprocess
 
 import pytest
-from slurm_cluster import SlurmCluster, find_tool, unavailable_reason
+from slurm_cluster import SlurmCluster, find_tool, unusable_reason
 from workflow_runs import (
     SMALL,
     TARGETS,
@@ -14,12 +14,9 @@ from workflow_runs import (
     small_run,
 )
 
-from conftest import REPO
+from conftest import REPO, require_tool
 
-UNAVAILABLE = unavailable_reason()
-pytestmark = pytest.mark.skipif(
-    UNAVAILABLE is not None, reason=f"cannot start a Slurm cluster here: {UNAVAILABLE}"
-)
+pytestmark = pytest.mark.slow
 
 # What this test cluster needs on top of the profile: there is no accounting database, so job
 # states come from squeue; there are no accounts. Training asks for `training.threads` (2) CPUs,
@@ -37,6 +34,7 @@ TEST_CLUSTER = [
 
 @pytest.fixture(scope="module")
 def cluster():
+    require_tool("slurm", unusable_reason())
     cluster = SlurmCluster().start()
     yield cluster
     cluster.stop()

@@ -210,6 +210,7 @@ def swept(tmp_path_factory):
     return workdir
 
 
+@pytest.mark.slow
 def test_every_point_trains_once_into_one_row_with_finite_numbers(swept):
     with open(swept / SUMMARY, newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
@@ -229,6 +230,7 @@ def test_every_point_trains_once_into_one_row_with_finite_numbers(swept):
     assert not (swept / "results/model").exists()
 
 
+@pytest.mark.slow
 def test_a_point_is_trained_with_its_values(swept):
     point = swept / "results/sweeps/tiny/hidden_size=8,learning_rate=0.003"
     config = torch.load(point / "checkpoint.pt", weights_only=True)["config"]
@@ -239,6 +241,7 @@ def test_a_point_is_trained_with_its_values(swept):
     assert metrics["training"]["best_epoch"] in (1, 2)
 
 
+@pytest.mark.slow
 def test_adding_a_value_trains_only_the_new_points(swept):
     result = snakemake(swept, SUMMARY, "-n", config=with_grid(GRID | {"hidden_size": [8, 16, 24]}))
     (swept / "config.yaml").write_text(yaml.safe_dump(SWEEP_CONFIG))
@@ -249,18 +252,21 @@ def test_adding_a_value_trains_only_the_new_points(swept):
     }
 
 
+@pytest.mark.slow
 def test_removing_a_value_retrains_nothing(swept):
     result = snakemake(swept, SUMMARY, "-n", config=with_grid(GRID | {"hidden_size": [16]}))
     (swept / "config.yaml").write_text(yaml.safe_dump(SWEEP_CONFIG))
     assert planned_jobs(result) == {"summarize_sweep": 1}
 
 
+@pytest.mark.slow
 def test_changing_the_base_config_retrains_every_point(swept):
     result = snakemake(swept, SUMMARY, "-n", config=with_grid(epochs=3))
     (swept / "config.yaml").write_text(yaml.safe_dump(SWEEP_CONFIG))
     assert planned_jobs(result) == {"train_sweep_point": 4, "summarize_sweep": 1}
 
 
+@pytest.mark.slow
 def test_the_best_point_writes_the_songs_and_equals_the_main_model_with_its_values(swept):
     result = snakemake(swept, "results/sweeps/tiny/best/song.mid")
     assert result.returncode == 0, result.stderr[-5000:]
@@ -283,6 +289,7 @@ def test_the_best_point_writes_the_songs_and_equals_the_main_model_with_its_valu
         assert torch.equal(tensor, point["state_dict"][key]), key
 
 
+@pytest.mark.slow
 def test_a_bad_sweep_key_or_name_fails_before_any_job(tmp_path):
     config = with_grid({"hidden_size": [8], "learning_rte": [0.01]})
     result = snakemake(tmp_path, SUMMARY, config=config)

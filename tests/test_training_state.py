@@ -118,6 +118,7 @@ def train(data, workdir, state_path=None):
         (b"PK\x03\x04 cut short", "cannot read the training state"),
     ],
 )
+@pytest.mark.slow
 def test_a_state_of_another_run_or_a_damaged_one_starts_over(data, tmp_path, caplog, state, reason):
     expected = train(data, tmp_path)
     state_path = tmp_path / "training_state.pt"

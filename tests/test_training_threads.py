@@ -21,6 +21,7 @@ def songs(tmp_path):
     return write_data(tmp_path / "songs", SONGS_A)
 
 
+@pytest.mark.slow
 def test_the_config_sets_the_threads_whatever_the_process_had(songs, tmp_path):
     checkpoints = {}
     for threads in (1, 2):

@@ -129,6 +129,7 @@ def test_checkpoint_args_are_plain_and_rebuild_the_model():
 PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]
 
 
+@pytest.mark.slow
 def test_trains_through_the_training_loop_and_reloads(tmp_path):
     songs = [(PHRASES[i % 2] + " ").split() * (1 + i % 3) for i in range(12)]
     vocabulary = build_vocabulary(songs, MELODY)

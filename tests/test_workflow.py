@@ -14,6 +14,8 @@ from workflow_runs import run_snakemake
 from conftest import FIXTURES
 from musiclstm.music.midi import read_midi_tokens
 
+pytestmark = pytest.mark.slow
+
 TINY = {
     "sources": [
         {"name": "essen", "corpus": "essenFolksong/erk5.abc", "max_songs": 14},

@@ -10,6 +10,8 @@ from test_workflow import TINY, planned_jobs, snakemake
 
 from musiclstm.music.midi import read_midi_tokens
 
+pytestmark = pytest.mark.slow
+
 TARGETS = ("results/generated/song.mid", "results/evaluation/metrics.json")
 MODEL_STAGES = {"train_model", "evaluate_model", "generate_song"}
 
