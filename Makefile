@@ -1,5 +1,5 @@
 # Two commands from a fresh clone:
-#   make song        installs into .venv and writes results/generated/song.mid
+#   make song        installs into .venv and writes the song: MIDI, score, audio (results/...)
 #   make test        runs the linters and every test
 #   make test-fast   the linters and the tests but the slow ones (a few minutes)
 PYTHON ?= python3
@@ -26,9 +26,21 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) -r requirements-dev.txt
 	touch $@
 
+# The song as a musician opens it: MIDI, the score (MusicXML and SVG) and the audio (FluidSynth
+# where it and a soundfont are installed, else the built-in synthesiser); and the model's metrics.
+SONG := results/generated/song.mid results/scores/song.musicxml results/scores/song.svg \
+  results/audio/song.wav results/evaluation/metrics.json
+
 song: $(VENV)/.installed
-	$(BIN)/snakemake --cores $(CORES) results/generated/song.mid results/evaluation/metrics.json
-	@echo "results/generated/song.mid:"; cat results/generated/song.txt
+	$(BIN)/snakemake --cores $(CORES) $(SONG)
+	@echo "The song:"
+	@echo "  MIDI   results/generated/song.mid"
+	@echo "  score  results/scores/song.musicxml   (MuseScore, Finale, Sibelius, Dorico)"
+	@echo "  score  results/scores/song.svg        (a web browser)"
+	@$(BIN)/python -c 'import json; s = json.load(open("results/audio/song.json"))["synthesizer"]; \
+	  s = {"fluidsynth": "FluidSynth", "builtin": "the built-in synthesiser"}.get(s, s); \
+	  print("  audio  results/audio/song.wav         (played by %s)" % s)'
+	@echo "tokens: $$(cat results/generated/song.txt)"
 	@$(BIN)/python -c 'import json; t = json.load(open("results/evaluation/metrics.json"))["test"]; \
 	  print("test split: %.3f bits/step, %.3f bits/note" % (t["bits_per_step"], t["bits_per_note"]))'
 
