@@ -25,9 +25,10 @@ from musiclstm.generation.chorales import GivenMelody, compose_request, harmonis
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
-from musiclstm.music.voices import parse_chorale
+from musiclstm.music.voices import SATB, frame_width, parse_chorale
 from musiclstm.settings import SongSettings, settings
 
+FRAME_WIDTH = frame_width(len(SATB))  # a chorale's frame: the frame token and four voices
 REPO = Path(__file__).resolve().parent.parent
 ROWS = (
     "chorales",
@@ -50,7 +51,9 @@ def harmonisations(trained: TrainedModel, chorales, sampling: Sampling) -> list:
     written = []
     for seed, chorale in enumerate(chorales):
         melody = GivenMelody(chorale.voices[0], chorale.fermatas, "4/4", 0)
-        [tokens] = sample_songs(trained, harmonise_request(melody, 0.25), 1, sampling, seed)
+        [tokens] = sample_songs(
+            trained, harmonise_request(melody, 0.25, FRAME_WIDTH), 1, sampling, seed
+        )
         written.append(parse_chorale(tokens))
     return written
 
@@ -69,7 +72,7 @@ def main() -> None:
     composer = TrainedModel.load(args.results / "model/checkpoint.pt")
     harmoniser = TrainedModel.load(args.results / "harmoniser/checkpoint.pt")
     sampling = Sampling("top_k", temperature=args.temperature, top_k=8)
-    request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25)
+    request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25, FRAME_WIDTH)
     composed = [
         parse_chorale(tokens)
         for tokens in sample_songs(composer, request, args.composed, sampling, 1)

@@ -35,12 +35,13 @@ from musiclstm.generation.chorales import GivenMelody, compose_request, harmonis
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
-from musiclstm.music.voices import FRAME_WIDTH, parse_chorale
+from musiclstm.music.voices import SATB, frame_width, parse_chorale
 from musiclstm.settings import SongSettings, settings
 from musiclstm.training.history import read_history
 from musiclstm.training.loop import TrainingFiles, train_model
 from musiclstm.training.setup import RunSettings
 
+FRAME_WIDTH = frame_width(len(SATB))  # a chorale's frame: the frame token and four voices
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -77,11 +78,11 @@ def score(checkpoint: Path, data: Path) -> tuple[TrainedModel, dict, dict]:
         name: load_split(data / f"{name}.npz", trained.representation, boundary)
         for name in ("train", "valid", "test")
     }
-    model = evaluate_chorales(trained.model, splits["test"], trained.vocabulary)
+    model = evaluate_chorales(trained.model, splits["test"], trained.vocabulary, SATB)
     start = time.perf_counter()
     vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
     baseline = ngram_baseline(
-        splits["train"], {"valid": splits["valid"], "test": splits["test"]}, vocabulary
+        splits["train"], {"valid": splits["valid"], "test": splits["test"]}, vocabulary, SATB
     )
     baseline["seconds"] = time.perf_counter() - start
     return trained, model, baseline
@@ -113,8 +114,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    compose = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25)
-    harmonise = harmonise_request(first_test_soprano(args.data), 0.25)
+    compose = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25, FRAME_WIDTH)
+    harmonise = harmonise_request(first_test_soprano(args.data), 0.25, FRAME_WIDTH)
     rows, speeds, generation, baseline = [], {}, {}, None
     for head in args.heads:
         with tempfile.TemporaryDirectory() as scratch:

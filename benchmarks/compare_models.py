@@ -53,8 +53,8 @@ from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel, count_parameters
 from musiclstm.model.ngram import KneserNey, NgramCounts
 from musiclstm.representation.base import Meter
-from musiclstm.representation.registry import representation_for
 from musiclstm.settings import EncodingSettings, ModelSettings, TrainingSettings, settings
+from musiclstm.textures.melody import MelodyTexture
 from musiclstm.training.history import read_history
 from musiclstm.training.loop import TrainingFiles, train_model
 from musiclstm.training.setup import RunSettings
@@ -192,7 +192,7 @@ def in_fresh_process(function, *args):
 def ngram_baseline(data: Path, max_order: int) -> dict:
     vocabulary = Vocabulary(load_vocabulary(data / "vocabulary.json"))
     # The n-gram reads no per-step inputs: the splits are loaded as the default model reads them.
-    representation = representation_for(settings(ModelSettings))
+    representation = MelodyTexture().representation(settings(ModelSettings).lookback)
     train_songs, valid_data, test_data = (
         load_split(data / f"{split}.npz", representation, vocabulary.boundary)
         for split in ("train", "valid", "test")

@@ -45,7 +45,7 @@ from musiclstm.data.splits import read_songs
 from musiclstm.data.tensors import save_arrays, songs_to_arrays, split_meters
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 from musiclstm.evaluation.metrics import evaluate_checkpoint
-from musiclstm.representation.registry import texture_representation
+from musiclstm.textures.melody import MelodyTexture
 from musiclstm.training.history import read_history
 from musiclstm.training.loop import TrainingFiles, train_model
 from musiclstm.training.setup import RunSettings
@@ -95,7 +95,7 @@ def write_size(data: Path, out: Path, chosen: list[int], time_step: float) -> di
     meters["train"] = {
         name: [column[i] for i in chosen] for name, column in meters["train"].items()
     }
-    vocabulary = build_vocabulary(songs["train"], texture_representation("melody"))
+    vocabulary = build_vocabulary(songs["train"], MelodyTexture().representation())
     save_vocabulary(vocabulary, out / "vocabulary.json")
     tokens = Vocabulary(vocabulary["tokens"])
     for split in SPLITS:

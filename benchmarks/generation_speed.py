@@ -24,8 +24,8 @@ from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
 from musiclstm.music.tokens import BOUNDARY, HOLD, REST, UNKNOWN
 from musiclstm.representation.base import Meter
-from musiclstm.representation.registry import representation_for
 from musiclstm.settings import EncodingSettings, ModelSettings, settings
+from musiclstm.textures.melody import MelodyTexture
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,9 @@ def default_model() -> TrainedModel:
     vocabulary = Vocabulary([BOUNDARY, UNKNOWN, *[str(p) for p in range(48, 85)], REST, HOLD])
     torch.manual_seed(0)
     network = build_model(model_args(len(vocabulary), model, vocabulary.boundary)).eval()
-    return TrainedModel(network, vocabulary, representation_for(model), time_step, epoch=0)
+    return TrainedModel(
+        network, vocabulary, MelodyTexture().representation(model.lookback), time_step, epoch=0
+    )
 
 
 def time_sampling(

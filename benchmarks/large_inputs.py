@@ -98,8 +98,8 @@ def child(task: str, path: str, count: int) -> dict:
     """One measured step, run in a fresh process."""
     from musiclstm.data.encode import ENCODED_COLUMNS, encode_shard
     from musiclstm.data.sources import list_songs
-    from musiclstm.representation.registry import texture_representation
     from musiclstm.settings import EncodingSettings, settings, source_settings
+    from musiclstm.textures.melody import MelodyTexture
 
     if task == "import":
         return {"peak_rss_mb": peak_rss_mb()}
@@ -113,7 +113,7 @@ def child(task: str, path: str, count: int) -> dict:
         encode_shard(
             songs,
             settings(EncodingSettings),
-            texture_representation(),
+            MelodyTexture().representation(),
             out / "shard.tsv",
             out / "shard.rejects.tsv",
         )

@@ -9,12 +9,13 @@ import music21
 import numpy as np
 import pytest
 import torch
+from pieces import chorale_piece, melody_piece
 from workflow_runs import failure, run_snakemake
 
 from musiclstm.data.chorale import song_to_chorale
 from musiclstm.data.encode import encode_songs
 from musiclstm.data.parsing import parse_song
-from musiclstm.data.rejects import NOT_FOUR_VOICES, Rejected
+from musiclstm.data.rejects import WRONG_VOICE_COUNT, Rejected
 from musiclstm.data.sources import SongSource, corpus_root
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary
 from musiclstm.generation.chorales import (
@@ -25,9 +26,9 @@ from musiclstm.generation.chorales import (
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
-from musiclstm.music.midi import write_chorale_midi, write_midi
+from musiclstm.music.midi import write_midi
 from musiclstm.music.tokens import HOLD
-from musiclstm.music.voices import FERMATA_FRAME, FRAME_TOKENS, FRAME_WIDTH, parse_chorale
+from musiclstm.music.voices import FERMATA_FRAME, FRAME_TOKENS, SATB, frame_width, parse_chorale
 from musiclstm.representation.base import Meter
 from musiclstm.representation.chorale import ChoraleRepresentation
 from musiclstm.settings import EncodingSettings, ModelSettings, SongSettings, settings
@@ -39,6 +40,7 @@ ENCODING = settings(
     chords="reject",
 )
 CHORALES = ["bach/bwv269.mxl", "bach/bwv10.7.mxl", "bach/bwv262.mxl"]
+FRAME_WIDTH = frame_width(len(SATB))
 FIVE_PARTS = "bach/bwv1.6.mxl"  # a horn above soprano, alto, tenor and bass
 
 
@@ -66,7 +68,7 @@ def event_notes(events, step=Fraction(1, 4)):
 @pytest.mark.parametrize("name", CHORALES)
 def test_real_chorales_round_trip_note_for_note(name):
     score = parsed(name)
-    encoded = song_to_chorale(score, ENCODING)
+    encoded = song_to_chorale(score, ENCODING, SATB)
     tokens = encoded.chorale.tokens()
     # The stream parses back to the same chorale, and its voices are the score's notes: a tied
     # note is one onset and its holds, a repeated note two onsets.
@@ -84,8 +86,8 @@ def test_real_chorales_round_trip_note_for_note(name):
 
 def test_a_five_part_chorale_is_rejected_naming_its_parts():
     with pytest.raises(Rejected) as rejected:
-        song_to_chorale(parsed(FIVE_PARTS), ENCODING)
-    assert rejected.value.reason == NOT_FOUR_VOICES
+        song_to_chorale(parsed(FIVE_PARTS), ENCODING, SATB)
+    assert rejected.value.reason == WRONG_VOICE_COUNT
     assert "5 parts" in rejected.value.detail and "Horn" in rejected.value.detail
 
 
@@ -100,16 +102,18 @@ def test_a_three_part_file_is_rejected_and_accounted_for(tmp_path):
     source = SongSource("mine:trio", "mine", str(path), 0)
     encoded, rejects = encode_songs([source], ENCODING, ChoraleRepresentation())
     assert encoded == []
-    assert [(row["reason"], row["song_id"]) for row in rejects] == [(NOT_FOUR_VOICES, "mine:trio")]
+    assert [(row["reason"], row["song_id"]) for row in rejects] == [
+        (WRONG_VOICE_COUNT, "mine:trio")
+    ]
     assert "3 parts with notes" in rejects[0]["detail"]
 
 
 def test_a_four_track_midi_file_encodes_to_the_same_voices(tmp_path):
-    chorale = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale
+    chorale = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale
     path = tmp_path / "chorale.mid"
-    write_chorale_midi(chorale, path)
+    write_midi(chorale_piece(chorale), path)
     [(_, song)] = parse_song(SongSource("mine:chorale", "mine", str(path), 0))
-    again = song_to_chorale(song, ENCODING)
+    again = song_to_chorale(song, ENCODING, SATB)
     assert again.transposition == 0  # written in C major already
     assert again.chorale.voices == chorale.voices
     # MIDI marks no fermatas: only the final chord is under one.
@@ -121,7 +125,7 @@ def vocabulary_of(*songs):
 
 
 def test_step_inputs_read_ahead_as_the_training_inputs_do():
-    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     representation = ChoraleRepresentation((1, 2), (1, 2, 4, 8))
     vocabulary = vocabulary_of(tokens)
     ids = np.array(vocabulary.encode(tokens))
@@ -145,10 +149,10 @@ def untrained(representation, vocabulary):
 
 def test_harmonising_keeps_the_given_melody_token_for_token():
     melody = read_given_melody(str(corpus_root() / "bach/bwv269.mxl"), ENCODING)
-    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     representation = ChoraleRepresentation((1,), (1, 2, 4))
     trained = untrained(representation, vocabulary_of(tokens))
-    request = harmonise_request(melody, 0.25)
+    request = harmonise_request(melody, 0.25, FRAME_WIDTH)
     [sampled] = sample_songs(trained, request, 1, Sampling("top_k"), 1)
     chorale = parse_chorale(sampled)
     assert chorale.voices[0] == melody.tokens
@@ -156,10 +160,10 @@ def test_harmonising_keeps_the_given_melody_token_for_token():
 
 
 def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata():
-    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     trained = untrained(ChoraleRepresentation((1,)), vocabulary_of(tokens))
     song = settings(SongSettings, seed="", bars=2)
-    request = compose_request(song, [], 0.25)
+    request = compose_request(song, [], 0.25, FRAME_WIDTH)
     [sampled] = sample_songs(trained, request, 1, Sampling("temperature"), 4)
     chorale = parse_chorale(sampled)  # every frame token and voice token in its place
     assert chorale.frames == 32 and all(chorale.fermatas[-8:])
@@ -203,7 +207,7 @@ SONG = "60 _ _ _ 64 _ _ _ 67 _ _ _ 64 _ 65 _ 67 _ _ _ 62 _ 59 _ 60 _ _ _ _ _ _ _
 def chorale_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("chorales")
     (workdir / "results/generated").mkdir(parents=True)
-    write_midi(SONG, workdir / "results/generated/song.mid")
+    write_midi(melody_piece(SONG), workdir / "results/generated/song.mid")
     result = run_snakemake(workdir, "--cores", "2", config=TINY_CHORALES, timeout=900)
     assert result.returncode == 0, failure(result)
     return workdir
@@ -263,7 +267,7 @@ def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
 
 @pytest.mark.parametrize("head", ["step", "frame"])
 def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(head):
-    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING).chorale.tokens()
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     representation = ChoraleRepresentation((1,), (1, 4))
     vocabulary = vocabulary_of(tokens)
     model = settings(ModelSettings, head=head, hidden_size=16, embedding_size=8, lookback=[1])

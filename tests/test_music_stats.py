@@ -13,6 +13,7 @@ from musiclstm.evaluation.music_stats import (
     training_song_ids,
     write_music_stats,
 )
+from musiclstm.generation.song_info import SongInfo, write_song_info
 from musiclstm.music.tokens import events_to_tokens
 from musiclstm.music.tonality import (
     SongKey,
@@ -22,6 +23,7 @@ from musiclstm.music.tonality import (
     song_key,
     tonic_pitch_class,
 )
+from musiclstm.textures.melody import MelodyTexture
 
 # "Twinkle twinkle" in C major, and a tune in A minor ending on A.
 C_TUNE = [(60, 4), (60, 4), (67, 4), (67, 4), (69, 4), (69, 4), (67, 8),
@@ -154,11 +156,14 @@ def test_music_stats_file_names_training_songs_from_the_song_table(tmp_path):
     (tmp_path / "songs.tsv").write_text(table)
     assert training_song_ids(tmp_path / "songs.tsv", 2) == ["x:three", "x:one"]
     assert training_song_ids(tmp_path / "songs.tsv", 3) is None  # does not match the text
+    write_song_info(SongInfo("4/4", 100, 32), tmp_path / "song.json")
     write_music_stats(
         [tmp_path / "song.txt"],
         tmp_path / "test.txt",
         tmp_path / "train.txt",
         tmp_path / "stats.json",
+        [tmp_path / "song.json"],
+        MelodyTexture(),
         songs_table=tmp_path / "songs.tsv",
     )
     stats = json.loads((tmp_path / "stats.json").read_text())

@@ -14,8 +14,9 @@ from musiclstm.data.encode import encode_songs
 from musiclstm.data.sources import list_songs
 from musiclstm.data.tensors import save_arrays, songs_to_arrays
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.generation.requests import generate_pieces
 from musiclstm.generation.seed_files import is_seed_file, read_seed_file
-from musiclstm.generation.songs import generate_song, song_request, song_seed
+from musiclstm.generation.songs import song_request, song_seed
 from musiclstm.music.midi import read_midi_tokens
 from musiclstm.representation.melody import MelodyRepresentation
 from musiclstm.settings import EncodingSettings, SongSettings, SourceSettings, settings
@@ -120,7 +121,8 @@ def test_a_midi_seed_is_its_first_bars_as_the_encoder_encodes_the_song(d_major, 
         "67 _ _ _ 64 _ _ _"
     )
     # The bars are the file's 4/4 ones, not the song's 3/4; the file starts on a bar line.
-    assert (seed.key, seed.time_signature, seed.pickup) == ("D", "4/4", 0)
+    assert (seed.key, seed.time_signature, seed.pickup) == ("D major", "4/4", 0)
+    assert seed.transposition == -2  # undone exactly when the song is written back
     assert len(read_seed_file(str(d_major), 1, ENCODING, "4/4").tokens) == 16
 
 
@@ -128,7 +130,10 @@ def test_a_midi_seed_is_its_first_bars_as_the_encoder_encodes_the_song(d_major, 
 def test_a_midi_seed_opens_the_song_written_back_in_the_files_key(checkpoint, d_major, tmp_path):
     song = settings(SongSettings, seed=str(d_major), seed_bars=2, bars=4, end_on_tonic=True)
     midi, tokens = tmp_path / "song.mid", tmp_path / "song.txt"
-    (written,) = generate_song(checkpoint, song, [midi], [tokens], "tune", encoding=ENCODING)
+    ((written, info),) = generate_pieces(
+        checkpoint, song, "tune", piece_files(tmp_path, "song"), encoding=ENCODING
+    )
+    assert info.key == "D major"  # the file's key, its mode included
     as_written = encoded_as_training_song(
         {"name": "mine", "files": "d_major.mid"}, AS_WRITTEN, tmp_path
     )
@@ -145,8 +150,8 @@ def test_a_midi_seed_opens_the_song_written_back_in_the_files_key(checkpoint, d_
 @pytest.mark.slow
 def test_a_key_given_to_the_song_wins_over_the_files(checkpoint, d_major, tmp_path):
     song = settings(SongSettings, seed=str(d_major), key="F", steps=8)
-    (written,) = generate_song(
-        checkpoint, song, [tmp_path / "f.mid"], [tmp_path / "f.txt"], "tune", encoding=ENCODING
+    ((written, _),) = generate_pieces(
+        checkpoint, song, "tune", piece_files(tmp_path, "f"), encoding=ENCODING
     )
     assert written[:8] == ["65", "_", "_", "_", "69", "_", "_", "_"]  # F A: C E moved to F
 
@@ -155,9 +160,9 @@ def test_a_key_given_to_the_song_wins_over_the_files(checkpoint, d_major, tmp_pa
     "corpus_file, key, time_signature, pickup, length",
     [
         # G major, 2/4, an eighth-note anacrusis: two steps, then two bars of eight.
-        ("essenFolksong/ballad70.abc", "G", "2/4", 6, 2 + 2 * 8),
+        ("essenFolksong/ballad70.abc", "G major", "2/4", 6, 2 + 2 * 8),
         # F major, 4/4, a quarter-note anacrusis: four steps, then two bars of sixteen.
-        ("bach/bwv281.krn", "F", "4/4", 12, 4 + 2 * 16),
+        ("bach/bwv281.krn", "F major", "4/4", 12, 4 + 2 * 16),
     ],
 )
 def test_a_corpus_seed_is_its_anacrusis_and_first_bars_as_encoded(
@@ -175,16 +180,16 @@ def test_a_seed_files_anacrusis_places_the_song_in_its_bar(checkpoint, tmp_path)
     vocabulary = vocabulary_of(checkpoint)
     ballad = "corpus:essenFolksong/ballad70.abc"
     song = settings(SongSettings, seed=ballad, time_signature="2/4", bars=6)
-    tokens, written_as, pickup = song_seed(song, vocabulary, ENCODING, "ballad")
-    assert (len(tokens), written_as.key, pickup) == (18, "G", 6)
+    tokens, written_as, pickup, restore = song_seed(song, vocabulary, ENCODING, "ballad")
+    assert (len(tokens), restore.key, pickup) == (18, "G major", 6)
     request = song_request(written_as, tokens, 0.25, "2/4", 6, pickup=pickup)
     assert request.meter.pickup == 6 and request.meter.bar == 8
     # In another meter the file's bar does not apply: the seed starts on the song's bar line.
     other = settings(SongSettings, seed=ballad, time_signature="3/4")
     assert song_seed(other, vocabulary, ENCODING, "ballad")[0] == tokens
     assert song_seed(other, vocabulary, ENCODING, "ballad")[2] == 0
-    (written,) = generate_song(
-        checkpoint, song, [tmp_path / "b.mid"], [tmp_path / "b.txt"], "ballad", encoding=ENCODING
+    ((written, _),) = generate_pieces(
+        checkpoint, song, "ballad", piece_files(tmp_path, "b"), encoding=ENCODING
     )
     as_written = encoded_as_training_song(
         {"name": "c", "corpus": "essenFolksong/ballad70.abc"}, AS_WRITTEN, tmp_path
@@ -193,7 +198,7 @@ def test_a_seed_files_anacrusis_places_the_song_in_its_bar(checkpoint, tmp_path)
     assert len(written) == 6 * 8
 
 
-def test_the_config_takes_a_seed_files_meter_and_key_where_the_song_gives_none(tmp_path):
+def test_the_config_takes_a_seed_files_meter_where_the_song_gives_none(tmp_path):
     ballad = "corpus:essenFolksong/ballad70.abc"
     config = validate_config(
         {
@@ -206,7 +211,8 @@ def test_the_config_takes_a_seed_files_meter_and_key_where_the_song_gives_none(t
         }
     )
     songs = config["generate"]
-    assert (songs["ballad"]["time_signature"], songs["ballad"]["key"]) == ("2/4", "G")
+    # The key stays the entry's: the song is written back in the file's key at generation.
+    assert (songs["ballad"]["time_signature"], songs["ballad"]["key"]) == ("2/4", None)
     assert (songs["waltz"]["time_signature"], songs["waltz"]["key"]) == ("3/4", "E")
     assert (songs["tokens"]["time_signature"], songs["tokens"]["key"]) == ("4/4", None)
 
@@ -215,6 +221,14 @@ def test_a_seed_file_without_a_time_signature_is_counted_in_the_songs_bars():
     # The first ballad of this file has no M: field.
     seed = read_seed_file("corpus:essenFolksong/ballad10.abc", 2, ENCODING, "3/4")
     assert (seed.time_signature, seed.pickup, len(seed.tokens)) == ("3/4", 0, 24)
+
+
+def piece_files(folder, stem: str) -> dict:
+    """The files of one generated piece: {stem}.mid, .txt and .json."""
+    return {kind: [folder / f"{stem}.{suffix}"] for kind, suffix in FILE_KINDS.items()}
+
+
+FILE_KINDS = {"midi": "mid", "tokens": "txt", "info": "json"}
 
 
 def seed_error(seed: str, bars: int = 2, vocabulary=None) -> str:

@@ -33,6 +33,12 @@ def check_rules(config: dict, workdir: Path) -> None:
     """The rules a schema cannot state."""
     from musiclstm.settings import source_settings  # settings builds on this module
 
+    from musiclstm.textures import config_texture
+
+    try:
+        config_texture(config)
+    except ValueError as error:
+        raise ConfigError(f"config.yaml: voices: {error}") from None
     split = config["split"]
     if split["valid_fraction"] + split["test_fraction"] >= 1:
         raise ConfigError(
@@ -129,31 +135,30 @@ def check_device(device: str) -> None:
 
 def with_seed_files(config: dict, given: dict[str, set], workdir: Path) -> dict:
     """``config`` with each song of `generate:` whose seed is a music file in the file's time
-    signature and key, where the song (whose keys ``given`` lists) names none of its own. The
-    file is read here, so that what is wrong with it fails before any job runs."""
+    signature, where the song (whose keys ``given`` lists) names none of its own. The file is
+    read here, so that what is wrong with it fails before any job runs."""
     from musiclstm.generation.seed_files import is_seed_file, read_seed_file
     from musiclstm.settings import EncodingSettings, settings
+    from musiclstm.textures import config_texture
 
     encoding = settings(EncodingSettings, config["encoding"])
+    texture = config_texture(config)
     for name, song in config["generate"].items():
+        wrong = texture.check_generate_entry(name, song)
+        if wrong:
+            raise ConfigError(f"config.yaml: {wrong}")
         if not is_seed_file(song["seed"]):
             continue
-        if config["texture"] == "chorale":
-            raise ConfigError(
-                f"config.yaml: generate.{name}.seed: {song['seed']} is a music file, which opens "
-                f"a melody; a chorale's seed is frames of tokens (to harmonise a file's melody, "
-                f"give it as generate.{name}.melody)"
-            )
         try:
             seed = read_seed_file(
                 song["seed"], song["seed_bars"], encoding, song["time_signature"], workdir
             )
         except ValueError as error:
             raise ConfigError(f"config.yaml: generate.{name}.seed: {error}") from None
+        # The key stays the entry's: a song without one is written back in the file's own key,
+        # its mode and octave included (musiclstm.generation.songs.song_seed).
         if "time_signature" not in given[name]:
             song["time_signature"] = seed.time_signature
-        if song["key"] is None:
-            song["key"] = seed.key
     return config
 
 

@@ -155,7 +155,7 @@ class RenderSettings(Section):
     clef: str
     synthesizer: str
     soundfont: str | None
-    program: int
+    program: int | None
     sample_rate: int
 
 

@@ -2,9 +2,12 @@ from musiclstm.evaluation.music_stats import HISTOGRAMS
 from musiclstm.data.sources import matched_files, music_file
 from musiclstm.generation.seed_files import is_seed_file, seed_path
 from musiclstm.settings import SweepSettings, settings, source_settings
+from musiclstm.textures import config_texture
 
 SPLITS = ["train", "valid", "test"]
 RESULTS = config["results_dir"]
+# What the workflow learns and writes: every stage that depends on it asks this object.
+TEXTURE = config_texture(config)
 
 
 def stage(path):
@@ -60,19 +63,24 @@ def generated_songs(extension="mid"):
     ]
 
 
+def melody_inputs(song):
+    """The `melody:` file a song of `generate:` harmonises, as its input `melody`."""
+    return {"melody": str(music_file(song["melody"]))} if song["melody"] else {}
+
+
 def generation_inputs(song):
-    """What a song of `generate:` is sampled from: the model, or where it harmonises a `melody:`
-    file, the harmoniser and that file."""
+    """What a song of `generate:` is sampled from: the model the texture names for it (the
+    harmoniser where it harmonises a `melody:` file, with that file)."""
+    model = TEXTURE.generation_checkpoint(song)
     if song["melody"]:
-        melody = str(music_file(song["melody"]))
-        return {"checkpoint": stage("harmoniser/checkpoint.pt"), "melody": melody}
+        return {"checkpoint": stage(f"{model}/checkpoint.pt"), **melody_inputs(song)}
     if song["time_signature"] == "auto":
         # Each song's meter and length are drawn from the training songs'.
         return {
-            "checkpoint": stage("model/checkpoint.pt"),
+            "checkpoint": stage(f"{model}/checkpoint.pt"),
             "train": stage("data/train.npz"),
         }
-    return {"checkpoint": stage("model/checkpoint.pt")}
+    return {"checkpoint": stage(f"{model}/checkpoint.pt")}
 
 
 def seed_inputs(song):
@@ -104,11 +112,9 @@ def init_inputs(training):
 
 
 def baseline_inputs(data="data"):
-    """A chorale model's evaluation fits its n-gram baseline on the training chorales (those of
-    `data`, a cross-validation fold's for its model)."""
-    return (
-        {"train": stage(f"{data}/train.npz")} if config["texture"] == "chorale" else {}
-    )
+    """The evaluation of a texture with a baseline (a chorale's n-gram) fits it on the training
+    pieces (those of `data`, a cross-validation fold's for its model)."""
+    return {"train": stage(f"{data}/train.npz")} if TEXTURE.baseline_split() else {}
 
 
 def split_params():
@@ -157,9 +163,7 @@ def cross_validation_summary():
 
 def texture_results():
     """What `all` adds for a texture: a chorale run's harmoniser, scored."""
-    if config["texture"] == "chorale":
-        return [stage("evaluation/harmoniser_metrics.json")]
-    return []
+    return [stage(path) for path in TEXTURE.extra_targets()]
 
 
 def histogram_plots():

@@ -32,6 +32,6 @@ rule encode_shard:
         runtime=120,
     params:
         encoding=config["encoding"],
-        texture=config["texture"],
+        texture=TEXTURE.describe(),
     script:
         "../scripts/encode_shard.py"

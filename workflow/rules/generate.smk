@@ -22,8 +22,7 @@ for song_name, song_settings in config["generate"].items():
         params:
             name=song_name,
             song=song_settings,
-            texture=config["texture"],
-            # How a given melody is read: its part, grid and durations, as the songs were.
+            # How a seed or melody file is read: its part, grid and durations, as the songs were.
             encoding=config["encoding"],
         script:
             "../scripts/generate_song.py"

@@ -18,10 +18,7 @@ rule render_score:
     conda:
         "../../envs/music.yaml"
     params:
-        time_step=config["encoding"]["time_step"],
-        key=song_setting("key"),
         clef=config["render"]["clef"],
-        texture=config["texture"],
     script:
         "../scripts/render_score.py"
 
@@ -39,12 +36,10 @@ rule render_audio:
     conda:
         "../../envs/music.yaml"
     params:
-        time_step=config["encoding"]["time_step"],
         synthesizer=config["render"]["synthesizer"],
         soundfont=config["render"]["soundfont"],
         program=config["render"]["program"],
         sample_rate=config["render"]["sample_rate"],
-        texture=config["texture"],
     script:
         "../scripts/render_audio.py"
 
@@ -66,8 +61,5 @@ rule plot_piano_roll:
         stage_log("plot_piano_roll_{name}.log"),
     conda:
         "../../envs/music.yaml"
-    params:
-        time_step=config["encoding"]["time_step"],
-        texture=config["texture"],
     script:
         "../scripts/plot_piano_roll.py"

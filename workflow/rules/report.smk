@@ -38,10 +38,8 @@ rule music_stats:
     conda:
         "../../envs/music.yaml"
     params:
-        song_keys={name: generate_entry(name)["key"] for name in generated_names()},
         transposed=config["encoding"]["transpose"],
-        texture=config["texture"],
-        time_step=config["encoding"]["time_step"],
+        texture=TEXTURE.describe(),
     script:
         "../scripts/music_stats.py"
 
@@ -78,6 +76,7 @@ rule song_page:
         piano_roll="results/plots/piano_roll/{name}.png",
         midi="results/generated/{name}.mid",
         tokens="results/generated/{name}.txt",
+        info="results/generated/{name}.json",
     output:
         report(
             "results/report/songs/{name}.html",

@@ -33,6 +33,7 @@ rule train_sweep_point:
         model=lambda wildcards: point_settings(wildcards.point)["model"],
         training=lambda wildcards: point_settings(wildcards.point)["training"],
         time_step=config["encoding"]["time_step"],
+        texture=TEXTURE.describe(),
         # Saved after every epoch, not an output: a killed job's rerun resumes from it.
         state=sweep_point_state,
     script:
@@ -69,6 +70,7 @@ for best_song in config["generate"]:
             f"generate_sweep_best_{best_song}"
         input:
             **seed_inputs(config["generate"][best_song]),
+            **melody_inputs(config["generate"][best_song]),
             summary=stage("sweeps/{sweep}/summary.tsv"),
             checkpoints=lambda wildcards: sweep_files(wildcards.sweep, "checkpoint.pt"),
             train=stage("data/train.npz"),
@@ -85,7 +87,7 @@ for best_song in config["generate"]:
         params:
             name=best_song,
             song=config["generate"][best_song],
-            # How a seed file is read: its part, grid and durations, as the songs were.
+            # How a seed or melody file is read: its part, grid and durations, as the songs were.
             encoding=config["encoding"],
             # The point of each checkpoint, in the same order.
             points=lambda wildcards: points_of(wildcards.sweep),

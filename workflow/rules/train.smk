@@ -23,7 +23,7 @@ rule train_model:
         model=config["model"],
         training=config["training"],
         time_step=config["encoding"]["time_step"],
-        texture=config["texture"],
+        texture=TEXTURE.describe(),
         # Saved after every epoch; not an output, so it outlives a killed job and the rerun resumes.
         state=stage("model/training_state.pt"),
     script:
@@ -55,7 +55,7 @@ rule train_harmoniser:
         # From scratch: a checkpoint of `init_from` has no lookahead to start it.
         training=config["training"] | {"init_from": None},
         time_step=config["encoding"]["time_step"],
-        texture=config["texture"],
+        texture=TEXTURE.describe(),
         state=stage("harmoniser/training_state.pt"),
     script:
         "../scripts/train_model.py"

@@ -9,6 +9,6 @@ rule build_vocabulary:
     conda:
         "../../envs/music.yaml"
     params:
-        texture=config["texture"],
+        texture=TEXTURE.describe(),
     script:
         "../scripts/build_vocabulary.py"

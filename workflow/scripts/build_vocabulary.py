@@ -10,11 +10,11 @@ log_to(snakemake.log[0])
 
 from musiclstm.data.splits import read_songs  # noqa: E402
 from musiclstm.data.vocabulary import build_vocabulary, save_vocabulary  # noqa: E402
-from musiclstm.representation.registry import texture_representation  # noqa: E402
+from musiclstm.textures import texture_from  # noqa: E402
 
 vocabulary = build_vocabulary(
     [song for path in snakemake.input for song in read_songs(path)],
-    texture_representation(snakemake.params.texture),
+    texture_from(snakemake.params.texture).representation(),
 )
 save_vocabulary(vocabulary, Path(snakemake.output[0]))
 print(f"{len(vocabulary['tokens'])} tokens: {' '.join(vocabulary['tokens'])}", file=sys.stderr)

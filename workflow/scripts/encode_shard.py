@@ -8,15 +8,15 @@ log_to(snakemake.log[0])
 
 from musiclstm.data.encode import encode_shard  # noqa: E402
 from musiclstm.data.sources import read_index, shard_of  # noqa: E402
-from musiclstm.representation.registry import texture_representation  # noqa: E402
 from musiclstm.settings import EncodingSettings, settings  # noqa: E402
+from musiclstm.textures import texture_from  # noqa: E402
 
 encoding = settings(EncodingSettings, snakemake.params.encoding)
 songs = shard_of(read_index(snakemake.input[0]), int(snakemake.wildcards.shard), encoding.shards)
 encode_shard(
     songs,
     encoding,
-    texture_representation(snakemake.params.texture),
+    texture_from(snakemake.params.texture).representation(),
     Path(snakemake.output.encoded),
     Path(snakemake.output.rejects),
 )

@@ -1,38 +1,24 @@
-"""Rules generate_{name}: sample one song of `generate:` (a melody, or a chorale composed or
-harmonised) and write it as MIDI and tokens."""
+"""Rules generate_{name}: write the pieces of one entry of `generate:` (melodies, chorales
+composed or harmonised: whatever the checkpoint's texture writes) as tokens, MIDI and .json."""
 
 from musiclstm.rule_logging import log_to
 
 log_to(snakemake.log[0])
 
+from musiclstm.generation.requests import generate_pieces
 from musiclstm.settings import EncodingSettings, SongSettings, settings
 
-song = settings(SongSettings, snakemake.params.song)
-midi_paths, tokens_paths = list(snakemake.output.midi), list(snakemake.output.tokens)
-info_paths = list(snakemake.output.info)
-if snakemake.params.texture == "chorale":
-    from musiclstm.generation.chorales import generate_chorale
-
-    generate_chorale(
-        snakemake.input.checkpoint,
-        song,
-        settings(EncodingSettings, snakemake.params.encoding),
-        snakemake.input.get("melody"),
-        midi_paths,
-        tokens_paths,
-        name=snakemake.params.name,
-        info_paths=info_paths,
-    )
-else:
-    from musiclstm.generation.songs import generate_song
-
-    generate_song(
-        snakemake.input.checkpoint,
-        song,
-        midi_paths,
-        tokens_paths,
-        snakemake.params.name,
-        info_paths=info_paths,
-        train_path=snakemake.input.get("train"),
-        encoding=settings(EncodingSettings, snakemake.params.encoding),
-    )
+generate_pieces(
+    snakemake.input.checkpoint,
+    settings(SongSettings, snakemake.params.song),
+    snakemake.params.name,
+    {
+        "midi": list(snakemake.output.midi),
+        "tokens": list(snakemake.output.tokens),
+        "info": list(snakemake.output.info),
+    },
+    # How a seed or melody file is read: its part, grid and durations, as the songs were.
+    encoding=settings(EncodingSettings, snakemake.params.encoding),
+    melody_path=snakemake.input.get("melody"),
+    train_path=snakemake.input.get("train"),
+)

@@ -8,18 +8,17 @@ from musiclstm.rule_logging import log_to  # noqa: E402
 log_to(snakemake.log[0])
 
 from musiclstm.evaluation.music_stats import write_music_stats  # noqa: E402
+from musiclstm.textures import texture_from  # noqa: E402
 
 stats = write_music_stats(
     list(snakemake.input.generated),
     snakemake.input.held_out,
     snakemake.input.training,
     snakemake.output[0],
-    generated_keys=snakemake.params.song_keys,
+    info_paths=list(snakemake.input.info),
+    texture=texture_from(snakemake.params.texture),
     transposed=snakemake.params.transposed,
     songs_table=snakemake.input.songs,
-    texture=snakemake.params.texture,
-    info_paths=list(snakemake.input.info),
-    time_step=snakemake.params.time_step,
 )
 summary = {
     key: value

@@ -4,7 +4,9 @@ from musiclstm.rule_logging import log_to  # noqa: E402
 
 log_to(snakemake.log[0])
 
+from musiclstm.generation.song_info import read_song_info  # noqa: E402
 from musiclstm.rendering.report_pages import write_song_page  # noqa: E402
+from musiclstm.textures import texture_from  # noqa: E402
 
 write_song_page(
     snakemake.wildcards.name,
@@ -17,4 +19,5 @@ write_song_page(
     musicxml=snakemake.input.musicxml,
     tokens=snakemake.input.tokens,
     page_path=snakemake.output[0],
+    token_notes=texture_from(read_song_info(snakemake.input.info).texture).token_notes(),
 )

@@ -14,4 +14,5 @@ train_point(
     time_step=snakemake.params.time_step,
     threads=snakemake.threads,
     state_path=snakemake.params.state,
+    texture=snakemake.params.texture,
 )

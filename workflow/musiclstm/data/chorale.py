@@ -1,11 +1,11 @@
-"""A parsed song as a four-voice chorale: its four parts on one grid, under their fermatas,
-moved to C major / A minor.
+"""A parsed song as the frames of N voices (a four-voice chorale): its parts on one grid,
+under their fermatas, moved to C major / A minor.
 
 :func:`song_to_chorale` is what the chorale representation calls for a song of any format: a
 score (MusicXML, kern, ABC) with four parts, or a MIDI song with four tracks or channels. Each
 voice is laid on the grid by the same rules as a melody (:func:`~musiclstm.data.grid.lay_on_grid`:
 durations, triplets, chords), so a chorale is rejected for the same reasons a melody is, and for
-one more: not having exactly four voices.
+one more: not having as many voices as the texture.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from musiclstm.data.grid import exact, lay_on_grid, midi_spans, stream_lengths_a
 from musiclstm.data.melody import first_time_signature, pickup_steps
 from musiclstm.data.melody_part import describe_part, mean_pitch, pitched_notes
 from musiclstm.data.parsing import MidiSong
-from musiclstm.data.rejects import NOT_FOUR_VOICES, Rejected
+from musiclstm.data.rejects import WRONG_VOICE_COUNT, Rejected
 from musiclstm.music.tokens import Event, transpose_events
 from musiclstm.music.tonality import SongKey, detect_key, pitch_class_summary
-from musiclstm.music.voices import VOICES, Chorale
+from musiclstm.music.voices import Chorale
 from musiclstm.settings import EncodingSettings
 
 
@@ -38,29 +38,33 @@ class EncodedChorale:
 
 
 def song_to_chorale(
-    song: music21.stream.Score | MidiSong, encoding: EncodingSettings
+    song: music21.stream.Score | MidiSong, encoding: EncodingSettings, names: tuple[str, ...]
 ) -> EncodedChorale:
-    """A parsed song of any format as a chorale, as the ``encoding`` settings ask."""
+    """A parsed song of any format as the voices ``names``, as the ``encoding`` settings ask."""
     convert = midi_to_chorale if isinstance(song, MidiSong) else score_to_chorale
-    return convert(song, encoding)
+    return convert(song, encoding, tuple(names))
 
 
-def four_parts(parts: list, describe, count_notes) -> list:
-    """The song's parts with notes, which must be exactly four; rejects with the parts listed."""
+def voiced_parts(parts: list, describe, count_notes, names: tuple[str, ...]) -> list:
+    """The song's parts with notes, which must be as many as ``names``; rejects with the parts
+    listed."""
     voiced = [part for part in parts if count_notes(part)]
-    if len(voiced) != len(VOICES):
+    if len(voiced) != len(names):
         listed = ", ".join(describe(part) for part in voiced) or "none"
         raise Rejected(
-            NOT_FOUR_VOICES,
-            f"{len(voiced)} parts with notes ({listed}); a chorale has exactly four: soprano, "
-            "alto, tenor and bass",
+            WRONG_VOICE_COUNT,
+            f"{len(voiced)} parts with notes ({listed}); the texture has {len(names)} voices: "
+            f"{', '.join(names)}",
         )
     return voiced
 
 
-def score_to_chorale(score: music21.stream.Score, encoding: EncodingSettings) -> EncodedChorale:
-    """A four-part score as a chorale; the parts, highest first, are soprano to bass."""
-    parts = four_parts(list(score.parts), describe_part, pitched_notes)
+def score_to_chorale(
+    score: music21.stream.Score, encoding: EncodingSettings, names: tuple[str, ...]
+) -> EncodedChorale:
+    """A score of as many parts as ``names`` as their frames; the parts, highest first, are the
+    voices from the top down."""
+    parts = voiced_parts(list(score.parts), describe_part, pitched_notes, names)
     parts.sort(key=mean_pitch, reverse=True)
     voices = [voice_events(part, encoding) for part in parts]
     length = max(sum(steps for _, steps in events) for events in voices)
@@ -74,24 +78,29 @@ def score_to_chorale(score: music21.stream.Score, encoding: EncodingSettings) ->
         encoding.transpose,
         first_time_signature(parts[0]),
         pickup_steps(parts[0], encoding.time_step),
+        names,
     )
 
 
-def midi_to_chorale(song: MidiSong, encoding: EncodingSettings) -> EncodedChorale:
-    """A MIDI song with four tracks or channels (drums never count) as a chorale.
+def midi_to_chorale(
+    song: MidiSong, encoding: EncodingSettings, names: tuple[str, ...]
+) -> EncodedChorale:
+    """A MIDI song with a track or channel per voice of ``names`` (drums never count) as
+    their frames.
 
     A MIDI file marks no fermatas, so every phrase end is unknown and no frame is under one but
     the last chord, where a chorale always ends on one.
     """
     parts = [part for part in song.parts if not part.is_drums]
-    parts = four_parts(parts, lambda part: part.describe(), lambda part: part.notes)
+    parts = voiced_parts(parts, lambda part: part.describe(), lambda part: part.notes, names)
     parts.sort(key=lambda part: part.mean_pitch, reverse=True)
     voices = [lay_on_grid(None, midi_spans(song.midi, part), encoding) for part in parts]
     length = max(sum(steps for _, steps in events) for events in voices)
     fermatas = final_chord_fermata(voices, length)
     everything = [event for events in voices for event in events]
     key = detect_key(pitch_class_summary(everything, song.midi.key_signature))
-    return chorale_in_c(voices, fermatas, key, encoding.transpose, song.midi.time_signature, 0)
+    time_signature = song.midi.time_signature
+    return chorale_in_c(voices, fermatas, key, encoding.transpose, time_signature, 0, names)
 
 
 def voice_events(part: music21.stream.Stream, encoding: EncodingSettings) -> list[Event]:
@@ -143,11 +152,12 @@ def chorale_in_c(
     transpose: bool,
     time_signature: str,
     pickup: int,
+    names: tuple[str, ...],
 ) -> EncodedChorale:
     """The voices moved from ``key`` to C major / A minor if ``transpose``, with their facts."""
     shift = SongKey.of(key).shift_to_c if transpose else 0
     length = len(fermatas)
     moved = [transpose_events(padded(events, length), shift) for events in voices]
     return EncodedChorale(
-        Chorale.from_events(moved, fermatas), str(key), shift, time_signature, pickup
+        Chorale.from_events(moved, fermatas, names), str(key), shift, time_signature, pickup
     )

@@ -19,7 +19,7 @@ TRIPLET = "triplet"
 UNACCEPTABLE_DURATION = "unacceptable_duration"
 OFF_GRID = "off_grid"
 ENCODING_ERROR = "encoding_error"
-NOT_FOUR_VOICES = "not_four_voices"
+WRONG_VOICE_COUNT = "wrong_voice_count"
 REASONS = {
     EMPTY_FILE: "the file is empty (0 bytes)",
     UNSUPPORTED_FORMAT: "the file's suffix is not one of the music formats read",
@@ -32,7 +32,8 @@ REASONS = {
     TRIPLET: "with `triplets: reject`, the melody has a triplet",
     UNACCEPTABLE_DURATION: "with `duration_policy: skip`, a length outside `acceptable_durations`",
     OFF_GRID: "with `duration_policy: skip`, a note starts or ends between two grid steps",
-    NOT_FOUR_VOICES: "with `texture: chorale`, the song does not have four voices with notes",
+    WRONG_VOICE_COUNT: "with several voices (`texture: chorale` or `ensemble`), the song has "
+    "another number of parts with notes",
     ENCODING_ERROR: "music21 failed on the song in another way (the detail says how)",
 }
 

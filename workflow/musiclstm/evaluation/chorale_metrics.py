@@ -24,25 +24,26 @@ from collections import Counter
 
 import torch
 
-from musiclstm.data.batches import IGNORE, SplitData, length_batches, pad_batch, pad_inputs
+from musiclstm.data.batches import IGNORE, SplitData
 from musiclstm.data.vocabulary import Vocabulary
-from musiclstm.model.base import LanguageModel
 from musiclstm.music.tokens import is_onset
-from musiclstm.music.voices import FRAME_WIDTH, VOICES
 
 LN2 = math.log(2.0)
 NGRAM_ORDERS = range(2, 9)  # order 6 is the first to see the same voice one frame back
 
 
-def slot_totals(log_probs: torch.Tensor, targets: torch.Tensor, is_onset: torch.Tensor) -> Counter:
-    """Nats, steps and onsets of one batch's real targets, by slot of the frame."""
+def slot_totals(
+    log_probs: torch.Tensor, targets: torch.Tensor, is_onset: torch.Tensor, width: int
+) -> Counter:
+    """Nats, steps and onsets of one batch's real targets, by slot of the frame (``width``
+    tokens)."""
     real = targets != IGNORE
     safe = targets.clamp(min=0)
     nats = -log_probs.gather(-1, safe.unsqueeze(-1)).squeeze(-1)
-    slots = torch.arange(targets.shape[1]) % FRAME_WIDTH
+    slots = torch.arange(targets.shape[1]) % width
     onset = real & is_onset[safe]
     totals = Counter()
-    for slot in range(FRAME_WIDTH):
+    for slot in range(width):
         here = real & (slots == slot)
         totals[f"nats_{slot}"] = nats[here].sum().item()
         totals[f"steps_{slot}"] = here.sum().item()
@@ -50,27 +51,28 @@ def slot_totals(log_probs: torch.Tensor, targets: torch.Tensor, is_onset: torch.
     return totals
 
 
-@torch.no_grad()
-def chorale_totals(
-    model: LanguageModel, data: SplitData, vocabulary: Vocabulary, batch_size: int = 16
-) -> Counter:
-    model.eval()
-    is_onset_id = torch.tensor([is_onset(token) for token in vocabulary.tokens])
-    totals = Counter()
-    for indices in length_batches([len(song) for song in data.songs], batch_size):
-        tokens, targets = pad_batch(data.songs, indices, vocabulary.boundary)
-        inputs = pad_inputs(data.inputs, indices, tokens.shape[1])
-        logits, _ = model(tokens, inputs)
-        logits = logits.float()
-        logits[..., vocabulary.unknown] = -math.inf
-        totals.update(slot_totals(torch.log_softmax(logits, dim=-1), targets, is_onset_id))
-    return totals
+class FrameView:
+    """The per-frame and per-voice view of a split's log-probabilities, for
+    :func:`~musiclstm.evaluation.metrics.evaluate_songs`: its totals by slot of the frame and
+    the metrics of the module docstring (under ``chorale`` in a split's metrics)."""
+
+    name = "chorale"
+
+    def __init__(self, vocabulary: Vocabulary, voices: tuple[str, ...]):
+        self.voices = tuple(voices)
+        self.is_onset = torch.tensor([is_onset(token) for token in vocabulary.tokens])
+
+    def totals(self, log_probs: torch.Tensor, targets: torch.Tensor) -> Counter:
+        return slot_totals(log_probs, targets, self.is_onset, 1 + len(self.voices))
+
+    def metrics(self, totals: Counter, pieces: int) -> dict:
+        return chorale_metrics_of(totals, pieces, self.voices)
 
 
-def chorale_metrics_of(totals: Counter, chorales: int) -> dict:
-    """The metrics of the module docstring from :func:`chorale_totals`."""
-    frames = totals["steps_1"]  # one soprano step per frame
-    voice_slots = range(1, FRAME_WIDTH)
+def chorale_metrics_of(totals: Counter, chorales: int, voices: tuple[str, ...]) -> dict:
+    """The metrics of the module docstring from :class:`FrameView` totals of ``voices``."""
+    frames = totals["steps_1"]  # one top-voice step per frame
+    voice_slots = range(1, 1 + len(voices))
     voice_nats = sum(totals[f"nats_{slot}"] for slot in voice_slots)
     atb_nats = sum(totals[f"nats_{slot}"] for slot in voice_slots[1:])
     all_nats = voice_nats + totals["nats_0"]
@@ -81,15 +83,15 @@ def chorale_metrics_of(totals: Counter, chorales: int) -> dict:
         "frames": int(frames),
         "nats_per_frame": ratio(all_nats, frames),
         "bits_per_frame": ratio(all_nats / LN2, frames),
-        "nats_per_voice_step": ratio(voice_nats, len(VOICES) * frames),
-        "bits_per_voice_step": ratio(voice_nats / LN2, len(VOICES) * frames),
+        "nats_per_voice_step": ratio(voice_nats, len(voices) * frames),
+        "bits_per_voice_step": ratio(voice_nats / LN2, len(voices) * frames),
         "bits_per_onset": ratio(voice_nats / LN2, onsets),
-        "atb_bits_per_step": ratio(atb_nats / LN2, (len(VOICES) - 1) * frames),
+        "atb_bits_per_step": ratio(atb_nats / LN2, (len(voices) - 1) * frames),
         "atb_bits_per_onset": ratio(atb_nats / LN2, atb_onsets),
         "fermata_bits_per_frame": ratio(totals["nats_0"] / LN2, frames),
         "voices": {
             voice: ratio(totals[f"nats_{slot}"] / LN2, totals[f"steps_{slot}"])
-            for voice, slot in zip(VOICES, voice_slots, strict=True)
+            for voice, slot in zip(voices, voice_slots, strict=True)
         },
     }
 
@@ -99,28 +101,31 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 
 def evaluate_chorales(
-    model: LanguageModel, data: SplitData, vocabulary: Vocabulary, batch_size: int = 16
+    model, data: SplitData, vocabulary: Vocabulary, voices: tuple[str, ...], batch_size: int = 64
 ) -> dict:
-    """The chorale metrics of a split's chorales under ``model``."""
-    return chorale_metrics_of(chorale_totals(model, data, vocabulary, batch_size), len(data))
+    """The frame metrics of a split's pieces under ``model`` (a model or the n-gram), scored in
+    the one pass of :func:`~musiclstm.evaluation.metrics.evaluate_songs`."""
+    from musiclstm.evaluation.metrics import evaluate_songs
+
+    view = FrameView(vocabulary, voices)
+    return evaluate_songs(model, data, vocabulary, batch_size, views=(view,))[view.name]
 
 
-def ngram_baseline(train: SplitData, splits: dict[str, SplitData], vocabulary: Vocabulary) -> dict:
+def ngram_baseline(
+    train: SplitData, splits: dict[str, SplitData], vocabulary: Vocabulary, voices: tuple[str, ...]
+) -> dict:
     """The n-gram baseline: fitted on ``train``, its order chosen by bits per frame on
     ``splits["valid"]``, and scored on every split."""
     from musiclstm.model.ngram import KneserNey, NgramCounts
 
     counts = NgramCounts(train.songs, max(NGRAM_ORDERS), len(vocabulary), vocabulary.boundary)
-    by_order = {
-        order: evaluate_chorales(KneserNey(counts, order), splits["valid"], vocabulary, 64)
-        for order in NGRAM_ORDERS
-    }
+
+    def scored(order: int, data: SplitData) -> dict:
+        return evaluate_chorales(KneserNey(counts, order), data, vocabulary, voices)
+
+    by_order = {order: scored(order, splits["valid"]) for order in NGRAM_ORDERS}
     order = min(by_order, key=lambda k: by_order[k]["bits_per_frame"])
-    scored = {"order": order}
-    scored |= {
-        name: by_order[order]
-        if name == "valid"
-        else evaluate_chorales(KneserNey(counts, order), data, vocabulary, 64)
+    return {"order": order} | {
+        name: by_order[order] if name == "valid" else scored(order, data)
         for name, data in splits.items()
     }
-    return scored

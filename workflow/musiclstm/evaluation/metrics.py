@@ -64,18 +64,28 @@ def evaluate_songs(
     vocabulary: Vocabulary,
     batch_size: int = 64,
     device: torch.device | str = "cpu",
+    views: tuple = (),
 ) -> dict:
-    """The metrics of a split's songs under ``model``."""
+    """The metrics of a split's songs under ``model``, and under each of ``views`` (a texture's
+    own, e.g. by voice: objects with a ``name``, ``totals(log_probs, targets)`` and
+    ``metrics(totals, songs)``) the view's metrics, from the same log-probabilities: one pass,
+    one rule for every figure (every token of the vocabulary keeps its probability)."""
     model.eval()
     kinds = TokenKinds(vocabulary)
     totals = Counter(dict.fromkeys(("nats", "steps", "onsets", "pitch_nats", "pitches"), 0.0))
+    view_totals = [Counter() for _ in views]
     for indices in length_batches([len(song) for song in data.songs], batch_size):
         tokens, targets = pad_batch(data.songs, indices, vocabulary.boundary)
         inputs = pad_inputs(data.inputs, indices, tokens.shape[1]).to(device)
         logits, _ = model(tokens.to(device), inputs)
         log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
         totals.update(batch_totals(log_probs, targets, kinds))
-    return metrics_of(totals, len(data))
+        for view, counted in zip(views, view_totals, strict=True):
+            counted.update(view.totals(log_probs, targets))
+    metrics = metrics_of(totals, len(data))
+    for view, counted in zip(views, view_totals, strict=True):
+        metrics[view.name] = view.metrics(counted, len(data))
+    return metrics
 
 
 def metrics_of(totals: Counter, songs: int) -> dict:
@@ -108,30 +118,26 @@ def evaluate_checkpoint(
 ) -> dict:
     """Score a checkpoint on each named split; with a ``metrics_path``, write the metrics there.
 
-    A chorale model's splits get the chorale metrics as well (``chorale``, see
-    :mod:`musiclstm.evaluation.chorale_metrics`) and, given the ``train_path``, the n-gram
-    baseline fitted on it (``baseline``).
+    The checkpoint's texture adds its own views of each split (a chorale's by frame and voice,
+    see :mod:`musiclstm.evaluation.chorale_metrics`) and, given the ``train_path``, its baseline
+    fitted on it (``baseline``).
     """
     from musiclstm.data.batches import load_split
-    from musiclstm.evaluation.chorale_metrics import evaluate_chorales, ngram_baseline
     from musiclstm.evaluation.result_files import write_metrics
     from musiclstm.model.checkpoint import TrainedModel
-    from musiclstm.representation.chorale import ChoraleRepresentation
 
     torch.set_num_threads(threads)
     trained = TrainedModel.load(checkpoint_path)
-    boundary = trained.vocabulary.boundary
-    chorales = isinstance(trained.representation, ChoraleRepresentation)
+    texture, vocabulary = trained.texture, trained.vocabulary
+    views = texture.metric_views(vocabulary)
     metrics = {"checkpoint_epoch": trained.epoch}
     splits = {}
     for name, path in split_paths.items():
-        data = splits[name] = load_split(path, trained.representation, boundary)
-        metrics[name] = evaluate_songs(trained.model, data, trained.vocabulary, batch_size)
-        if chorales:
-            metrics[name]["chorale"] = evaluate_chorales(trained.model, data, trained.vocabulary)
-    if chorales and train_path is not None:
-        train = load_split(train_path, trained.representation, boundary)
-        metrics["baseline"] = ngram_baseline(train, splits, trained.vocabulary)
+        data = splits[name] = load_split(path, trained.representation, vocabulary.boundary)
+        metrics[name] = evaluate_songs(trained.model, data, vocabulary, batch_size, views=views)
+    if train_path is not None:
+        train = load_split(train_path, trained.representation, vocabulary.boundary)
+        metrics |= texture.baseline_metrics(train, splits, vocabulary)
     if metrics_path is not None:
         write_metrics(metrics, metrics_path)
     return metrics

@@ -31,7 +31,6 @@ from pathlib import Path
 from musiclstm.music.meter import bar_length
 from musiclstm.music.tokens import Event, is_onset, is_pitch, tokens_to_events, transpose_events
 from musiclstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
-from musiclstm.music.voices import VOICES
 
 HISTOGRAMS = ("pitch_class", "interval", "note_length")
 
@@ -338,73 +337,56 @@ def music_stats(
     }
 
 
-def soprano(tokens: list[str]) -> list[str]:
-    """A chorale stream's soprano line, a melody."""
-    from musiclstm.music.voices import parse_chorale
-
-    return parse_chorale(tokens).voices[0]
-
-
-def chorale_stats(generated: list[list[str]], held_out: list[list[str]], training) -> dict:
-    """The voice-leading checks of generated and held-out chorales side by side, each voice's
-    range measured on the training chorales."""
-    from musiclstm.evaluation.voice_leading import chorale_checks, compare_checks, voice_ranges
-    from musiclstm.music.voices import parse_chorale
-
-    ranges = voice_ranges([parse_chorale(tokens) for tokens in training])
-    ours = chorale_checks([parse_chorale(tokens) for tokens in generated], ranges)
-    theirs = chorale_checks([parse_chorale(tokens) for tokens in held_out], ranges)
-    return {
-        "ranges": {voice: list(bounds) for voice, bounds in zip(VOICES, ranges, strict=True)},
-        "generated": ours,
-        "held_out": theirs,
-        "table": [list(row) for row in compare_checks(ours, theirs)],
-    }
-
-
 def write_music_stats(
     generated_paths: list[Path],
     held_out_path: Path,
     training_path: Path,
     stats_path: Path,
-    generated_keys: dict[str, str | None] | None = None,
+    info_paths: list[Path],
+    texture,
     transposed: bool = True,
     songs_table: Path | None = None,
-    texture: str = "melody",
-    info_paths: list[Path] | None = None,
-    time_step: float = 0.25,
 ) -> dict:
     """Read the songs, compute :func:`music_stats` and write it as JSON; ``info_paths`` (one
-    per generated song, see :mod:`~musiclstm.generation.song_info`) and ``songs_table`` give
-    the songs' meters.
+    per generated song, see :mod:`~musiclstm.generation.song_info`) give each song's meter and
+    key, and ``songs_table`` the held-out songs' meters.
 
-    Chorales are compared by their soprano lines, as melodies, and by their voice leading
-    (:func:`chorale_stats`)."""
+    Pieces of several voices are compared by their top lines, as melodies, and by the
+    ``texture``'s own checks (a chorale's voice leading)."""
     from musiclstm.data.splits import read_songs
     from musiclstm.generation.song_info import read_song_info
 
     generated = {Path(path).stem: Path(path).read_text().split() for path in generated_paths}
-    generated_meters = {
-        Path(path).stem: read_song_info(path).time_signature for path in info_paths or []
-    }
+    infos = {Path(path).stem: read_song_info(path) for path in info_paths}
     held_out = read_songs(held_out_path)
     training = read_songs(training_path)
-    if texture == "chorale":
-        voice_leading = chorale_stats(list(generated.values()), held_out, training)
-        generated = {name: soprano(tokens) for name, tokens in generated.items()}
-        held_out, training = [soprano(t) for t in held_out], [soprano(t) for t in training]
+    checks = texture.music_checks(list(generated.values()), held_out, training)
+    line = texture.melody_line
     stats = music_stats(
-        generated,
-        held_out,
-        training,
-        generated_keys,
+        {name: line(tokens) for name, tokens in generated.items()},
+        [line(tokens) for tokens in held_out],
+        [line(tokens) for tokens in training],
+        {name: written_tonic(info) for name, info in infos.items()},
         transposed,
         training_song_ids(songs_table, len(training)),
-        generated_meters,
-        held_out_meters(songs_table, len(held_out), time_step),
-        time_step,
+        {name: info.time_signature for name, info in infos.items()},
+        held_out_meters(songs_table, len(held_out), texture_time_step(infos)),
+        texture_time_step(infos),
     )
-    if texture == "chorale":
-        stats["voice_leading"] = voice_leading
+    stats.update(checks)
     Path(stats_path).write_text(json.dumps(stats, indent=2) + "\n")
     return stats
+
+
+def written_tonic(info) -> str | None:
+    """The tonic a generated song is written in: its key's, or its entry's (None: C major or A
+    minor)."""
+    return info.key.split()[0].replace("-", "b").capitalize() if info.key else info.tonic
+
+
+def texture_time_step(infos: dict) -> float:
+    """The time step of the generated songs (a sixteenth where there are none)."""
+    steps = {info.time_step for info in infos.values()}
+    if len(steps) > 1:
+        raise ValueError(f"the generated songs have different time steps: {sorted(steps)}")
+    return steps.pop() if steps else 0.25

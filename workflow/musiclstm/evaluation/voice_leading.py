@@ -1,4 +1,5 @@
-"""The voice-leading checks of four-voice chorales, to set generated chorales beside Bach's.
+"""The voice-leading checks of pieces of N voices (four-voice chorales), to set generated ones
+beside Bach's.
 
 Every check is counted over a set of chorales (stored in C major / A minor) and reported as a
 plain number, pooled over all their frames, so two sets of any size compare:
@@ -25,7 +26,7 @@ from itertools import combinations
 import numpy as np
 
 from musiclstm.music.tokens import HOLD, REST
-from musiclstm.music.voices import VOICES, Chorale
+from musiclstm.music.voices import Chorale
 
 # (low, high) MIDI pitch per voice, soprano to bass: C4-G5, G3-D5, C3-G4, E2-C4.
 SATB_RANGES = ((60, 79), (55, 74), (48, 67), (40, 60))
@@ -50,8 +51,17 @@ C_TONIC, A_TONIC = 0, 9  # the tonics of the stored keys, C major and A minor
 DOMINANT = 7  # semitones from a tonic up to its dominant
 OCTAVE = 12
 PERFECT = {"octaves": 0, "fifths": 7}  # interval classes of the parallels
-NEIGHBOURS = [(voice, voice + 1) for voice in range(len(VOICES) - 1)]  # S-A, A-T, T-B
-UPPER_NEIGHBOURS = NEIGHBOURS[:2]  # S-A and A-T: the bass may lie far below the tenor
+
+
+def neighbours(voices: int) -> list[tuple[int, int]]:
+    """Each voice and the one below it (S-A, A-T, T-B)."""
+    return [(voice, voice + 1) for voice in range(voices - 1)]
+
+
+def upper_neighbours(voices: int) -> list[tuple[int, int]]:
+    """The neighbours whose spacing is checked: all but the lowest pair (the bass may lie far
+    below the tenor)."""
+    return neighbours(voices)[:-1]
 
 
 def chords_of(shapes) -> dict[frozenset[int], int]:
@@ -71,8 +81,8 @@ CADENCE_SETS = chords_of(CADENCE_TRIADS)
 
 def sounding_pitches(chorale: Chorale) -> np.ndarray:
     """Per frame, each voice's sounding MIDI pitch (holds resolved, ``None`` in a rest): an
-    object array of shape (frames, 4), soprano to bass."""
-    grid = np.full((chorale.frames, len(VOICES)), None, dtype=object)
+    object array of shape (frames, voices), top voice first."""
+    grid = np.full((chorale.frames, len(chorale.voices)), None, dtype=object)
     for voice, tokens in enumerate(chorale.voices):
         pitch = None  # a hold at the very start holds nothing
         for frame, token in enumerate(tokens):
@@ -113,7 +123,7 @@ def parallel_counts(pitches: np.ndarray, changes: list[int]) -> Counter:
     """Parallel fifths and octaves between every pair of voices over consecutive chord changes."""
     counts = Counter({"parallel_fifths": 0, "parallel_octaves": 0})
     for first, second in zip(changes, changes[1:], strict=False):
-        for upper, lower in combinations(range(len(VOICES)), 2):
+        for upper, lower in combinations(range(pitches.shape[1]), 2):
             kind = parallel_kind(
                 (pitches[first, upper], pitches[first, lower]),
                 (pitches[second, upper], pitches[second, lower]),
@@ -138,7 +148,7 @@ def frames_where(pitches: np.ndarray, pairs: list[tuple[int, int]], apart) -> in
 def range_counts(chorale: Chorale, ranges) -> Counter:
     """Notes (onsets of a pitch) per voice, and those outside the voice's (low, high) range."""
     counts = Counter()
-    for name, tokens, (low, high) in zip(VOICES, chorale.voices, ranges, strict=True):
+    for name, tokens, (low, high) in zip(chorale.names, chorale.voices, ranges, strict=True):
         notes = [int(token) for token in tokens if token not in (HOLD, REST)]
         counts["notes"] += len(notes)
         counts[f"notes_{name}"] += len(notes)
@@ -149,14 +159,14 @@ def range_counts(chorale: Chorale, ranges) -> Counter:
 
 
 def pitch_classes(row) -> frozenset[int] | None:
-    """The pitch classes of a frame, or ``None`` unless all four voices sound."""
+    """The pitch classes of a frame, or ``None`` unless every voice sounds."""
     if any(pitch is None for pitch in row):
         return None
     return frozenset(pitch % OCTAVE for pitch in row)
 
 
 def chord_counts(pitches: np.ndarray) -> Counter:
-    """Frames where all four voices sound, and those that form a triad or a seventh chord."""
+    """Frames where every voice sounds, and those that form a triad or a seventh chord."""
     counts = Counter({"full_frames": 0, "triad_frames": 0, "seventh_frames": 0})
     for row in pitches:
         classes = pitch_classes(row)
@@ -225,9 +235,12 @@ def chorale_counts(chorale: Chorale, ranges=SATB_RANGES) -> Counter:
     changes = chord_changes(chorale)
     counts = Counter({"chorales": 1, "frames": chorale.frames, "chord_changes": len(changes)})
     counts.update(parallel_counts(pitches, changes))
-    counts["crossing_frames"] = frames_where(pitches, NEIGHBOURS, lambda high, low: high < low)
+    voices = len(chorale.voices)
+    counts["crossing_frames"] = frames_where(
+        pitches, neighbours(voices), lambda high, low: high < low
+    )
     counts["wide_spacing_frames"] = frames_where(
-        pitches, UPPER_NEIGHBOURS, lambda high, low: high - low > OCTAVE
+        pitches, upper_neighbours(voices), lambda high, low: high - low > OCTAVE
     )
     counts.update(range_counts(chorale, ranges))
     counts.update(chord_counts(pitches))
@@ -246,12 +259,15 @@ def per_100(count: int, frames: int) -> float | None:
 def chorale_checks(chorales: list[Chorale], ranges=None) -> dict:
     """The musical checks of a set of chorales, pooled over all their frames, as plain numbers.
 
-    ``ranges`` is one (low, high) MIDI pitch per voice, soprano to bass; by default
+    ``ranges`` is one (low, high) MIDI pitch per voice, top voice first; by default
     :data:`SATB_RANGES`.
     """
     ranges = SATB_RANGES if ranges is None else tuple(ranges)
-    if len(ranges) != len(VOICES):
-        raise ValueError(f"ranges has {len(ranges)} (low, high) pairs, one per voice: 4 expected")
+    names = chorales[0].names if chorales else ()
+    if chorales and len(ranges) != len(names):
+        raise ValueError(
+            f"ranges has {len(ranges)} (low, high) pairs, one per voice: {len(names)} expected"
+        )
     total = Counter()
     for chorale in chorales:
         total.update(chorale_counts(chorale, ranges))
@@ -271,7 +287,7 @@ def chorale_checks(chorales: list[Chorale], ranges=None) -> dict:
         "crossing_share": share(total["crossing_frames"], frames),
         "out_of_range_share": share(total["notes_out_of_range"], total["notes"]),
     }
-    for name in VOICES:
+    for name in names:
         checks[f"out_of_range_share_{name}"] = share(
             total[f"out_of_range_{name}"], total[f"notes_{name}"]
         )
@@ -298,7 +314,7 @@ def voice_ranges(chorales: list[Chorale], percentiles=(1, 99)) -> tuple[tuple[in
     notes (one per onset, so long notes weigh no more than short ones), rounded outwards to whole
     pitches. ``percentiles=(0, 100)`` gives the lowest and highest notes."""
     ranges = []
-    for voice, name in enumerate(VOICES):
+    for voice, name in enumerate(chorales[0].names if chorales else ()):
         notes = [
             int(token)
             for chorale in chorales
@@ -317,3 +333,18 @@ def compare_checks(generated: dict, held_out: dict) -> list[tuple[str, object, o
     generated checks, then any only the held-out ones have (missing values are ``None``)."""
     names = list(generated) + [name for name in held_out if name not in generated]
     return [(name, generated.get(name), held_out.get(name)) for name in names]
+
+
+def voice_leading_stats(generated: list[Chorale], held_out: list[Chorale], training) -> dict:
+    """The checks of generated and held-out pieces side by side, each voice's range measured on
+    the ``training`` pieces."""
+    ranges = voice_ranges(training)
+    ours = chorale_checks(generated, ranges)
+    theirs = chorale_checks(held_out, ranges)
+    names = training[0].names if training else ()
+    return {
+        "ranges": {voice: list(bounds) for voice, bounds in zip(names, ranges, strict=True)},
+        "generated": ours,
+        "held_out": theirs,
+        "table": [list(row) for row in compare_checks(ours, theirs)],
+    }

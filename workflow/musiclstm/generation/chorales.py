@@ -1,13 +1,15 @@
-"""Writing chorales: composed from nothing or a seed, or harmonised under a given melody.
+"""Writing pieces of N voices (chorales): composed from nothing or a seed, or harmonised under
+a given melody.
 
-Both are sampling with the chorale representation (:mod:`musiclstm.representation.chorale`):
+Both are sampling with the frames representation (:mod:`musiclstm.representation.chorale`):
 
 - *compose*: ``bars`` bars of frames; the last half bar is given as one chord under a fermata
   (fermata frames, every voice held after the first), so the model, which reads a frame's
   fermata before its voices, chooses the final chord of a cadence there;
 - *harmonise*: every frame token and soprano token is given (the melody's notes and its fermatas),
-  and the model writes alto, tenor and bass; a harmoniser trained with ``lookahead`` also sees
-  where the melody goes. The given melody comes out note for note.
+  and the model writes the other voices (alto, tenor and bass); a harmoniser trained with
+  ``lookahead`` also sees where the melody goes. The given melody comes out note for note, in
+  its own key and meter, its anacrusis included, unless the entry names another key.
 """
 
 from __future__ import annotations
@@ -19,15 +21,14 @@ from pathlib import Path
 
 from musiclstm.evaluation.voice_leading import chorale_tonic, sounding_pitches
 from musiclstm.generation.sampling import sample_songs
-from musiclstm.generation.song_info import SongInfo, write_song_info
-from musiclstm.generation.songs import song_meter
+from musiclstm.generation.song_info import SongInfo
+from musiclstm.generation.songs import known_tokens, song_meter
 from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.meter import bar_steps
-from musiclstm.music.midi import write_chorale_midi
 from musiclstm.music.tokens import HOLD
 from musiclstm.music.tonality import key_shift
-from musiclstm.music.voices import FERMATA_FRAME, FRAME, FRAME_WIDTH, Chorale, parse_chorale
+from musiclstm.music.voices import FERMATA_FRAME, FRAME, Chorale, parse_chorale
 from musiclstm.settings import EncodingSettings, SongSettings
 
 log = logging.getLogger(__name__)
@@ -36,30 +37,26 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class GivenMelody:
     """A melody to harmonise, on the grid in C major / A minor: one token per frame, the frames
-    under a fermata, its meter, and its tonic there (C, 0, for a major melody; A, 9, minor)."""
+    under a fermata, its meter and anacrusis, its tonic there (C, 0, for a major melody; A, 9,
+    minor), and the file's own key with the ``transposition`` that moved it to C or A."""
 
     tokens: list[str]
     fermatas: list[bool]
     time_signature: str
     pickup: int
     tonic: int | None = None
+    key: str | None = None
+    transposition: int = 0
 
 
-def check_chorale_seed(seed: str, trained: TrainedModel, song: str = "chorale") -> list[str]:
+def check_frames_seed(seed: str, trained: TrainedModel, names, song: str) -> list[str]:
     """The seed's tokens, whole frames the model knows; a bad one is named with what is allowed."""
     tokens = seed.split()
     try:
-        parse_chorale(tokens)
+        parse_chorale(tokens, names)
     except ValueError as error:
         raise ValueError(f"seed of {song!r}: {error}") from None
-    known = set(trained.vocabulary.music_tokens())
-    for position, token in enumerate(tokens):
-        if token not in known:
-            raise ValueError(
-                f"seed of {song!r}: token {token!r} at position {position} is not in the model's "
-                f"vocabulary; allowed tokens are: {' '.join(sorted(known))}"
-            )
-    return tokens
+    return known_tokens(tokens, trained.vocabulary, f"seed of {song!r}")
 
 
 def final_chord_frames(bar: int, time_step: float) -> int:
@@ -68,33 +65,35 @@ def final_chord_frames(bar: int, time_step: float) -> int:
     return max(1, quarter, bar // 2)
 
 
-def compose_request(song: SongSettings, seed: list[str], time_step: float) -> SongRequest:
-    """``song.bars`` bars of frames (or ``steps`` tokens' worth) after the seed, ending on one
-    chord held under a fermata; the chorale cannot end sooner."""
+def compose_request(
+    song: SongSettings, seed: list[str], time_step: float, width: int
+) -> SongRequest:
+    """``song.bars`` bars of frames of ``width`` tokens (or ``steps`` tokens' worth) after the
+    seed, ending on one chord held under a fermata; the piece cannot end sooner."""
     if song.time_signature == "auto":
         raise ValueError("time_signature: auto draws melodies' meters; give a chorale its own")
     bar = bar_steps(song.time_signature, time_step)
-    frames = song.bars * bar if song.bars else song.steps // FRAME_WIDTH
-    seed_frames = len(seed) // FRAME_WIDTH
+    frames = song.bars * bar if song.bars else song.steps // width
+    seed_frames = len(seed) // width
     if frames <= seed_frames:
         raise ValueError(f"the seed already has {seed_frames} frames of the {frames} asked for")
-    given: list[str | None] = [None] * ((frames - seed_frames) * FRAME_WIDTH)
+    given: list[str | None] = [None] * ((frames - seed_frames) * width)
     first = max(frames - final_chord_frames(bar, time_step), seed_frames)
     for frame in range(first, frames):
-        start = (frame - seed_frames) * FRAME_WIDTH
+        start = (frame - seed_frames) * width
         given[start] = FERMATA_FRAME
         if frame > first:  # the chord struck at the first frame, held to the end
-            given[start + 1 : start + FRAME_WIDTH] = [HOLD] * (FRAME_WIDTH - 1)
+            given[start + 1 : start + width] = [HOLD] * (width - 1)
     steps = len(given)
     meter = song_meter(song.time_signature, time_step, len(seed) + steps)
     return SongRequest(seed, steps, steps, meter, tuple(given))
 
 
-def harmonise_request(melody: GivenMelody, time_step: float) -> SongRequest:
-    """Every frame's frame token and soprano given by ``melody``; alto, tenor and bass free."""
+def harmonise_request(melody: GivenMelody, time_step: float, width: int) -> SongRequest:
+    """Every frame's frame token and top voice given by ``melody``; the other voices free."""
     given: list[str | None] = []
     for token, fermata in zip(melody.tokens, melody.fermatas, strict=True):
-        given += [FERMATA_FRAME if fermata else FRAME, token, None, None, None]
+        given += [FERMATA_FRAME if fermata else FRAME, token] + [None] * (width - 2)
     meter = song_meter(melody.time_signature, time_step, len(given))._replace(pickup=melody.pickup)
     return SongRequest([], len(given), len(given), meter, tuple(given))
 
@@ -124,62 +123,65 @@ def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:
     last_onset = max(i for i, token in enumerate(tokens) if token not in ("_",))
     fermatas[last_onset:] = [True] * (len(tokens) - last_onset)
     tonic = 9 if melody.key.endswith("minor") else 0
-    return GivenMelody(tokens, fermatas, melody.time_signature or "4/4", melody.pickup_steps, tonic)
+    key = melody.key if encoding.transpose else None
+    return GivenMelody(
+        tokens,
+        fermatas,
+        melody.time_signature or "4/4",
+        melody.pickup_steps,
+        tonic,
+        key,
+        melody.transposition,
+    )
 
 
-def finish_chorale(tokens: list[str], song: SongSettings, tonic: int | None = None) -> Chorale:
-    """The sampled stream as a chorale, in the key ``song`` asks for (C major / A minor if
-    none); its tonic ``tonic`` (a given melody's) or else decided by its bass."""
-    chorale = parse_chorale(tokens)
+def finish_chorale(
+    frames: Chorale, song: SongSettings, melody: GivenMelody | None = None
+) -> tuple[Chorale, str | None]:
+    """The sampled frames in the key ``song`` asks for, else a given melody's own (its
+    transposition undone exactly), else C major / A minor; and the key where it is known."""
     if song.key:
-        tonic = chorale_tonic(sounding_pitches(chorale)) if tonic is None else tonic
-        chorale = chorale.transposed(key_shift(song.key, tonic))
-    return chorale
+        tonic = melody.tonic if melody else chorale_tonic(sounding_pitches(frames))
+        return frames.transposed(key_shift(song.key, tonic)), None
+    if melody and melody.key:
+        return frames.transposed(-melody.transposition), melody.key
+    return frames, None
 
 
-def generate_chorale(
-    checkpoint_path,
-    song: SongSettings,
-    encoding: EncodingSettings,
-    melody_path: str | None,
-    midi_paths: list,
-    tokens_paths: list,
-    name: str = "chorale",
-    info_paths: list | None = None,
-) -> list[Chorale]:
-    """Write the chorales that ``song`` (an entry of ``generate:``) asks for, as MIDI and tokens:
-    harmonisations of the melody of ``melody_path`` (the file ``song.melody`` names), else
-    composed chorales."""
-    trained = TrainedModel.load(checkpoint_path)
-    if melody_path:
-        melody = read_given_melody(str(melody_path), encoding)
-        request = harmonise_request(melody, trained.time_step)
-        time_signature, tonic = melody.time_signature, melody.tonic
-        log.info("%s: harmonising %s (%d frames)", name, melody_path, len(melody.tokens))
+def generate_chorale(request, texture) -> list:
+    """The pieces of several voices that ``request.song`` asks for, each as its tokens and what
+    it is: harmonisations of the melody of ``request.melody_path`` (the file ``song.melody``
+    names) as the top voice, else pieces composed from the seed."""
+    trained, song, names = request.trained, request.song, texture.voice_names
+    width = trained.representation.frame_width
+    melody = None
+    if request.melody_path:
+        melody = read_given_melody(str(request.melody_path), request.encoding)
+        sampled_request = harmonise_request(melody, trained.time_step, width)
+        time_signature, pickup = melody.time_signature, melody.pickup
+        log.info(
+            "%s: harmonising %s (%d frames)", request.name, request.melody_path, len(melody.tokens)
+        )
     else:
-        seed = check_chorale_seed(song.seed, trained, name)
-        request = compose_request(song, seed, trained.time_step)
-        time_signature, tonic = song.time_signature, None
+        seed = check_frames_seed(song.seed, trained, names, request.name)
+        sampled_request = compose_request(song, seed, trained.time_step, width)
+        time_signature, pickup = song.time_signature, 0
     sampled = sample_songs(
-        trained, request, len(midi_paths), Sampling.from_song(song), song.random_seed
+        trained, sampled_request, request.count, Sampling.from_song(song), song.random_seed
     )
     written = []
-    info_paths = info_paths or [None] * len(midi_paths)
-    for tokens, midi_path, tokens_path, info_path in zip(
-        sampled, midi_paths, tokens_paths, info_paths, strict=True
-    ):
-        chorale = finish_chorale(tokens, song, tonic)
-        Path(tokens_path).write_text(" ".join(chorale.tokens()) + "\n")
-        write_chorale_midi(
-            chorale,
-            midi_path,
-            step=trained.time_step,
-            tempo_bpm=song.tempo_bpm,
-            time_signature=time_signature,
+    for tokens in sampled:
+        frames, key = finish_chorale(parse_chorale(tokens, names), song, melody)
+        stream = frames.tokens()
+        info = SongInfo(
+            time_signature,
+            song.tempo_bpm,
+            len(stream),
+            pickup,
+            key=key,
+            tonic=song.key,
+            texture=texture.describe(),
+            time_step=trained.time_step,
         )
-        if info_path:
-            info = SongInfo(time_signature, song.tempo_bpm, len(chorale.tokens()))
-            write_song_info(info, info_path)
-        log.info("%s: %d frames: %s", Path(midi_path).name, chorale.frames, " ".join(tokens))
-        written.append(chorale)
+        written.append((stream, info))
     return written

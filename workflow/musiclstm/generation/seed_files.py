@@ -26,15 +26,18 @@ from musiclstm.settings import EncodingSettings
 @dataclass(frozen=True)
 class FileSeed:
     """The opening of the song in a file: its ``tokens`` (in C major / A minor where songs are
-    transposed), the ``key`` to write the song back in (the file's tonic, e.g. ``D`` or ``Bb``;
-    None where songs are not transposed), the ``time_signature`` its bars were counted in (the
-    file's own, else the song's) and ``pickup``, the steps into its first bar at which the file
-    starts (0 on a bar line; an anacrusis of a quarter in 4/4 starts 12 sixteenths in)."""
+    transposed), the ``key`` to write the song back in (the file's, with its mode, e.g.
+    ``F major`` or ``B- minor``; None where songs are not transposed) and the ``transposition``
+    (semitones) that moved the file to C major / A minor, the ``time_signature`` its bars were
+    counted in (the file's own, else the song's) and ``pickup``, the steps into its first bar at
+    which the file starts (0 on a bar line; an anacrusis of a quarter in 4/4 starts 12 sixteenths
+    in)."""
 
     tokens: list[str]
     key: str | None
     time_signature: str
     pickup: int
+    transposition: int = 0
 
 
 def is_seed_file(seed: str) -> bool:
@@ -84,8 +87,8 @@ def read_seed_file(
             f"{seed}: it has {full} whole bar{'s' * (full != 1)} of {meter}{after}, fewer than "
             f"the {bars} that seed_bars asks for"
         )
-    key = tonic_name(encoded.key) if encoding.transpose else None
-    return FileSeed(encoded.tokens[:length], key, meter, pickup)
+    key = encoded.key if encoding.transpose else None
+    return FileSeed(encoded.tokens[:length], key, meter, pickup, encoded.transposition)
 
 
 def encode_file(seed: str, encoding: EncodingSettings, workdir: Path = Path(".")) -> EncodedSong:

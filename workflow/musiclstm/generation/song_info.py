@@ -3,25 +3,33 @@ song and read by every stage that engraves, plays or measures it.
 
 A song's meter is not always its `generate:` entry's: `time_signature: auto` draws one per
 song, and a harmonised melody keeps its file's. So the scores, the audio and the statistics
-read it here, from the one file that knows.
+read it here, from the one file that knows; and the texture that wrote the piece (its name and
+voices), so that rendering decodes it as what it is, whatever config is loaded.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class SongInfo:
-    """The written song's ``time_signature``, ``tempo_bpm``, length in ``steps``, and the steps
-    into its first bar at which it starts (``pickup_steps``: a seed file's anacrusis)."""
+    """The written song's ``time_signature``, ``tempo_bpm``, length in ``steps`` (tokens), the
+    steps into its first bar at which it starts (``pickup_steps``: a file's anacrusis), the key
+    it is written in (``key``, e.g. ``F major``; None: found from its notes, among those of the
+    tonic ``tonic`` where one is named), the texture that wrote it (its description) and the
+    quarter notes of one step (``time_step``)."""
 
     time_signature: str
     tempo_bpm: float
     steps: int
     pickup_steps: int = 0
+    key: str | None = None
+    tonic: str | None = None
+    texture: dict = field(default_factory=lambda: {"name": "melody"})
+    time_step: float = 0.25
 
 
 def write_song_info(info: SongInfo, path) -> None:
@@ -35,4 +43,8 @@ def read_song_info(path) -> SongInfo:
         float(values["tempo_bpm"]),
         int(values["steps"]),
         int(values["pickup_steps"]),
+        values.get("key"),
+        values.get("tonic"),
+        values.get("texture", {"name": "melody"}),
+        float(values.get("time_step", 0.25)),
     )

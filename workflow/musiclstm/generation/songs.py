@@ -1,23 +1,20 @@
-"""Writing the songs of `generate:`: the seed checked, the songs sampled, their endings and key,
-and the MIDI and token files."""
+"""Writing the melodies of `generate:`: the seed checked, the songs sampled, their endings and
+key."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
 from musiclstm.data.tensors import load_time_signatures
 from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.generation.sampling import sample_songs
-from musiclstm.generation.seed_files import is_seed_file, read_seed_file
-from musiclstm.generation.song_info import SongInfo, write_song_info
+from musiclstm.generation.seed_files import FileSeed, is_seed_file, read_seed_file
+from musiclstm.generation.song_info import SongInfo
 from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.meter import bar_length, bar_steps, beat_length
-from musiclstm.music.midi import write_midi
 from musiclstm.music.tokens import HOLD, is_pitch, parse_token_string, transpose_tokens
 from musiclstm.music.tonality import key_shift, song_tonic
 from musiclstm.representation.base import Meter
@@ -50,13 +47,14 @@ def song_seed(
     vocabulary: Vocabulary,
     encoding: EncodingSettings | None,
     name: str = "song",
-) -> tuple[list[str], SongSettings, int]:
-    """The seed's tokens, ``song`` with the key it is written in, and the steps into its bar at
-    which the seed starts. A seed file (:mod:`.seed_files`, read with ``encoding``) gives its
-    opening bars, its key where the song names none, and its place in its bar where the song
-    keeps the file's time signature; tokens are the seed as written, from a bar line."""
+) -> tuple[list[str], SongSettings, int, FileSeed | None]:
+    """The seed's tokens, ``song``, the steps into its bar at which the seed starts, and the
+    seed file whose key the song is written back in (None: the song's own key). A seed file
+    (:mod:`.seed_files`, read with ``encoding``) gives its opening bars, its key (with its mode,
+    and the very transposition undone) where the song names none, and its place in its bar where
+    the song keeps the file's time signature; tokens are the seed as written, from a bar line."""
     if not is_seed_file(song.seed):
-        return check_seed(song.seed, vocabulary, name), song, 0
+        return check_seed(song.seed, vocabulary, name), song, 0, None
     if encoding is None:
         raise ValueError(f"seed of {name!r}: {song.seed} is read with the encoding settings")
     try:
@@ -67,7 +65,8 @@ def song_seed(
     what = f"seed of {name!r} ({song.seed}, its {bars}, as encoded)"
     tokens = known_tokens(opening.tokens, vocabulary, what)
     pickup = opening.pickup if song.time_signature == opening.time_signature else 0
-    return tokens, replace(song, key=song.key or opening.key), pickup
+    restore = opening if song.key is None and opening.key is not None else None
+    return tokens, song, pickup, restore
 
 
 def end_on_tonic(
@@ -196,48 +195,32 @@ def sample_each(
     ]
 
 
-def generate_song(
-    checkpoint_path,
-    song: SongSettings,
-    midi_paths: list,
-    tokens_paths: list,
-    name: str = "song",
-    info_paths: list | None = None,
-    train_path=None,
-    encoding: EncodingSettings | None = None,
-) -> list[list[str]]:
-    """Write the songs that ``song`` (an entry of ``generate:``) asks for, as MIDI, tokens and
-    what they are (:mod:`.song_info`); ``train_path`` is the training split that
-    ``time_signature: auto`` draws meters from, ``encoding`` how a seed file is read."""
-    trained = TrainedModel.load(checkpoint_path)
-    seed, song, pickup = song_seed(song, trained.vocabulary, encoding, name)
-    meters = song_meters(song, len(midi_paths), trained.time_step, train_path)
+def generate_song(request) -> list[tuple[list[str], SongInfo]]:
+    """The melodies that ``request.song`` (an entry of `generate:`) asks for, each as its tokens
+    and what it is (:mod:`.song_info`)."""
+    trained, song = request.trained, request.song
+    seed, song, pickup, restore = song_seed(
+        song, trained.vocabulary, request.encoding, request.name
+    )
+    meters = song_meters(song, request.count, trained.time_step, request.train_path)
     sampled = sample_each(trained, song, seed, meters, pickup)
-    info_paths = info_paths or [None] * len(midi_paths)
     written = []
-    for tokens, (time_signature, bars), midi_path, tokens_path, info_path in zip(
-        sampled, meters, midi_paths, tokens_paths, info_paths, strict=True
-    ):
+    for tokens, (time_signature, bars) in zip(sampled, meters, strict=True):
         tokens = finish_song(
             tokens, song, trained.vocabulary, trained.time_step, time_signature, bars, pickup
         )
-        Path(tokens_path).write_text(" ".join(tokens) + "\n")
-        write_midi(
-            tokens,
-            midi_path,
-            step=trained.time_step,
-            tempo_bpm=song.tempo_bpm,
-            time_signature=time_signature,
-        )
-        if info_path:
-            info = SongInfo(time_signature, song.tempo_bpm, len(tokens), pickup)
-            write_song_info(info, info_path)
-        log.info(
-            "%s: %s, %d steps: %s",
-            Path(midi_path).name,
+        key = None
+        if restore is not None:  # a seed file's key, its transposition undone exactly
+            tokens, key = transpose_tokens(tokens, -restore.transposition), restore.key
+        info = SongInfo(
             time_signature,
+            song.tempo_bpm,
             len(tokens),
-            " ".join(tokens),
+            pickup,
+            key=key,
+            tonic=song.key,
+            texture=trained.texture.describe(),
+            time_step=trained.time_step,
         )
-        written.append(tokens)
+        written.append((tokens, info))
     return written

@@ -9,7 +9,7 @@ threads training ran with) and ``init_from`` (the checkpoint it was fine-tuned f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -20,10 +20,12 @@ from musiclstm.model.base import LanguageModel
 from musiclstm.model.frames import FrameLSTM
 from musiclstm.model.lstm import StepLSTM
 from musiclstm.model.window import WindowLSTM
-from musiclstm.music.voices import FRAME_WIDTH
+from musiclstm.music.voices import SATB
 from musiclstm.representation.base import Representation
 from musiclstm.representation.registry import representation_from
 from musiclstm.settings import ModelSettings
+from musiclstm.textures import Texture, texture_from
+from musiclstm.textures.melody import MelodyTexture
 
 HEADS = ("step", "window", "frame")
 
@@ -62,11 +64,14 @@ def model_args(
     if model.head == "window":
         return args | {"window": model.window, "boundary": boundary}
     if model.head == "frame":
-        columns = representation.input_columns if representation is not None else ()
-        if "voice" not in columns:
-            raise ValueError("model.head: frame reads chorales' frames; set texture: chorale")
+        width = getattr(representation, "frame_width", 1)
+        if width < 2:
+            raise ValueError(
+                "model.head: frame reads the frames of several voices; set a texture of several "
+                "voices (texture: chorale or ensemble)"
+            )
         del args["cell"]  # nn.LSTM, the only cell it runs
-        return args | {"embedding_size": model.embedding_size, "frame_width": FRAME_WIDTH}
+        return args | {"embedding_size": model.embedding_size, "frame_width": width}
     raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {model.head!r}")
 
 
@@ -101,10 +106,12 @@ def make_checkpoint(
     best: float,
     threads: int = 1,
     init_from: dict | None = None,
+    texture: dict | None = None,
 ) -> dict:
     """The checkpoint of ``model`` after ``epoch`` (its weights copied to the CPU), trained with
     ``threads`` CPU threads, from scratch or from the checkpoint ``init_from`` describes
-    (:func:`~musiclstm.training.fine_tuning.start_from`)."""
+    (:func:`~musiclstm.training.fine_tuning.start_from`), of the ``texture`` described (its name
+    and voices: what the generated pieces are)."""
     return {
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         "model_args": args,
@@ -115,6 +122,7 @@ def make_checkpoint(
         "best_valid_bits_per_step": best,
         "threads": threads,
         "init_from": init_from,
+        "texture": texture or texture_of_representation(representation.describe()),
     }
 
 
@@ -136,10 +144,30 @@ def load_checkpoint(path, device: torch.device | str = "cpu") -> tuple[LanguageM
 
 def checkpoint_representation(checkpoint: dict) -> dict:
     """The checkpoint's description of its representation. Checkpoints written before they
-    stored one are of melody models, whose lookback bars are in their ``model_args``."""
-    if "representation" in checkpoint:
-        return checkpoint["representation"]
-    return {"name": "melody", "lookback_bars": checkpoint["model_args"].get("lookback", [])}
+    stored one are of melody models, whose lookback bars are in their ``model_args``; those
+    written before frames named their voices are of SATB chorales."""
+    if "representation" not in checkpoint:
+        return {"name": "melody", "lookback_bars": checkpoint["model_args"].get("lookback", [])}
+    description = checkpoint["representation"]
+    if description["name"] == "chorale" and "voices" not in description:
+        return description | {"voices": list(SATB)}
+    return description
+
+
+def texture_of_representation(description: dict) -> dict:
+    """The texture of a checkpoint written before checkpoints recorded theirs: a melody, or a
+    chorale of the voices its frames hold."""
+    voices = description.get("voices")
+    if voices in (None, list(SATB)):  # a melody, or a chorale of the texture's own voices
+        return {"name": description["name"], "voices": None}
+    return {"name": description["name"], "voices": [{"name": voice} for voice in voices]}
+
+
+def checkpoint_texture(checkpoint: dict) -> dict:
+    """The description of the texture whose pieces the checkpoint's model writes."""
+    return checkpoint.get("texture") or texture_of_representation(
+        checkpoint_representation(checkpoint)
+    )
 
 
 @dataclass(frozen=True)
@@ -152,6 +180,7 @@ class TrainedModel:
     representation: Representation
     time_step: float
     epoch: int
+    texture: Texture = field(default_factory=MelodyTexture)
 
     @classmethod
     def load(cls, path, device: torch.device | str = "cpu") -> TrainedModel:
@@ -166,4 +195,5 @@ class TrainedModel:
             representation_from(checkpoint_representation(checkpoint)),
             checkpoint["config"]["encoding"]["time_step"],
             checkpoint["epoch"],
+            texture_from(checkpoint_texture(checkpoint)),
         )

@@ -23,7 +23,6 @@ from torch import nn
 
 from musiclstm.model.base import LanguageModel, State
 from musiclstm.music.meter import MAX_BAR
-from musiclstm.music.voices import FRAME_WIDTH
 from musiclstm.representation.melody import COLUMN, MAX_BAR_NUMBER
 
 
@@ -38,26 +37,25 @@ class FrameLSTM(LanguageModel):
         hidden_size: int,
         num_layers: int,
         dropout: float,
-        frame_width: int = FRAME_WIDTH,
+        frame_width: int = 5,
     ):
         super().__init__()
-        if frame_width != FRAME_WIDTH:
-            raise ValueError(f"a chorale frame has {FRAME_WIDTH} tokens, not {frame_width}")
+        self.frame_width = frame_width
         self.embedding_size = embedding_size
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         self.position_embedding = nn.Embedding(MAX_BAR, embedding_size)
         self.meter_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
         self.bar_number_embedding = nn.Embedding(MAX_BAR_NUMBER + 1, embedding_size)
-        frame_input = embedding_size * (FRAME_WIDTH + 2)
+        frame_input = embedding_size * (self.frame_width + 2)
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(
             frame_input, hidden_size, num_layers, batch_first=True,
             dropout=dropout if num_layers > 1 else 0.0,
         )  # fmt: skip
         # One layer per slot over the frame state and the tokens of the frame chosen so far.
-        slot_input = hidden_size + embedding_size * FRAME_WIDTH
-        self.slot_weight = nn.Parameter(torch.empty(FRAME_WIDTH, slot_input, hidden_size))
-        self.slot_bias = nn.Parameter(torch.zeros(FRAME_WIDTH, hidden_size))
+        slot_input = hidden_size + embedding_size * self.frame_width
+        self.slot_weight = nn.Parameter(torch.empty(self.frame_width, slot_input, hidden_size))
+        self.slot_bias = nn.Parameter(torch.zeros(self.frame_width, hidden_size))
         nn.init.xavier_uniform_(self.slot_weight)
         self.head = nn.Linear(hidden_size, vocab_size)
 
@@ -66,7 +64,7 @@ class FrameLSTM(LanguageModel):
         zeros = torch.zeros(layers, rows, hidden, device=device)
         # The frame being written: its tokens' embeddings so far, (1, rows, slots, embedding),
         # and the stream position reached, (1, rows, 1): every row is at the same one.
-        frame = torch.zeros(1, rows, FRAME_WIDTH, self.embedding_size, device=device)
+        frame = torch.zeros(1, rows, self.frame_width, self.embedding_size, device=device)
         return zeros, zeros.clone(), frame, torch.zeros(1, rows, 1, device=device)
 
     def frame_inputs(self, frames: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
@@ -94,18 +92,18 @@ class FrameLSTM(LanguageModel):
         )
         first = int(reached[0, 0, 0].item())
         positions = first + torch.arange(steps, device=device)
-        written_frame = torch.div(positions - 1, FRAME_WIDTH, rounding_mode="floor")
-        written_slot = (positions - 1) % FRAME_WIDTH
-        slots = positions % FRAME_WIDTH
+        written_frame = torch.div(positions - 1, self.frame_width, rounding_mode="floor")
+        written_slot = (positions - 1) % self.frame_width
+        slots = positions % self.frame_width
         base = int(written_frame[0])  # the frame the first token is written into
         count = int(written_frame[-1]) - base + 2  # and one more: the frame the last step opens
-        frames = torch.zeros(rows, count, FRAME_WIDTH, self.embedding_size, device=device)
+        frames = torch.zeros(rows, count, self.frame_width, self.embedding_size, device=device)
         frames[:, 0] = frame[0]  # that frame's tokens written before this piece
         embedded = self.dropout(self.embedding(tokens))
         frames[:, written_frame - base, written_slot] = embedded
         # The LSTM runs once per frame opened here, on the frame before it.
         opens = (slots == 0).nonzero().view(-1)
-        opened = torch.div(positions[opens], FRAME_WIDTH, rounding_mode="floor") - base
+        opened = torch.div(positions[opens], self.frame_width, rounding_mode="floor") - base
         if len(opens):
             lstm_in = self.dropout(self.frame_inputs(frames[:, opened - 1], inputs[:, opens]))
             outputs, (hidden, cell) = self.lstm(lstm_in, (hidden, cell))
@@ -116,14 +114,16 @@ class FrameLSTM(LanguageModel):
         which = torch.cumsum((slots == 0).long(), dim=0)
         frame_state = states[:, which]
         # ... and the tokens of its frame chosen before it (the slots below its own).
-        own = torch.div(positions, FRAME_WIDTH, rounding_mode="floor") - base
+        own = torch.div(positions, self.frame_width, rounding_mode="floor") - base
         so_far = (
             frames[:, own]
-            * (torch.arange(FRAME_WIDTH, device=device)[None, :] < slots[:, None])[None, :, :, None]
+            * (torch.arange(self.frame_width, device=device)[None, :] < slots[:, None])[
+                None, :, :, None
+            ]
         )
         joined = torch.cat([self.dropout(frame_state), so_far.flatten(start_dim=2)], dim=-1)
         slot_hidden = joined.new_empty(rows, steps, self.slot_bias.shape[1])
-        for slot in range(FRAME_WIDTH):  # each slot's steps through its own layer
+        for slot in range(self.frame_width):  # each slot's steps through its own layer
             here = (slots == slot).nonzero().view(-1)
             slot_hidden[:, here] = torch.tanh(
                 joined[:, here] @ self.slot_weight[slot] + self.slot_bias[slot]

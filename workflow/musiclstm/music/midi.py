@@ -1,8 +1,9 @@
 """Writing tokens as a MIDI file, and reading such a file back into tokens.
 
 The writer puts one note per onset token and keeps every note's full length, the last one
-included; a trailing rest is kept as the length of the track. A melody is a type-0 file of one
-track; a chorale (:mod:`.voices`) a type-1 file of four named tracks, one voice on each channel.
+included; a trailing rest is kept as the length of the track. A piece of one part (a melody) is a
+type-0 file of one track; a piece of several (a chorale, a quartet) a type-1 file of one named
+track per part, each part on its own channel.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import mido
 
 from musiclstm.music.midi_file import MidiFile
 from musiclstm.music.midi_reader import part_notes, scan_midi
+from musiclstm.music.piece import Piece
 from musiclstm.music.tokens import events_to_tokens, notes_to_events, tokens_to_events
-from musiclstm.music.voices import VOICES, Chorale
+from musiclstm.music.voices import SATB, Chorale
 
 TICKS_PER_QUARTER = 480
-VOICE_TRACK_NAMES = tuple(voice.capitalize() for voice in VOICES)  # Soprano ... Bass
-CHURCH_ORGAN = 19  # General MIDI program 20, counted from 0; 52 is choir aahs
 
 
 def step_ticks(step: float) -> int:
@@ -58,49 +58,22 @@ def append_notes(
     track.append(mido.MetaMessage("end_of_track", time=waiting))
 
 
-def write_midi(
-    tokens: list[str],
-    path: Path,
-    step: float = 0.25,
-    tempo_bpm: float = 100.0,
-    time_signature: str = "4/4",
-    velocity: int = 80,
-    program: int = 0,
-) -> None:
-    """Write a melody as a type-0 MIDI file."""
-    track = mido.MidiTrack()
-    track.append(mido.MetaMessage("track_name", name="melody", time=0))
-    track.extend(meter_messages(tempo_bpm, time_signature))
-    track.append(mido.Message("program_change", program=program, time=0))
-    append_notes(track, tokens, step_ticks(step), velocity)
-    midi = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_QUARTER)
-    midi.tracks.append(track)
-    midi.save(path)
-
-
-def write_chorale_midi(
-    chorale: Chorale,
-    path: Path,
-    step: float = 0.25,
-    tempo_bpm: float = 100.0,
-    time_signature: str = "4/4",
-    velocity: int = 80,
-    program: int = CHURCH_ORGAN,
-) -> None:
-    """Write a chorale as a type-1 MIDI file: tracks Soprano, Alto, Tenor and Bass on channels 0
-    to 3, all with ``program``; the first track carries the time signature and tempo.
+def write_midi(piece: Piece, path: Path, velocity: int = 80) -> None:
+    """Write a piece as a MIDI file: one part as a type-0 file of one track, several as a type-1
+    file of one named track per part, part ``k`` on channel ``k`` with its program; the first
+    track carries the time signature and tempo.
 
     MIDI has no fermata: a phrase end sounds as long as its notes are written.
     """
-    ticks = step_ticks(step)
-    midi = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QUARTER)
-    for channel, (name, tokens) in enumerate(zip(VOICE_TRACK_NAMES, chorale.voices, strict=True)):
+    ticks = step_ticks(piece.time_step)
+    midi = mido.MidiFile(type=0 if len(piece.parts) == 1 else 1, ticks_per_beat=TICKS_PER_QUARTER)
+    for channel, part in enumerate(piece.parts):
         track = mido.MidiTrack()
-        track.append(mido.MetaMessage("track_name", name=name, time=0))
+        track.append(mido.MetaMessage("track_name", name=part.name, time=0))
         if channel == 0:
-            track.extend(meter_messages(tempo_bpm, time_signature))
-        track.append(mido.Message("program_change", channel=channel, program=program, time=0))
-        append_notes(track, tokens, ticks, velocity, channel)
+            track.extend(meter_messages(piece.tempo_bpm, piece.time_signature))
+        track.append(mido.Message("program_change", channel=channel, program=part.program, time=0))
+        append_notes(track, part.tokens, ticks, velocity, channel)
         midi.tracks.append(track)
     midi.save(path)
 
@@ -119,24 +92,27 @@ def grid_tokens(midi: MidiFile, notes: list[tuple[int, int, int]], step: float) 
 
 def read_midi_tokens(path: Path, step: float = 0.25) -> list[str]:
     """Tokens of a monophonic MIDI file, read back with the encoder's reader (:mod:`.midi_reader`)
-    with every part's notes together and the trailing rest kept: :func:`write_midi` undone."""
+    with every part's notes together and the trailing rest kept: :func:`write_midi` of a piece
+    of one part undone."""
     midi = scan_midi(Path(path))
     notes = sorted(note for part in midi.parts for note in part_notes(midi, part))
     return grid_tokens(midi, notes, step)
 
 
-def read_chorale_midi(path: Path, step: float = 0.25) -> Chorale:
-    """The chorale of a file :func:`write_chorale_midi` wrote: voice ``k`` is channel ``k``'s
-    notes, in whichever track they lie. A voice without notes is a rest as long as the file, and
-    no frame is under a fermata (MIDI has none)."""
+def read_chorale_midi(path: Path, step: float = 0.25, voices: int = 4) -> Chorale:
+    """The frames of a file :func:`write_midi` wrote for ``voices`` parts: voice ``k`` is channel
+    ``k``'s notes, in whichever track they lie. A voice without notes is a rest as long as the
+    file, and no frame is under a fermata (MIDI has none). Four voices are named as a chorale's
+    (:data:`~musiclstm.music.voices.SATB`), any other number ``voice 1``, ``voice 2``, ..."""
     midi = scan_midi(Path(path))
-    voices = []
-    for channel in range(len(VOICES)):
+    voices_tokens = []
+    for channel in range(voices):
         notes = sorted(
             note
             for part in midi.parts
             if part.channel == channel
             for note in part_notes(midi, part)
         )
-        voices.append(grid_tokens(midi, notes, step))
-    return Chorale(tuple(voices), [False] * len(voices[0]))
+        voices_tokens.append(grid_tokens(midi, notes, step))
+    names = SATB if voices == len(SATB) else tuple(f"voice {k + 1}" for k in range(voices))
+    return Chorale(tuple(voices_tokens), [False] * len(voices_tokens[0]), names)

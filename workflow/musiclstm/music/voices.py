@@ -1,15 +1,15 @@
-"""The chorale token codec: four voices, one frame per time step, written as one stream.
+"""The frame codec of an ensemble: N voices, one frame per time step, written as one stream.
 
-A chorale is a list of frames, one per time step (a sixteenth note by default). A frame is a
-frame token, then one token per voice in the order soprano, alto, tenor, bass, each a MIDI
-pitch, ``r`` (rest) or ``_`` (hold) as in a melody:
+A piece of N voices (a chorale: soprano, alto, tenor, bass) is a list of frames, one per time
+step (a sixteenth note by default). A frame is a frame token, then one token per voice from the
+top voice down, each a MIDI pitch, ``r`` (rest) or ``_`` (hold) as in a melody (four voices):
 
     |  67 64 60 48   |  _ _ _ _   |F 67 62 59 43   |F _ _ _ _
 
 The frame token is ``|`` or, while a note under a fermata sounds (a phrase ends), ``|F``; a model
 therefore reads the fermata of a frame before it writes the frame's voices. A held note and a
 repeated note differ (``_`` against the pitch again), which the JSB chorale pickles cannot tell.
-Each voice's own tokens (every fifth token) are a melody in the melody codec of
+Each voice's own tokens (every fifth token of four voices) are a melody in the melody codec of
 :mod:`musiclstm.music.tokens`.
 """
 
@@ -25,24 +25,31 @@ from musiclstm.music.tokens import (
     transpose_tokens,
 )
 
-VOICES = ("soprano", "alto", "tenor", "bass")
+SATB = ("soprano", "alto", "tenor", "bass")  # a chorale's voices, the default ensemble
 FRAME = "|"
 FERMATA_FRAME = "|F"
 FRAME_TOKENS = (FRAME, FERMATA_FRAME)
-FRAME_WIDTH = 1 + len(VOICES)  # tokens per frame
+
+
+def frame_width(voices: int) -> int:
+    """Tokens per frame of ``voices`` voices: the frame token and one per voice."""
+    return 1 + voices
 
 
 @dataclass(frozen=True)
 class Chorale:
-    """Four voices on one grid: each voice's tokens (one per frame) and the frames under a
-    fermata."""
+    """Voices on one grid, top voice first: each voice's tokens (one per frame), the frames
+    under a fermata, and the voices' names (a chorale's soprano, alto, tenor and bass)."""
 
-    voices: tuple[list[str], ...]  # soprano, alto, tenor, bass
+    voices: tuple[list[str], ...]
     fermatas: list[bool]
+    names: tuple[str, ...] = SATB
 
     def __post_init__(self):
-        if len(self.voices) != len(VOICES):
-            raise ValueError(f"a chorale has {len(VOICES)} voices, not {len(self.voices)}")
+        if len(self.voices) != len(self.names):
+            raise ValueError(
+                f"{len(self.names)} voices ({', '.join(self.names)}), not {len(self.voices)}"
+            )
         lengths = {len(voice) for voice in self.voices} | {len(self.fermatas)}
         if len(lengths) != 1:
             raise ValueError(f"voices and fermatas differ in length: {sorted(lengths)}")
@@ -51,17 +58,23 @@ class Chorale:
     def frames(self) -> int:
         return len(self.fermatas)
 
+    @property
+    def width(self) -> int:
+        return frame_width(len(self.names))
+
     @classmethod
-    def from_events(cls, voices: list[list[Event]], fermatas: list[bool]) -> Chorale:
-        """Four voices' ``(pitch or None, steps)`` events; each must last ``len(fermatas)``."""
-        return cls(tuple(events_to_tokens(events) for events in voices), list(fermatas))
+    def from_events(
+        cls, voices: list[list[Event]], fermatas: list[bool], names: tuple[str, ...] = SATB
+    ) -> Chorale:
+        """The voices' ``(pitch or None, steps)`` events; each must last ``len(fermatas)``."""
+        return cls(tuple(events_to_tokens(events) for events in voices), list(fermatas), names)
 
     def events(self) -> list[list[Event]]:
         """Each voice as ``(pitch or None, steps)`` events."""
         return [tokens_to_events(voice) for voice in self.voices]
 
     def tokens(self) -> list[str]:
-        """The stream: per frame, the frame token and the four voices' tokens."""
+        """The stream: per frame, the frame token and the voices' tokens."""
         stream: list[str] = []
         for frame, fermata in enumerate(self.fermatas):
             stream.append(FERMATA_FRAME if fermata else FRAME)
@@ -70,21 +83,25 @@ class Chorale:
 
     def transposed(self, semitones: int) -> Chorale:
         return Chorale(
-            tuple(transpose_tokens(voice, semitones) for voice in self.voices), self.fermatas
+            tuple(transpose_tokens(voice, semitones) for voice in self.voices),
+            self.fermatas,
+            self.names,
         )
 
 
-def parse_chorale(tokens: list[str]) -> Chorale:
-    """The chorale of a token stream; a token out of place is named with what is allowed there."""
-    if len(tokens) % FRAME_WIDTH:
+def parse_chorale(tokens: list[str], names: tuple[str, ...] = SATB) -> Chorale:
+    """The frames of a token stream of the voices ``names``; a token out of place is named with
+    what is allowed there."""
+    width = frame_width(len(names))
+    if len(tokens) % width:
         raise ValueError(
-            f"a chorale has {FRAME_WIDTH} tokens per frame; {len(tokens)} tokens leave "
-            f"{len(tokens) % FRAME_WIDTH} over"
+            f"{len(names)} voices take {width} tokens per frame; {len(tokens)} tokens leave "
+            f"{len(tokens) % width} over"
         )
-    voices: tuple[list[str], ...] = tuple([] for _ in VOICES)
+    voices: tuple[list[str], ...] = tuple([] for _ in names)
     fermatas = []
     for position, token in enumerate(tokens):
-        slot = position % FRAME_WIDTH
+        slot = position % width
         if slot == 0:
             if token not in FRAME_TOKENS:
                 raise ValueError(
@@ -94,9 +111,9 @@ def parse_chorale(tokens: list[str]) -> Chorale:
             fermatas.append(token == FERMATA_FRAME)
         elif not is_music_token(token):
             raise ValueError(
-                f"token {token!r} at position {position} ({VOICES[slot - 1]}) is not a MIDI "
+                f"token {token!r} at position {position} ({names[slot - 1]}) is not a MIDI "
                 "pitch 0-127, 'r' (rest) or '_' (hold)"
             )
         else:
             voices[slot - 1].append(token)
-    return Chorale(voices, fermatas)
+    return Chorale(voices, fermatas, tuple(names))

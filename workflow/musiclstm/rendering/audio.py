@@ -1,4 +1,4 @@
-"""A melody or a chorale as sound: a mono 16-bit WAV file.
+"""A piece as sound: a mono 16-bit WAV file.
 
 Two synthesisers:
 
@@ -12,8 +12,8 @@ Two synthesisers:
 ``auto`` takes FluidSynth when both the program and a soundfont are found, and the fallback
 otherwise, saying why in the log and in what :func:`write_audio` returns.
 
-A chorale (:mod:`musiclstm.music.voices`) is played the same two ways: FluidSynth plays its
-four-track MIDI file, the fallback adds up its four voices.
+A piece of several parts (a chorale, a quartet) is played the same two ways: FluidSynth plays
+its MIDI file, a track per part with the part's instrument, the fallback adds up its parts.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ import shutil
 import subprocess
 import tempfile
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from musiclstm.music.midi import write_chorale_midi, write_midi
-from musiclstm.music.tokens import HOLD, REST, tokens_to_events
-from musiclstm.music.voices import Chorale, parse_chorale
+from musiclstm.music.midi import write_midi
+from musiclstm.music.piece import Piece
+from musiclstm.music.tokens import tokens_to_events
 from musiclstm.settings import RenderSettings
 
 log = logging.getLogger(__name__)
@@ -114,13 +115,12 @@ def builtin_samples(
     return samples
 
 
-def chorale_builtin_samples(
-    chorale: Chorale, time_step: float, tempo_bpm: float, sample_rate: int
-) -> np.ndarray:
-    """The chorale played by the built-in synthesiser: the sum of its voices, each played as a
+def piece_builtin_samples(piece: Piece, sample_rate: int) -> np.ndarray:
+    """The piece played by the built-in synthesiser: the sum of its parts, each played as a
     melody (:func:`write_wav` scales the sum to its peak level, so it does not clip)."""
     return sum(
-        builtin_samples(voice, time_step, tempo_bpm, sample_rate) for voice in chorale.voices
+        builtin_samples(part.tokens, piece.time_step, piece.tempo_bpm, sample_rate)
+        for part in piece.parts
     )
 
 
@@ -130,47 +130,22 @@ def tail_steps(time_step: float, tempo_bpm: float) -> int:
 
 
 def fluidsynth_samples(
-    tokens: list[str],
-    time_step: float,
-    tempo_bpm: float,
-    time_signature: str,
-    sample_rate: int,
-    soundfont: Path,
-    program: int,
+    piece: Piece, sample_rate: int, soundfont: Path, program: int | None
 ) -> np.ndarray:
-    """The melody played by FluidSynth from a MIDI file, mixed to mono, as floats in [-1, 1]."""
+    """The piece played by FluidSynth from its MIDI file (every part with ``program`` where one
+    is given, else each with its own), mixed to mono, as floats in [-1, 1]."""
     # The trailing rest makes the MIDI file (and so the rendering) last past the last note.
-    padded = tokens + rest_tokens(tail_steps(time_step, tempo_bpm))
-    with tempfile.TemporaryDirectory() as folder:
-        midi_path = Path(folder) / "melody.mid"
-        write_midi(padded, midi_path, time_step, tempo_bpm, time_signature, program=program)
-        return fluidsynth_play(midi_path, sample_rate, soundfont)
-
-
-def chorale_fluidsynth_samples(
-    chorale: Chorale,
-    time_step: float,
-    tempo_bpm: float,
-    time_signature: str,
-    sample_rate: int,
-    soundfont: Path,
-    program: int,
-) -> np.ndarray:
-    """The chorale played by FluidSynth from its four-track MIDI file, every voice with
-    ``program``, mixed to mono."""
-    rest = rest_tokens(tail_steps(time_step, tempo_bpm))
-    padded = Chorale(
-        tuple(voice + rest for voice in chorale.voices), chorale.fermatas + [False] * len(rest)
+    tail = (None, tail_steps(piece.time_step, piece.tempo_bpm))
+    parts = tuple(
+        replace(
+            part, events=part.events + (tail,), program=part.program if program is None else program
+        )
+        for part in piece.parts
     )
     with tempfile.TemporaryDirectory() as folder:
-        midi_path = Path(folder) / "chorale.mid"
-        write_chorale_midi(padded, midi_path, time_step, tempo_bpm, time_signature, program=program)
+        midi_path = Path(folder) / "piece.mid"
+        write_midi(replace(piece, parts=parts, fermatas=()), midi_path)
         return fluidsynth_play(midi_path, sample_rate, soundfont)
-
-
-def rest_tokens(steps: int) -> list[str]:
-    """A rest of ``steps`` steps."""
-    return [REST] + [HOLD] * (steps - 1)
 
 
 def fluidsynth_play(midi_path: Path, sample_rate: int, soundfont: Path) -> np.ndarray:
@@ -211,62 +186,42 @@ def write_wav(samples: np.ndarray, path: Path, sample_rate: int) -> None:
         wav.writeframes(np.round(samples * 32767).astype("<i2").tobytes())
 
 
-def write_audio(
-    tokens_path: Path,
-    wav_path: Path,
-    time_step: float,
-    tempo_bpm: float,
-    time_signature: str,
-    render: RenderSettings,
-) -> dict:
-    """Read a song's tokens and write it as a WAV file with the synthesiser, soundfont, program
-    and sample rate of ``render``; returns how it was synthesised."""
-    program, sample_rate = render.program, render.sample_rate
-    tokens = Path(tokens_path).read_text().split()
+def write_audio(piece: Piece, wav_path: Path, render: RenderSettings) -> dict:
+    """Write a piece as a WAV file with the synthesiser, soundfont, program and sample rate of
+    ``render`` (no program: each part plays its own instrument); returns how it was
+    synthesised."""
     chosen, font = pick_synthesizer(render.synthesizer, render.soundfont)
     if chosen == "fluidsynth":
-        samples = fluidsynth_samples(
-            tokens, time_step, tempo_bpm, time_signature, sample_rate, font, program
-        )
+        samples = fluidsynth_samples(piece, render.sample_rate, font, render.program)
     else:
-        samples = builtin_samples(tokens, time_step, tempo_bpm, sample_rate)
-    return finish_audio(samples, wav_path, chosen, font, render)
-
-
-def write_chorale_audio(
-    tokens_path: Path,
-    wav_path: Path,
-    time_step: float,
-    tempo_bpm: float,
-    time_signature: str,
-    render: RenderSettings,
-) -> dict:
-    """:func:`write_audio` for a chorale's token stream: FluidSynth plays its four voices with
-    the program of ``render`` (19 is a church organ, 52 a choir), or the built-in synthesiser
-    adds them up; returns how it was synthesised, as :func:`write_audio` does."""
-    program, sample_rate = render.program, render.sample_rate
-    chorale = parse_chorale(Path(tokens_path).read_text().split())
-    chosen, font = pick_synthesizer(render.synthesizer, render.soundfont)
-    if chosen == "fluidsynth":
-        samples = chorale_fluidsynth_samples(
-            chorale, time_step, tempo_bpm, time_signature, sample_rate, font, program
-        )
-    else:
-        samples = chorale_builtin_samples(chorale, time_step, tempo_bpm, sample_rate)
-    return finish_audio(samples, wav_path, chosen, font, render)
+        samples = piece_builtin_samples(piece, render.sample_rate)
+    return finish_audio(samples, wav_path, chosen, font, render, piece)
 
 
 def finish_audio(
-    samples: np.ndarray, wav_path: Path, chosen: str, font: Path | None, render: RenderSettings
+    samples: np.ndarray,
+    wav_path: Path,
+    chosen: str,
+    font: Path | None,
+    render: RenderSettings,
+    piece: Piece,
 ) -> dict:
     """Write the samples as a WAV file and return how they were synthesised."""
     write_wav(samples, wav_path, render.sample_rate)
     info = {
         "synthesizer": chosen,
         "soundfont": str(font.resolve()) if font else None,  # the file behind a default link
-        "program": render.program if chosen == "fluidsynth" else None,
+        "program": programs(piece, render) if chosen == "fluidsynth" else None,
         "sample_rate": render.sample_rate,
         "seconds": round(len(samples) / render.sample_rate, 3),
     }
     log.info("%s: %s", wav_path, info)
     return info
+
+
+def programs(piece: Piece, render: RenderSettings) -> int | list[int]:
+    """The General MIDI program that played the piece, or each part's where they differ."""
+    if render.program is not None:
+        return render.program
+    played = [part.program for part in piece.parts]
+    return played[0] if len(set(played)) == 1 else played

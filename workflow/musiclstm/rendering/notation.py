@@ -1,14 +1,17 @@
-"""A melody as a score: MusicXML written with music21, engraved as SVG with verovio.
+"""A piece as a score: MusicXML written with music21, engraved as SVG with verovio.
 
-The score has the song's time signature, bar lines, its key signature (C major / A minor unless the
-song was written in another key), notes spelled in that key, ties across bar lines, a tempo mark,
-and the clef that needs the fewest ledger lines: treble, bass, treble with an 8 below (a low
-melody read an octave up, as tenors and guitarists do), or a grand staff (treble and bass joined
-by a brace, the notes from middle C up on the treble staff) for a melody too wide for one staff.
+The score has the piece's time signature, bar lines, its key signature (C major / A minor unless
+it was written in another key), notes spelled in that key (:mod:`.spelling`), ties across bar
+lines, a tempo mark, a rest before an anacrusis so that its bar lines fall in place, and a
+fermata where a phrase ends.
 
-A chorale (:mod:`musiclstm.music.voices`) is written on a grand staff: soprano and alto on the
-treble staff, tenor and bass on the bass staff, two voices to a staff with the upper voice's stems
-up and the lower one's down, as hymnals print them, and a fermata where each phrase ends.
+A piece of one part (a melody) gets the clef that needs the fewest ledger lines: treble, bass,
+treble with an 8 below (a low melody read an octave up, as tenors and guitarists do), or a grand
+staff (treble and bass joined by a brace, the notes from middle C up on the treble staff) for a
+melody too wide for one staff. A piece of several parts gets the staves its texture lays out: a
+staff per part in the part's clef with its name (a string quartet, the viola in alto clef), or
+two parts to a staff, the upper one's stems up and the lower one's down, as hymnals print a
+chorale, the staves joined by a brace.
 """
 
 from __future__ import annotations
@@ -19,41 +22,19 @@ from pathlib import Path
 import music21
 
 from musiclstm.music.meter import bar_steps
-from musiclstm.music.tokens import Event, tokens_to_events
-from musiclstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, song_key
-from musiclstm.music.voices import VOICES, Chorale, parse_chorale
-from musiclstm.settings import RenderSettings
+from musiclstm.music.piece import Part, Piece
+from musiclstm.music.tokens import Event
+from musiclstm.rendering.spelling import (
+    CLEFS,
+    MIDDLE_C,
+    STAFF_CLEFS,
+    choose_clef,
+    key_name,
+    key_of,
+    note_name,
+    spelled_pitch,
+)
 
-C_MAJOR = SongKey(0, "major")
-
-CLEFS = ("auto", "treble", "bass", "treble8vb", "grand")
-MIDDLE_C = 60
-# Staff positions count diatonic steps (C4 is 28, D4 29, ...); a staff's five lines run from its
-# bottom line to its top line, eight positions higher. The treble clef's are E4 and F5, the
-# bass clef's G2 and A3; the treble clef with an 8 below sounds an octave under the treble's.
-STAFF_LINES = {"treble": (30, 38), "bass": (18, 26), "treble8vb": (23, 31)}
-LETTER_OF_PITCH_CLASS = (0, 0, 1, 1, 2, 3, 3, 4, 4, 5, 5, 6)  # C C# D D# E F F# G G# A A# B
-# What a staff costs beyond its ledger lines, per note: an 8 under the clef is one more thing to
-# read, and a grand staff makes the eye jump between staves.
-CLEF_COST_PER_NOTE = {"treble": 0.0, "bass": 0.0, "treble8vb": 0.5, "grand": 1.0}
-SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-FLAT_NAMES = ("C", "D-", "D", "E-", "E", "F", "G-", "G", "A-", "A", "B-", "B")
-STAFF_CLEFS = {
-    "treble": music21.clef.TrebleClef,
-    "bass": music21.clef.BassClef,
-    "treble8vb": music21.clef.Treble8vbClef,
-}
-# Semitones above the tonic -> (scale degree, alteration): the scale's own notes, then the usual
-# chromatic ones (raised fourth, lowered seventh in major; raised sixth and seventh in minor).
-MAJOR_DEGREES = {
-    0: (1, 0), 1: (1, 1), 2: (2, 0), 3: (3, -1), 4: (3, 0), 5: (4, 0),
-    6: (4, 1), 7: (5, 0), 8: (6, -1), 9: (6, 0), 10: (7, -1), 11: (7, 0),
-}  # fmt: skip
-MINOR_DEGREES = {
-    0: (1, 0), 1: (2, -1), 2: (2, 0), 3: (3, 0), 4: (3, 1), 5: (4, 0),
-    6: (4, 1), 7: (5, 0), 8: (6, 0), 9: (6, 1), 10: (7, 0), 11: (7, 1),
-}  # fmt: skip
-ACCIDENTALS = {-1: "-", 0: "", 1: "#"}
 # verovio's page: 21 cm wide at the default 100 units/mm scaled by `scale` %; one tall page so
 # that the whole song is one SVG.
 VEROVIO_OPTIONS = {
@@ -65,58 +46,7 @@ VEROVIO_OPTIONS = {
     "footer": "none",
     "header": "auto",
 }
-
-
-def staff_position(midi: int) -> int:
-    """The pitch's diatonic position, a sharp on its natural's (C4 28, E4 30, C5 35)."""
-    return (midi // 12 - 1) * 7 + LETTER_OF_PITCH_CLASS[midi % 12]
-
-
-def ledger_lines(midi: int, staff: str) -> int:
-    """How many ledger lines the pitch needs on the staff ``staff`` (see :data:`STAFF_LINES`)."""
-    bottom, top = STAFF_LINES[staff]
-    position = staff_position(midi)
-    return max(0, (bottom - position) // 2, (position - top) // 2)
-
-
-def clef_cost(pitches: list[int], clef: str) -> float:
-    """The ledger lines of every note on ``clef`` (a grand staff: middle C and up on the treble
-    staff, the rest on the bass staff), plus the clef's cost per note."""
-    if clef == "grand":
-        lines = sum(ledger_lines(p, "treble" if p >= MIDDLE_C else "bass") for p in pitches)
-    else:
-        lines = sum(ledger_lines(pitch, clef) for pitch in pitches)
-    return lines + CLEF_COST_PER_NOTE[clef] * len(pitches)
-
-
-def choose_clef(pitches: list[int]) -> str:
-    """The clef (``treble``, ``bass``, ``treble8vb``) or grand staff that writes a melody with
-    these MIDI pitches (one per note) with the fewest ledger lines; treble on a tie."""
-    return min(CLEF_COST_PER_NOTE, key=lambda clef: clef_cost(pitches, clef))
-
-
-def key_of(song_key: SongKey) -> music21.key.Key:
-    """music21's key with the tonic spelled as the signature asks (F# major, Gb major: Gb)."""
-    names = SHARP_NAMES if song_key.sharps >= 0 else FLAT_NAMES
-    tonic = names[song_key.tonic]
-    return music21.key.Key(tonic if song_key.mode == "major" else tonic.lower(), song_key.mode)
-
-
-def spelled_pitch(midi: int, key: music21.key.Key) -> music21.pitch.Pitch:
-    """The pitch named as the key spells it: scale notes by the scale; the others as altered scale
-    degrees (in C major C#, Eb, F#, Ab, Bb; in A minor Bb, C#, D#, F#, G#)."""
-    offset = (midi - key.tonic.pitchClass) % 12
-    degrees = MAJOR_DEGREES if key.mode == "major" else MINOR_DEGREES
-    degree, alteration = degrees[offset]
-    scale_pitch = key.pitchFromDegree(degree)
-    alter = int(scale_pitch.alter) + alteration
-    if abs(alter) > 1:  # a double sharp or flat reads worse than the plain enharmonic note
-        return music21.pitch.Pitch(midi).simplifyEnharmonic(mostCommon=True)
-    pitch = music21.pitch.Pitch(scale_pitch.step + ACCIDENTALS[alter] + "4")
-    pitch.octave += round((midi - pitch.ps) / 12)
-    if round(pitch.ps) != midi:
-        raise ValueError(f"could not spell MIDI pitch {midi} in {key}")
-    return pitch
+COMPOSER = "music LSTM"
 
 
 def staff_events(events: list[Event], keep) -> list[Event]:
@@ -176,64 +106,126 @@ def padded_to_bar(events: list[Event], time_step: float, time_signature: str) ->
     return events + [(None, missing)] if missing else list(events)
 
 
-def melody_score(
-    tokens: list[str],
-    time_step: float = 0.25,
-    time_signature: str = "4/4",
-    song_key: SongKey = C_MAJOR,
-    clef: str = "auto",
-    title: str | None = None,
-    tempo_bpm: float | None = None,
-    pickup: int = 0,
-) -> music21.stream.Score:
-    """The melody as a music21 score, on one staff or on a grand staff (see :func:`choose_clef`);
-    a melody that starts ``pickup`` steps into its bar (an anacrusis) is preceded by a rest that
-    long, so that its bar lines fall where they belong."""
+def with_pickup(events: list[Event], piece: Piece) -> list[Event]:
+    """A part's events from the first bar line: a rest as long as the anacrusis first, and a
+    rest that fills the last bar."""
+    lead = [(None, piece.pickup_steps)] if piece.pickup_steps else []
+    return padded_to_bar(lead + events, piece.time_step, piece.time_signature)
+
+
+def melody_staves(piece: Piece, clef: str, key: music21.key.Key) -> tuple[list, str]:
+    """The staves of a piece of one part, on ``clef`` (``auto``: :func:`choose_clef`), and the
+    clef chosen."""
     if clef not in CLEFS:
         raise ValueError(f"clef {clef!r}: expected one of {', '.join(CLEFS)}")
-    events = tokens_to_events(tokens)
-    if not events:
-        raise ValueError("the melody is empty: there is nothing to write as a score")
-    events = padded_to_bar(([(None, pickup)] if pickup else []) + events, time_step, time_signature)
-    pitches = [pitch for pitch, _ in events if pitch is not None]
-    staves = choose_clef(pitches) if clef == "auto" else clef
-    key = key_of(song_key)
+    events = with_pickup(list(piece.parts[0].events), piece)
+    staves = choose_clef(piece.parts[0].pitches) if clef == "auto" else clef
+    meter, step, tempo = piece.time_signature, piece.time_step, piece.tempo_bpm
+    if staves != "grand":
+        part = staff_part(events, step, key, meter, STAFF_CLEFS[staves](), tempo_bpm=tempo)
+        return [part], staves
+    upper = staff_part(
+        staff_events(events, lambda p: p >= MIDDLE_C),
+        step,
+        key,
+        meter,
+        music21.clef.TrebleClef(),
+        music21.stream.PartStaff,
+        tempo,
+    )
+    lower = staff_part(
+        staff_events(events, lambda p: p < MIDDLE_C),
+        step,
+        key,
+        meter,
+        music21.clef.BassClef(),
+        music21.stream.PartStaff,
+    )
+    return [upper, lower], staves
+
+
+def voice_measures(
+    events: list[Event],
+    fermata_steps: set[int],
+    piece: Piece,
+    key: music21.key.Key,
+    stem: str | None,
+) -> list[music21.stream.Measure]:
+    """One part cut into measures, ties across bar lines, stems ``up`` or ``down`` (None: as
+    they fall), and a fermata on each note that sounds in one of ``fermata_steps`` (music21
+    moves it to the last of the tied notes a bar line splits it into)."""
+    part = music21.stream.Part()
+    part.insert(0, music21.meter.TimeSignature(piece.time_signature))
+    start = 0
+    for element, (pitch, steps) in zip(
+        staff_notes(events, piece.time_step, key), events, strict=True
+    ):
+        if pitch is not None:
+            if stem:
+                element.stemDirection = stem
+            if fermata_steps & set(range(start, start + steps)):
+                element.expressions.append(voice_fermata(stem or "up"))
+        start += steps
+        part.append(element)
+    part.makeNotation(inPlace=True)
+    return list(part.getElementsByClass(music21.stream.Measure))
+
+
+def staff_clef(parts: list[Part]) -> str:
+    """The clef of a staff: its top part's own, or the one with the fewest ledger lines."""
+    if parts[0].clef != "auto":
+        return parts[0].clef
+    clef = choose_clef([pitch for part in parts for pitch in part.pitches])
+    return "treble" if clef == "grand" else clef
+
+
+def ensemble_staves(piece: Piece, key: music21.key.Key) -> tuple[list, list[str]]:
+    """The staves of a piece of several parts, as its ``staff_groups`` lay them out: a part
+    alone on its staff, named; two parts on one staff as voices 1 and 2. Returns the staves and
+    their clefs."""
+    ends = {step + piece.pickup_steps for step in fermata_ends(list(piece.fermatas))}
+    staves, clefs = [], []
+    for number, group in enumerate(piece.staff_groups):
+        parts = [piece.parts[index] for index in group]
+        clef = staff_clef(parts)
+        stems = ["up", "down"] if len(parts) == 2 else [None] * len(parts)
+        measures = [
+            voice_measures(with_pickup(list(part.events), piece), ends, piece, key, stem)
+            for part, stem in zip(parts, stems, strict=True)
+        ]
+        tempo = piece.tempo_bpm if number == 0 else None
+        staff = voices_staff(measures, STAFF_CLEFS[clef](), key, piece.time_signature, tempo)
+        staff.partName = " and ".join(part.name for part in parts)
+        staves.append(staff)
+        clefs.append(clef)
+    return staves, clefs
+
+
+def piece_score(piece: Piece, clef: str = "auto") -> tuple[music21.stream.Score, str]:
+    """The piece as a music21 score, and its clef or clefs as the facts name them; ``clef``
+    (``auto``, or one of :data:`~.spelling.CLEFS`) places a piece of one part."""
+    if not piece.steps:
+        raise ValueError("the piece is empty: there is nothing to write as a score")
+    key = key_of(piece.key)
     score = music21.stream.Score()
-    score.metadata = music21.metadata.Metadata(title=title or "", composer="music LSTM")
-    if staves == "grand":
-        upper = staff_part(
-            staff_events(events, lambda p: p >= MIDDLE_C),
-            time_step,
-            key,
-            time_signature,
-            music21.clef.TrebleClef(),
-            music21.stream.PartStaff,
-            tempo_bpm,
-        )
-        lower = staff_part(
-            staff_events(events, lambda p: p < MIDDLE_C),
-            time_step,
-            key,
-            time_signature,
-            music21.clef.BassClef(),
-            music21.stream.PartStaff,
-        )
-        add_grand_staff(score, upper, lower)
+    score.metadata = music21.metadata.Metadata(title=piece.title, composer=COMPOSER)
+    if len(piece.parts) == 1:
+        staves, chosen = melody_staves(piece, clef, key)
     else:
-        staff_clef = STAFF_CLEFS[staves]()
-        score.insert(
-            0, staff_part(events, time_step, key, time_signature, staff_clef, tempo_bpm=tempo_bpm)
-        )
-    return score
+        staves, clefs = ensemble_staves(piece, key)
+        chosen = ", ".join(clefs)
+    if len(staves) == 1:
+        score.insert(0, staves[0])
+    else:
+        add_staff_group(score, staves)
+    return score, chosen
 
 
-def add_grand_staff(
-    score: music21.stream.Score, upper: music21.stream.Part, lower: music21.stream.Part
-) -> None:
-    """Put two staves into the score, joined by a brace and bar lines drawn through both."""
-    score.insert(0, upper)
-    score.insert(0, lower)
-    group = music21.layout.StaffGroup([upper, lower], symbol="brace", barTogether=True)
+def add_staff_group(score: music21.stream.Score, staves: list) -> None:
+    """Put the staves into the score, joined by a brace and bar lines drawn through them."""
+    for staff in staves:
+        score.insert(0, staff)
+    group = music21.layout.StaffGroup(staves, symbol="brace", barTogether=True)
     score.insert(0, group)
 
 
@@ -257,49 +249,27 @@ def engrave_svg(musicxml: str) -> str:
     return toolkit.renderToSVG(1)
 
 
-def note_name(midi: int, key: music21.key.Key) -> str:
-    """The pitch's name in the key, with octave: ``Bb4``, ``F#3``."""
-    return spelled_pitch(midi, key).nameWithOctave.replace("-", "b")
-
-
-def write_score(
-    tokens_path: Path,
-    musicxml_path: Path,
-    svg_path: Path,
-    time_step: float,
-    time_signature: str,
-    song_key: SongKey,
-    render: RenderSettings,
-    title: str | None = None,
-    tempo_bpm: float | None = None,
-    pickup: int = 0,
-) -> dict:
-    """Read a song's tokens, write it as MusicXML and as an engraved SVG score with the clef
-    ``render`` asks for, and return what a reader of the score wants to know (key, clef, bars,
-    notes, range); the song starts ``pickup`` steps into its bar."""
-    tokens = Path(tokens_path).read_text().split()
-    clef = render.clef
-    score = melody_score(
-        tokens, time_step, time_signature, song_key, clef, title, tempo_bpm, pickup
-    )
+def write_score(piece: Piece, musicxml_path: Path, svg_path: Path, clef: str = "auto") -> dict:
+    """Write a piece as MusicXML and as an engraved SVG score, and return what a reader of the
+    score wants to know: key, meter, tempo, clef, bars, notes and range, and for a piece of
+    several parts the fermatas and each part's notes and range."""
+    score, chosen = piece_score(piece, clef)
     xml = musicxml_text(score)
     Path(musicxml_path).write_text(xml)
     Path(svg_path).write_text(engrave_svg(xml))
-    pitches = [pitch for pitch, _ in tokens_to_events(tokens) if pitch is not None]
-    key = key_of(song_key)
-    return {
+    key = key_of(piece.key)
+    facts = {
         "key": key_name(key),
-        "time_signature": time_signature,
-        "tempo_bpm": tempo_bpm,
-        "clef": choose_clef(pitches) if clef == "auto" else clef,
+        "time_signature": piece.time_signature,
+        "tempo_bpm": piece.tempo_bpm,
+        "clef": chosen,
         "bars": len(score.parts[0].getElementsByClass(music21.stream.Measure)),
-        **range_facts(pitches, key),
+        **range_facts(piece.pitches, key),
     }
-
-
-def key_name(key: music21.key.Key) -> str:
-    """``Bb major``: the key as the facts of a score name it."""
-    return f"{key.tonic.name.replace('-', 'b')} {key.mode}"
+    if len(piece.parts) > 1:
+        facts["fermatas"] = len(fermata_ends(list(piece.fermatas)))
+        facts["voices"] = {part.name: range_facts(part.pitches, key) for part in piece.parts}
+    return facts
 
 
 def range_facts(pitches: list[int], key: music21.key.Key) -> dict:
@@ -309,13 +279,6 @@ def range_facts(pitches: list[int], key: music21.key.Key) -> dict:
         "lowest": note_name(min(pitches), key) if pitches else None,
         "highest": note_name(max(pitches), key) if pitches else None,
     }
-
-
-def chorale_key(chorale: Chorale, allowed=C_MAJOR_OR_A_MINOR) -> SongKey:
-    """The allowed key that fits the outer voices best: the soprano's tune and the bass's
-    cadences settle the key, where the inner voices fill in the chords."""
-    soprano, *_, bass = chorale.events()
-    return song_key(soprano + bass, allowed)
 
 
 def fermata_ends(fermatas: list[bool]) -> set[int]:
@@ -336,43 +299,17 @@ def voice_fermata(stem: str) -> music21.expressions.Fermata:
     return fermata
 
 
-def voice_measures(
-    events: list[Event],
-    fermata_frames: set[int],
-    time_step: float,
-    key: music21.key.Key,
-    time_signature: str,
-    stem: str,
-) -> list[music21.stream.Measure]:
-    """One voice cut into measures, ties across bar lines, stems ``up`` or ``down``, and a
-    fermata on each note that sounds in one of ``fermata_frames`` (music21 moves it to the last
-    of the tied notes a bar line splits it into)."""
-    part = music21.stream.Part()
-    part.insert(0, music21.meter.TimeSignature(time_signature))
-    start = 0
-    for element, (pitch, steps) in zip(staff_notes(events, time_step, key), events, strict=True):
-        if pitch is not None:
-            element.stemDirection = stem
-            if fermata_frames & set(range(start, start + steps)):
-                element.expressions.append(voice_fermata(stem))
-        start += steps
-        part.append(element)
-    part.makeNotation(inPlace=True)
-    return list(part.getElementsByClass(music21.stream.Measure))
-
-
-def two_voice_staff(
-    upper: list[music21.stream.Measure],
-    lower: list[music21.stream.Measure],
+def voices_staff(
+    voices: list[list[music21.stream.Measure]],
     clef: music21.clef.Clef,
     key: music21.key.Key,
     time_signature: str,
     tempo_bpm: float | None = None,
 ) -> music21.stream.PartStaff:
-    """A staff whose every measure holds two voices: the notes of ``upper`` as voice 1 and of
-    ``lower`` as voice 2; clef, key, time signature and tempo open the first measure."""
+    """A staff whose every measure holds the voices' notes (two as voices 1 and 2, one plainly);
+    clef, key, time signature and tempo open the first measure."""
     staff = music21.stream.PartStaff()
-    for number, pair in enumerate(zip(upper, lower, strict=True), start=1):
+    for number, bars in enumerate(zip(*voices, strict=True), start=1):
         measure = music21.stream.Measure(number=number)
         if number == 1:
             opening = [clef, music21.key.Key(key.tonic.name, key.mode)]
@@ -381,83 +318,13 @@ def two_voice_staff(
                 opening.append(music21.tempo.MetronomeMark(number=tempo_bpm, referent=1.0))
             for element in opening:
                 measure.insert(0, element)
-        for voice_number, source in enumerate(pair, start=1):
+        if len(bars) == 1:
+            for element in bars[0].notesAndRests:
+                measure.insert(element.offset, element)
+        for voice_number, source in enumerate(bars if len(bars) > 1 else [], start=1):
             voice = music21.stream.Voice(id=str(voice_number))
             for element in source.notesAndRests:
                 voice.insert(element.offset, element)
             measure.insert(0, voice)
         staff.append(measure)
     return staff
-
-
-def chorale_score(
-    chorale: Chorale,
-    time_step: float = 0.25,
-    time_signature: str = "4/4",
-    song_key: SongKey = C_MAJOR,
-    title: str | None = None,
-    tempo_bpm: float | None = None,
-) -> music21.stream.Score:
-    """The chorale as a music21 score on a grand staff: soprano (stems up) and alto (down) on
-    the treble staff, tenor (up) and bass (down) on the bass staff."""
-    if not chorale.frames:
-        raise ValueError("the chorale is empty: there is nothing to write as a score")
-    key = key_of(song_key)
-    ends = fermata_ends(chorale.fermatas)
-    measures = [
-        voice_measures(
-            padded_to_bar(events, time_step, time_signature),
-            ends,
-            time_step,
-            key,
-            time_signature,
-            "up" if voice % 2 == 0 else "down",
-        )
-        for voice, events in enumerate(chorale.events())
-    ]
-    soprano, alto, tenor, bass = measures
-    score = music21.stream.Score()
-    score.metadata = music21.metadata.Metadata(title=title or "", composer="music LSTM")
-    upper = two_voice_staff(
-        soprano, alto, music21.clef.TrebleClef(), key, time_signature, tempo_bpm
-    )
-    lower = two_voice_staff(tenor, bass, music21.clef.BassClef(), key, time_signature)
-    add_grand_staff(score, upper, lower)
-    return score
-
-
-def write_chorale_score(
-    tokens_path: Path,
-    musicxml_path: Path,
-    svg_path: Path,
-    time_step: float,
-    time_signature: str,
-    song_key: SongKey,
-    title: str | None = None,
-    tempo_bpm: float | None = None,
-) -> dict:
-    """Read a chorale's token stream, write it as MusicXML and as an engraved SVG score on a
-    grand staff, and return what a reader of the score wants to know: the facts of
-    :func:`write_score`, the fermatas, and each voice's notes and range."""
-    chorale = parse_chorale(Path(tokens_path).read_text().split())
-    score = chorale_score(chorale, time_step, time_signature, song_key, title, tempo_bpm)
-    xml = musicxml_text(score)
-    Path(musicxml_path).write_text(xml)
-    Path(svg_path).write_text(engrave_svg(xml))
-    key = key_of(song_key)
-    voice_pitches = [
-        [pitch for pitch, _ in events if pitch is not None] for events in chorale.events()
-    ]
-    return {
-        "key": key_name(key),
-        "time_signature": time_signature,
-        "tempo_bpm": tempo_bpm,
-        "clef": "grand staff",
-        "bars": len(score.parts[0].getElementsByClass(music21.stream.Measure)),
-        **range_facts([pitch for pitches in voice_pitches for pitch in pitches], key),
-        "fermatas": len(fermata_ends(chorale.fermatas)),
-        "voices": {
-            name: range_facts(pitches, key)
-            for name, pitches in zip(VOICES, voice_pitches, strict=True)
-        },
-    }

@@ -4,6 +4,7 @@ sweep's validation loss by swept value."""
 
 from __future__ import annotations
 
+from itertools import cycle
 from pathlib import Path
 
 import matplotlib
@@ -14,9 +15,8 @@ import matplotlib.ticker  # noqa: E402
 
 from musiclstm.evaluation.music_stats import HISTOGRAMS  # noqa: E402
 from musiclstm.evaluation.result_files import read_music_stats  # noqa: E402
-from musiclstm.music.meter import bar_steps  # noqa: E402
-from musiclstm.music.tokens import Event, tokens_to_events  # noqa: E402
-from musiclstm.music.voices import VOICES, parse_chorale  # noqa: E402
+from musiclstm.music.piece import Piece  # noqa: E402
+from musiclstm.music.tokens import Event  # noqa: E402
 from musiclstm.sweeps.points import format_value  # noqa: E402
 from musiclstm.sweeps.summary import swept_keys  # noqa: E402
 from musiclstm.training.history import read_history  # noqa: E402
@@ -25,9 +25,12 @@ NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 DPI = 100
 GENERATED_COLOR, HELD_OUT_COLOR = "tab:orange", "tab:blue"
 INTERVAL_LIMIT = 12  # larger leaps are counted at +-12 in the plot
-# Soprano to bass, light to dark edges on distinct hues, so crossing voices stay apart.
+# Top voice down (soprano to bass), edges darker than fills on distinct hues, so crossing
+# voices stay apart.
 VOICE_COLORS = (("tab:red", "darkred"), ("tab:orange", "saddlebrown"),
-                ("tab:green", "darkgreen"), ("tab:blue", "navy"))  # fmt: skip
+                ("tab:green", "darkgreen"), ("tab:blue", "navy"), ("tab:purple", "indigo"),
+                ("tab:brown", "black"), ("tab:pink", "purple"),
+                ("tab:olive", "darkolivegreen"))  # fmt: skip
 FERMATA_COLOR = "gold"
 
 
@@ -70,52 +73,32 @@ def plot_loss(history_path: Path, png_path: Path) -> None:
     plt.close(figure)
 
 
-def plot_piano_roll(
-    tokens_path: Path,
-    png_path: Path,
-    time_step: float = 0.25,
-    time_signature: str = "4/4",
-    title: str | None = None,
-) -> None:
-    """Each note as a bar from its onset to its end against pitch, with bar lines."""
-    tokens = Path(tokens_path).read_text().split()
-    notes, position = timed_notes(tokens_to_events(tokens))
+def plot_piano_roll(piece: Piece, png_path: Path) -> None:
+    """Each note as a bar from its onset to its end against pitch, with bar lines; a piece of
+    several parts has each part's notes in its own colour, named in the legend, and the steps
+    under a fermata shaded. An anacrusis starts before the first bar line."""
+    lead = piece.pickup_steps
+    parts = [timed_notes([(None, lead)] + list(part.events))[0] for part in piece.parts]
+    notes = [note for part in parts for note in part]
     if not notes:
-        raise ValueError(f"{tokens_path}: the song has no notes to plot")
-    bar = bar_steps(time_signature, time_step)
-    figure, axes = roll_figure(notes, position / bar)
-    draw_notes(axes, notes, bar, "tab:blue", "navy")
-    finish_roll(axes, notes, position, bar, time_signature, title or Path(tokens_path).stem)
-    figure.tight_layout()
-    figure.savefig(png_path)
-    plt.close(figure)
-
-
-def plot_chorale_piano_roll(
-    tokens_path: Path,
-    png_path: Path,
-    time_step: float = 0.25,
-    time_signature: str = "4/4",
-    title: str | None = None,
-) -> None:
-    """A chorale's piano roll: each voice's notes in its own colour, named in the legend, with
-    bar lines and the frames under a fermata shaded."""
-    chorale = parse_chorale(Path(tokens_path).read_text().split())
-    voices = [timed_notes(events)[0] for events in chorale.events()]
-    notes = [note for voice in voices for note in voice]
-    if not notes:
-        raise ValueError(f"{tokens_path}: the chorale has no notes to plot")
-    bar = bar_steps(time_signature, time_step)
-    figure, axes = roll_figure(notes, chorale.frames / bar)
-    for start, steps in fermata_runs(chorale.fermatas):
+        raise ValueError(f"{piece.title}: the piece has no notes to plot")
+    bar, end = piece.bar, lead + piece.steps
+    figure, axes = roll_figure(notes, end / bar)
+    for start, steps in fermata_runs(list(piece.fermatas)):
+        start += lead
         axes.axvspan(start / bar, (start + steps) / bar, color=FERMATA_COLOR, alpha=0.3, lw=0)
-    for name, voice, (color, edge) in zip(VOICES, voices, VOICE_COLORS, strict=True):
-        draw_notes(axes, voice, bar, color, edge, alpha=0.85)
-        axes.plot([], [], "s", color=color, markeredgecolor=edge, label=name)
-    if any(chorale.fermatas):
+    if len(parts) == 1:
+        draw_notes(axes, notes, bar, "tab:blue", "navy")
+    for part, notes_of_part, (color, edge) in zip(
+        piece.parts if len(parts) > 1 else (), parts, cycle(VOICE_COLORS)
+    ):
+        draw_notes(axes, notes_of_part, bar, color, edge, alpha=0.85)
+        axes.plot([], [], "s", color=color, markeredgecolor=edge, label=part.name)
+    if any(piece.fermatas):
         axes.plot([], [], "s", color=FERMATA_COLOR, alpha=0.5, label="fermata")
-    finish_roll(axes, notes, chorale.frames, bar, time_signature, title or Path(tokens_path).stem)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    finish_roll(axes, notes, end, bar, piece.time_signature, piece.title)
+    if len(parts) > 1 or any(piece.fermatas):
+        axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     figure.tight_layout()
     figure.savefig(png_path)
     plt.close(figure)

@@ -17,6 +17,7 @@ import yaml
 
 from musiclstm.evaluation.cross_validation import read_summary as read_cv_summary
 from musiclstm.evaluation.result_files import read_metrics, read_music_stats
+from musiclstm.textures import config_texture
 
 MIME_TYPES = {
     ".svg": "image/svg+xml",
@@ -30,11 +31,6 @@ MIME_TYPES = {
 GM_PROGRAMS = {0: "Acoustic Grand Piano", 24: "Acoustic Guitar (nylon)", 40: "Violin",
                71: "Clarinet", 73: "Flute", 75: "Pan Flute", 21: "Accordion",
                19: "Church Organ", 52: "Choir Aahs"}  # fmt: skip
-TOKEN_NOTES = {
-    "melody": "one per time step: MIDI pitch, r rest, _ hold",
-    "chorale": "per time step a frame: | or |F (fermata), then soprano, alto, tenor and bass, "
-    "each a MIDI pitch, r rest or _ hold",
-}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.4em; border-bottom: 1px solid #ddd; }
@@ -116,8 +112,10 @@ def write_song_page(
     musicxml: Path,
     tokens: Path,
     page_path: Path,
+    token_notes: str,
 ) -> None:
-    """One song's page: a player, the engraved score, the piano roll, facts and downloads."""
+    """One song's page: a player, the engraved score, the piano roll, facts and downloads;
+    ``token_notes`` says what its tokens are (its texture's)."""
     audio = json.loads(Path(audio_info).read_text())
     facts = json.loads(Path(score_info).read_text())
     about = table(
@@ -142,7 +140,6 @@ def write_song_page(
             (tokens, "the model's tokens"),
         ]
     )
-    texture = "chorale" if "voices" in facts else "melody"
     body = f"""<h1>{html.escape(name)}</h1>
 <p><audio class="song-audio" controls preload="auto" src="{data_uri(wav)}"></audio></p>
 <p class="note">{html.escape(synthesizer_note(audio))}</p>
@@ -156,7 +153,7 @@ def write_song_page(
 <ul>
 {downloads}
 </ul>
-<details><summary>Tokens ({TOKEN_NOTES[texture]})</summary>
+<details><summary>Tokens ({html.escape(token_notes)})</summary>
 <pre>{html.escape(Path(tokens).read_text().strip())}</pre></details>"""
     Path(page_path).write_text(page(name, body))
 
@@ -169,45 +166,6 @@ METRIC_COLUMNS = [
     ("accuracy", "accuracy"),
     ("onset_accuracy", "onset accuracy"),
 ]
-
-
-CHORALE_COLUMNS = [
-    ("bits_per_frame", "bits/frame"),
-    ("nats_per_voice_step", "nats/voice-step"),
-    ("bits_per_voice_step", "bits/voice-step"),
-    ("bits_per_onset", "bits/onset"),
-    ("atb_bits_per_step", "alto-tenor-bass bits/step"),
-    ("fermata_bits_per_frame", "fermata bits/frame"),
-]
-
-
-def chorale_sections(metrics: dict, stats: dict) -> str:
-    """A chorale run's metrics by frame and voice, against the n-gram baseline, and the voice
-    leading of generated against held-out chorales; nothing for melodies."""
-    if "chorale" not in metrics.get("test", {}):
-        return ""
-    rows = [
-        [f"model, {split}"] + [metrics[split]["chorale"][key] for key, _ in CHORALE_COLUMNS]
-        for split in ("valid", "test")
-    ]
-    baseline = metrics.get("baseline")
-    if baseline:
-        rows.append(
-            [f"{baseline['order']}-gram baseline, test"]
-            + [baseline["test"][key] for key, _ in CHORALE_COLUMNS]
-        )
-    voices = metrics["test"]["chorale"]["voices"]
-    body = f"""<h2>Chorales: bits by frame and by voice</h2>
-<p>Every held-out chorale scored from its start; a frame is its fermata mark and four voices.</p>
-{table(rows, [""] + [label for _, label in CHORALE_COLUMNS])}
-<p>Test bits per step of each voice:</p>
-{table([[voice, bits] for voice, bits in voices.items()], ["voice", "bits/step"])}"""
-    leading = stats.get("voice_leading")
-    if leading:
-        body += f"""
-<h2>Voice leading: generated against held-out chorales</h2>
-{table(leading["table"], ["", "generated", "held-out"])}"""
-    return body
 
 
 def cross_validation_section(summary_path: Path | None) -> str:
@@ -229,14 +187,6 @@ def cross_validation_section(summary_path: Path | None) -> str:
 Pooled: the bits of every fold over all their steps and notes; std, min and max: of the folds'
 own values.</p>
 {table(rows, ["test split"] + [label for _, label in METRIC_COLUMNS])}"""
-
-
-def summary_headings(config: dict) -> tuple[str, str]:
-    """The page's title and the heading of its comparison of generated with held-out music:
-    chorales are compared as melodies by their soprano lines."""
-    if config.get("texture") == "chorale":
-        return "Chorale LSTM: summary", "Soprano lines of generated against held-out chorales"
-    return "Melody LSTM: summary", "Generated songs against held-out songs"
 
 
 def song_stats_rows(generated: dict, held_out: dict) -> list[list]:
@@ -313,7 +263,8 @@ def write_summary_page(
         f'<img class="plot" alt="{html.escape(Path(png).stem)}" src="{data_uri(png)}">'
         for png in histogram_pngs
     )
-    title, compared = summary_headings(config)
+    texture = config_texture(config)
+    title, compared = texture.summary_headings()
     body = f"""<h1>{title}</h1>
 <h2>Model</h2>
 <p>Scored on held-out songs, each from its start (lower bits are better).</p>
@@ -321,7 +272,7 @@ def write_summary_page(
 <p>Kept epoch: {metrics["checkpoint_epoch"]}.</p>
 <img class="plot" alt="loss per epoch" src="{data_uri(loss_png)}">
 {cross_validation_section(cross_validation_path)}
-{chorale_sections(metrics, stats)}
+{texture.report_sections(metrics, stats)}
 <h2>{compared}</h2>
 {table(stats_rows, ["", "generated", "held-out"])}
 <p>Overlap of the histograms (1 = identical, 0 = nothing in common), each generated song

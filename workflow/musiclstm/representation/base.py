@@ -72,6 +72,7 @@ class Representation(ABC):
 
     name: str
     special_tokens: tuple[str, ...]  # the vocabulary's first tokens: song boundary, unknown
+    frame_width: int = 1  # tokens per time step: 1 for one voice, 1 + N for N voices' frames
 
     @abstractmethod
     def encode(self, song: Any, encoding) -> EncodedSong:

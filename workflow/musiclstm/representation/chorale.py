@@ -22,7 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 from musiclstm.music.tokens import HOLD, SPECIAL_TOKENS, is_pitch
-from musiclstm.music.voices import FERMATA_FRAME, FRAME, FRAME_TOKENS, FRAME_WIDTH, parse_chorale
+from musiclstm.music.voices import (
+    FERMATA_FRAME,
+    FRAME,
+    FRAME_TOKENS,
+    SATB,
+    frame_width,
+    parse_chorale,
+)
 from musiclstm.representation.base import EncodedSong, Meter, Representation, StepInputs
 from musiclstm.representation.lookup import LookupStepInputs
 from musiclstm.representation.melody import DEFAULT_BAR, METER_COLUMNS, meter_columns
@@ -32,8 +39,9 @@ NO_FERMATA_AHEAD = MAX_FERMATA_AHEAD + 1  # no fermata later in the given melody
 
 
 class ChoraleRepresentation(Representation):
-    """Four voices in frames; ``lookback_bars`` says which earlier bars the inputs show and
-    ``lookahead`` which later frames of a given soprano (empty: a model that composes)."""
+    """The voices ``voices`` (names, top first) in frames; ``lookback_bars`` says which earlier
+    bars the inputs show and ``lookahead`` which later frames of a given top voice (empty: a
+    model that composes)."""
 
     name = "chorale"
     # The frame tokens are in every chorale vocabulary, first after the boundary and unknown
@@ -41,15 +49,22 @@ class ChoraleRepresentation(Representation):
     special_tokens = SPECIAL_TOKENS + FRAME_TOKENS
     fermata_id = len(SPECIAL_TOKENS) + FRAME_TOKENS.index(FERMATA_FRAME)
 
-    def __init__(self, lookback_bars: tuple[int, ...] = (1,), lookahead: tuple[int, ...] = ()):
+    def __init__(
+        self,
+        lookback_bars: tuple[int, ...] = (1,),
+        lookahead: tuple[int, ...] = (),
+        voices: tuple[str, ...] = SATB,
+    ):
         self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
         self.lookahead = tuple(int(frames) for frames in lookahead)
+        self.voices = tuple(voices)
+        self.frame_width = frame_width(len(self.voices))
 
     def encode(self, song, encoding) -> EncodedSong:
         # Imported here: reading scores needs music21, which training and sampling do not.
         from musiclstm.data.chorale import song_to_chorale
 
-        encoded = song_to_chorale(song, encoding)
+        encoded = song_to_chorale(song, encoding, self.voices)
         return EncodedSong(
             encoded.chorale.tokens(),
             encoded.key,
@@ -59,7 +74,7 @@ class ChoraleRepresentation(Representation):
         )
 
     def decode(self, tokens: list[str]) -> list:
-        return parse_chorale(tokens).events()
+        return parse_chorale(tokens, self.voices).events()
 
     def token_order(self, token: str) -> tuple:
         """Specials first, then the frame tokens, pitches from low to high, rest and hold."""
@@ -82,7 +97,7 @@ class ChoraleRepresentation(Representation):
     @property
     def category_columns(self) -> dict[str, int]:
         """The columns after the token columns, with how many values each takes."""
-        columns = {"voice": FRAME_WIDTH}
+        columns = {"voice": self.frame_width}
         if self.lookahead:
             columns["fermata_ahead"] = NO_FERMATA_AHEAD + 1
         return columns
@@ -108,18 +123,18 @@ class ChoraleRepresentation(Representation):
             [np.ones_like(span)[..., None], np.asarray(span)[..., None] * self.lookback_bars],
             axis=-1,
         )
-        return frames * FRAME_WIDTH
+        return frames * self.frame_width
 
     def static_columns(self, steps: np.ndarray, meter: Meter, given: np.ndarray) -> np.ndarray:
         """(len(steps), columns) of everything but the lookbacks: the meter and voice, and what
         the given tokens (the whole stream, -1 where not given) show ahead."""
         columns = np.zeros((len(steps), len(self.input_columns)), dtype=np.int64)
-        frames = steps // FRAME_WIDTH
+        frames = steps // self.frame_width
         # The meter counts frames, and a chorale's length is given in steps of its stream.
-        in_frames = meter._replace(length=meter.length // FRAME_WIDTH)
+        in_frames = meter._replace(length=meter.length // self.frame_width)
         columns[:, : len(METER_COLUMNS)] = meter_columns(frames, in_frames)
         first_category = self.token_columns.stop
-        columns[:, first_category] = steps % FRAME_WIDTH
+        columns[:, first_category] = steps % self.frame_width
         if self.lookahead:
             ahead = self.ahead_columns(frames, given)
             columns[:, first_category - len(self.lookahead) : first_category] = ahead[0]
@@ -129,12 +144,12 @@ class ChoraleRepresentation(Representation):
     def ahead_columns(self, frames: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The soprano ``k`` frames ahead of each frame (the boundary past the end, as ``given``
         holds it) and the frames until the next fermata frame."""
-        n_frames = len(given) // FRAME_WIDTH
-        sopranos = given[1 : n_frames * FRAME_WIDTH : FRAME_WIDTH]
+        n_frames = len(given) // self.frame_width
+        sopranos = given[1 : n_frames * self.frame_width : self.frame_width]
         boundary = given[-1]
         later = frames[:, None] + np.asarray(self.lookahead)[None, :]
         soprano = np.where(later < n_frames, sopranos[np.clip(later, 0, n_frames - 1)], boundary)
-        fermata = given[0 : n_frames * FRAME_WIDTH : FRAME_WIDTH] == self.fermata_id
+        fermata = given[0 : n_frames * self.frame_width : self.frame_width] == self.fermata_id
         return soprano, frames_to_fermata(fermata, frames)
 
     def song_inputs(self, song: np.ndarray, meter: Meter, boundary: int) -> np.ndarray:
@@ -169,7 +184,7 @@ class ChoraleRepresentation(Representation):
     def opening_bans(self, tokens: list[str]) -> list[list[int]]:
         # A hold in the first frame would hold nothing (the frame token is the cycle's to ban).
         hold = [tokens.index(HOLD)] if HOLD in tokens else []
-        return [[]] + [hold] * (FRAME_WIDTH - 1)
+        return [[]] + [hold] * (self.frame_width - 1)
 
     def cycle_bans(self, tokens: list[str]) -> list[list[int]]:
         # A frame opens with a frame token (or the chorale ends there); each voice writes a
@@ -177,13 +192,14 @@ class ChoraleRepresentation(Representation):
         opens_frame = set(FRAME_TOKENS) | {SPECIAL_TOKENS[0]}
         frame_slot = [i for i, token in enumerate(tokens) if token not in opens_frame]
         voice_slot = [i for i, token in enumerate(tokens) if token in opens_frame]
-        return [frame_slot] + [voice_slot] * (FRAME_WIDTH - 1)
+        return [frame_slot] + [voice_slot] * (self.frame_width - 1)
 
     def describe(self) -> dict:
         return {
             "name": self.name,
             "lookback_bars": list(self.lookback_bars),
             "lookahead": list(self.lookahead),
+            "voices": list(self.voices),
         }
 
 

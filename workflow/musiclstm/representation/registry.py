@@ -1,41 +1,31 @@
-"""Which representation a run uses: from its texture and model settings, or from a
-checkpoint's description."""
+"""Representations by name: rebuilding one from its description in a checkpoint."""
 
 from __future__ import annotations
 
+from musiclstm.music.voices import SATB
 from musiclstm.representation.base import Representation
 from musiclstm.representation.chorale import ChoraleRepresentation
 from musiclstm.representation.melody import MelodyRepresentation
-from musiclstm.settings import ModelSettings
-
-TEXTURES = (MelodyRepresentation.name, ChoraleRepresentation.name)
 
 
-def texture_representation(name: str = MelodyRepresentation.name) -> Representation:
-    """The representation of a texture of music, for the stages that read and write music
-    (encoding, the vocabulary) whatever the model reads."""
-    if name == MelodyRepresentation.name:
-        return MelodyRepresentation()
-    if name == ChoraleRepresentation.name:
-        return ChoraleRepresentation()
-    raise ValueError(f"unknown texture {name!r}; known: {', '.join(TEXTURES)}")
+def melody_from(description: dict) -> Representation:
+    return MelodyRepresentation(tuple(description["lookback_bars"]))
 
 
-def representation_for(
-    model: ModelSettings, texture: str = MelodyRepresentation.name
-) -> Representation:
-    """The representation that a model of these settings reads, in a texture."""
-    texture_representation(texture)  # a texture this version knows
-    if texture == ChoraleRepresentation.name:
-        return ChoraleRepresentation(model.lookback, model.lookahead)
-    return MelodyRepresentation(model.lookback)
+def frames_from(description: dict) -> Representation:
+    return ChoraleRepresentation(
+        tuple(description["lookback_bars"]),
+        tuple(description["lookahead"]),
+        tuple(description.get("voices", SATB)),
+    )
+
+
+REPRESENTATIONS = {MelodyRepresentation.name: melody_from, ChoraleRepresentation.name: frames_from}
 
 
 def representation_from(description: dict) -> Representation:
     """The representation that :meth:`Representation.describe` described."""
-    texture_representation(description["name"])  # a name this version knows
-    if description["name"] == ChoraleRepresentation.name:
-        return ChoraleRepresentation(
-            tuple(description["lookback_bars"]), tuple(description["lookahead"])
-        )
-    return MelodyRepresentation(tuple(description["lookback_bars"]))
+    name = description["name"]
+    if name not in REPRESENTATIONS:
+        raise ValueError(f"unknown representation {name!r}; known: {', '.join(REPRESENTATIONS)}")
+    return REPRESENTATIONS[name](description)

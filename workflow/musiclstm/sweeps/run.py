@@ -20,6 +20,7 @@ def train_point(
     time_step: float,
     threads: int = 1,
     state_path=None,
+    texture: dict | None = None,
 ) -> dict:
     """Train and score one point; writes the checkpoint, history and ``metrics.json``.
 
@@ -29,7 +30,8 @@ def train_point(
     entry (epochs, best epoch, minutes, parameters) and the point's settings added, and the file
     is written once, whole. With a ``state_path`` an interrupted training continues where it
     stopped (see ``train_model``). Training runs on the point's ``training.threads``, scoring on
-    ``threads``.
+    ``threads``. The point trains the config's ``texture`` (its description), as the main
+    model does.
     """
     started = time.perf_counter()
     files = TrainingFiles(
@@ -40,7 +42,9 @@ def train_point(
         Path(outputs["history"]),
         state=Path(state_path) if state_path else None,
     )
-    run_settings = RunSettings.from_config(settings["model"], settings["training"], time_step)
+    run_settings = RunSettings.from_config(
+        settings["model"], settings["training"], time_step, texture
+    )
     checkpoint = train_model(files, run_settings)
     minutes = (time.perf_counter() - started) / 60
     # No metrics path: the point's file, with its training and settings, is written once, below.

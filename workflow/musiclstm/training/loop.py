@@ -123,7 +123,7 @@ def run_epoch(
     if improved:
         checkpoint = make_checkpoint(
             run.model, run.args, run.vocabulary, run.representation, run.settings.config(),
-            epoch, valid_bits, run.threads, run.origin,
+            epoch, valid_bits, run.threads, run.origin, run.settings.texture,
         )  # fmt: skip
     progress.record(row, valid_bits, checkpoint)
     rate.after_epoch(improved)

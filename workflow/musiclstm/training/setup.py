@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,8 @@ from musiclstm.data.vocabulary import Vocabulary, load_vocabulary
 from musiclstm.model.base import LanguageModel
 from musiclstm.model.checkpoint import build_model, count_parameters, model_args, pick_device
 from musiclstm.representation.base import Representation
-from musiclstm.representation.registry import representation_for
 from musiclstm.settings import ModelSettings, TrainingSettings, as_dict, settings
+from musiclstm.textures import texture_from
 from musiclstm.training.augmentation import Transposer
 from musiclstm.training.fine_tuning import start_from
 
@@ -32,17 +32,24 @@ class RunSettings:
     model: ModelSettings
     training: TrainingSettings
     time_step: float
-    texture: str = "melody"
+    texture: dict = field(default_factory=lambda: {"name": "melody"})
 
     @classmethod
     def from_config(
-        cls, model: dict, training: dict, time_step: float, texture: str = "melody"
+        cls, model: dict, training: dict, time_step: float, texture: dict | None = None
     ) -> RunSettings:
         """From the config's ``model`` and ``training`` sections, the encoding's step and the
-        texture of music."""
+        texture of music (its description: name and voices)."""
         return cls(
-            settings(ModelSettings, model), settings(TrainingSettings, training), time_step, texture
+            settings(ModelSettings, model),
+            settings(TrainingSettings, training),
+            time_step,
+            texture or {"name": "melody"},
         )
+
+    def representation(self) -> Representation:
+        """The tokens and inputs the run's model reads, in its texture."""
+        return texture_from(self.texture).representation(self.model.lookback, self.model.lookahead)
 
     def config(self) -> dict:
         """As plain values, the form checkpoints store and resumable states are matched by."""
@@ -50,7 +57,7 @@ class RunSettings:
             "model": as_dict(self.model),
             "training": as_dict(self.training),
             "encoding": {"time_step": self.time_step},
-            "texture": self.texture,
+            "texture": self.texture["name"],
         }
 
     def model_identity(self, representation: Representation) -> dict:
@@ -59,7 +66,7 @@ class RunSettings:
         return {
             "model": as_dict(self.model),
             "representation": representation.describe(),
-            "texture": self.texture,
+            "texture": self.texture["name"],
             "encoding": {"time_step": self.time_step},
         }
 
@@ -137,7 +144,7 @@ def prepare_run(
     seed_everything(training.seed)
     device = pick_device(training.device)
     vocabulary = Vocabulary(load_vocabulary(vocabulary_path))
-    representation = representation_for(settings.model, settings.texture)
+    representation = settings.representation()
     train, valid = load_data(train_path, valid_path, vocabulary, representation)
     args = model_args(len(vocabulary), settings.model, vocabulary.boundary, representation)
     model = build_model(args)

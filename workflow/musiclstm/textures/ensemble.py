@@ -1,0 +1,136 @@
+"""Ensembles: N voices in frames (:mod:`musiclstm.representation.chorale`), their names, ranges,
+clefs and instruments from the config's `voices`. Bach's chorales are its four-voice
+configuration, :data:`SATB_VOICES`; a string quartet or a five-voice motet is another list.
+"""
+
+from __future__ import annotations
+
+from musiclstm.music.piece import Part, Piece, outer_events
+from musiclstm.music.voices import parse_chorale
+from musiclstm.representation.chorale import ChoraleRepresentation
+from musiclstm.textures.base import Texture, Voice
+from musiclstm.textures.keys import written_key
+
+CHURCH_ORGAN = 19  # General MIDI program 20, counted from 0; 52 is choir aahs
+# Soprano to bass: the classic ranges (C4-G5, G3-D5, C3-G4, E2-C4), two voices to a staff as
+# hymnals print them.
+SATB_VOICES = (
+    Voice("soprano", 60, 79, "treble", CHURCH_ORGAN, 0),
+    Voice("alto", 55, 74, "treble", CHURCH_ORGAN, 0),
+    Voice("tenor", 48, 67, "bass", CHURCH_ORGAN, 1),
+    Voice("bass", 40, 60, "bass", CHURCH_ORGAN, 1),
+)
+
+
+class EnsembleTexture(Texture):
+    """Voices sung or played together, top voice first; the top one can be given (harmonised)."""
+
+    def __init__(self, name: str = "chorale", voices: tuple[Voice, ...] | None = None):
+        voices = voices or SATB_VOICES
+        if len(voices) < 2:
+            raise ValueError(f"texture {name!r} has two or more voices, not {len(voices)}")
+        super().__init__(name, voices)
+
+    def representation(self, lookback=None, lookahead=()) -> ChoraleRepresentation:
+        lookback = (1,) if lookback is None else lookback
+        return ChoraleRepresentation(lookback, lookahead, self.voice_names)
+
+    def frames(self, tokens: list[str]):
+        return parse_chorale(tokens, self.voice_names)
+
+    def piece(self, tokens: list[str], info) -> Piece:
+        frames = self.frames(tokens)
+        parts = tuple(
+            Part(voice.name.capitalize(), tuple(events), voice.program, voice.clef)
+            for voice, events in zip(self.voices, frames.events(), strict=True)
+        )
+        return Piece(
+            parts,
+            info.time_step,
+            info.time_signature,
+            info.tempo_bpm,
+            written_key(outer_events(parts), info),
+            info.pickup_steps,
+            tuple(frames.fermatas),
+            self.staves(),
+            texture=self.name,
+        )
+
+    def staves(self) -> tuple[tuple[int, ...], ...]:
+        """The voices of each staff: neighbours with the same ``staff`` share one."""
+        groups: list[list[int]] = []
+        for index, voice in enumerate(self.voices):
+            previous = self.voices[index - 1].staff if index else None
+            if groups and voice.staff is not None and voice.staff == previous:
+                groups[-1].append(index)
+            else:
+                groups.append([index])
+        return tuple(tuple(group) for group in groups)
+
+    def generate(self, request) -> list:
+        from musiclstm.generation.chorales import generate_chorale
+
+        return generate_chorale(request, self)
+
+    def check_generate_entry(self, name: str, song: dict) -> str | None:
+        from musiclstm.generation.seed_files import is_seed_file
+
+        if is_seed_file(song["seed"]):
+            return (
+                f"generate.{name}.seed: {song['seed']} is a music file, which opens a melody; "
+                f"a {self.name}'s seed is frames of tokens (to harmonise a file's melody, "
+                f"give it as generate.{name}.melody)"
+            )
+        return None
+
+    def generation_checkpoint(self, song: dict) -> str:
+        return "harmoniser" if song.get("melody") else "model"
+
+    def extra_targets(self) -> list[str]:
+        return ["evaluation/harmoniser_metrics.json"]
+
+    def baseline_split(self) -> bool:
+        return True
+
+    def metric_views(self, vocabulary) -> tuple:
+        from musiclstm.evaluation.chorale_metrics import FrameView
+
+        return (FrameView(vocabulary, self.voice_names),)
+
+    def baseline_metrics(self, train, splits, vocabulary) -> dict:
+        from musiclstm.evaluation.chorale_metrics import ngram_baseline
+
+        return {"baseline": ngram_baseline(train, splits, vocabulary, self.voice_names)}
+
+    def melody_line(self, tokens: list[str]) -> list[str]:
+        return self.frames(tokens).voices[0]
+
+    def music_checks(self, generated, held_out, training) -> dict:
+        from musiclstm.evaluation.voice_leading import voice_leading_stats
+
+        return {
+            "voice_leading": voice_leading_stats(
+                [self.frames(tokens) for tokens in generated],
+                [self.frames(tokens) for tokens in held_out],
+                [self.frames(tokens) for tokens in training],
+            )
+        }
+
+    def token_notes(self) -> str:
+        names = ", ".join(self.voice_names)
+        return (
+            f"per time step a frame: | or |F (fermata), then {names}, each a MIDI pitch, r rest "
+            "or _ hold"
+        )
+
+    def summary_headings(self) -> tuple[str, str]:
+        what = f"{self.name}s" if self.name != "ensemble" else "pieces"
+        return (
+            f"{self.name.capitalize()} LSTM: summary",
+            f"{self.voices[0].name.capitalize()} lines of generated against held-out {what}",
+        )
+
+    def report_sections(self, metrics: dict, stats: dict) -> str:
+        from musiclstm.textures.ensemble_report import chorale_sections
+
+        return chorale_sections(metrics, stats)

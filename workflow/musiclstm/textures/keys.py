@@ -1,0 +1,20 @@
+"""The key a generated piece is written in, from what its .json records."""
+
+from __future__ import annotations
+
+from musiclstm.music.tokens import Event
+from musiclstm.music.tonality import SongKey, allowed_keys, song_key, tonic_pitch_class
+
+
+def parse_key(name: str) -> SongKey:
+    """``F major``, ``c# minor``, ``Bb major`` as a key."""
+    tonic, mode = name.split()
+    return SongKey(tonic_pitch_class(tonic[0].upper() + tonic[1:].replace("-", "b")), mode)
+
+
+def written_key(events: list[Event], info) -> SongKey:
+    """The key the piece's .json names, else the one its notes fit best among the keys of its
+    tonic (its `generate:` entry's ``key``) or C major and A minor."""
+    if info.key:
+        return parse_key(info.key)
+    return song_key(events, allowed_keys(info.tonic))
