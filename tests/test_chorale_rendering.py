@@ -1,32 +1,32 @@
 """A chorale as a musician opens it: a four-track MIDI file (read back with mido, music21 and our
 reader), a grand-staff score (MusicXML read back to the four voices, an SVG with two staves), a
-WAV file, a piano roll coloured by voice, and the facts of its song page."""
+WAV file, a piano roll coloured by voice, and the facts of its song page (pieces of three and five
+parts: test_ensemble_rendering.py)."""
 
 import re
+from dataclasses import replace
 from fractions import Fraction
 
 import mido
 import music21
 import numpy as np
 import pytest
+from pieces import chorale_piece
 
-from musiclstm.music.midi import (
-    TICKS_PER_QUARTER,
-    read_chorale_midi,
-    write_chorale_midi,
-)
+from conftest import require_tool
+from musiclstm.music.midi import TICKS_PER_QUARTER, read_chorale_midi, write_midi
+from musiclstm.music.piece import Piece
 from musiclstm.music.tonality import SongKey
-from musiclstm.music.voices import VOICES, Chorale
-from musiclstm.rendering.audio import PEAK, TAIL_SECONDS, read_wav, write_chorale_audio
+from musiclstm.music.voices import SATB, Chorale
+from musiclstm.rendering.audio import PEAK, TAIL_SECONDS, read_wav, write_audio
 from musiclstm.rendering.notation import (
-    chorale_key,
-    chorale_score,
     engrave_svg,
     fermata_ends,
     musicxml_text,
-    write_chorale_score,
+    piece_score,
+    write_score,
 )
-from musiclstm.rendering.plots import fermata_runs, plot_chorale_piano_roll
+from musiclstm.rendering.plots import fermata_runs, plot_piano_roll
 from musiclstm.rendering.report_pages import voice_rows
 from musiclstm.settings import RenderSettings, settings
 
@@ -42,6 +42,8 @@ VOICE_EVENTS = [SOPRANO, ALTO, TENOR, BASS]
 # Fermatas over the last quarter of bar 2 and the final half note.
 FERMATAS = [False] * 28 + [True] * 4 + [False] * 8 + [True] * 8
 FRAMES = len(FERMATAS)
+NAMES = [name.capitalize() for name in SATB]  # the parts' names: the staves' and the tracks'
+PROGRAMS = (52, 19, 42, 32)  # choir aahs, church organ, cello, acoustic bass
 
 
 @pytest.fixture
@@ -50,10 +52,8 @@ def chorale() -> Chorale:
 
 
 @pytest.fixture
-def tokens_path(tmp_path, chorale):
-    path = tmp_path / "chorale.txt"
-    path.write_text(" ".join(chorale.tokens()) + "\n")
-    return path
+def piece(chorale) -> Piece:
+    return chorale_piece(chorale, STEP, METER, TEMPO, key="C major", title="chorale")
 
 
 def timed(events) -> list[tuple[int, int, int]]:
@@ -70,25 +70,34 @@ def on_grid(quarters) -> int:
     return int(Fraction(quarters).limit_denominator(10_000) / Fraction(STEP))
 
 
-def test_the_fixture_holds_what_the_tests_are_about(chorale):
+def test_the_fixture_holds_what_the_tests_are_about(chorale, piece):
     assert chorale.voices[0][:8] == ["72", "_", "_", "_", "72", "_", "_", "_"]  # repeated
     assert chorale.voices[3][:8] == ["48", "_", "_", "_", "_", "_", "_", "_"]  # held
     assert "r" in chorale.voices[2]
     assert fermata_ends(FERMATAS) == {31, 47}
     assert fermata_runs(FERMATAS) == [(28, 4), (40, 8)]
+    # The chorale's piece: its parts the voices, named, on two staves, with the fermatas.
+    assert [part.name for part in piece.parts] == NAMES
+    assert [list(part.events) for part in piece.parts] == VOICE_EVENTS
+    assert piece.staff_groups == ((0, 1), (2, 3))
+    assert list(piece.fermatas) == FERMATAS and piece.steps == FRAMES
+    assert piece.key == SongKey(0, "major")
 
 
-def test_midi_has_four_named_tracks_on_their_own_channels(tmp_path, chorale):
+def test_midi_has_four_named_tracks_on_their_own_channels(tmp_path, piece):
     path = tmp_path / "chorale.mid"
-    write_chorale_midi(chorale, path, STEP, TEMPO, METER, program=52)
+    parts = tuple(
+        replace(part, program=program) for part, program in zip(piece.parts, PROGRAMS, strict=True)
+    )
+    write_midi(replace(piece, parts=parts), path)
     midi = mido.MidiFile(path)
     assert midi.type == 1 and midi.ticks_per_beat == TICKS_PER_QUARTER
     assert len(midi.tracks) == 4
     for channel, (track, events) in enumerate(zip(midi.tracks, VOICE_EVENTS, strict=True)):
-        assert track.name == VOICES[channel].capitalize()
+        assert track.name == NAMES[channel]
         messages = [m for m in track if not m.is_meta]
         assert {m.channel for m in messages} == {channel}
-        assert [m.program for m in messages if m.type == "program_change"] == [52]
+        assert [m.program for m in messages if m.type == "program_change"] == [PROGRAMS[channel]]
         tick, onsets, offsets = 0, [], []
         for message in track:
             tick += message.time
@@ -105,9 +114,9 @@ def test_midi_has_four_named_tracks_on_their_own_channels(tmp_path, chorale):
     assert (first["time_signature"].numerator, first["time_signature"].denominator) == (4, 4)
 
 
-def test_midi_reads_back_to_the_same_voices(tmp_path, chorale):
+def test_midi_reads_back_to_the_same_voices(tmp_path, chorale, piece):
     path = tmp_path / "chorale.mid"
-    write_chorale_midi(chorale, path, STEP, TEMPO, METER)
+    write_midi(piece, path)
     # MIDI has no fermatas: the voices come back token for token, the frames without them.
     assert read_chorale_midi(path, STEP) == Chorale(chorale.voices, [False] * FRAMES)
 
@@ -115,13 +124,13 @@ def test_midi_reads_back_to_the_same_voices(tmp_path, chorale):
 def test_a_silent_voice_reads_back_as_a_rest(tmp_path):
     silent = Chorale.from_events([[(60, 8)], [(None, 8)], [(55, 8)], [(48, 8)]], [False] * 8)
     path = tmp_path / "silent.mid"
-    write_chorale_midi(silent, path)
+    write_midi(chorale_piece(silent), path)
     assert read_chorale_midi(path).voices[1] == ["r"] + ["_"] * 7
 
 
-def test_music21_reads_the_midi_as_four_parts_with_the_same_notes(tmp_path, chorale):
+def test_music21_reads_the_midi_as_four_parts_with_the_same_notes(tmp_path, piece):
     path = tmp_path / "chorale.mid"
-    write_chorale_midi(chorale, path, STEP, TEMPO, METER)
+    write_midi(piece, path)
     score = music21.converter.parse(path)
     assert len(score.parts) == 4
     for part, events in zip(score.parts, VOICE_EVENTS, strict=True):
@@ -165,8 +174,10 @@ def joined(pieces) -> list[tuple[int, int, int]]:
     return notes
 
 
-def test_musicxml_reads_back_to_four_voices_on_a_grand_staff(chorale):
-    xml = musicxml_text(chorale_score(chorale, STEP, METER, SongKey(0, "major"), "t", TEMPO))
+def test_musicxml_reads_back_to_four_voices_on_a_grand_staff(piece):
+    score, clef = piece_score(piece)
+    assert clef == "treble, bass"
+    xml = musicxml_text(score)
     staves, clefs = written_voices(xml)
     assert len(staves) == 2
     assert isinstance(clefs[0], music21.clef.TrebleClef)
@@ -200,11 +211,15 @@ def test_a_chorale_in_a_minor_is_written_in_a_minor():
         [[(76, 8), (72, 8)], [(72, 8), (69, 8)], [(64, 8), (64, 8)], [(45, 8), (57, 8)]],
         [False] * 16,
     )
-    assert chorale_key(minor) == SongKey(9, "minor")
+    assert chorale_piece(minor).key == SongKey(9, "minor")
 
 
-def test_svg_has_two_staves_a_brace_and_every_fermata(chorale):
-    xml = musicxml_text(chorale_score(chorale, STEP, METER, SongKey(0, "major"), "t", TEMPO))
+def test_svg_has_two_staves_a_brace_and_every_fermata(piece):
+    xml = musicxml_text(piece_score(piece)[0])
+    # The two staves are one instrument's: one MusicXML part of two staves (a brace is
+    # MusicXML's default for it), not a bracketed group of parts.
+    assert xml.count("<score-part ") == 1 and "<staves>2</staves>" in xml
+    assert "<group-symbol>bracket</group-symbol>" not in xml
     svg = engrave_svg(xml)
     assert "<svg" in svg[:500]
     measures = len(re.findall(r'<g [^>]*class="measure"', svg))
@@ -212,39 +227,31 @@ def test_svg_has_two_staves_a_brace_and_every_fermata(chorale):
     assert len(re.findall(r'<g [^>]*class="staff"', svg)) == 2 * measures
     assert len(re.findall(r'<g [^>]*class="layer"', svg)) == 4 * measures  # two voices a staff
     assert len(re.findall(r'<g [^>]*class="grpSym"', svg)) == 1
-    assert len(re.findall(r'<g [^>]*class="fermata"', svg)) == 2 * len(VOICES)
+    assert len(re.findall(r'<g [^>]*class="fermata"', svg)) == 2 * len(SATB)
 
 
-def test_write_chorale_score_returns_its_facts(tmp_path, tokens_path):
-    facts = write_chorale_score(
-        tokens_path,
-        tmp_path / "c.musicxml",
-        tmp_path / "c.svg",
-        STEP,
-        METER,
-        SongKey(0, "major"),
-        "chorale",
-        TEMPO,
-    )
+def test_write_score_of_a_chorale_returns_its_facts(tmp_path, piece):
+    facts = write_score(piece, tmp_path / "c.musicxml", tmp_path / "c.svg")
     assert (tmp_path / "c.musicxml").read_text().lstrip().startswith("<?xml")
     assert "<svg" in (tmp_path / "c.svg").read_text()[:500]
-    assert facts["key"] == "C major" and facts["clef"] == "grand staff"
+    assert facts["key"] == "C major" and facts["clef"] == "treble, bass"
+    assert facts["time_signature"] == METER and facts["tempo_bpm"] == TEMPO
     assert facts["bars"] == 3 and facts["fermatas"] == 2
-    assert list(facts["voices"]) == list(VOICES)
-    assert facts["voices"]["soprano"] == {"notes": 9, "lowest": "G4", "highest": "C5"}
-    assert facts["voices"]["bass"] == {"notes": 8, "lowest": "C3", "highest": "G3"}
+    assert list(facts["voices"]) == NAMES
+    assert facts["voices"]["Soprano"] == {"notes": 9, "lowest": "G4", "highest": "C5"}
+    assert facts["voices"]["Bass"] == {"notes": 8, "lowest": "C3", "highest": "G3"}
     assert facts["notes"] == sum(len(timed(events)) for events in VOICE_EVENTS)
     assert (facts["lowest"], facts["highest"]) == ("C3", "C5")
     rows = dict(voice_rows(facts))
-    assert rows["voices"].startswith("soprano G4 to C5 (9 notes); alto")
+    assert rows["voices"].startswith("Soprano G4 to C5 (9 notes); Alto")
     assert rows["fermatas"] == 2
     assert voice_rows({"notes": 3}) == []  # a melody's facts add no rows
 
 
-def test_builtin_audio_sounds_for_the_length_of_the_chorale(tmp_path, tokens_path):
+def test_builtin_audio_sounds_for_the_length_of_the_chorale(tmp_path, piece):
     render = settings(RenderSettings, synthesizer="builtin", sample_rate=8000)
     wav = tmp_path / "chorale.wav"
-    info = write_chorale_audio(tokens_path, wav, STEP, TEMPO, METER, render)
+    info = write_audio(piece, wav, render)
     rate, channels = read_wav(wav)
     seconds = FRAMES * STEP * 60 / TEMPO + TAIL_SECONDS
     assert rate == 8000 and channels.shape[0] == 1
@@ -258,22 +265,27 @@ def test_builtin_audio_sounds_for_the_length_of_the_chorale(tmp_path, tokens_pat
         assert np.abs(channels[0, beat * quarter : (beat + 1) * quarter]).max() > 0.05
 
 
-def test_fluidsynth_plays_the_four_tracks(tmp_path, tokens_path):
-    from musiclstm.rendering.audio import pick_synthesizer
-
-    if pick_synthesizer("auto")[0] != "fluidsynth":
-        pytest.skip("fluidsynth or a General MIDI soundfont is not installed")
+def test_fluidsynth_plays_the_four_tracks(tmp_path, piece):
+    require_tool("fluidsynth")
     render = settings(RenderSettings, synthesizer="fluidsynth", program=19, sample_rate=22050)
     wav = tmp_path / "chorale.wav"
-    info = write_chorale_audio(tokens_path, wav, STEP, TEMPO, METER, render)
+    info = write_audio(piece, wav, render)
     _, channels = read_wav(wav)
     assert info["program"] == 19
     assert info["seconds"] >= FRAMES * STEP * 60 / TEMPO
     assert np.abs(channels).max() > 0.5
+    # Without a program each part plays its own.
+    parts = tuple(
+        replace(part, program=program) for part, program in zip(piece.parts, PROGRAMS, strict=True)
+    )
+    own = settings(RenderSettings, synthesizer="fluidsynth", program=None, sample_rate=22050)
+    info = write_audio(replace(piece, parts=parts), tmp_path / "own.wav", own)
+    assert info["program"] == list(PROGRAMS)
+    assert np.abs(read_wav(tmp_path / "own.wav")[1]).max() > 0.5
 
 
-def test_piano_roll_is_written(tmp_path, tokens_path):
+def test_piano_roll_is_written(tmp_path, piece):
     png = tmp_path / "roll.png"
-    plot_chorale_piano_roll(tokens_path, png, STEP, METER, "chorale")
+    plot_piano_roll(piece, png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 5000

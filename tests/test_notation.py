@@ -2,27 +2,26 @@
 and an SVG engraving with one glyph per written note."""
 
 import re
+from dataclasses import replace
 from fractions import Fraction
 
 import music21
 import pytest
+from pieces import melody_piece
 
 from musiclstm.music.tokens import events_to_tokens, tokens_to_events
 from musiclstm.music.tonality import SongKey, allowed_keys, song_key
-from musiclstm.rendering.notation import (
-    choose_clef,
-    engrave_svg,
-    key_of,
-    ledger_lines,
-    melody_score,
-    musicxml_text,
-    spelled_pitch,
-    write_score,
-)
-from musiclstm.settings import RenderSettings, settings
+from musiclstm.rendering.notation import engrave_svg, musicxml_text, piece_score, write_score
+from musiclstm.rendering.spelling import choose_clef, key_of, ledger_lines, spelled_pitch
 
-C_MAJOR = SongKey(0, "major")
 EVENTS = [(60, 10), (64, 8), (None, 1), (67, 3), (72, 5), (71, 7)]
+
+
+def melody_xml(events, clef: str = "auto", **piece) -> str:
+    """The MusicXML score of a melody of ``events`` on ``clef``; ``piece`` as
+    :func:`pieces.melody_piece` takes it (key: C major unless given)."""
+    piece = {"key": "C major", **piece}
+    return musicxml_text(piece_score(melody_piece(events_to_tokens(events), **piece), clef)[0])
 
 
 def read_back(xml: str, step: float = 0.25) -> list:
@@ -70,7 +69,10 @@ def test_a_low_minor_melody_is_read_an_octave_up_not_on_ledger_lines_over_the_ba
     assert sum(ledger_lines(pitch, "bass") for pitch in pitches) == 5  # C4 D4 E4 C4 above it
     assert sum(ledger_lines(pitch, "treble8vb") for pitch in pitches) == 0
     assert choose_clef(pitches) == "treble8vb"
-    xml = musicxml_text(melody_score(events_to_tokens(low), song_key=SongKey(9, "minor")))
+    piece = replace(melody_piece(events_to_tokens(low)), key=SongKey(9, "minor"))
+    score, clef = piece_score(piece)
+    assert clef == "treble8vb"
+    xml = musicxml_text(score)
     (part,) = staves(xml)
     assert isinstance(first_clef(part), music21.clef.Treble8vbClef)
     assert read_back(xml)[: len(low)] == low  # the notes sound where they were
@@ -79,7 +81,7 @@ def test_a_low_minor_melody_is_read_an_octave_up_not_on_ledger_lines_over_the_ba
 
 def test_treble_melody_reads_back_with_bar_lines_ties_and_signatures():
     # 3/4: a half note E that crosses the first bar line, then odd lengths; 34 steps of 36.
-    xml = musicxml_text(melody_score(events_to_tokens(EVENTS), 0.25, "3/4", C_MAJOR))
+    xml = melody_xml(EVENTS, time_step=0.25, time_signature="3/4")
     assert read_back(xml) == EVENTS + [(None, 2)]
     (part,) = staves(xml)
     measures = part.getElementsByClass(music21.stream.Measure)
@@ -98,7 +100,7 @@ def test_treble_melody_reads_back_with_bar_lines_ties_and_signatures():
 
 def test_an_anacrusis_is_preceded_by_a_rest_so_bar_lines_fall_in_place():
     events = [(67, 4), (72, 16), (71, 8), (72, 4)]  # a quarter upbeat in 4/4
-    (part,) = staves(musicxml_text(melody_score(events_to_tokens(events), pickup=12)))
+    (part,) = staves(melody_xml(events, pickup=12))
     measures = part.getElementsByClass(music21.stream.Measure)
     assert [n.pitch.midi for n in measures[0].notes] == [67]
     assert measures[0].notesAndRests[0].isRest and measures[0].notesAndRests[0].quarterLength == 3
@@ -107,17 +109,21 @@ def test_an_anacrusis_is_preceded_by_a_rest_so_bar_lines_fall_in_place():
 
 def test_last_bar_is_filled_with_a_rest():
     events = [(60, 4), (62, 2)]
-    assert read_back(musicxml_text(melody_score(events_to_tokens(events)))) == events + [(None, 10)]
+    assert read_back(melody_xml(events)) == events + [(None, 10)]
 
 
 def test_low_melody_gets_a_bass_clef_and_a_wide_one_a_grand_staff():
     low = [(43, 4), (48, 4), (52, 8)]
-    (part,) = staves(musicxml_text(melody_score(events_to_tokens(low))))
+    score, clef = piece_score(melody_piece(events_to_tokens(low)))
+    assert clef == "bass"
+    (part,) = staves(musicxml_text(score))
     assert isinstance(
         part.flatten().getElementsByClass(music21.clef.Clef)[0], music21.clef.BassClef
     )
     wide = [(72, 4), (43, 4), (None, 2), (60, 2), (59, 2), (79, 16)]
-    xml = musicxml_text(melody_score(events_to_tokens(wide), song_key=C_MAJOR))
+    score, clef = piece_score(melody_piece(events_to_tokens(wide), key="C major"))
+    assert clef == "grand"
+    xml = musicxml_text(score)
     upper, lower = staves(xml)
     assert [n.pitch.midi for n in upper.flatten().notes] == [72, 60, 79, 79]  # 79 tied over
     assert [n.pitch.midi for n in lower.flatten().notes] == [43, 59]
@@ -138,10 +144,11 @@ def test_low_melody_gets_a_bass_clef_and_a_wide_one_a_grand_staff():
 
 def test_forced_clef_and_bad_clef():
     events = [(72, 4), (43, 4)]
-    (part,) = staves(musicxml_text(melody_score(events_to_tokens(events), clef="treble")))
+    (part,) = staves(melody_xml(events, clef="treble"))
     assert [n.pitch.midi for n in part.flatten().notes] == [72, 43]
+    assert isinstance(first_clef(part), music21.clef.TrebleClef)
     with pytest.raises(ValueError, match="clef 'alto'"):
-        melody_score(events_to_tokens(events), clef="alto")
+        piece_score(melody_piece(events_to_tokens(events)), clef="alto")
 
 
 @pytest.mark.parametrize(
@@ -167,12 +174,9 @@ def test_song_written_in_d_gets_the_d_key_signature(tmp_path):
     d_major = [(62, 4), (66, 4), (69, 4), (73, 2), (74, 2), (69, 8), (62, 8)]
     key = song_key(d_major, allowed_keys("D"))
     assert key == SongKey(2, "major")
-    tokens_path = tmp_path / "song.txt"
-    tokens_path.write_text(" ".join(events_to_tokens(d_major)))
-    facts = write_score(
-        tokens_path, tmp_path / "song.musicxml", tmp_path / "song.svg", 0.25, "4/4", key,
-        settings(RenderSettings), title="in D", tempo_bpm=90,
-    )  # fmt: skip
+    piece = melody_piece(events_to_tokens(d_major), 0.25, "4/4", tempo_bpm=90, title="in D")
+    piece = replace(piece, key=key)
+    facts = write_score(piece, tmp_path / "song.musicxml", tmp_path / "song.svg")
     assert facts == {
         "key": "D major",
         "time_signature": "4/4",
@@ -191,7 +195,7 @@ def test_song_written_in_d_gets_the_d_key_signature(tmp_path):
 
 
 def test_svg_engraving_has_a_glyph_for_every_written_note():
-    xml = musicxml_text(melody_score(events_to_tokens(EVENTS), 0.25, "3/4", C_MAJOR, title="t"))
+    xml = melody_xml(EVENTS, time_step=0.25, time_signature="3/4", title="t")
     svg = engrave_svg(xml)
     assert "<svg" in svg[:500]
     written = len(list(staves(xml)[0].flatten().notes))  # tied pieces counted one by one
@@ -205,7 +209,7 @@ def test_svg_engraving_has_a_glyph_for_every_written_note():
 
 def test_song_without_notes_or_length_is_refused():
     with pytest.raises(ValueError, match="empty"):
-        melody_score([])
+        piece_score(melody_piece([]))
     assert tokens_to_events(["r", "_"]) == [(None, 2)]
-    xml = musicxml_text(melody_score(["r", "_"]))  # a silent song is still a bar of rest
+    xml = musicxml_text(piece_score(melody_piece(["r", "_"]))[0])  # still a bar of rest
     assert read_back(xml) == [(None, 16)]

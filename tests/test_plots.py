@@ -5,6 +5,7 @@ import json
 import matplotlib.image
 import numpy as np
 import pytest
+from pieces import melody_piece
 
 from musiclstm.evaluation.music_stats import music_stats
 from musiclstm.music.tokens import events_to_tokens
@@ -60,17 +61,16 @@ def test_a_history_reads_back_typed_and_writes_the_same_bytes(tmp_path):
 
 
 def test_piano_roll_draws_every_note_and_grows_with_the_song(tmp_path):
-    short, long = tmp_path / "short.txt", tmp_path / "long.txt"
-    short.write_text(" ".join(events_to_tokens([(60, 8), (None, 4), (64, 4)])))
-    long.write_text(" ".join(events_to_tokens([(60, 8), (None, 4), (64, 4)] * 8)))
+    short = melody_piece(events_to_tokens([(60, 8), (None, 4), (64, 4)]))
+    long = melody_piece(events_to_tokens([(60, 8), (None, 4), (64, 4)] * 8), time_signature="2/4")
     plot_piano_roll(short, tmp_path / "short.png")
-    plot_piano_roll(long, tmp_path / "long.png", time_signature="2/4")
+    plot_piano_roll(long, tmp_path / "long.png")
     small, big = image(tmp_path / "short.png"), image(tmp_path / "long.png")
     assert big.shape[1] > small.shape[1] + 500
     assert 0 < blue_pixels(small) < blue_pixels(big)
-    (tmp_path / "rest.txt").write_text("r _ _ _")
     with pytest.raises(ValueError, match="no notes to plot"):
-        plot_piano_roll(tmp_path / "rest.txt", tmp_path / "rest.png")
+        plot_piano_roll(melody_piece("r _ _ _".split()), tmp_path / "rest.png")
+    assert not (tmp_path / "rest.png").exists()
 
 
 def test_histograms_of_the_statistics(tmp_path):

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import music21
 import pytest
+from pieces import melody_piece
 
 from conftest import FIXTURES
 from musiclstm.data.encode import encode_songs
@@ -54,13 +55,13 @@ def test_kern_with_pickup_ties_rest_and_last_note(encoding):
 def test_encode_midi_decode_is_exact(tmp_path, encoding, reader):
     (song,), _ = encode_fixture("pickup_ties_g_major.krn", encoding)
     tokens = song["tokens"].split()
-    write_midi(tokens, tmp_path / "song.mid", step=0.25, time_signature="3/4")
+    write_midi(melody_piece(tokens, time_step=0.25, time_signature="3/4"), tmp_path / "song.mid")
     assert reader(tmp_path / "song.mid") == tokens
 
 
 def test_midi_keeps_leading_and_trailing_rests(tmp_path):
     tokens = "r _ 60 _ _ _ 62 r _ _ 64 _ _ _ _ _ _ _ r _ _ _".split()
-    write_midi(tokens, tmp_path / "song.mid")
+    write_midi(melody_piece(tokens), tmp_path / "song.mid")
     assert read_midi_tokens(tmp_path / "song.mid") == tokens
     # music21 drops the trailing rest; everything else, the last note's length included, stays.
     assert read_midi_tokens_music21(tmp_path / "song.mid") == tokens[:-4]

@@ -32,7 +32,6 @@ def validate_config(config: dict, workdir: Path = Path("."), schema: dict | None
 def check_rules(config: dict, workdir: Path) -> None:
     """The rules a schema cannot state."""
     from musiclstm.settings import source_settings  # settings builds on this module
-
     from musiclstm.textures import config_texture
 
     try:

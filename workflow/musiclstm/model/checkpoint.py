@@ -148,10 +148,8 @@ def checkpoint_representation(checkpoint: dict) -> dict:
     written before frames named their voices are of SATB chorales."""
     if "representation" not in checkpoint:
         return {"name": "melody", "lookback_bars": checkpoint["model_args"].get("lookback", [])}
-    description = checkpoint["representation"]
-    if description["name"] == "chorale" and "voices" not in description:
-        return description | {"voices": list(SATB)}
-    return description
+    # Rebuilt and described again, so that an older description gains today's defaults.
+    return representation_from(checkpoint["representation"]).describe()
 
 
 def texture_of_representation(description: dict) -> dict:

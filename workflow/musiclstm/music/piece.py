@@ -4,8 +4,9 @@ anacrusis, key, tempo and marks.
 A texture (:mod:`musiclstm.textures`) decodes its tokens into a :class:`Piece`; the MIDI writer,
 the score writer, the audio writer and the piano roll read only the piece, so they are the same
 for a melody, a chorale or a string quartet. A part's events are ``(pitch or None, steps)`` from
-the first bar line on or, where the piece has an anacrusis, from its first note: the writers put
-``pickup_steps`` of silence before it, so that every bar line falls where it belongs.
+the first bar line on or, where the piece has an anacrusis, from its first note: the score and
+the piano roll put ``pickup_steps`` of silence before it, so that every bar line falls where it
+belongs (a MIDI file starts on its first note, as the encoder reads one back).
 """
 
 from __future__ import annotations

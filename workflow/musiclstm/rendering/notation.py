@@ -9,9 +9,10 @@ A piece of one part (a melody) gets the clef that needs the fewest ledger lines:
 treble with an 8 below (a low melody read an octave up, as tenors and guitarists do), or a grand
 staff (treble and bass joined by a brace, the notes from middle C up on the treble staff) for a
 melody too wide for one staff. A piece of several parts gets the staves its texture lays out: a
-staff per part in the part's clef with its name (a string quartet, the viola in alto clef), or
-two parts to a staff, the upper one's stems up and the lower one's down, as hymnals print a
-chorale, the staves joined by a brace.
+staff per part in the part's clef with its name (a string quartet, the viola in alto clef), each
+a part of the MusicXML score and the staves joined by a bracket, or two parts to a staff, the
+upper one's stems up and the lower one's down, as hymnals print a chorale, the staves joined by a
+brace.
 """
 
 from __future__ import annotations
@@ -194,7 +195,10 @@ def ensemble_staves(piece: Piece, key: music21.key.Key) -> tuple[list, list[str]
             for part, stem in zip(parts, stems, strict=True)
         ]
         tempo = piece.tempo_bpm if number == 0 else None
-        staff = voices_staff(measures, STAFF_CLEFS[clef](), key, piece.time_signature, tempo)
+        # A part alone on its staff is an instrument of its own (a MusicXML part, named); the
+        # staves of parts that share them are one instrument's, as a hymnal's grand staff is.
+        kind = music21.stream.PartStaff if len(parts) > 1 else music21.stream.Part
+        staff = voices_staff(measures, STAFF_CLEFS[clef](), key, piece.time_signature, tempo, kind)
         staff.partName = " and ".join(part.name for part in parts)
         staves.append(staff)
         clefs.append(clef)
@@ -217,15 +221,17 @@ def piece_score(piece: Piece, clef: str = "auto") -> tuple[music21.stream.Score,
     if len(staves) == 1:
         score.insert(0, staves[0])
     else:
-        add_staff_group(score, staves)
+        shared = all(isinstance(staff, music21.stream.PartStaff) for staff in staves)
+        add_staff_group(score, staves, "brace" if shared else "bracket")
     return score, chosen
 
 
-def add_staff_group(score: music21.stream.Score, staves: list) -> None:
-    """Put the staves into the score, joined by a brace and bar lines drawn through them."""
+def add_staff_group(score: music21.stream.Score, staves: list, symbol: str = "brace") -> None:
+    """Put the staves into the score, joined by a brace (one instrument's staves, which MusicXML
+    writes as one part) or a bracket (an ensemble's), and bar lines drawn through them."""
     for staff in staves:
         score.insert(0, staff)
-    group = music21.layout.StaffGroup(staves, symbol="brace", barTogether=True)
+    group = music21.layout.StaffGroup(staves, symbol=symbol, barTogether=True)
     score.insert(0, group)
 
 
@@ -305,10 +311,12 @@ def voices_staff(
     key: music21.key.Key,
     time_signature: str,
     tempo_bpm: float | None = None,
-) -> music21.stream.PartStaff:
-    """A staff whose every measure holds the voices' notes (two as voices 1 and 2, one plainly);
-    clef, key, time signature and tempo open the first measure."""
-    staff = music21.stream.PartStaff()
+    kind=music21.stream.PartStaff,
+) -> music21.stream.Part:
+    """A staff (a ``kind``: a PartStaff of an instrument's several staves, or a Part of its own)
+    whose every measure holds the voices' notes (two as voices 1 and 2, one plainly); clef, key,
+    time signature and tempo open the first measure."""
+    staff = kind()
     for number, bars in enumerate(zip(*voices, strict=True), start=1):
         measure = music21.stream.Measure(number=number)
         if number == 1:

@@ -41,7 +41,7 @@ class EnsembleTexture(Texture):
     def piece(self, tokens: list[str], info) -> Piece:
         frames = self.frames(tokens)
         parts = tuple(
-            Part(voice.name.capitalize(), tuple(events), voice.program, voice.clef)
+            Part(voice.name[:1].upper() + voice.name[1:], tuple(events), voice.program, voice.clef)
             for voice, events in zip(self.voices, frames.events(), strict=True)
         )
         return Piece(
