@@ -3,6 +3,7 @@ built-in fallback; the choice between them."""
 
 import numpy as np
 import pytest
+from pieces import melody_piece
 
 from conftest import require_tool
 from musiclstm.music.tokens import events_to_tokens
@@ -27,11 +28,10 @@ def heard_pitch(segment: np.ndarray, sample_rate: int, near: int) -> int:
 
 
 def render(tmp_path, synthesizer, **options):
-    tokens_path = tmp_path / "melody.txt"
-    tokens_path.write_text(" ".join(events_to_tokens(MELODY)))
+    piece = melody_piece(events_to_tokens(MELODY), tempo_bpm=60)
     wav = tmp_path / f"{synthesizer}.wav"
     render = settings(RenderSettings, synthesizer=synthesizer, **options)
-    info = write_audio(tokens_path, wav, 0.25, 60, "4/4", render)
+    info = write_audio(piece, wav, render)
     rate, channels = read_wav(wav)
     assert channels.shape[0] == 1  # mono
     return info, rate, channels[0]
