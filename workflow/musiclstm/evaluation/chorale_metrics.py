@@ -129,3 +129,13 @@ def ngram_baseline(
         name: by_order[order] if name == "valid" else scored(order, data)
         for name, data in splits.items()
     }
+
+
+def frame_views(vocabulary: Vocabulary, texture) -> tuple[FrameView]:
+    """The views of a texture of several voices: by frame and by voice."""
+    return (FrameView(vocabulary, texture.voice_names),)
+
+
+def frames_baseline(train: SplitData, splits: dict, vocabulary: Vocabulary, texture) -> dict:
+    """The n-gram baseline of a texture of several voices (:func:`ngram_baseline`)."""
+    return ngram_baseline(train, splits, vocabulary, texture.voice_names)

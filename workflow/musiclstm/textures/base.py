@@ -14,6 +14,7 @@ whatever config is loaded.
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 
@@ -68,10 +69,17 @@ class Texture(ABC):
         """The piece that ``tokens`` (as generated) and their ``info`` (a
         :class:`~musiclstm.generation.song_info.SongInfo`) decode to."""
 
-    @abstractmethod
+    # What writes and scores this texture's pieces with a model, as "module:function": named,
+    # not imported, so that the stages that only read and write music (in an environment
+    # without PyTorch) never load the model's side.
+    generator: str = ""
+    metric_views_of: str = ""
+    baseline_of: str = ""
+
     def generate(self, request) -> list:
         """Write the pieces of a :class:`~musiclstm.generation.requests.GenerateRequest` and
-        return each as ``(tokens, info)``."""
+        return each as ``(tokens, info)``: with ``generator(request, texture)``."""
+        return resolve(self.generator)(request, self)
 
     def check_generate_entry(self, name: str, song: dict) -> str | None:
         """What is wrong with the `generate:` entry ``song`` for this texture, or None."""
@@ -92,11 +100,13 @@ class Texture(ABC):
     def metric_views(self, vocabulary) -> tuple:
         """This texture's own views of a split's log-probabilities (see
         :func:`~musiclstm.evaluation.metrics.evaluate_songs`), scored in the same pass."""
-        return ()
+        return resolve(self.metric_views_of)(vocabulary, self) if self.metric_views_of else ()
 
     def baseline_metrics(self, train, splits, vocabulary) -> dict:
-        """The n-gram baseline fitted on ``train``, scored on ``splits``; {} for none."""
-        return {}
+        """The baseline fitted on ``train``, scored on ``splits``; {} for none."""
+        if not self.baseline_of:
+            return {}
+        return {"baseline": resolve(self.baseline_of)(train, splits, vocabulary, self)}
 
     def melody_line(self, tokens: list[str]) -> list[str]:
         """The tokens of the top part, which the melody statistics compare."""
@@ -117,3 +127,9 @@ class Texture(ABC):
     def report_sections(self, metrics: dict, stats: dict) -> str:
         """This texture's own sections of the summary page (HTML)."""
         return ""
+
+
+def resolve(name: str):
+    """The function ``module:function`` names."""
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)

@@ -25,6 +25,10 @@ SATB_VOICES = (
 class EnsembleTexture(Texture):
     """Voices sung or played together, top voice first; the top one can be given (harmonised)."""
 
+    generator = "musiclstm.generation.chorales:generate_chorale"
+    metric_views_of = "musiclstm.evaluation.chorale_metrics:frame_views"
+    baseline_of = "musiclstm.evaluation.chorale_metrics:frames_baseline"
+
     def __init__(self, name: str = "chorale", voices: tuple[Voice, ...] | None = None):
         voices = voices or SATB_VOICES
         if len(voices) < 2:
@@ -67,11 +71,6 @@ class EnsembleTexture(Texture):
                 groups.append([index])
         return tuple(tuple(group) for group in groups)
 
-    def generate(self, request) -> list:
-        from musiclstm.generation.chorales import generate_chorale
-
-        return generate_chorale(request, self)
-
     def check_generate_entry(self, name: str, song: dict) -> str | None:
         from musiclstm.generation.seed_files import is_seed_file
 
@@ -91,16 +90,6 @@ class EnsembleTexture(Texture):
 
     def baseline_split(self) -> bool:
         return True
-
-    def metric_views(self, vocabulary) -> tuple:
-        from musiclstm.evaluation.chorale_metrics import FrameView
-
-        return (FrameView(vocabulary, self.voice_names),)
-
-    def baseline_metrics(self, train, splits, vocabulary) -> dict:
-        from musiclstm.evaluation.chorale_metrics import ngram_baseline
-
-        return {"baseline": ngram_baseline(train, splits, vocabulary, self.voice_names)}
 
     def melody_line(self, tokens: list[str]) -> list[str]:
         return self.frames(tokens).voices[0]

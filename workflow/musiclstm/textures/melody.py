@@ -14,6 +14,8 @@ MELODY = (Voice("melody"),)
 class MelodyTexture(Texture):
     """One voice: a folk song, a tune of the user's."""
 
+    generator = "musiclstm.generation.songs:generate_song"
+
     def __init__(self, name: str = "melody", voices: tuple[Voice, ...] | None = None):
         voices = voices or MELODY
         if len(voices) != 1:
@@ -39,11 +41,6 @@ class MelodyTexture(Texture):
             info.pickup_steps,
             texture=self.name,
         )
-
-    def generate(self, request) -> list:
-        from musiclstm.generation.songs import generate_song
-
-        return generate_song(request)
 
     def check_generate_entry(self, name: str, song: dict) -> str | None:
         if song.get("melody"):
