@@ -5,12 +5,11 @@ import random
 
 import pytest
 
+from musiclstm.evaluation.copying import longest_common_run, training_song_ids
 from musiclstm.evaluation.music_stats import (
     bar_repetition,
-    longest_common_run,
     music_stats,
     overlap,
-    training_song_ids,
     write_music_stats,
 )
 from musiclstm.generation.song_info import SongInfo, write_song_info

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from musiclstm.evaluation.voice_leading import chorale_tonic, sounding_pitches
+from musiclstm.evaluation.chords import chorale_tonic
+from musiclstm.evaluation.voice_leading import sounding_pitches
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.song_info import SongInfo
 from musiclstm.generation.songs import known_tokens, song_meter
