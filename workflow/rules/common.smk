@@ -10,6 +10,29 @@ RESULTS = config["results_dir"]
 TEXTURE = config_texture(config)
 
 
+# Where every generated piece's files go, by kind: the one place these paths are written. They
+# sit under results/ whatever `results_dir` says, so that pieces of every texture are found in
+# one place, each telling in its .json what it is.
+GENERATED = "results/generated"
+PIECE_FILES = {
+    "midi": "results/generated/{name}.mid",
+    "tokens": "results/generated/{name}.txt",
+    "info": "results/generated/{name}.json",
+    "musicxml": "results/scores/{name}.musicxml",
+    "svg": "results/scores/{name}.svg",
+    "score_info": "results/scores/{name}.json",
+    "wav": "results/audio/{name}.wav",
+    "audio_info": "results/audio/{name}.json",
+    "piano_roll": "results/plots/piano_roll/{name}.png",
+    "page": "results/report/songs/{name}.html",
+}
+
+
+def piece_file(kind):
+    """The path pattern (with `{name}`) of a generated piece's file of `kind`."""
+    return PIECE_FILES[kind]
+
+
 def stage(path):
     """A file of this workflow's stages, under `results_dir` (results/ unless the config moves
     them, as config/chorale.yaml does): runs of two textures keep their stages apart."""
@@ -48,8 +71,8 @@ def song_files(name, extension):
     """The files of one song of `generate:`: {name}.mid, or {name}_1.mid ... with n_samples > 1."""
     n = config["generate"][name]["n_samples"]
     if n == 1:
-        return [f"results/generated/{name}.{extension}"]
-    return [f"results/generated/{name}_{i}.{extension}" for i in range(1, n + 1)]
+        return [f"{GENERATED}/{name}.{extension}"]
+    return [f"{GENERATED}/{name}_{i}.{extension}" for i in range(1, n + 1)]
 
 
 def generated_songs(extension="mid"):
@@ -210,7 +233,7 @@ def point_settings(point):
 def best_song_files(name, extension):
     """The files of one song of `generate:` sampled from a sweep's best point."""
     return [
-        path.replace("results/generated/", stage("sweeps/{sweep}/best/"))
+        path.replace(f"{GENERATED}/", stage("sweeps/{sweep}/best/"))
         for path in song_files(name, extension)
     ]
 
@@ -223,7 +246,7 @@ def generated_names():
 def generate_entry(stem):
     """The `generate:` entry that a generated song ({name} or {name}_{i}) comes from."""
     for name in config["generate"]:
-        if f"results/generated/{stem}.mid" in song_files(name, "mid"):
+        if piece_file("midi").format(name=stem) in song_files(name, "mid"):
             return config["generate"][name]
     raise ValueError(f"{stem!r} is not a song of config's generate: section")
 
@@ -234,8 +257,8 @@ def report_files():
     return (
         [stage("report/summary.html"), stage("plots/loss.png")]
         + histogram_plots()
-        + expand("results/report/songs/{name}.html", name=songs)
-        + expand("results/scores/{name}.svg", name=songs)
+        + expand(piece_file("page"), name=songs)
+        + expand(piece_file("svg"), name=songs)
     )
 
 

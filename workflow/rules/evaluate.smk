@@ -20,8 +20,8 @@ rule evaluate_model:
         "../scripts/evaluate_model.py"
 
 
-# The harmoniser on the same chorales: what reading the soprano ahead is worth.
-rule evaluate_harmoniser:
+# The harmoniser on the same pieces: what reading the given top voice ahead is worth.
+use rule evaluate_model as evaluate_harmoniser with:
     input:
         checkpoint=stage("harmoniser/checkpoint.pt"),
         valid=stage("data/valid.npz"),
@@ -30,11 +30,3 @@ rule evaluate_harmoniser:
         stage("evaluation/harmoniser_metrics.json"),
     log:
         stage_log("evaluate_harmoniser.log"),
-    conda:
-        "../../envs/torch.yaml"
-    threads: 2
-    resources:
-        mem_mb=2000,
-        runtime=60,
-    script:
-        "../scripts/evaluate_model.py"

@@ -1,18 +1,18 @@
 # Engrave one generated song: MusicXML, an SVG score, and what the score shows (key, clef, bars).
 rule render_score:
     input:
-        tokens="results/generated/{name}.txt",
-        info="results/generated/{name}.json",
+        tokens=piece_file("tokens"),
+        info=piece_file("info"),
     output:
-        musicxml="results/scores/{name}.musicxml",
+        musicxml=piece_file("musicxml"),
         svg=report(
-            "results/scores/{name}.svg",
+            piece_file("svg"),
             caption="../report/score.rst",
             category="Songs",
             subcategory="{name}",
             labels={"song": "{name}", "shows": "score (SVG)"},
         ),
-        info="results/scores/{name}.json",
+        info=piece_file("score_info"),
     log:
         stage_log("render_score_{name}.log"),
     conda:
@@ -26,11 +26,11 @@ rule render_score:
 # Play one generated song into a WAV file (fluidsynth with a GM soundfont, or the built-in synth).
 rule render_audio:
     input:
-        tokens="results/generated/{name}.txt",
-        info="results/generated/{name}.json",
+        tokens=piece_file("tokens"),
+        info=piece_file("info"),
     output:
-        wav="results/audio/{name}.wav",
-        info="results/audio/{name}.json",
+        wav=piece_file("wav"),
+        info=piece_file("audio_info"),
     log:
         stage_log("render_audio_{name}.log"),
     conda:
@@ -47,11 +47,11 @@ rule render_audio:
 # A piano roll of one generated song: notes against time, with bar lines.
 rule plot_piano_roll:
     input:
-        tokens="results/generated/{name}.txt",
-        info="results/generated/{name}.json",
+        tokens=piece_file("tokens"),
+        info=piece_file("info"),
     output:
         report(
-            "results/plots/piano_roll/{name}.png",
+            piece_file("piano_roll"),
             caption="../report/piano_roll.rst",
             category="Songs",
             subcategory="{name}",

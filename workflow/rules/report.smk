@@ -68,18 +68,18 @@ rule plot_histogram:
 # One song's page: player, score, piano roll, facts and the files to download.
 rule song_page:
     input:
-        svg="results/scores/{name}.svg",
-        score_info="results/scores/{name}.json",
-        musicxml="results/scores/{name}.musicxml",
-        wav="results/audio/{name}.wav",
-        audio_info="results/audio/{name}.json",
-        piano_roll="results/plots/piano_roll/{name}.png",
-        midi="results/generated/{name}.mid",
-        tokens="results/generated/{name}.txt",
-        info="results/generated/{name}.json",
+        svg=piece_file("svg"),
+        score_info=piece_file("score_info"),
+        musicxml=piece_file("musicxml"),
+        wav=piece_file("wav"),
+        audio_info=piece_file("audio_info"),
+        piano_roll=piece_file("piano_roll"),
+        midi=piece_file("midi"),
+        tokens=piece_file("tokens"),
+        info=piece_file("info"),
     output:
         report(
-            "results/report/songs/{name}.html",
+            piece_file("page"),
             caption="../report/song_page.rst",
             category="Songs",
             subcategory="{name}",

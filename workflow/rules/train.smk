@@ -30,9 +30,10 @@ rule train_model:
         "../scripts/train_model.py"
 
 
-# With `texture: chorale`, the harmoniser: the same model and training, reading the given soprano
-# ahead (`harmoniser.lookahead`), for the songs of `generate:` that harmonise a `melody:`.
-rule train_harmoniser:
+# With a texture of several voices, the harmoniser: the same model and training, reading the
+# given top voice ahead (`harmoniser.lookahead`), for the songs of `generate:` that harmonise a
+# `melody:`. From scratch: a checkpoint of `init_from` has no lookahead to start it.
+use rule train_model as train_harmoniser with:
     input:
         train=stage("data/train.npz"),
         valid=stage("data/valid.npz"),
@@ -44,18 +45,9 @@ rule train_harmoniser:
         stage_log("train_harmoniser.log"),
     benchmark:
         stage("benchmarks/train_harmoniser.tsv")
-    conda:
-        "../../envs/torch.yaml"
-    threads: config["training"]["threads"]
-    resources:
-        mem_mb=4000,
-        runtime=720,
     params:
         model=config["model"] | {"lookahead": config["harmoniser"]["lookahead"]},
-        # From scratch: a checkpoint of `init_from` has no lookahead to start it.
         training=config["training"] | {"init_from": None},
         time_step=config["encoding"]["time_step"],
         texture=TEXTURE.describe(),
         state=stage("harmoniser/training_state.pt"),
-    script:
-        "../scripts/train_model.py"
