@@ -19,7 +19,9 @@ from musiclstm.music.tonality import (
     allowed_keys,
     key_shift,
     nearest_shift,
+    parse_key,
     song_key,
+    tonic_name,
     tonic_pitch_class,
 )
 from musiclstm.textures.melody import MelodyTexture
@@ -71,6 +73,9 @@ def test_tonic_names():
     assert [tonic_pitch_class(n) for n in ("C", "F#", "Bb", "e", "Cb")] == [0, 6, 10, 4, 11]
     with pytest.raises(ValueError, match="key 'H'"):
         tonic_pitch_class("H")
+    # Keys as music21 names them, as a piece's .json records them.
+    assert [tonic_name(k) for k in ("E- major", "f# minor", "C major")] == ["Eb", "F#", "C"]
+    assert parse_key("b- minor") == SongKey(10, "minor") and parse_key("F major").tonic == 5
 
 
 def test_overlap_is_one_for_identical_and_zero_for_disjoint_histograms():

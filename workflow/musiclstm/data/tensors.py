@@ -68,13 +68,10 @@ def load_time_signatures(path: Path) -> list[str]:
 def split_meters(songs_table: Path, split: str, time_step: float) -> dict[str, list]:
     """Bar, pickup and beat lengths (in steps) and time signatures of a split's songs, in the
     order of its text file."""
-    import csv
-
+    from musiclstm.data.song_table import split_rows
     from musiclstm.music.meter import bar_length, beat_length
 
-    with open(songs_table, newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.DictReader(handle, delimiter="\t") if row["split"] == split]
-    rows.sort(key=lambda row: int(row["line"]))
+    rows = split_rows(songs_table, split)
     bars = [bar_length(row["time_signature"], time_step) for row in rows]
     return {
         "bar_steps": bars,

@@ -90,12 +90,11 @@ def copying(
 
 def training_song_ids(songs_table: Path | None, count: int) -> list[str] | None:
     """Song ids of the training lines, in order, from songs.tsv (None if it does not match)."""
-    if songs_table is None or not Path(songs_table).exists():
+    from musiclstm.data.song_table import has_columns, split_rows
+
+    if not has_columns(songs_table, {"song_id", "split", "line"}):
         return None
-    lines = Path(songs_table).read_text().splitlines()
-    header = lines[0].split("\t")
-    rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:] if line]
-    ids = {int(row["line"]): row["song_id"] for row in rows if row.get("split") == "train"}
+    ids = {int(row["line"]): row["song_id"] for row in split_rows(songs_table, "train")}
     if sorted(ids) != list(range(1, count + 1)):
         return None
     return [ids[line] for line in range(1, count + 1)]

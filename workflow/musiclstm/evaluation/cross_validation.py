@@ -15,6 +15,7 @@ import statistics
 from pathlib import Path
 
 from musiclstm.data.encode import read_table
+from musiclstm.data.song_table import split_rows
 from musiclstm.evaluation.result_files import read_metrics, write_json
 
 # Each rate of metrics.json and the count it is a rate over.
@@ -32,7 +33,7 @@ TABLE_COLUMNS = ("fold", *COUNTS, *RATES, "valid_bits_per_step", "checkpoint_epo
 
 def fold_test_songs(songs_path) -> list[str]:
     """The song ids of a fold's test split, from its song table (``songs.tsv``)."""
-    return [row["song_id"] for row in read_table(Path(songs_path)) if row["split"] == "test"]
+    return [row["song_id"] for row in split_rows(Path(songs_path), "test")]
 
 
 def check_test_folds(songs_paths: list) -> int:

@@ -23,7 +23,6 @@ appears in one training song, and which song that is.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 from musiclstm.evaluation.copying import copying, training_song_ids  # noqa: E402
 from musiclstm.music.meter import bar_length
 from musiclstm.music.tokens import Event, is_pitch, tokens_to_events, transpose_events
-from musiclstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key
+from musiclstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key, tonic_name
 
 HISTOGRAMS = ("pitch_class", "interval", "note_length")
 
@@ -188,13 +187,10 @@ def held_out_meters(
 ) -> list[tuple[str, int]] | None:
     """Time signature and pickup steps (of ``time_step``) of the test songs, in order, from
     songs.tsv (None if it does not match)."""
+    from musiclstm.data.song_table import has_columns
     from musiclstm.data.tensors import split_meters
 
-    if songs_table is None or not Path(songs_table).exists():
-        return None
-    with open(songs_table, newline="", encoding="utf-8") as handle:
-        columns = set(csv.DictReader(handle, delimiter="\t").fieldnames or ())
-    if not {"time_signature", "pickup_steps", "split", "line"} <= columns:
+    if not has_columns(songs_table, {"time_signature", "pickup_steps", "split", "line"}):
         return None
     meters = split_meters(songs_table, "test", time_step)
     if len(meters["time_signature"]) != count:
@@ -289,7 +285,7 @@ def write_music_stats(
 def written_tonic(info) -> str | None:
     """The tonic a generated song is written in: its key's, or its entry's (None: C major or A
     minor)."""
-    return info.key.split()[0].replace("-", "b").capitalize() if info.key else info.tonic
+    return tonic_name(info.key) if info.key else info.tonic
 
 
 def texture_time_step(infos: dict) -> float:

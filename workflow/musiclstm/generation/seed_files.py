@@ -113,10 +113,3 @@ def encode_file(seed: str, encoding: EncodingSettings, workdir: Path = Path(".")
             f"{seed}: the encoding rejects it: {type(error).__name__} while reading the melody: "
             f"{error}"
         ) from error
-
-
-def tonic_name(key: str) -> str:
-    """The tonic of a key as music21 names it (``E- major``, ``f# minor``) as `generate:` writes
-    one (``Eb``, ``F#``)."""
-    tonic = key.split()[0]
-    return tonic[0].upper() + tonic[1:].replace("-", "b")

@@ -25,6 +25,8 @@ C_MAJOR_OR_A_MINOR = ((0, "major"), (9, "minor"))
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 NATURAL_MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
 TONIC_PITCH_CLASSES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+# Each pitch class by its commonest name, for plots and tables (a score spells by its key).
+PITCH_CLASS_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 # Sharps (positive) or flats (negative) of each major key's signature, by tonic pitch class; a
 # minor key has the signature of the major key three semitones above it. F# / Gb is written Gb.
 MAJOR_SHARPS = {0: 0, 7: 1, 2: 2, 9: 3, 4: 4, 11: 5, 6: -6, 1: -5, 8: -4, 3: -3, 10: -2, 5: -1}
@@ -68,6 +70,18 @@ def nearest_shift(start: int, target: int) -> int:
     """
     shift = (target - start) % 12
     return shift - 12 if shift > 5 else shift
+
+
+def tonic_name(key: str) -> str:
+    """The tonic of a key as music21 names it (``E- major``, ``f# minor``) as `generate:` writes
+    one (``Eb``, ``F#``)."""
+    tonic = key.split()[0]
+    return tonic[0].upper() + tonic[1:].replace("-", "b")
+
+
+def parse_key(name: str) -> SongKey:
+    """A key as music21 names it (``F major``, ``c# minor``, ``B- major``)."""
+    return SongKey(tonic_pitch_class(tonic_name(name)), name.split()[1])
 
 
 def tonic_pitch_class(name: str) -> int:

@@ -17,11 +17,11 @@ from musiclstm.evaluation.music_stats import HISTOGRAMS  # noqa: E402
 from musiclstm.evaluation.result_files import read_music_stats  # noqa: E402
 from musiclstm.music.piece import Piece  # noqa: E402
 from musiclstm.music.tokens import Event  # noqa: E402
+from musiclstm.music.tonality import PITCH_CLASS_NAMES  # noqa: E402
 from musiclstm.sweeps.points import format_value  # noqa: E402
 from musiclstm.sweeps.summary import swept_keys  # noqa: E402
 from musiclstm.training.history import read_history  # noqa: E402
 
-NOTE_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 DPI = 100
 GENERATED_COLOR, HELD_OUT_COLOR = "tab:orange", "tab:blue"
 INTERVAL_LIMIT = 12  # larger leaps are counted at +-12 in the plot
@@ -36,7 +36,7 @@ FERMATA_COLOR = "gold"
 
 def note_name(pitch: int) -> str:
     """``C4`` for MIDI pitch 60."""
-    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+    return f"{PITCH_CLASS_NAMES[pitch % 12]}{pitch // 12 - 1}"
 
 
 def plot_loss(history_path: Path, png_path: Path) -> None:
@@ -173,7 +173,7 @@ def finish_roll(axes, notes, position: int, bar: int, time_signature: str, title
 def histogram_bins(name: str, generated: dict, held_out: dict) -> tuple[list, list[str]]:
     """The bins to draw and their labels."""
     if name == "pitch_class":
-        return list(range(12)), list(NOTE_NAMES)
+        return list(range(12)), list(PITCH_CLASS_NAMES)
     if name == "interval":
         bins = list(range(-INTERVAL_LIMIT, INTERVAL_LIMIT + 1))
         labels = [f"{b:+d}" if b else "0" for b in bins]

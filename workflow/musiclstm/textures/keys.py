@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from musiclstm.music.tokens import Event
-from musiclstm.music.tonality import SongKey, allowed_keys, song_key, tonic_pitch_class
-
-
-def parse_key(name: str) -> SongKey:
-    """``F major``, ``c# minor``, ``Bb major`` as a key."""
-    tonic, mode = name.split()
-    return SongKey(tonic_pitch_class(tonic[0].upper() + tonic[1:].replace("-", "b")), mode)
+from musiclstm.music.tonality import SongKey, allowed_keys, parse_key, song_key
 
 
 def written_key(events: list[Event], info) -> SongKey:
