@@ -191,6 +191,9 @@ TINY_CHORALES = {
     "generate": {
         "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72},
         "harmonised": {"melody": "corpus:bach/bwv269.mxl", "key": "G"},
+        # An F-major tune with a quarter-note upbeat, given no key: it comes back in F, bar lines
+        # in place.
+        "upbeat": {"melody": "corpus:bach/bwv281.krn"},
         # What `make song_harmonised` does: the melody workflow's song, in four voices.
         "song_harmonised": {"melody": "results/generated/song.mid"},
     },
@@ -302,3 +305,20 @@ def test_a_generated_song_is_harmonised_under_its_own_notes(chorale_run):
     assert chorale.fermatas[-1] and not chorale.fermatas[0]  # the last note ends the phrase
     midi = mido.MidiFile(chorale_run / "results/generated/song_harmonised.mid")
     assert len(midi.tracks) == 4
+
+
+@pytest.mark.slow
+def test_a_tune_with_an_upbeat_comes_back_in_its_key_and_meter(chorale_run):
+    """The F-major soprano of bwv281 (a quarter-note upbeat in 4/4), harmonised with no key
+    given: its notes as the file has them, its key, and its bar lines after the upbeat."""
+    chorale = parse_chorale((chorale_run / "results/generated/upbeat.txt").read_text().split())
+    soprano = parsed("bach/bwv281.krn").parts[0]
+    assert event_notes(chorale.events()[0]) == voice_notes(soprano, 0)  # F major, not C
+    info = json.loads((chorale_run / "results/generated/upbeat.json").read_text())
+    assert (info["key"], info["time_signature"], info["pickup_steps"]) == ("F major", "4/4", 12)
+    score = music21.converter.parse(chorale_run / "results/scores/upbeat.musicxml")
+    signatures = score.parts[0].recurse().getElementsByClass("KeySignature")
+    assert signatures[0].sharps == -1  # one flat: F major
+    first_bar = score.parts[0].getElementsByClass("Measure")[0]
+    onsets = sorted(n.offset for n in first_bar.recurse().notes)
+    assert onsets and min(onsets) == 3.0  # the upbeat on the fourth beat of the first bar
