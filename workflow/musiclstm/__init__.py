@@ -1,1 +1,2 @@
-"""Learn melodies with an LSTM and write new songs: the library behind the Snakemake rules."""
+"""Learn music with LSTMs and write new pieces (melodies, chorales, ensembles of N voices): the
+library behind the Snakemake rules."""

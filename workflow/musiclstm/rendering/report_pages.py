@@ -17,7 +17,6 @@ import yaml
 
 from musiclstm.evaluation.cross_validation import read_summary as read_cv_summary
 from musiclstm.evaluation.result_files import read_metrics, read_music_stats
-from musiclstm.textures import config_texture
 
 MIME_TYPES = {
     ".svg": "image/svg+xml",
@@ -236,10 +235,12 @@ def write_summary_page(
     histogram_pngs: list[Path],
     config: dict,
     page_path: Path,
+    texture,
     cross_validation_path: Path | None = None,
 ) -> None:
     """The summary: test metrics (and a cross-validation's, given its summary), musical
-    statistics, copying check, loss curve, configuration."""
+    statistics, copying check, loss curve, configuration; the ``texture`` (the config's) adds
+    its headings and sections."""
     metrics = read_metrics(metrics_path)
     stats = read_music_stats(stats_path)
     splits = [split for split in ("valid", "test") if split in metrics]
@@ -263,7 +264,6 @@ def write_summary_page(
         f'<img class="plot" alt="{html.escape(Path(png).stem)}" src="{data_uri(png)}">'
         for png in histogram_pngs
     )
-    texture = config_texture(config)
     title, compared = texture.summary_headings()
     body = f"""<h1>{title}</h1>
 <h2>Model</h2>
