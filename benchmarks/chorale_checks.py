@@ -21,11 +21,11 @@ import torch
 
 from musiclstm.data.splits import read_songs
 from musiclstm.evaluation.voice_leading import chorale_checks, voice_ranges
-from musiclstm.generation.chorales import GivenMelody, compose_request, harmonise_request
+from musiclstm.generation.ensembles import GivenMelody, compose_request, harmonise_request
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
-from musiclstm.music.voices import SATB, frame_width, parse_chorale
+from musiclstm.music.frames import SATB, frame_width, parse_frames
 from musiclstm.settings import SongSettings, settings
 
 FRAME_WIDTH = frame_width(len(SATB))  # a chorale's frame: the frame token and four voices
@@ -54,7 +54,7 @@ def harmonisations(trained: TrainedModel, chorales, sampling: Sampling) -> list:
         [tokens] = sample_songs(
             trained, harmonise_request(melody, 0.25, FRAME_WIDTH), 1, sampling, seed
         )
-        written.append(parse_chorale(tokens))
+        written.append(parse_frames(tokens))
     return written
 
 
@@ -67,14 +67,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = args.results / "data"
-    held_out = [parse_chorale(tokens) for tokens in read_songs(data / "test.txt")]
-    ranges = voice_ranges([parse_chorale(tokens) for tokens in read_songs(data / "train.txt")])
+    held_out = [parse_frames(tokens) for tokens in read_songs(data / "test.txt")]
+    ranges = voice_ranges([parse_frames(tokens) for tokens in read_songs(data / "train.txt")])
     composer = TrainedModel.load(args.results / "model/checkpoint.pt")
     harmoniser = TrainedModel.load(args.results / "harmoniser/checkpoint.pt")
     sampling = Sampling("top_k", temperature=args.temperature, top_k=8)
     request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25, FRAME_WIDTH)
     composed = [
-        parse_chorale(tokens)
+        parse_frames(tokens)
         for tokens in sample_songs(composer, request, args.composed, sampling, 1)
     ]
     sets = {

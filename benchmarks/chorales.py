@@ -31,11 +31,11 @@ import yaml
 from musiclstm.data.batches import load_split
 from musiclstm.data.vocabulary import Vocabulary, load_vocabulary
 from musiclstm.evaluation.chorale_metrics import evaluate_chorales, ngram_baseline
-from musiclstm.generation.chorales import GivenMelody, compose_request, harmonise_request
+from musiclstm.generation.ensembles import GivenMelody, compose_request, harmonise_request
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
-from musiclstm.music.voices import SATB, frame_width, parse_chorale
+from musiclstm.music.frames import SATB, frame_width, parse_frames
 from musiclstm.settings import SongSettings, settings
 from musiclstm.training.history import read_history
 from musiclstm.training.loop import TrainingFiles, train_model
@@ -91,7 +91,7 @@ def score(checkpoint: Path, data: Path) -> tuple[TrainedModel, dict, dict]:
 def first_test_soprano(data: Path) -> GivenMelody:
     """The soprano and fermatas of the first test chorale, as a melody to harmonise."""
     tokens = (data / "test.txt").read_text().splitlines()[0].split()
-    chorale = parse_chorale(tokens)
+    chorale = parse_frames(tokens)
     return GivenMelody(chorale.voices[0], chorale.fermatas, "4/4", 0)
 
 

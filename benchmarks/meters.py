@@ -26,7 +26,7 @@ import torch
 
 from musiclstm.data.splits import read_songs
 from musiclstm.evaluation.music_stats import held_out_meters, music_stats
-from musiclstm.generation.songs import check_seed, sample_each, training_meters
+from musiclstm.generation.melodies import check_seed, sample_each, training_meters
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.settings import SongSettings, settings
 

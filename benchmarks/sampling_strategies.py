@@ -22,7 +22,7 @@ import torch
 
 from musiclstm.data.splits import read_songs
 from musiclstm.evaluation.music_stats import held_out_meters, music_stats
-from musiclstm.generation.songs import check_seed, sample_each, song_meters
+from musiclstm.generation.melodies import check_seed, sample_each, song_meters
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.settings import SongSettings, settings

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from musiclstm.generation.song_info import SongInfo
+from musiclstm.music.frames import Frames
 from musiclstm.music.piece import Piece
-from musiclstm.music.voices import Chorale
 from musiclstm.textures import texture_from
 
 
@@ -23,7 +23,7 @@ def melody_piece(
 
 
 def chorale_piece(
-    chorale: Chorale,
+    chorale: Frames,
     time_step: float = 0.25,
     time_signature: str = "4/4",
     tempo_bpm: float = 100.0,

@@ -14,10 +14,10 @@ import pytest
 from pieces import chorale_piece
 
 from conftest import require_tool
+from musiclstm.music.frames import SATB, Frames
 from musiclstm.music.midi import TICKS_PER_QUARTER, read_chorale_midi, write_midi
 from musiclstm.music.piece import Piece
 from musiclstm.music.tonality import SongKey
-from musiclstm.music.voices import SATB, Chorale
 from musiclstm.rendering.audio import PEAK, TAIL_SECONDS, read_wav, write_audio
 from musiclstm.rendering.notation import (
     engrave_svg,
@@ -47,8 +47,8 @@ PROGRAMS = (52, 19, 42, 32)  # choir aahs, church organ, cello, acoustic bass
 
 
 @pytest.fixture
-def chorale() -> Chorale:
-    return Chorale.from_events(VOICE_EVENTS, FERMATAS)
+def chorale() -> Frames:
+    return Frames.from_events(VOICE_EVENTS, FERMATAS)
 
 
 @pytest.fixture
@@ -118,11 +118,11 @@ def test_midi_reads_back_to_the_same_voices(tmp_path, chorale, piece):
     path = tmp_path / "chorale.mid"
     write_midi(piece, path)
     # MIDI has no fermatas: the voices come back token for token, the frames without them.
-    assert read_chorale_midi(path, STEP) == Chorale(chorale.voices, [False] * FRAMES)
+    assert read_chorale_midi(path, STEP) == Frames(chorale.voices, [False] * FRAMES)
 
 
 def test_a_silent_voice_reads_back_as_a_rest(tmp_path):
-    silent = Chorale.from_events([[(60, 8)], [(None, 8)], [(55, 8)], [(48, 8)]], [False] * 8)
+    silent = Frames.from_events([[(60, 8)], [(None, 8)], [(55, 8)], [(48, 8)]], [False] * 8)
     path = tmp_path / "silent.mid"
     write_midi(chorale_piece(silent), path)
     assert read_chorale_midi(path).voices[1] == ["r"] + ["_"] * 7
@@ -207,7 +207,7 @@ def test_musicxml_reads_back_to_four_voices_on_a_grand_staff(piece):
 
 
 def test_a_chorale_in_a_minor_is_written_in_a_minor():
-    minor = Chorale.from_events(
+    minor = Frames.from_events(
         [[(76, 8), (72, 8)], [(72, 8), (69, 8)], [(64, 8), (64, 8)], [(45, 8), (57, 8)]],
         [False] * 16,
     )

@@ -18,7 +18,7 @@ from musiclstm.data.parsing import parse_song
 from musiclstm.data.rejects import WRONG_VOICE_COUNT, Rejected
 from musiclstm.data.sources import SongSource, corpus_root
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary
-from musiclstm.generation.chorales import (
+from musiclstm.generation.ensembles import (
     compose_request,
     harmonise_request,
     read_given_melody,
@@ -26,9 +26,9 @@ from musiclstm.generation.chorales import (
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
+from musiclstm.music.frames import FERMATA_FRAME, FRAME_TOKENS, SATB, frame_width, parse_frames
 from musiclstm.music.midi import write_midi
 from musiclstm.music.tokens import HOLD
-from musiclstm.music.voices import FERMATA_FRAME, FRAME_TOKENS, SATB, frame_width, parse_chorale
 from musiclstm.representation.base import Meter
 from musiclstm.representation.chorale import ChoraleRepresentation
 from musiclstm.settings import EncodingSettings, ModelSettings, SongSettings, settings
@@ -72,7 +72,7 @@ def test_real_chorales_round_trip_note_for_note(name):
     tokens = encoded.chorale.tokens()
     # The stream parses back to the same chorale, and its voices are the score's notes: a tied
     # note is one onset and its holds, a repeated note two onsets.
-    assert parse_chorale(tokens).tokens() == tokens
+    assert parse_frames(tokens).tokens() == tokens
     events = ChoraleRepresentation().decode(tokens)
     for part, voice in zip(score.parts, events, strict=True):
         assert event_notes(voice) == voice_notes(part, encoded.transposition)
@@ -154,7 +154,7 @@ def test_harmonising_keeps_the_given_melody_token_for_token():
     trained = untrained(representation, vocabulary_of(tokens))
     request = harmonise_request(melody, 0.25, FRAME_WIDTH)
     [sampled] = sample_songs(trained, request, 1, Sampling("top_k"), 1)
-    chorale = parse_chorale(sampled)
+    chorale = parse_frames(sampled)
     assert chorale.voices[0] == melody.tokens
     assert chorale.fermatas == melody.fermatas
 
@@ -165,7 +165,7 @@ def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata():
     song = settings(SongSettings, seed="", bars=2)
     request = compose_request(song, [], 0.25, FRAME_WIDTH)
     [sampled] = sample_songs(trained, request, 1, Sampling("temperature"), 4)
-    chorale = parse_chorale(sampled)  # every frame token and voice token in its place
+    chorale = parse_frames(sampled)  # every frame token and voice token in its place
     assert chorale.frames == 32 and all(chorale.fermatas[-8:])
     # One final chord, struck on the third beat and held to the end.
     assert all(voice[-8] != HOLD and set(voice[-7:]) == {HOLD} for voice in chorale.voices)
@@ -240,7 +240,7 @@ def test_chorale_metrics_by_frame_and_voice_with_the_baseline(chorale_run):
 @pytest.mark.slow
 def test_the_composed_chorale_reads_back_as_four_voices(chorale_run):
     tokens = (chorale_run / "results/generated/chorale.txt").read_text().split()
-    chorale = parse_chorale(tokens)
+    chorale = parse_frames(tokens)
     midi = mido.MidiFile(chorale_run / "results/generated/chorale.mid")
     names = [next(m.name for m in track if m.type == "track_name") for track in midi.tracks]
     assert names == ["Soprano", "Alto", "Tenor", "Bass"]
@@ -258,7 +258,7 @@ def test_the_composed_chorale_reads_back_as_four_voices(chorale_run):
 @pytest.mark.slow
 def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
     tokens = (chorale_run / "results/generated/harmonised.txt").read_text().split()
-    chorale = parse_chorale(tokens)
+    chorale = parse_frames(tokens)
     melody = read_given_melody(str(corpus_root() / "bach/bwv269.mxl"), ENCODING)
     # bwv269 is in G major, written back in G: the soprano is Bach's, note for note.
     score = parsed("bach/bwv269.mxl")
@@ -300,7 +300,7 @@ def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(
 @pytest.mark.slow
 def test_a_generated_song_is_harmonised_under_its_own_notes(chorale_run):
     tokens = (chorale_run / "results/generated/song_harmonised.txt").read_text().split()
-    chorale = parse_chorale(tokens)
+    chorale = parse_frames(tokens)
     assert chorale.voices[0] == SONG
     assert chorale.fermatas[-1] and not chorale.fermatas[0]  # the last note ends the phrase
     midi = mido.MidiFile(chorale_run / "results/generated/song_harmonised.mid")
@@ -311,7 +311,7 @@ def test_a_generated_song_is_harmonised_under_its_own_notes(chorale_run):
 def test_a_tune_with_an_upbeat_comes_back_in_its_key_and_meter(chorale_run):
     """The F-major soprano of bwv281 (a quarter-note upbeat in 4/4), harmonised with no key
     given: its notes as the file has them, its key, and its bar lines after the upbeat."""
-    chorale = parse_chorale((chorale_run / "results/generated/upbeat.txt").read_text().split())
+    chorale = parse_frames((chorale_run / "results/generated/upbeat.txt").read_text().split())
     soprano = parsed("bach/bwv281.krn").parts[0]
     assert event_notes(chorale.events()[0]) == voice_notes(soprano, 0)  # F major, not C
     info = json.loads((chorale_run / "results/generated/upbeat.json").read_text())

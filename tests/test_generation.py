@@ -7,8 +7,8 @@ import torch
 
 from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.generation.beam import beam_search
+from musiclstm.generation.melodies import end_on_tonic, key_shift, song_tonic
 from musiclstm.generation.sampling import sample_songs
-from musiclstm.generation.songs import end_on_tonic, key_shift, song_tonic
 from musiclstm.generation.stepper import Stepper, sequence_log_prob
 from musiclstm.generation.strategies import Sampling, SongRequest, draw, filter_logits
 from musiclstm.model.checkpoint import TrainedModel

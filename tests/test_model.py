@@ -11,8 +11,8 @@ from musiclstm.data.batches import SplitData
 from musiclstm.data.tensors import save_arrays, songs_to_arrays
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
 from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.generation.melodies import check_seed
 from musiclstm.generation.sampling import sample_songs
-from musiclstm.generation.songs import check_seed
 from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel, load_checkpoint
 from musiclstm.model.lstm import StepLSTM

@@ -14,9 +14,9 @@ from musiclstm.data.encode import encode_songs
 from musiclstm.data.sources import list_songs
 from musiclstm.data.tensors import save_arrays, songs_to_arrays
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
+from musiclstm.generation.melodies import song_request, song_seed
 from musiclstm.generation.requests import generate_pieces
 from musiclstm.generation.seed_files import is_seed_file, read_seed_file
-from musiclstm.generation.songs import song_request, song_seed
 from musiclstm.music.midi import read_midi_tokens
 from musiclstm.representation.melody import MelodyRepresentation
 from musiclstm.settings import EncodingSettings, SongSettings, SourceSettings, settings

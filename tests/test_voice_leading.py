@@ -11,7 +11,7 @@ from musiclstm.evaluation.voice_leading import (
     sounding_pitches,
     voice_ranges,
 )
-from musiclstm.music.voices import Chorale
+from musiclstm.music.frames import Frames
 
 C_MAJOR = (67, 64, 60, 48)  # G4 E4 C4 C3
 G_MAJOR = (67, 62, 59, 43)  # G4 D4 B3 G2: from C_MAJOR, no parallels
@@ -25,11 +25,11 @@ def chorale(chords, steps=4, fermatas=()):
     held ``steps`` frames; the chords whose indexes are in ``fermatas`` are under a fermata."""
     voices = [[(chord[voice], steps) for chord in chords] for voice in range(4)]
     marks = [index in fermatas for index, _ in enumerate(chords) for _ in range(steps)]
-    return Chorale.from_events(voices, marks)
+    return Frames.from_events(voices, marks)
 
 
 def test_sounding_pitches_resolve_holds_and_rests():
-    grid = sounding_pitches(Chorale((["60", "_", "r"], ["_", "57", "_"], ["r"] * 3, ["48"] * 3),
+    grid = sounding_pitches(Frames((["60", "_", "r"], ["_", "57", "_"], ["r"] * 3, ["48"] * 3),
                                     [False] * 3))  # fmt: skip
     assert grid.shape == (3, 4)
     assert grid.tolist() == [[60, None, None, 48], [60, 57, None, 48], [None, 57, None, 48]]

@@ -133,7 +133,12 @@ AFTER_SPLIT = {"split_songs", "build_vocabulary", "build_tensors"} | AFTER_TRAIN
     [
         ("training", "epochs", 3, AFTER_TRAINING),
         ("model", "hidden_size", 12, AFTER_TRAINING),
-        ("generate", "song", {"seed": "62 _", "steps": 20}, {"generate_song", "all"} | RENDERING),
+        (
+            "generate",
+            "song",
+            {"seed": "62 _", "steps": 20},
+            {"generate_song", "all"} | RENDERING,
+        ),
         ("split", "seed", 5, AFTER_SPLIT),
         ("encoding", "time_step", 0.125, {"encode_shard", "account_songs"} | AFTER_SPLIT),
     ],

@@ -155,7 +155,7 @@ def with_seed_files(config: dict, given: dict[str, set], workdir: Path) -> dict:
         except ValueError as error:
             raise ConfigError(f"config.yaml: generate.{name}.seed: {error}") from None
         # The key stays the entry's: a song without one is written back in the file's own key,
-        # its mode and octave included (musiclstm.generation.songs.song_seed).
+        # its mode and octave included (musiclstm.generation.melodies.song_seed).
         if "time_signature" not in given[name]:
             song["time_signature"] = seed.time_signature
     return config

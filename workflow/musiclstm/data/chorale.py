@@ -20,9 +20,9 @@ from musiclstm.data.melody import first_time_signature, pickup_steps
 from musiclstm.data.melody_part import describe_part, mean_pitch, pitched_notes
 from musiclstm.data.parsing import MidiSong
 from musiclstm.data.rejects import WRONG_VOICE_COUNT, Rejected
+from musiclstm.music.frames import Frames
 from musiclstm.music.tokens import Event, transpose_events
 from musiclstm.music.tonality import SongKey, detect_key, pitch_class_summary
-from musiclstm.music.voices import Chorale
 from musiclstm.settings import EncodingSettings
 
 
@@ -30,7 +30,7 @@ from musiclstm.settings import EncodingSettings
 class EncodedChorale:
     """A chorale on the grid, transposed, with what the song table records of it."""
 
-    chorale: Chorale
+    chorale: Frames
     key: str
     transposition: int
     time_signature: str
@@ -159,5 +159,5 @@ def chorale_in_c(
     length = len(fermatas)
     moved = [transpose_events(padded(events, length), shift) for events in voices]
     return EncodedChorale(
-        Chorale.from_events(moved, fermatas, names), str(key), shift, time_signature, pickup
+        Frames.from_events(moved, fermatas, names), str(key), shift, time_signature, pickup
     )

@@ -7,7 +7,7 @@ from collections import Counter
 
 import numpy as np
 
-from musiclstm.music.voices import Chorale
+from musiclstm.music.frames import Frames
 
 TRIADS = {"major": (0, 4, 7), "minor": (0, 3, 7), "diminished": (0, 3, 6), "augmented": (0, 4, 8)}
 SEVENTHS = {
@@ -94,7 +94,7 @@ def fermata_starts(fermatas: list[bool]) -> list[int]:
     ]
 
 
-def cadence_counts(chorale: Chorale, pitches: np.ndarray) -> Counter:
+def cadence_counts(chorale: Frames, pitches: np.ndarray) -> Counter:
     """The chords at the fermatas (at the first frame of each run under one) and the final chord.
 
     A fermata counts as ``fermata_root_triads`` if its chord is a root-position major or minor

@@ -29,8 +29,8 @@ from musiclstm.evaluation.chords import (
     cadence_counts,
     chord_counts,
 )
+from musiclstm.music.frames import Frames
 from musiclstm.music.tokens import HOLD, REST
-from musiclstm.music.voices import Chorale
 
 # (low, high) MIDI pitch per voice, soprano to bass: C4-G5, G3-D5, C3-G4, E2-C4.
 SATB_RANGES = ((60, 79), (55, 74), (48, 67), (40, 60))
@@ -50,7 +50,7 @@ def upper_neighbours(voices: int) -> list[tuple[int, int]]:
     return neighbours(voices)[:-1]
 
 
-def sounding_pitches(chorale: Chorale) -> np.ndarray:
+def sounding_pitches(chorale: Frames) -> np.ndarray:
     """Per frame, each voice's sounding MIDI pitch (holds resolved, ``None`` in a rest): an
     object array of shape (frames, voices), top voice first."""
     grid = np.full((chorale.frames, len(chorale.voices)), None, dtype=object)
@@ -65,7 +65,7 @@ def sounding_pitches(chorale: Chorale) -> np.ndarray:
     return grid
 
 
-def chord_changes(chorale: Chorale) -> list[int]:
+def chord_changes(chorale: Frames) -> list[int]:
     """The frames where at least one voice starts a note or a rest."""
     return [
         frame
@@ -116,7 +116,7 @@ def frames_where(pitches: np.ndarray, pairs: list[tuple[int, int]], apart) -> in
     )
 
 
-def range_counts(chorale: Chorale, ranges) -> Counter:
+def range_counts(chorale: Frames, ranges) -> Counter:
     """Notes (onsets of a pitch) per voice, and those outside the voice's (low, high) range."""
     counts = Counter()
     for name, tokens, (low, high) in zip(chorale.names, chorale.voices, ranges, strict=True):
@@ -129,7 +129,7 @@ def range_counts(chorale: Chorale, ranges) -> Counter:
     return counts
 
 
-def chorale_counts(chorale: Chorale, ranges=SATB_RANGES) -> Counter:
+def chorale_counts(chorale: Frames, ranges=SATB_RANGES) -> Counter:
     """Everything counted in one chorale; :func:`chorale_checks` pools these over a set."""
     pitches = sounding_pitches(chorale)
     changes = chord_changes(chorale)
@@ -156,7 +156,7 @@ def per_100(count: int, frames: int) -> float | None:
     return 100 * count / frames if frames else None
 
 
-def chorale_checks(chorales: list[Chorale], ranges=None) -> dict:
+def chorale_checks(chorales: list[Frames], ranges=None) -> dict:
     """The musical checks of a set of chorales, pooled over all their frames, as plain numbers.
 
     ``ranges`` is one (low, high) MIDI pitch per voice, top voice first; by default
@@ -209,7 +209,7 @@ def chorale_checks(chorales: list[Chorale], ranges=None) -> dict:
     return checks
 
 
-def voice_ranges(chorales: list[Chorale], percentiles=(1, 99)) -> tuple[tuple[int, int], ...]:
+def voice_ranges(chorales: list[Frames], percentiles=(1, 99)) -> tuple[tuple[int, int], ...]:
     """Each voice's (low, high) MIDI pitch in a set of chorales: the given percentiles of its
     notes (one per onset, so long notes weigh no more than short ones), rounded outwards to whole
     pitches. ``percentiles=(0, 100)`` gives the lowest and highest notes."""
@@ -235,7 +235,7 @@ def compare_checks(generated: dict, held_out: dict) -> list[tuple[str, object, o
     return [(name, generated.get(name), held_out.get(name)) for name in names]
 
 
-def voice_leading_stats(generated: list[Chorale], held_out: list[Chorale], training) -> dict:
+def voice_leading_stats(generated: list[Frames], held_out: list[Frames], training) -> dict:
     """The checks of generated and held-out pieces side by side, each voice's range measured on
     the ``training`` pieces."""
     ranges = voice_ranges(training)

@@ -20,7 +20,7 @@ from musiclstm.model.base import LanguageModel
 from musiclstm.model.frames import FrameLSTM
 from musiclstm.model.lstm import StepLSTM
 from musiclstm.model.window import WindowLSTM
-from musiclstm.music.voices import SATB
+from musiclstm.music.frames import SATB
 from musiclstm.representation.base import Representation
 from musiclstm.representation.registry import representation_from
 from musiclstm.settings import ModelSettings

@@ -1,7 +1,7 @@
 """The frame model of chorales: one LSTM step per frame, the frame's tokens predicted in order.
 
 The chorale stream has five tokens a frame (the frame token, then soprano, alto, tenor and bass;
-:mod:`musiclstm.music.voices`). The per-step LSTM runs one step per token. This model runs the
+:mod:`musiclstm.music.frames`). The per-step LSTM runs one step per token. This model runs the
 LSTM once per frame, on the whole previous frame (its five token embeddings) and the new frame's
 place in its bar and in the piece; each token of the frame is then predicted from that state and
 the embeddings of the frame's tokens chosen so far, by a small layer of its own slot:

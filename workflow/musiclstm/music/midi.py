@@ -12,11 +12,11 @@ from pathlib import Path
 
 import mido
 
+from musiclstm.music.frames import SATB, Frames
 from musiclstm.music.midi_file import MidiFile
 from musiclstm.music.midi_reader import part_notes, scan_midi
 from musiclstm.music.piece import Piece
 from musiclstm.music.tokens import events_to_tokens, notes_to_events, tokens_to_events
-from musiclstm.music.voices import SATB, Chorale
 
 TICKS_PER_QUARTER = 480
 
@@ -99,11 +99,11 @@ def read_midi_tokens(path: Path, step: float = 0.25) -> list[str]:
     return grid_tokens(midi, notes, step)
 
 
-def read_chorale_midi(path: Path, step: float = 0.25, voices: int = 4) -> Chorale:
+def read_chorale_midi(path: Path, step: float = 0.25, voices: int = 4) -> Frames:
     """The frames of a file :func:`write_midi` wrote for ``voices`` parts: voice ``k`` is channel
     ``k``'s notes, in whichever track they lie. A voice without notes is a rest as long as the
     file, and no frame is under a fermata (MIDI has none). Four voices are named as a chorale's
-    (:data:`~musiclstm.music.voices.SATB`), any other number ``voice 1``, ``voice 2``, ..."""
+    (:data:`~musiclstm.music.frames.SATB`), any other number ``voice 1``, ``voice 2``, ..."""
     midi = scan_midi(Path(path))
     voices_tokens = []
     for channel in range(voices):
@@ -115,4 +115,4 @@ def read_chorale_midi(path: Path, step: float = 0.25, voices: int = 4) -> Choral
         )
         voices_tokens.append(grid_tokens(midi, notes, step))
     names = SATB if voices == len(SATB) else tuple(f"voice {k + 1}" for k in range(voices))
-    return Chorale(tuple(voices_tokens), [False] * len(voices_tokens[0]), names)
+    return Frames(tuple(voices_tokens), [False] * len(voices_tokens[0]), names)

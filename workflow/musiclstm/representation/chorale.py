@@ -1,4 +1,4 @@
-"""Chorales: four voices as one stream of frames (:mod:`musiclstm.music.voices`), five tokens
+"""Chorales: four voices as one stream of frames (:mod:`musiclstm.music.frames`), five tokens
 per time step: the frame token (``|``, or ``|F`` under a fermata), then soprano, alto, tenor and
 bass. The model writes a frame's voices in that order, each given the voices above it in the
 same frame, as BachBot's serialised chorales did.
@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from musiclstm.music.tokens import HOLD, SPECIAL_TOKENS, is_pitch
-from musiclstm.music.voices import (
+from musiclstm.music.frames import (
     FERMATA_FRAME,
     FRAME,
     FRAME_TOKENS,
     SATB,
     frame_width,
-    parse_chorale,
+    parse_frames,
 )
+from musiclstm.music.tokens import HOLD, SPECIAL_TOKENS, is_pitch
 from musiclstm.representation.base import EncodedSong, Meter, Representation, StepInputs
 from musiclstm.representation.lookup import LookupStepInputs
 from musiclstm.representation.melody import DEFAULT_BAR, METER_COLUMNS, meter_columns
@@ -74,7 +74,7 @@ class ChoraleRepresentation(Representation):
         )
 
     def decode(self, tokens: list[str]) -> list:
-        return parse_chorale(tokens, self.voices).events()
+        return parse_frames(tokens, self.voices).events()
 
     def token_order(self, token: str) -> tuple:
         """Specials first, then the frame tokens, pitches from low to high, rest and hold."""

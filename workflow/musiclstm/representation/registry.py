@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from musiclstm.music.voices import SATB
+from musiclstm.music.frames import SATB
 from musiclstm.representation.base import Representation
 from musiclstm.representation.chorale import ChoraleRepresentation
 from musiclstm.representation.melody import MelodyRepresentation

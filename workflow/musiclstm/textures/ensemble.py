@@ -5,8 +5,8 @@ configuration, :data:`SATB_VOICES`; a string quartet or a five-voice motet is an
 
 from __future__ import annotations
 
+from musiclstm.music.frames import parse_frames
 from musiclstm.music.piece import Part, Piece, outer_events
-from musiclstm.music.voices import parse_chorale
 from musiclstm.representation.chorale import ChoraleRepresentation
 from musiclstm.textures.base import Texture, Voice
 from musiclstm.textures.keys import written_key
@@ -25,7 +25,7 @@ SATB_VOICES = (
 class EnsembleTexture(Texture):
     """Voices sung or played together, top voice first; the top one can be given (harmonised)."""
 
-    generator = "musiclstm.generation.chorales:generate_chorale"
+    generator = "musiclstm.generation.ensembles:generate_ensemble"
     metric_views_of = "musiclstm.evaluation.chorale_metrics:frame_views"
     baseline_of = "musiclstm.evaluation.chorale_metrics:frames_baseline"
 
@@ -40,7 +40,7 @@ class EnsembleTexture(Texture):
         return ChoraleRepresentation(lookback, lookahead, self.voice_names)
 
     def frames(self, tokens: list[str]):
-        return parse_chorale(tokens, self.voice_names)
+        return parse_frames(tokens, self.voice_names)
 
     def piece(self, tokens: list[str], info) -> Piece:
         frames = self.frames(tokens)

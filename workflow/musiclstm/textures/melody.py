@@ -14,7 +14,7 @@ MELODY = (Voice("melody"),)
 class MelodyTexture(Texture):
     """One voice: a folk song, a tune of the user's."""
 
-    generator = "musiclstm.generation.songs:generate_song"
+    generator = "musiclstm.generation.melodies:generate_melodies"
 
     def __init__(self, name: str = "melody", voices: tuple[Voice, ...] | None = None):
         voices = voices or MELODY

@@ -195,7 +195,7 @@ def sample_each(
     ]
 
 
-def generate_song(request, texture=None) -> list[tuple[list[str], SongInfo]]:
+def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]:
     """The melodies that ``request.song`` (an entry of `generate:`) asks for, each as its tokens
     and what it is (:mod:`.song_info`)."""
     trained, song = request.trained, request.song

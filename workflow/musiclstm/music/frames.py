@@ -37,7 +37,7 @@ def frame_width(voices: int) -> int:
 
 
 @dataclass(frozen=True)
-class Chorale:
+class Frames:
     """Voices on one grid, top voice first: each voice's tokens (one per frame), the frames
     under a fermata, and the voices' names (a chorale's soprano, alto, tenor and bass)."""
 
@@ -65,7 +65,7 @@ class Chorale:
     @classmethod
     def from_events(
         cls, voices: list[list[Event]], fermatas: list[bool], names: tuple[str, ...] = SATB
-    ) -> Chorale:
+    ) -> Frames:
         """The voices' ``(pitch or None, steps)`` events; each must last ``len(fermatas)``."""
         return cls(tuple(events_to_tokens(events) for events in voices), list(fermatas), names)
 
@@ -81,15 +81,15 @@ class Chorale:
             stream.extend(voice[frame] for voice in self.voices)
         return stream
 
-    def transposed(self, semitones: int) -> Chorale:
-        return Chorale(
+    def transposed(self, semitones: int) -> Frames:
+        return Frames(
             tuple(transpose_tokens(voice, semitones) for voice in self.voices),
             self.fermatas,
             self.names,
         )
 
 
-def parse_chorale(tokens: list[str], names: tuple[str, ...] = SATB) -> Chorale:
+def parse_frames(tokens: list[str], names: tuple[str, ...] = SATB) -> Frames:
     """The frames of a token stream of the voices ``names``; a token out of place is named with
     what is allowed there."""
     width = frame_width(len(names))
@@ -116,4 +116,4 @@ def parse_chorale(tokens: list[str], names: tuple[str, ...] = SATB) -> Chorale:
             )
         else:
             voices[slot - 1].append(token)
-    return Chorale(voices, fermatas, tuple(names))
+    return Frames(voices, fermatas, tuple(names))

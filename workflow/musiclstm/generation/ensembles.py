@@ -21,15 +21,15 @@ from pathlib import Path
 
 from musiclstm.evaluation.chords import chorale_tonic
 from musiclstm.evaluation.voice_leading import sounding_pitches
+from musiclstm.generation.melodies import known_tokens, song_meter
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.song_info import SongInfo
-from musiclstm.generation.songs import known_tokens, song_meter
 from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.music.frames import FERMATA_FRAME, FRAME, Frames, parse_frames
 from musiclstm.music.meter import bar_steps
 from musiclstm.music.tokens import HOLD
 from musiclstm.music.tonality import key_shift
-from musiclstm.music.voices import FERMATA_FRAME, FRAME, Chorale, parse_chorale
 from musiclstm.settings import EncodingSettings, SongSettings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def check_frames_seed(seed: str, trained: TrainedModel, names, song: str) -> lis
     """The seed's tokens, whole frames the model knows; a bad one is named with what is allowed."""
     tokens = seed.split()
     try:
-        parse_chorale(tokens, names)
+        parse_frames(tokens, names)
     except ValueError as error:
         raise ValueError(f"seed of {song!r}: {error}") from None
     return known_tokens(tokens, trained.vocabulary, f"seed of {song!r}")
@@ -137,8 +137,8 @@ def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:
 
 
 def finish_chorale(
-    frames: Chorale, song: SongSettings, melody: GivenMelody | None = None
-) -> tuple[Chorale, str | None]:
+    frames: Frames, song: SongSettings, melody: GivenMelody | None = None
+) -> tuple[Frames, str | None]:
     """The sampled frames in the key ``song`` asks for, else a given melody's own (its
     transposition undone exactly), else C major / A minor; and the key where it is known."""
     if song.key:
@@ -149,7 +149,7 @@ def finish_chorale(
     return frames, None
 
 
-def generate_chorale(request, texture) -> list:
+def generate_ensemble(request, texture) -> list:
     """The pieces of several voices that ``request.song`` asks for, each as its tokens and what
     it is: harmonisations of the melody of ``request.melody_path`` (the file ``song.melody``
     names) as the top voice, else pieces composed from the seed."""
@@ -172,7 +172,7 @@ def generate_chorale(request, texture) -> list:
     )
     written = []
     for tokens in sampled:
-        frames, key = finish_chorale(parse_chorale(tokens, names), song, melody)
+        frames, key = finish_chorale(parse_frames(tokens, names), song, melody)
         stream = frames.tokens()
         info = SongInfo(
             time_signature,
