@@ -65,6 +65,12 @@ def test_a_config_of_n_voices_is_an_ensemble_of_those_voices():
     assert texture_from(texture.describe()).voice_names == texture.voice_names
 
 
+def test_an_unknown_texture_is_named_with_the_known_ones():
+    config = {"sources": [{"name": "e", "corpus": "essenFolksong/erk1.abc"}], "texture": "trio"}
+    with pytest.raises(ConfigError, match=r"texture: 'trio' is not a texture; known: melody, "):
+        validate_config(config)
+
+
 def test_a_melody_of_two_voices_is_refused_naming_the_key():
     config = {"sources": [{"name": "e", "corpus": "essenFolksong/erk1.abc"}]}
     with pytest.raises(ConfigError, match=r"voices: texture 'melody' has one voice, not 2"):

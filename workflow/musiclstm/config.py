@@ -32,8 +32,13 @@ def validate_config(config: dict, workdir: Path = Path("."), schema: dict | None
 def check_rules(config: dict, workdir: Path) -> None:
     """The rules a schema cannot state."""
     from musiclstm.settings import source_settings  # settings builds on this module
-    from musiclstm.textures import config_texture
+    from musiclstm.textures import TEXTURES, config_texture
 
+    if config["texture"] not in TEXTURES:
+        raise ConfigError(
+            f"config.yaml: texture: {config['texture']!r} is not a texture; known: "
+            f"{', '.join(TEXTURES)}"
+        )
     try:
         config_texture(config)
     except ValueError as error:

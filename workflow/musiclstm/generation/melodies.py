@@ -197,7 +197,8 @@ def sample_each(
 
 def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]:
     """The melodies that ``request.song`` (an entry of `generate:`) asks for, each as its tokens
-    and what it is (:mod:`.song_info`)."""
+    and what it is (:mod:`.song_info`); ``texture`` is the generators' common argument (a
+    melody's is the checkpoint's, ``request.trained.texture``)."""
     trained, song = request.trained, request.song
     seed, song, pickup, restore = song_seed(
         song, trained.vocabulary, request.encoding, request.name
