@@ -26,8 +26,8 @@ ENCODING = {
 }
 # Movements by their number of voices (each glob holds some of another count, rejected).
 ENSEMBLES = {
-    3: ["Credo_11_*", "Sanctus_00_*", "Benedictus_00"],
-    5: ["Gloria_90_*", "Credo_39_*", "Gloria_34_*"],
+    3: ["Credo_11_[bcd]", "Sanctus_00_*", "Benedictus_00"],  # 5 in three voices, 2 in four
+    5: ["Gloria_34_*"],  # 8 in five voices, 1 in four
 }
 VOICES = {
     3: ["Cantus", "Altus", "Tenor"],
