@@ -26,29 +26,24 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) -r requirements-dev.txt
 	touch $@
 
-# The song as a musician opens it: MIDI, the score (MusicXML and SVG) and the audio (FluidSynth
-# where it and a soundfont are installed, else the built-in synthesiser); and the model's metrics.
-SONG := results/generated/song.mid results/scores/song.musicxml results/scores/song.svg \
-  results/audio/song.wav results/evaluation/metrics.json
+# A generated piece as a musician opens it: MIDI, the score (MusicXML and SVG) and the audio
+# (FluidSynth where it and a soundfont are installed, else the built-in synthesiser).
+piece = results/generated/$(1).mid results/scores/$(1).musicxml results/scores/$(1).svg \
+  results/audio/$(1).wav
 
 song: $(VENV)/.installed
-	$(BIN)/snakemake --cores $(CORES) $(SONG)
-	@echo "The song:"
-	@echo "  MIDI   results/generated/song.mid"
-	@echo "  score  results/scores/song.musicxml   (MuseScore, Finale, Sibelius, Dorico)"
-	@echo "  score  results/scores/song.svg        (a web browser)"
-	@$(BIN)/python -c 'import json; s = json.load(open("results/audio/song.json"))["synthesizer"]; \
-	  s = {"fluidsynth": "FluidSynth", "builtin": "the built-in synthesiser"}.get(s, s); \
-	  print("  audio  results/audio/song.wav         (played by %s)" % s)'
+	$(BIN)/snakemake --cores $(CORES) $(call piece,song) results/evaluation/metrics.json
+	@$(BIN)/python -m musiclstm.where song
 	@echo "tokens: $$(cat results/generated/song.txt)"
 	@$(BIN)/python -c 'import json; t = json.load(open("results/evaluation/metrics.json"))["test"]; \
 	  print("test split: %.3f bits/step, %.3f bits/note" % (t["bits_per_step"], t["bits_per_note"]))'
 
-# Four voices: Bach's chorales learnt, one composed (results/generated/chorale.mid), with the stages
-# under results/chorale/.
+# Four voices: Bach's chorales learnt, one composed (results/generated/chorale.mid, its score and
+# audio), with the stages under results/chorale/.
 chorale: $(VENV)/.installed
-	$(BIN)/snakemake --cores $(CORES) results/generated/chorale.mid \
+	$(BIN)/snakemake --cores $(CORES) $(call piece,chorale) \
 	  results/chorale/evaluation/metrics.json --configfile config/chorale.yaml
+	@$(BIN)/python -m musiclstm.where chorale
 	@$(BIN)/python -c 'import json; t = json.load(open("results/chorale/evaluation/metrics.json")); \
 	  c, b = t["test"]["chorale"], t["baseline"]["test"]; \
 	  print("test chorales: %.3f nats/voice-step (%d-gram baseline %.3f), %.2f bits/frame" \
@@ -56,8 +51,8 @@ chorale: $(VENV)/.installed
 
 # The song of `make song` harmonised in four voices by the chorale harmoniser.
 song_harmonised: song
-	$(BIN)/snakemake --cores $(CORES) results/generated/song_harmonised.mid \
-	  --configfile config/chorale.yaml
+	$(BIN)/snakemake --cores $(CORES) $(call piece,song_harmonised) --configfile config/chorale.yaml
+	@$(BIN)/python -m musiclstm.where song_harmonised
 
 report: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
