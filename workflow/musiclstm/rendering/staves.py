@@ -163,7 +163,9 @@ def ensemble_staves(piece: Piece, key: music21.key.Key) -> tuple[list, list[str]
         # staves of parts that share them are one instrument's, as a hymnal's grand staff is.
         kind = music21.stream.PartStaff if len(parts) > 1 else music21.stream.Part
         staff = voices_staff(measures, STAFF_CLEFS[clef](), key, piece.time_signature, tempo, kind)
-        staff.partName = " and ".join(part.name for part in parts)
+        # An instrument's staff is named; voices sharing staves go unnamed, as in a hymnal.
+        if len(parts) == 1:
+            staff.partName = parts[0].name
         staves.append(staff)
         clefs.append(clef)
     return staves, clefs
