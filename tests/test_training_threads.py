@@ -33,10 +33,12 @@ def test_the_config_sets_the_threads_whatever_the_process_had(songs, tmp_path):
     assert weight_bytes(checkpoints[1]) == weight_bytes(checkpoints[2])
     assert checkpoints[1]["threads"] == checkpoints[2]["threads"] == 1
     if available_cores() >= 2:
-        # The thread count changes the model, which is why the config fixes it.
+        # The config's thread count is the one trained with and recorded. Whether two threads
+        # change this small model's weights depends on the CPU's kernels (on some, its matrices
+        # are too small to split), so that is not asserted here.
         two = train_model(files(songs, tmp_path / "two"), run_settings(threads=2))
         assert two["threads"] == 2 and two["config"]["training"]["threads"] == 2
-        assert weight_bytes(two) != weight_bytes(checkpoints[1])
+        assert torch.get_num_threads() == 2
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
