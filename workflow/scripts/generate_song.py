@@ -5,18 +5,14 @@ from musiclstm.rule_logging import log_to
 
 log_to(snakemake.log[0])
 
-from musiclstm.generation.requests import generate_pieces
+from musiclstm.generation.requests import files_of, generate_pieces
 from musiclstm.settings import EncodingSettings, SongSettings, settings
 
 generate_pieces(
     snakemake.input.checkpoint,
     settings(SongSettings, snakemake.params.song),
     snakemake.params.name,
-    {
-        "midi": list(snakemake.output.midi),
-        "tokens": list(snakemake.output.tokens),
-        "info": list(snakemake.output.info),
-    },
+    files_of(snakemake.output),
     # How a seed or melody file is read: its part, grid and durations, as the songs were.
     encoding=settings(EncodingSettings, snakemake.params.encoding),
     melody_path=snakemake.input.get("melody"),

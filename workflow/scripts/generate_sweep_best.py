@@ -6,7 +6,7 @@ log_to(snakemake.log[0])
 
 import logging  # noqa: E402
 
-from musiclstm.generation.requests import generate_pieces  # noqa: E402
+from musiclstm.generation.requests import files_of, generate_pieces  # noqa: E402
 from musiclstm.settings import EncodingSettings, SongSettings, settings  # noqa: E402
 from musiclstm.sweeps.summary import best_point  # noqa: E402
 
@@ -17,11 +17,7 @@ generate_pieces(
     checkpoints[point],
     settings(SongSettings, snakemake.params.song),
     snakemake.params.name,
-    {
-        "midi": list(snakemake.output.midi),
-        "tokens": list(snakemake.output.tokens),
-        "info": list(snakemake.output.info),
-    },
+    files_of(snakemake.output),
     encoding=settings(EncodingSettings, snakemake.params.encoding),
     melody_path=snakemake.input.get("melody"),
     train_path=snakemake.input.get("train"),

@@ -62,6 +62,14 @@ def generate_pieces(
     return written
 
 
+def files_of(output) -> dict[str, list]:
+    """The ``midi``, ``tokens`` and ``info`` paths of a generate rule's output, by kind."""
+    return {kind: list(getattr(output, kind)) for kind in PIECE_KINDS}
+
+
+PIECE_KINDS = ("midi", "tokens", "info")
+
+
 def write_piece_files(texture, tokens: list[str], info: SongInfo, midi: Path, tokens_path: Path):
     """The tokens as text and the piece they decode to as MIDI."""
     tokens_path.write_text(" ".join(tokens) + "\n")
