@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from musiclstm.generation.song_info import SongInfo
 from musiclstm.music.frames import Frames
 from musiclstm.music.piece import Piece
@@ -47,5 +49,4 @@ def piece_of(texture, tokens, time_step, time_signature, tempo_bpm, key, pickup,
         texture=texture_from({"name": texture}).describe(),
         time_step=time_step,
     )
-    piece = texture_from(info.texture).piece(tokens, info)
-    return Piece(**{**piece.__dict__, "title": title})
+    return replace(texture_from(info.texture).piece(tokens, info), title=title)

@@ -168,6 +168,7 @@ def test_music_stats_file_names_training_songs_from_the_song_table(tmp_path):
         tmp_path / "stats.json",
         [tmp_path / "song.json"],
         MelodyTexture(),
+        0.25,
         songs_table=tmp_path / "songs.tsv",
     )
     stats = json.loads((tmp_path / "stats.json").read_text())

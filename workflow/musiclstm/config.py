@@ -31,7 +31,17 @@ def validate_config(config: dict, workdir: Path = Path("."), schema: dict | None
 
 def check_rules(config: dict, workdir: Path) -> None:
     """The rules a schema cannot state."""
-    from musiclstm.settings import source_settings  # settings builds on this module
+    texture = check_texture(config)
+    check_split(config["split"])
+    check_encoding(config["encoding"])
+    check_sources(config["sources"], workdir)
+    check_generate(config["generate"], texture)
+    check_soundfont(config["render"]["soundfont"], workdir)
+    check_device(config["training"]["device"])
+
+
+def check_texture(config: dict):
+    """The texture the config names, one of the registry's, with voices it can take."""
     from musiclstm.textures import TEXTURES, config_texture
 
     if config["texture"] not in TEXTURES:
@@ -40,10 +50,13 @@ def check_rules(config: dict, workdir: Path) -> None:
             f"{', '.join(TEXTURES)}"
         )
     try:
-        config_texture(config)
+        return config_texture(config)
     except ValueError as error:
         raise ConfigError(f"config.yaml: voices: {error}") from None
-    split = config["split"]
+
+
+def check_split(split: dict) -> None:
+    """Songs are left to train on, and a cross-validation has two folds or more."""
     if split["valid_fraction"] + split["test_fraction"] >= 1:
         raise ConfigError(
             "config.yaml: split.valid_fraction + split.test_fraction must be below 1 so that "
@@ -54,7 +67,11 @@ def check_rules(config: dict, workdir: Path) -> None:
             "config.yaml: split.folds: 1 fold cannot cross-validate; give 2 or more folds, or "
             "null (or 0) for no cross-validation"
         )
-    step = config["encoding"]["time_step"]
+
+
+def check_encoding(encoding: dict) -> None:
+    """A grid MIDI files can hold, and the name of a named melody part."""
+    step = encoding["time_step"]
     try:
         step_ticks(step)  # the MIDI writer's own check, before any song is written
     except ValueError:
@@ -62,14 +79,19 @@ def check_rules(config: dict, workdir: Path) -> None:
             f"config.yaml: encoding.time_step: {step} quarter notes is not a whole number of "
             f"MIDI ticks ({TICKS_PER_QUARTER} per quarter); use e.g. 0.25, 0.125 or 0.5"
         ) from None
-    encoding = config["encoding"]
     if encoding["melody_part"] == "named" and not encoding["melody_part_name"].strip():
         raise ConfigError(
             "config.yaml: encoding.melody_part_name: give the name (or part of it) of the melody's "
             "part or track when encoding.melody_part is 'named'"
         )
-    names = [dataset["name"] for dataset in config["sources"]]
-    for index, dataset in enumerate(config["sources"]):
+
+
+def check_sources(sources: list[dict], workdir: Path) -> None:
+    """Each dataset has a name of its own and matches music files."""
+    from musiclstm.settings import source_settings  # settings builds on this module
+
+    names = [dataset["name"] for dataset in sources]
+    for index, dataset in enumerate(sources):
         if names.count(dataset["name"]) > 1:
             raise ConfigError(
                 f"config.yaml: sources[{index}].name: {dataset['name']!r} is used twice"
@@ -80,17 +102,23 @@ def check_rules(config: dict, workdir: Path) -> None:
                 f"config.yaml: sources[{index}].{key}: {dataset[key]!r} matches no music files "
                 f"({', '.join(MUSIC_SUFFIXES)})"
             )
+
+
+def check_generate(songs: dict, texture) -> None:
+    """Each entry of `generate:` is one the texture can write, and a seed of tokens parses (a
+    seed file is read by :func:`with_seed_files`)."""
     from musiclstm.generation.seed_files import is_seed_file
 
-    for name, song in config["generate"].items():
+    for name, song in songs.items():
+        wrong = texture.check_generate_entry(name, song)
+        if wrong:
+            raise ConfigError(f"config.yaml: {wrong}")
         if is_seed_file(song["seed"]):
-            continue  # read by with_seed_files
+            continue
         try:
             parse_token_string(song["seed"], what=f"generate.{name}.seed")
         except ValueError as error:
             raise ConfigError(f"config.yaml: {error}") from None
-    check_soundfont(config["render"]["soundfont"], workdir)
-    check_device(config["training"]["device"])
 
 
 def check_soundfont(soundfont: str | None, workdir: Path) -> None:
@@ -143,14 +171,9 @@ def with_seed_files(config: dict, given: dict[str, set], workdir: Path) -> dict:
     read here, so that what is wrong with it fails before any job runs."""
     from musiclstm.generation.seed_files import is_seed_file, read_seed_file
     from musiclstm.settings import EncodingSettings, settings
-    from musiclstm.textures import config_texture
 
     encoding = settings(EncodingSettings, config["encoding"])
-    texture = config_texture(config)
     for name, song in config["generate"].items():
-        wrong = texture.check_generate_entry(name, song)
-        if wrong:
-            raise ConfigError(f"config.yaml: {wrong}")
         if not is_seed_file(song["seed"]):
             continue
         try:

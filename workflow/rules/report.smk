@@ -40,6 +40,7 @@ rule music_stats:
     params:
         transposed=config["encoding"]["transpose"],
         texture=TEXTURE.describe(),
+        time_step=config["encoding"]["time_step"],
     script:
         "../scripts/music_stats.py"
 

@@ -17,6 +17,7 @@ stats = write_music_stats(
     snakemake.output[0],
     info_paths=list(snakemake.input.info),
     texture=texture_from(snakemake.params.texture),
+    time_step=snakemake.params.time_step,
     transposed=snakemake.params.transposed,
     songs_table=snakemake.input.songs,
 )

@@ -248,6 +248,7 @@ def write_music_stats(
     stats_path: Path,
     info_paths: list[Path],
     texture,
+    time_step: float,
     transposed: bool = True,
     songs_table: Path | None = None,
 ) -> dict:
@@ -274,8 +275,8 @@ def write_music_stats(
         transposed,
         training_song_ids(songs_table, len(training)),
         {name: info.time_signature for name, info in infos.items()},
-        held_out_meters(songs_table, len(held_out), texture_time_step(infos)),
-        texture_time_step(infos),
+        held_out_meters(songs_table, len(held_out), time_step),
+        time_step,
     )
     stats.update(checks)
     Path(stats_path).write_text(json.dumps(stats, indent=2) + "\n")
@@ -286,11 +287,3 @@ def written_tonic(info) -> str | None:
     """The tonic a generated song is written in: its key's, or its entry's (None: C major or A
     minor)."""
     return tonic_name(info.key) if info.key else info.tonic
-
-
-def texture_time_step(infos: dict) -> float:
-    """The time step of the generated songs (a sixteenth where there are none)."""
-    steps = {info.time_step for info in infos.values()}
-    if len(steps) > 1:
-        raise ValueError(f"the generated songs have different time steps: {sorted(steps)}")
-    return steps.pop() if steps else 0.25

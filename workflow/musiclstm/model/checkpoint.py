@@ -64,7 +64,7 @@ def model_args(
     if model.head == "window":
         return args | {"window": model.window, "boundary": boundary}
     if model.head == "frame":
-        width = getattr(representation, "frame_width", 1)
+        width = representation.frame_width if representation is not None else 1
         if width < 2:
             raise ValueError(
                 "model.head: frame reads the frames of several voices; set a texture of several "

@@ -228,6 +228,21 @@ def meter_rows(stats: dict) -> list[list]:
     return rows
 
 
+def overlap_rows(stats: dict) -> list[list]:
+    """Each histogram's overlap like with like (meter by meter) and against all meters."""
+    return [
+        [name.replace("_", " "), stats["histogram_overlap"].get(name), value]
+        for name, value in stats["overlap_against_all_meters"].items()
+    ]
+
+
+def copy_rows(stats: dict) -> list[list]:
+    """Each generated song's longest run copied from a training song."""
+    columns = ("song", "longest_copied_steps", "longest_copied_notes", "copied_share")
+    columns += ("training_song",)
+    return [[run[key] for key in columns] for run in stats["copying"]]
+
+
 def write_summary_page(
     metrics_path: Path,
     stats_path: Path,
@@ -246,20 +261,6 @@ def write_summary_page(
     splits = [split for split in ("valid", "test") if split in metrics]
     metric_rows = [[split] + [metrics[split][key] for key, _ in METRIC_COLUMNS] for split in splits]
     stats_rows = song_stats_rows(stats["generated"], stats["held_out"])
-    overlap_rows = [
-        [name.replace("_", " "), stats["histogram_overlap"].get(name), value]
-        for name, value in stats["overlap_against_all_meters"].items()
-    ]
-    copy_rows = [
-        [
-            run["song"],
-            run["longest_copied_steps"],
-            run["longest_copied_notes"],
-            run["copied_share"],
-            run["training_song"],
-        ]
-        for run in stats["copying"]
-    ]
     figures = "\n".join(
         f'<img class="plot" alt="{html.escape(Path(png).stem)}" src="{data_uri(png)}">'
         for png in histogram_pngs
@@ -278,14 +279,14 @@ def write_summary_page(
 <p>Overlap of the histograms (1 = identical, 0 = nothing in common), each generated song
 against the held-out songs of its own time signature, pooled over the meters weighted by their
 held-out songs; and against every held-out song, whatever its meter:</p>
-{table(overlap_rows, ["histogram", "like with like", "against all meters"])}
+{table(overlap_rows(stats), ["histogram", "like with like", "against all meters"])}
 <p>By meter:</p>
 {table(meter_rows(stats), METER_HEADERS)}
 {figures}
 <h2>Copying check</h2>
 <p>The longest run of time steps of each generated song that also appears, token for token, in
 one training song.</p>
-{table(copy_rows, ["song", "steps", "notes", "share of the song", "training song"])}
+{table(copy_rows(stats), ["song", "steps", "notes", "share of the song", "training song"])}
 <h2>Configuration</h2>
 <pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"""
     Path(page_path).write_text(page(title, body))

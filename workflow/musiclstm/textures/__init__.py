@@ -5,6 +5,11 @@ A new texture is a module of this package and one line in :data:`TEXTURES`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+from musiclstm.generation.song_info import read_song_info
+from musiclstm.music.piece import Piece
 from musiclstm.textures.base import Texture, Voice
 from musiclstm.textures.ensemble import EnsembleTexture
 from musiclstm.textures.melody import MelodyTexture
@@ -35,13 +40,8 @@ def config_texture(config: dict) -> Texture:
 __all__ = ["TEXTURES", "Texture", "Voice", "config_texture", "texture_from"]
 
 
-def read_piece(tokens_path, info_path, title: str = ""):
+def read_piece(tokens_path, info_path, title: str = "") -> Piece:
     """The piece of a generated song's tokens and .json, decoded by the texture that wrote it."""
-    from dataclasses import replace
-    from pathlib import Path
-
-    from musiclstm.generation.song_info import read_song_info
-
     info = read_song_info(info_path)
     tokens = Path(tokens_path).read_text().split()
     return replace(texture_from(info.texture).piece(tokens, info), title=title)

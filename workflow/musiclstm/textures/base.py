@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from musiclstm.music.piece import Piece
 from musiclstm.representation.base import Representation
@@ -38,7 +38,10 @@ class Voice:
 
     @classmethod
     def of(cls, values: dict) -> Voice:
-        return cls(**{key: values[key] for key in asdict(cls("")) if key in values})
+        """The voice of a config's entry (keys left out take the defaults)."""
+        return cls(
+            **{field.name: values[field.name] for field in fields(cls) if field.name in values}
+        )
 
 
 class Texture(ABC):
