@@ -9,9 +9,11 @@ from musiclstm.evaluation.voice_leading import (
     chorale_checks,
     compare_checks,
     sounding_pitches,
+    voice_leading_stats,
     voice_ranges,
 )
-from musiclstm.music.frames import Frames
+from musiclstm.music.frames import SATB, Frames
+from musiclstm.textures.ensemble_report import CHORALE_COLUMNS, chorale_sections
 
 C_MAJOR = (67, 64, 60, 48)  # G4 E4 C4 C3
 G_MAJOR = (67, 62, 59, 43)  # G4 D4 B3 G2: from C_MAJOR, no parallels
@@ -20,12 +22,17 @@ G_SEVENTH = (65, 62, 59, 43)  # F4 D4 B3 G2
 CLUSTER = (65, 64, 62, 60)  # F4 E4 D4 C4
 
 
-def chorale(chords, steps=4, fermatas=()):
-    """Chords of (soprano, alto, tenor, bass) pitches (``None`` a rest), each struck anew and
-    held ``steps`` frames; the chords whose indexes are in ``fermatas`` are under a fermata."""
-    voices = [[(chord[voice], steps) for chord in chords] for voice in range(4)]
+TRIO = ("Violin I", "Viola", "Violoncello")
+MOTET = ("cantus", "quintus", "altus", "tenor", "bassus")
+
+
+def chorale(chords, steps=4, fermatas=(), names=SATB):
+    """Chords of (soprano, alto, tenor, bass) pitches (``None`` a rest), or of the voices
+    ``names``, each struck anew and held ``steps`` frames; the chords whose indexes are in
+    ``fermatas`` are under a fermata."""
+    voices = [[(chord[voice], steps) for chord in chords] for voice in range(len(chords[0]))]
     marks = [index in fermatas for index, _ in enumerate(chords) for _ in range(steps)]
-    return Frames.from_events(voices, marks)
+    return Frames.from_events(voices, marks, names)
 
 
 def test_sounding_pitches_resolve_holds_and_rests():
@@ -41,6 +48,57 @@ def test_parallels_are_counted_between_every_pair_of_voices():
     assert checks["parallel_fifths"] == 2
     assert checks["parallel_octaves"] == 1
     assert checks["parallels_per_100_frames"] == pytest.approx(100 * 3 / 8)
+
+
+def test_parallels_are_also_counted_per_pair_of_voices():
+    by_pair = chorale_checks([chorale([C_MAJOR, D_MINOR])])["parallels_per_100_frames_by_pair"]
+    one_in_8_frames = 100 / 8
+    assert by_pair == {
+        "soprano-alto": 0,
+        "soprano-tenor": one_in_8_frames,
+        "soprano-bass": one_in_8_frames,
+        "alto-tenor": 0,
+        "alto-bass": 0,
+        "tenor-bass": one_in_8_frames,
+    }
+
+
+def test_a_fifth_between_the_outer_voices_of_three_counts_on_that_pair_only():
+    # Violin I and Violoncello a fifth apart both move up a tone; the viola moves a semitone
+    trio = chorale([(67, 64, 60), (69, 65, 62)], names=TRIO)
+    checks = chorale_checks([trio], ranges=[(0, 127)] * 3)
+    assert checks["parallel_fifths"] == 1 and checks["parallel_octaves"] == 0
+    assert checks["parallels_per_100_frames_by_pair"] == {
+        "Violin I-Viola": 0,
+        "Violin I-Violoncello": pytest.approx(100 / 8),
+        "Viola-Violoncello": 0,
+    }
+    assert checks["out_of_range_share_Viola"] == 0
+
+
+def test_five_voices_cross_and_space_between_neighbours_only():
+    crossed = (79, 76, 67, 72, 48)  # the tenor above the altus
+    spaced = (79, 76, 72, 55, 43)  # the altus over an octave above the tenor
+    far_bass = (79, 76, 72, 67, 31)  # only the bassus far below the tenor: not counted
+    motet = chorale([crossed, spaced, far_bass], names=MOTET)
+    checks = chorale_checks([motet], ranges=[(0, 127)] * 5)
+    assert checks["crossing_share"] == pytest.approx(1 / 3)
+    assert checks["wide_spacing_share"] == pytest.approx(1 / 3)
+    assert len(checks["parallels_per_100_frames_by_pair"]) == 10
+
+
+def test_chords_of_three_voices_are_judged_where_all_three_sound():
+    checks = chorale_checks(
+        [chorale([(67, 64, 60), (None, 64, 60)], names=TRIO)], ranges=[(0, 127)] * 3
+    )
+    assert checks["full_frames"] == 4 and checks["triad_share"] == 1
+
+
+def test_two_voices_have_no_upper_pair_to_space():
+    duo = chorale([(79, 48)], names=("Violin", "Violoncello"))
+    checks = chorale_checks([duo], ranges=[(0, 127)] * 2)
+    assert checks["wide_spacing_share"] is None
+    assert checks["crossing_share"] == 0
 
 
 def test_good_voice_leading_has_no_parallels():
@@ -103,7 +161,7 @@ def test_a_seventh_chord_may_leave_out_its_fifth_but_a_triad_may_not():
     assert bare_triad["chord_share"] == 0
 
 
-def test_chords_are_only_judged_where_all_four_voices_sound():
+def test_chords_are_only_judged_where_all_voices_sound():
     checks = chorale_checks([chorale([C_MAJOR, (None, 64, 60, 48)])])
     assert checks["full_frames"] == 4 and checks["triad_share"] == 1
 
@@ -181,6 +239,34 @@ def test_voice_ranges_from_the_lowest_to_the_highest_notes():
 def test_compare_checks_sets_the_two_sets_side_by_side():
     rows = compare_checks({"frames": 8, "triad_share": 1.0}, {"frames": 16, "crossings": 2})
     assert rows == [("frames", 8, 16), ("triad_share", 1.0, None), ("crossings", None, 2)]
+
+
+def test_compare_checks_leaves_figures_by_pair_to_their_own_table():
+    rows = compare_checks({"frames": 8, "by_pair": {"a-b": 1.0}}, {"frames": 16, "by_pair": {}})
+    assert rows == [("frames", 8, 16)]
+
+
+def test_voice_leading_stats_has_each_part_figures_of_both_sets():
+    training = [chorale([(67, 64, 60), (69, 65, 62)], names=TRIO)]
+    generated = [chorale([(67, None, 60)], names=TRIO)]
+    stats = voice_leading_stats(generated, training, training)
+    assert stats["ranges"]["Viola"] == [64, 65]
+    assert list(stats["part_figures"]["generated"]) == list(TRIO)
+    assert stats["part_figures"]["generated"]["Viola"]["rest_share"] == 1
+    assert stats["part_figures"]["held_out"]["Viola"]["mean_note_frames"] == 4
+    assert all(not isinstance(value, dict) for row in stats["table"] for value in row)
+
+
+def test_the_summary_page_sets_pairs_and_parts_side_by_side():
+    trio = [chorale([(67, 64, 60), (69, 65, 62)], names=TRIO)]
+    bits = dict.fromkeys(key for key, _ in CHORALE_COLUMNS)
+    split = {"chorale": bits | {"voices": dict.fromkeys(TRIO, 1.0)}}
+    page = chorale_sections(
+        {"valid": split, "test": split}, {"voice_leading": voice_leading_stats(trio, trio, trio)}
+    )
+    assert "four voices" not in page and "held-out chorales" not in page
+    assert '<td>Violin I-Violoncello</td><td class="number">12.500</td>' in page
+    assert '<td>Viola</td><td class="number">0.000</td>' in page
 
 
 def test_the_checks_do_not_need_torch():

@@ -1,21 +1,26 @@
-"""The voice-leading checks of pieces of N voices (four-voice chorales), to set generated ones
-beside Bach's.
+"""The voice-leading checks of pieces of N >= 2 voices (four-voice chorales, string quartets,
+five-voice motets), to set generated pieces beside held-out ones.
 
-Every check is counted over a set of chorales (stored in C major / A minor) and reported as a
+Every check is counted over a set of pieces (stored in C major / A minor) and reported as a
 plain number, pooled over all their frames, so two sets of any size compare:
 
 - parallel fifths and octaves (unisons and compound intervals too) between any two voices, per
-  100 frames: at consecutive chord changes (frames where some voice starts a note or a rest) both
-  voices move the same way to a new pitch, from a perfect interval to the same one (mod 12);
+  100 frames, pooled and for each pair of voices: at consecutive chord changes (frames where some
+  voice starts a note or a rest) both voices move the same way to a new pitch, from a perfect
+  interval to the same one (mod 12);
 - voice crossings: the share of frames where a voice sounds above the next higher one;
 - notes outside each voice's range (the classic SATB ranges, or ranges measured with
   :func:`voice_ranges`);
-- the share of frames, among those where all four voices sound, whose pitch classes form a
-  triad or a seventh chord (notes may be doubled; only a seventh chord may leave out its fifth);
-- cadences: the chord at each fermata and the final chord (see :func:`cadence_counts`);
-- spacing: the share of frames where soprano and alto, or alto and tenor, lie over an octave apart.
+- the share of frames, among those where all voices sound, whose pitch classes form a triad or a
+  seventh chord (notes may be doubled; only a seventh chord may leave out its fifth);
+- cadences: the chord at each fermata and the final chord, over the lowest voice (see
+  :func:`cadence_counts`);
+- spacing: the share of frames where two neighbouring voices above the lowest pair (a chorale's
+  soprano and alto, or alto and tenor) lie over an octave apart.
 
-Shares whose denominator is empty are ``None``.
+Shares whose denominator is empty are ``None``; so is the spacing of two voices, which have no
+upper pair. :func:`voice_leading_stats` adds each part's own figures
+(:mod:`musiclstm.evaluation.part_figures`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from musiclstm.evaluation.chords import (
     cadence_counts,
     chord_counts,
 )
+from musiclstm.evaluation.part_figures import part_figures
 from musiclstm.music.frames import Frames
 from musiclstm.music.tokens import HOLD, REST
 
@@ -40,7 +46,7 @@ PERFECT = {"octaves": 0, "fifths": 7}  # interval classes of the parallels
 
 
 def neighbours(voices: int) -> list[tuple[int, int]]:
-    """Each voice and the one below it (S-A, A-T, T-B)."""
+    """Each voice and the one below it (a chorale's S-A, A-T, T-B)."""
     return [(voice, voice + 1) for voice in range(voices - 1)]
 
 
@@ -48,6 +54,16 @@ def upper_neighbours(voices: int) -> list[tuple[int, int]]:
     """The neighbours whose spacing is checked: all but the lowest pair (the bass may lie far
     below the tenor)."""
     return neighbours(voices)[:-1]
+
+
+def pair_name(names: tuple[str, ...], upper: int, lower: int) -> str:
+    """The name of a pair of voices, upper first: ``"Violin I-Viola"``."""
+    return f"{names[upper]}-{names[lower]}"
+
+
+def voice_pairs(names: tuple[str, ...]) -> list[str]:
+    """Every pair of voices by name, upper first, in score order."""
+    return [pair_name(names, upper, lower) for upper, lower in combinations(range(len(names)), 2)]
 
 
 def sounding_pitches(chorale: Frames) -> np.ndarray:
@@ -90,9 +106,11 @@ def parallel_kind(before: tuple, after: tuple) -> str | None:
     return None
 
 
-def parallel_counts(pitches: np.ndarray, changes: list[int]) -> Counter:
-    """Parallel fifths and octaves between every pair of voices over consecutive chord changes."""
+def parallel_counts(pitches: np.ndarray, changes: list[int], names: tuple[str, ...]) -> Counter:
+    """Parallel fifths and octaves between every pair of voices over consecutive chord changes:
+    pooled by kind, and both kinds together per pair (``parallels_<upper>-<lower>``)."""
     counts = Counter({"parallel_fifths": 0, "parallel_octaves": 0})
+    counts.update({f"parallels_{pair}": 0 for pair in voice_pairs(names)})
     for first, second in zip(changes, changes[1:], strict=False):
         for upper, lower in combinations(range(pitches.shape[1]), 2):
             kind = parallel_kind(
@@ -101,6 +119,7 @@ def parallel_counts(pitches: np.ndarray, changes: list[int]) -> Counter:
             )
             if kind:
                 counts[f"parallel_{kind}"] += 1
+                counts[f"parallels_{pair_name(names, upper, lower)}"] += 1
     return counts
 
 
@@ -130,11 +149,11 @@ def range_counts(chorale: Frames, ranges) -> Counter:
 
 
 def chorale_counts(chorale: Frames, ranges=SATB_RANGES) -> Counter:
-    """Everything counted in one chorale; :func:`chorale_checks` pools these over a set."""
+    """Everything counted in one piece; :func:`chorale_checks` pools these over a set."""
     pitches = sounding_pitches(chorale)
     changes = chord_changes(chorale)
     counts = Counter({"chorales": 1, "frames": chorale.frames, "chord_changes": len(changes)})
-    counts.update(parallel_counts(pitches, changes))
+    counts.update(parallel_counts(pitches, changes, chorale.names))
     voices = len(chorale.voices)
     counts["crossing_frames"] = frames_where(
         pitches, neighbours(voices), lambda high, low: high < low
@@ -157,7 +176,9 @@ def per_100(count: int, frames: int) -> float | None:
 
 
 def chorale_checks(chorales: list[Frames], ranges=None) -> dict:
-    """The musical checks of a set of chorales, pooled over all their frames, as plain numbers.
+    """The musical checks of a set of pieces, pooled over all their frames, as plain numbers;
+    the parallels of each pair of voices as one dict, ``parallels_per_100_frames_by_pair``
+    (pair name, see :func:`pair_name`, -> parallels per 100 frames).
 
     ``ranges`` is one (low, high) MIDI pitch per voice, top voice first; by default
     :data:`SATB_RANGES`.
@@ -184,6 +205,9 @@ def chorale_checks(chorales: list[Frames], ranges=None) -> dict:
         "parallel_fifths_per_100_frames": per_100(fifths, frames),
         "parallel_octaves_per_100_frames": per_100(octaves, frames),
         "parallels_per_100_frames": per_100(fifths + octaves, frames),
+        "parallels_per_100_frames_by_pair": {
+            pair: per_100(total[f"parallels_{pair}"], frames) for pair in voice_pairs(names)
+        },
         "crossing_share": share(total["crossing_frames"], frames),
         "out_of_range_share": share(total["notes_out_of_range"], total["notes"]),
     }
@@ -203,14 +227,18 @@ def chorale_checks(chorales: list[Frames], ranges=None) -> dict:
                 total["fermata_tonic_dominant"], total["fermatas"]
             ),
             "final_tonic_triad_share": share(total["final_tonic_triad"], len(chorales)),
-            "wide_spacing_share": share(total["wide_spacing_frames"], frames),
+            "wide_spacing_share": (
+                share(total["wide_spacing_frames"], frames)
+                if upper_neighbours(len(names))
+                else None
+            ),
         }
     )
     return checks
 
 
 def voice_ranges(chorales: list[Frames], percentiles=(1, 99)) -> tuple[tuple[int, int], ...]:
-    """Each voice's (low, high) MIDI pitch in a set of chorales: the given percentiles of its
+    """Each voice's (low, high) MIDI pitch in a set of pieces: the given percentiles of its
     notes (one per onset, so long notes weigh no more than short ones), rounded outwards to whole
     pitches. ``percentiles=(0, 100)`` gives the lowest and highest notes."""
     ranges = []
@@ -222,7 +250,7 @@ def voice_ranges(chorales: list[Frames], percentiles=(1, 99)) -> tuple[tuple[int
             if token not in (HOLD, REST)
         ]
         if not notes:
-            raise ValueError(f"the {name} has no notes in {len(chorales)} chorales: no range")
+            raise ValueError(f"the {name} has no notes in {len(chorales)} pieces: no range")
         low, high = np.percentile(notes, percentiles)
         ranges.append((int(np.floor(low)), int(np.ceil(high))))
     return tuple(ranges)
@@ -230,14 +258,16 @@ def voice_ranges(chorales: list[Frames], percentiles=(1, 99)) -> tuple[tuple[int
 
 def compare_checks(generated: dict, held_out: dict) -> list[tuple[str, object, object]]:
     """Rows ``(check, generated, held-out)`` for a side-by-side table, in the order of the
-    generated checks, then any only the held-out ones have (missing values are ``None``)."""
+    generated checks, then any only the held-out ones have (missing values are ``None``).
+    Checks that are dicts (figures by pair of voices) are left to tables of their own."""
     names = list(generated) + [name for name in held_out if name not in generated]
-    return [(name, generated.get(name), held_out.get(name)) for name in names]
+    rows = [(name, generated.get(name), held_out.get(name)) for name in names]
+    return [row for row in rows if not any(isinstance(value, dict) for value in row[1:])]
 
 
 def voice_leading_stats(generated: list[Frames], held_out: list[Frames], training) -> dict:
     """The checks of generated and held-out pieces side by side, each voice's range measured on
-    the ``training`` pieces."""
+    the ``training`` pieces, and each part's own figures (rests, note lengths) in both sets."""
     ranges = voice_ranges(training)
     ours = chorale_checks(generated, ranges)
     theirs = chorale_checks(held_out, ranges)
@@ -247,4 +277,5 @@ def voice_leading_stats(generated: list[Frames], held_out: list[Frames], trainin
         "generated": ours,
         "held_out": theirs,
         "table": [list(row) for row in compare_checks(ours, theirs)],
+        "part_figures": {"generated": part_figures(generated), "held_out": part_figures(held_out)},
     }

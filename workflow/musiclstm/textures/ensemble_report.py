@@ -1,5 +1,6 @@
 """The summary page's sections of a texture of several voices: bits by frame and by voice
-against the n-gram baseline, and the voice leading of generated against held-out pieces."""
+against the n-gram baseline, and the voice leading and each part's figures of generated against
+held-out pieces."""
 
 from __future__ import annotations
 
@@ -10,16 +11,32 @@ CHORALE_COLUMNS = [
     ("nats_per_voice_step", "nats/voice-step"),
     ("bits_per_voice_step", "bits/voice-step"),
     ("bits_per_onset", "bits/onset"),
-    ("atb_bits_per_step", "alto-tenor-bass bits/step"),
+    ("atb_bits_per_step", "lower voices bits/step"),
     ("fermata_bits_per_frame", "fermata bits/frame"),
+]
+SIDES = ("generated", "held_out")
+PART_HEADERS = [
+    "part",
+    "rests, generated",
+    "rests, held-out",
+    "mean note, generated",
+    "mean note, held-out",
 ]
 
 
 def chorale_sections(metrics: dict, stats: dict) -> str:
-    """A chorale run's metrics by frame and voice, against the n-gram baseline, and the voice
-    leading of generated against held-out chorales; nothing for melodies."""
+    """An ensemble run's metrics by frame and voice, against the n-gram baseline, and the voice
+    leading and part figures of generated against held-out pieces; nothing for melodies."""
     if "chorale" not in metrics.get("test", {}):
         return ""
+    body = bits_section(metrics)
+    leading = stats.get("voice_leading")
+    if leading:
+        body += voice_leading_section(leading)
+    return body
+
+
+def bits_section(metrics: dict) -> str:
     rows = [
         [f"model, {split}"] + [metrics[split]["chorale"][key] for key, _ in CHORALE_COLUMNS]
         for split in ("valid", "test")
@@ -31,14 +48,45 @@ def chorale_sections(metrics: dict, stats: dict) -> str:
             + [baseline["test"][key] for key, _ in CHORALE_COLUMNS]
         )
     voices = metrics["test"]["chorale"]["voices"]
-    body = f"""<h2>Chorales: bits by frame and by voice</h2>
-<p>Every held-out chorale scored from its start; a frame is its fermata mark and four voices.</p>
+    return f"""<h2>Bits by frame and by voice</h2>
+<p>Every held-out piece scored from its start; a frame is its fermata mark and one token per
+voice. The lower voices are all but the top one, given it.</p>
 {table(rows, [""] + [label for _, label in CHORALE_COLUMNS])}
 <p>Test bits per step of each voice:</p>
 {table([[voice, bits] for voice, bits in voices.items()], ["voice", "bits/step"])}"""
-    leading = stats.get("voice_leading")
-    if leading:
-        body += f"""
-<h2>Voice leading: generated against held-out chorales</h2>
+
+
+def voice_leading_section(leading: dict) -> str:
+    body = f"""
+<h2>Voice leading: generated against held-out pieces</h2>
 {table(leading["table"], ["", "generated", "held-out"])}"""
+    pairs = pair_rows(leading)
+    if pairs:
+        body += f"""
+<p>Parallel fifths and octaves per 100 frames, by pair of voices:</p>
+{table(pairs, ["voices", "generated", "held-out"])}"""
+    parts = part_rows(leading.get("part_figures", {}))
+    if parts:
+        body += f"""
+<p>Each part: the share of its frames it rests in, and its mean note length in frames:</p>
+{table(parts, PART_HEADERS)}"""
     return body
+
+
+def pair_rows(leading: dict) -> list[list]:
+    """Per pair of voices, its parallels per 100 frames in the generated and held-out pieces."""
+    by_side = [leading[side].get("parallels_per_100_frames_by_pair", {}) for side in SIDES]
+    pairs = list(by_side[0]) + [pair for pair in by_side[1] if pair not in by_side[0]]
+    return [[pair] + [figures.get(pair) for figures in by_side] for pair in pairs]
+
+
+def part_rows(part_figures: dict) -> list[list]:
+    """Per part, its rest share and mean note length in the generated and held-out pieces."""
+    by_side = [part_figures.get(side, {}) for side in SIDES]
+    parts = list(by_side[0]) + [part for part in by_side[1] if part not in by_side[0]]
+    return [
+        [part]
+        + [figures.get(part, {}).get("rest_share") for figures in by_side]
+        + [figures.get(part, {}).get("mean_note_frames") for figures in by_side]
+        for part in parts
+    ]
