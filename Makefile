@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 CORES ?= all
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: song chorale song_harmonised test test-fast lint pytest pytest-fast report system-packages \
+.PHONY: song chorale song_harmonised quartet song_quartet motet test test-fast lint pytest pytest-fast report system-packages \
   clean
 
 $(BIN)/python:
@@ -53,6 +53,30 @@ chorale: $(VENV)/.installed
 song_harmonised: song
 	$(BIN)/snakemake --cores $(CORES) $(call piece,song_harmonised) --configfile config/chorale.yaml
 	@$(BIN)/python -m musiclstm.where song_harmonised
+
+# Chamber music from the scores inside music21, each with its stages under its own results
+# directory: a string quartet (results/generated/quartet.mid), the song of `make song` arranged
+# for it (song_quartet), and a five-voice piece in Palestrina's style (motet).
+ensemble_metrics = $(BIN)/python -c 'import json, sys; t = json.load(open(sys.argv[1])); \
+  c, b = t["test"]["chorale"], t["baseline"]["test"]; \
+  print("held-out test: %.3f nats/voice-step (%d-gram baseline %.3f), %.2f bits/onset" \
+        % (c["nats_per_voice_step"], t["baseline"]["order"], b["nats_per_voice_step"], c["bits_per_onset"]))'
+
+quartet: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) $(call piece,quartet) \
+	  results/quartet/evaluation/metrics.json --configfile config/quartet.yaml
+	@$(BIN)/python -m musiclstm.where quartet
+	@$(ensemble_metrics) results/quartet/evaluation/metrics.json
+
+song_quartet: song
+	$(BIN)/snakemake --cores $(CORES) $(call piece,song_quartet) --configfile config/quartet.yaml
+	@$(BIN)/python -m musiclstm.where song_quartet
+
+motet: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) $(call piece,motet) \
+	  results/motet/evaluation/metrics.json --configfile config/motet.yaml
+	@$(BIN)/python -m musiclstm.where motet
+	@$(ensemble_metrics) results/motet/evaluation/metrics.json
 
 report: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)

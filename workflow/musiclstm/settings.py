@@ -39,6 +39,7 @@ class SourceSettings(Section):
     SECTION: ClassVar[tuple[str, ...]] = ("sources", "[]")
     name: str
     max_songs: int | None
+    work: str  # which songs are one work for `split.by: work`: song, file or folder
     corpus: str | None = None  # exactly one of corpus and files is given
     files: str | None = None
 
@@ -59,6 +60,10 @@ class EncodingSettings(Section):
     melody_part: str
     melody_part_name: str
     chords: str
+    grace_notes: str
+    meter_changes: str
+    repeats: str
+    missing_voices: str
     triplets: str
     transpose: bool
     shards: int
@@ -73,6 +78,7 @@ class SplitSettings(Section):
     test_fraction: float
     seed: int
     folds: int | None  # cross-validation folds; None or 0 for none
+    by: str  # what is dealt whole: song or work
 
 
 @dataclass(frozen=True)

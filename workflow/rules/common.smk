@@ -146,6 +146,12 @@ def split_params():
     return {key: value for key, value in config["split"].items() if key != "folds"}
 
 
+def split_works():
+    """Each source's `work` (name -> song, file or folder): which songs `split.by: work` deals
+    together."""
+    return {source["name"]: source["work"] for source in config["sources"]}
+
+
 def cv_folds():
     """The folds of the cross-validation, 1 to `split.folds`; fails naming the key where none
     is set."""

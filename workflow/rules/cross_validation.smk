@@ -16,6 +16,7 @@ use rule split_songs as split_fold with:
     params:
         split=config["split"],
         fold=cv_fold,
+        works=split_works(),
 
 
 # The vocabulary of every song (the main split's three texts), shared by the folds: every fold's

@@ -31,5 +31,6 @@ rule split_songs:
         "../../envs/music.yaml"
     params:
         split=split_params(),
+        works=split_works(),
     script:
         "../scripts/split_songs.py"

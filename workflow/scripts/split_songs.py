@@ -21,5 +21,6 @@ sizes = split_dataset(
     Path(out.songs),
     Path(snakemake.input.summary),
     fold=snakemake.params.get("fold"),
+    works=snakemake.params.works,
 )
 print(json.dumps(sizes, indent=2), file=sys.stderr)

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import music21
 
-from musiclstm.data.grid import exact, lay_on_grid, midi_spans, stream_lengths_and_spans
+from musiclstm.data.grid import exact, grid_events, lay_on_grid, midi_spans
 from musiclstm.data.melody import first_time_signature, pickup_steps
 from musiclstm.data.melody_part import describe_part, mean_pitch, pitched_notes
 from musiclstm.data.parsing import MidiSong
@@ -45,11 +45,14 @@ def song_to_chorale(
     return convert(song, encoding, tuple(names))
 
 
-def voiced_parts(parts: list, describe, count_notes, names: tuple[str, ...]) -> list:
-    """The song's parts with notes, which must be as many as ``names``; rejects with the parts
-    listed."""
+def voiced_parts(
+    parts: list, describe, count_notes, names: tuple[str, ...], missing_voices: str = "reject"
+) -> list:
+    """The song's parts with notes, as many as ``names`` or, with ``missing_voices: rest``, fewer;
+    rejects with the parts listed."""
     voiced = [part for part in parts if count_notes(part)]
-    if len(voiced) != len(names):
+    fewer_allowed = missing_voices == "rest" and 0 < len(voiced) < len(names)
+    if len(voiced) != len(names) and not fewer_allowed:
         listed = ", ".join(describe(part) for part in voiced) or "none"
         raise Rejected(
             WRONG_VOICE_COUNT,
@@ -64,9 +67,12 @@ def score_to_chorale(
 ) -> EncodedChorale:
     """A score of as many parts as ``names`` as their frames; the parts, highest first, are the
     voices from the top down."""
-    parts = voiced_parts(list(score.parts), describe_part, pitched_notes, names)
+    parts = voiced_parts(
+        list(score.parts), describe_part, pitched_notes, names, encoding.missing_voices
+    )
     parts.sort(key=mean_pitch, reverse=True)
-    voices = [voice_events(part, encoding) for part in parts]
+    lowest = len(parts) - 1
+    voices = [voice_events(part, encoding, n == lowest) for n, part in enumerate(parts)]
     length = max(sum(steps for _, steps in events) for events in voices)
     marked = fermata_frames(parts, exact(encoding.time_step), length)
     # A chorale ends under a fermata, whether or not the file marks its last chord.
@@ -92,9 +98,15 @@ def midi_to_chorale(
     the last chord, where a chorale always ends on one.
     """
     parts = [part for part in song.parts if not part.is_drums]
-    parts = voiced_parts(parts, lambda part: part.describe(), lambda part: part.notes, names)
+    parts = voiced_parts(
+        parts, lambda part: part.describe(), lambda part: part.notes, names, encoding.missing_voices
+    )
     parts.sort(key=lambda part: part.mean_pitch, reverse=True)
-    voices = [lay_on_grid(None, midi_spans(song.midi, part), encoding) for part in parts]
+    lowest = len(parts) - 1
+    voices = [
+        lay_on_grid(None, midi_spans(song.midi, part), encoding, n == lowest)
+        for n, part in enumerate(parts)
+    ]
     length = max(sum(steps for _, steps in events) for events in voices)
     fermatas = final_chord_fermata(voices, length)
     everything = [event for events in voices for event in events]
@@ -103,10 +115,22 @@ def midi_to_chorale(
     return chorale_in_c(voices, fermatas, key, encoding.transpose, time_signature, 0, names)
 
 
-def voice_events(part: music21.stream.Stream, encoding: EncodingSettings) -> list[Event]:
-    """One part on the grid, from the start of the score (its leading rests kept)."""
-    lengths, spans = stream_lengths_and_spans(part)
-    return lay_on_grid(lengths, spans, encoding)
+def voice_events(
+    part: music21.stream.Stream, encoding: EncodingSettings, lowest: bool = False
+) -> list[Event]:
+    """One part on the grid, from the start of the score (its leading rests kept); ``lowest``
+    for the bottom part, whose chords keep their bass with ``chords: outer_note``."""
+    return grid_events(part, encoding, lowest)
+
+
+def seated(voices: list[list[Event]], n_voices: int) -> list[list[Event]]:
+    """``voices`` (highest part first) in ``n_voices`` seats: the highest parts in the top seats
+    in order, the lowest part in the bottom seat, each seat left over empty (a rest throughout,
+    once :func:`padded`)."""
+    missing = n_voices - len(voices)
+    if missing <= 0:
+        return voices
+    return voices[:-1] + [[] for _ in range(missing)] + voices[-1:]
 
 
 def padded(events: list[Event], length: int) -> list[Event]:
@@ -157,7 +181,9 @@ def chorale_in_c(
     """The voices moved from ``key`` to C major / A minor if ``transpose``, with their facts."""
     shift = SongKey.of(key).shift_to_c if transpose else 0
     length = len(fermatas)
-    moved = [transpose_events(padded(events, length), shift) for events in voices]
+    moved = [
+        transpose_events(padded(events, length), shift) for events in seated(voices, len(names))
+    ]
     return EncodedChorale(
         Frames.from_events(moved, fermatas, names), str(key), shift, time_signature, pickup
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from musiclstm.data.parsing import parse_song
 from musiclstm.data.rejects import ENCODING_ERROR, Rejected
+from musiclstm.data.sections import song_sections
 from musiclstm.data.sources import SongSource
 from musiclstm.representation.base import EncodedSong, Representation
 from musiclstm.settings import EncodingSettings
@@ -49,7 +50,10 @@ def iter_outcomes(
         except Rejected as rejected:
             yield "rejected", reject_row(source.song_id, source.file, rejected)
             continue
-        for song_id, song in songs:
+        for song_id, song in sections_of(songs, encoding):
+            if isinstance(song, Rejected):
+                yield "rejected", reject_row(song_id, source.file, song)
+                continue
             try:
                 encoded = representation.encode(song, encoding)
             except Rejected as rejected:
@@ -60,6 +64,19 @@ def iter_outcomes(
                 yield "rejected", reject_row(song_id, source.file, Rejected(ENCODING_ERROR, detail))
                 continue
             yield "encoded", encoded_row(song_id, source, encoded)
+
+
+def sections_of(songs: list[tuple], encoding: EncodingSettings) -> Iterator[tuple]:
+    """``(song_id, song)`` for every section of every song (:func:`song_sections`), or
+    ``(song_id, Rejected)`` for a song whose repeats or meter the encoding refuses."""
+    for song_id, song in songs:
+        try:
+            yield from song_sections(song_id, song, encoding)
+        except Rejected as rejected:
+            yield song_id, rejected
+        except Exception as error:  # music21 failing to cut one odd score must not stop the rest
+            detail = f"{type(error).__name__} while cutting the score into sections: {error}"
+            yield song_id, Rejected(ENCODING_ERROR, detail)
 
 
 def encoded_row(song_id: str, source: SongSource, song: EncodedSong) -> dict:

@@ -16,6 +16,7 @@ import music21
 from musiclstm.data.melody_part import is_pitched
 from musiclstm.data.rejects import (
     CHORD,
+    GRACE_NOTE,
     NO_NOTES,
     OFF_GRID,
     TRIPLET,
@@ -114,12 +115,16 @@ def midi_spans(midi: MidiFile, part: MidiPart) -> list[NoteSpan]:
 
 
 def lay_on_grid(
-    lengths: list[WrittenLength] | None, spans: list[NoteSpan], encoding: EncodingSettings
+    lengths: list[WrittenLength] | None,
+    spans: list[NoteSpan],
+    encoding: EncodingSettings,
+    lowest: bool = False,
 ) -> list[Event]:
     """Lay a melody on a grid of ``encoding.time_step`` quarter lengths as ``(pitch, steps)``.
 
-    Notes that start together form a chord: ``chords: top_note`` keeps the highest, ``reject``
-    rejects the song. Where notes overlap, the later onset cuts the earlier note short. ``lengths``
+    Notes that start together form a chord: ``chords: top_note`` keeps the highest,
+    ``outer_note`` the lowest in the ``lowest`` part of an ensemble and the highest elsewhere,
+    ``reject`` rejects the song. Where notes overlap, the later onset cuts the earlier note short. ``lengths``
     are the written lengths of notes and rests that ``skip`` checks; None (a MIDI melody, which has
     no written lengths) checks the lengths the notes sound for, overlaps cut.
 
@@ -136,7 +141,8 @@ def lay_on_grid(
     """
     grid = exact(encoding.time_step)
     tolerance = exact(encoding.timing_tolerance) * grid
-    melody = top_notes([snap_span(span, grid, tolerance) for span in spans], encoding.chords)
+    snapped = [snap_span(span, grid, tolerance) for span in spans]
+    melody = top_notes(snapped, encoding.chords, lowest)
     if lengths is None:  # what sounds: each note ends where the next one starts, at the latest
         melody = [
             span if span.end <= following.start else replace(span, end=following.start)
@@ -240,13 +246,16 @@ def grid_notes(
     return notes
 
 
-def top_notes(spans: list[NoteSpan], chords: str) -> list[NoteSpan]:
-    """One note per onset, in time order: the top note of each chord (notes that start together).
+def top_notes(spans: list[NoteSpan], chords: str, lowest: bool = False) -> list[NoteSpan]:
+    """One note per onset, in time order: the top note of each chord (notes that start together),
+    or with ``chords: outer_note`` in the ``lowest`` part the bottom one.
 
     With ``chords: reject`` a chord raises :class:`Rejected` instead.
     """
-    if chords not in ("top_note", "reject"):
-        raise ValueError(f"chords must be 'top_note' or 'reject', not {chords!r}")
+    if chords not in ("top_note", "outer_note", "reject"):
+        raise ValueError(f"chords must be 'top_note', 'outer_note' or 'reject', not {chords!r}")
+    if chords == "outer_note" and lowest:
+        return bottom_notes(spans)
     by_start: dict[Fraction, list[NoteSpan]] = {}
     for span in spans:
         by_start.setdefault(span.start, []).append(span)
@@ -266,7 +275,39 @@ def top_notes(spans: list[NoteSpan], chords: str) -> list[NoteSpan]:
     return melody
 
 
-def grid_events(part: music21.stream.Stream, encoding: EncodingSettings) -> list[Event]:
-    """Lay a music21 part on the grid (see :func:`lay_on_grid`)."""
+def grid_events(
+    part: music21.stream.Stream, encoding: EncodingSettings, lowest: bool = False
+) -> list[Event]:
+    """Lay a music21 part on the grid (see :func:`lay_on_grid`), its grace notes as
+    ``encoding.grace_notes`` says."""
+    check_grace_notes(part, encoding.grace_notes)
     lengths, spans = stream_lengths_and_spans(part)
-    return lay_on_grid(lengths, spans, encoding)
+    return lay_on_grid(lengths, spans, encoding, lowest)
+
+
+def check_grace_notes(part: music21.stream.Stream, policy: str) -> None:
+    """With ``grace_notes: reject``, reject a part with a grace note; ``drop`` leaves them to
+    :func:`stream_lengths_and_spans`, which takes no note without a length."""
+    if policy == "reject":
+        for note in part.recurse().notes:
+            if note.duration.isGrace:
+                raise Rejected(
+                    GRACE_NOTE,
+                    f"{note.fullName} in measure {note.measureNumber} is a grace note (set "
+                    "encoding.grace_notes to drop to leave grace notes out)",
+                )
+    elif policy != "drop":
+        raise ValueError(f"grace_notes must be 'drop' or 'reject', not {policy!r}")
+
+
+def bottom_notes(spans: list[NoteSpan]) -> list[NoteSpan]:
+    """One note per onset, in time order: the bottom note of each chord (a bass line's)."""
+    by_start: dict[Fraction, list[NoteSpan]] = {}
+    for span in spans:
+        by_start.setdefault(span.start, []).append(span)
+    line = []
+    for start in sorted(by_start):
+        bottom = min(by_start[start], key=lambda span: (min(span.pitches), -span.end))
+        pitch = min(bottom.pitches)
+        line.append(bottom if len(bottom.pitches) == 1 else replace(bottom, pitches=(pitch,)))
+    return line

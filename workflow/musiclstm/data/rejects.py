@@ -20,6 +20,9 @@ UNACCEPTABLE_DURATION = "unacceptable_duration"
 OFF_GRID = "off_grid"
 ENCODING_ERROR = "encoding_error"
 WRONG_VOICE_COUNT = "wrong_voice_count"
+GRACE_NOTE = "grace_note"
+METER_CHANGE = "meter_change"
+REPEATS = "repeats"
 REASONS = {
     EMPTY_FILE: "the file is empty (0 bytes)",
     UNSUPPORTED_FORMAT: "the file's suffix is not one of the music formats read",
@@ -33,7 +36,10 @@ REASONS = {
     UNACCEPTABLE_DURATION: "with `duration_policy: skip`, a length outside `acceptable_durations`",
     OFF_GRID: "with `duration_policy: skip`, a note starts or ends between two grid steps",
     WRONG_VOICE_COUNT: "with several voices (`texture: chorale` or `ensemble`), the song has "
-    "another number of parts with notes",
+    "another number of parts with notes (fewer, with `missing_voices: reject`; or more)",
+    GRACE_NOTE: "with `grace_notes: reject`, a part has a grace note",
+    METER_CHANGE: "with `meter_changes: reject`, the time signature changes inside the score",
+    REPEATS: "with `repeats: expand`, the score's repeat signs and endings do not expand",
     ENCODING_ERROR: "music21 failed on the song in another way (the detail says how)",
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import posixpath
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from musiclstm.data.encode import (
     read_table,
     write_table,
 )
+from musiclstm.data.sections import unsectioned
 from musiclstm.data.sources import read_index
 from musiclstm.settings import SplitSettings
 
@@ -100,6 +102,31 @@ def assign_fold_splits(
     for position, song_id in enumerate(rest):
         assignment[song_id] = "valid" if position < n_valid else "train"
     return assignment
+
+
+def work_of(song_id: str, work: str) -> str:
+    """The work a song belongs to, as its source's ``work`` setting says: the song (and the
+    sections cut from it), its file (the id up to its first ``#``: every song of the file), or
+    its file's folder. Built from the id, so no machine's paths enter the split."""
+    if work == "song":
+        return unsectioned(song_id)
+    dataset_file = song_id.split("#", 1)[0]
+    if work == "file":
+        return dataset_file
+    if work == "folder":
+        return posixpath.dirname(dataset_file) + "/"
+    raise ValueError(f"a source's work must be 'song', 'file' or 'folder', not {work!r}")
+
+
+def dealt_units(rows: list[dict], by: str, works: dict[str, str] | None) -> dict[str, str]:
+    """Each song id's unit of the split: its song with ``split.by: song``; with ``work``, its
+    work as ``works`` (dataset name -> the source's ``work``) says."""
+    if by == "song":
+        return {row["song_id"]: unsectioned(row["song_id"]) for row in rows}
+    if by != "work":
+        raise ValueError(f"split.by must be 'song' or 'work', not {by!r}")
+    works = works or {}
+    return {row["song_id"]: work_of(row["song_id"], works.get(row["dataset"], "song")) for row in rows}
 
 
 def source_of(song_id: str, index_ids: set[str]) -> str | None:
@@ -205,24 +232,28 @@ def split_dataset(
     songs_path: Path,
     summary_path: Path | None = None,
     fold: int | None = None,
+    works: dict[str, str] | None = None,
 ) -> dict:
     """Merge encoded shards, split them, and write the split texts and the song table.
 
     Each split text holds one song per line, in the order of the song table; the song table gives
     every song's split and its line within that split's text. Returns songs and steps per split.
     With a ``fold`` (1 to ``split.folds``) the split is that fold of the cross-validation
-    (:func:`assign_fold_splits`). Raises :class:`NotEnoughSongs`, pointing at the rejects table,
+    (:func:`assign_fold_splits`). Whole songs are dealt (a song's sections together), or with
+    ``split.by: work`` whole works, each dataset's as ``works`` (name -> its ``work``) says. Raises :class:`NotEnoughSongs`, pointing at the rejects table,
     when no song was encoded or too few to give every split one.
     """
     rows = [row for path in encoded_paths for row in read_table(path)]
     rows.sort(key=lambda row: row["song_id"])
-    song_ids = [row["song_id"] for row in rows]
+    units = dealt_units(rows, split.by, works)
+    unit_ids = sorted(set(units.values()))
     if fold is None:
-        assignment = assign_splits(song_ids, split.valid_fraction, split.test_fraction, split.seed)
+        dealt = assign_splits(unit_ids, split.valid_fraction, split.test_fraction, split.seed)
     else:
-        assignment = assign_fold_splits(
-            song_ids, fold, split.folds or 0, split.valid_fraction, split.seed
+        dealt = assign_fold_splits(
+            unit_ids, fold, split.folds or 0, split.valid_fraction, split.seed
         )
+    assignment = {song_id: dealt[unit] for song_id, unit in units.items()}
     lines: dict[str, list[str]] = {name: [] for name in SPLITS}
     table = []
     for row in rows:
