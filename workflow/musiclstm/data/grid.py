@@ -124,9 +124,10 @@ def lay_on_grid(
 
     Notes that start together form a chord: ``chords: top_note`` keeps the highest,
     ``outer_note`` the lowest in the ``lowest`` part of an ensemble and the highest elsewhere,
-    ``reject`` rejects the song. Where notes overlap, the later onset cuts the earlier note short. ``lengths``
-    are the written lengths of notes and rests that ``skip`` checks; None (a MIDI melody, which has
-    no written lengths) checks the lengths the notes sound for, overlaps cut.
+    ``reject`` rejects the song. Where notes overlap, the later onset cuts the earlier note
+    short. ``lengths`` are the written lengths of notes and rests that ``skip`` checks; None (a
+    MIDI melody, which has no written lengths) checks the lengths the notes sound for, overlaps
+    cut.
 
     First every onset and end within ``timing_tolerance`` steps of a step line or a triplet line
     moves onto it (see :func:`snap_span`), so a note a MIDI converter starts a tick late or

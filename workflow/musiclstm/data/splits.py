@@ -126,7 +126,9 @@ def dealt_units(rows: list[dict], by: str, works: dict[str, str] | None) -> dict
     if by != "work":
         raise ValueError(f"split.by must be 'song' or 'work', not {by!r}")
     works = works or {}
-    return {row["song_id"]: work_of(row["song_id"], works.get(row["dataset"], "song")) for row in rows}
+    return {
+        row["song_id"]: work_of(row["song_id"], works.get(row["dataset"], "song")) for row in rows
+    }
 
 
 def source_of(song_id: str, index_ids: set[str]) -> str | None:
@@ -240,7 +242,8 @@ def split_dataset(
     every song's split and its line within that split's text. Returns songs and steps per split.
     With a ``fold`` (1 to ``split.folds``) the split is that fold of the cross-validation
     (:func:`assign_fold_splits`). Whole songs are dealt (a song's sections together), or with
-    ``split.by: work`` whole works, each dataset's as ``works`` (name -> its ``work``) says. Raises :class:`NotEnoughSongs`, pointing at the rejects table,
+    ``split.by: work`` whole works, each dataset's as ``works`` (name -> its ``work``) says.
+    Raises :class:`NotEnoughSongs`, pointing at the rejects table,
     when no song was encoded or too few to give every split one.
     """
     rows = [row for path in encoded_paths for row in read_table(path)]
