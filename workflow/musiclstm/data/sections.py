@@ -85,7 +85,7 @@ def meter_sections(
     return [
         (
             f"{song_id}{SECTION_MARK}{first + 1}-{last + 1}",
-            score.measures(first, last, indicesNotNumbers=True),
+            score.measures(first, last + 1, indicesNotNumbers=True),  # by index: end excluded
         )
         for first, last in zip(starts, ends, strict=True)
     ]
