@@ -151,8 +151,12 @@ def test_a_five_voice_movement_round_trips_note_for_note():
     (row,), rejects = encode(MOTET, "palestrina/Kyrie_04.krn")
     assert rejects == []
     score = music21.converter.parse(corpus_root() / "palestrina/Kyrie_04.krn")
-    parts = sorted(score.parts, key=lambda part: -sum(
-        n.pitch.midi for n in part.flatten().notes) / len(part.flatten().notes))
+    parts = sorted(
+        score.parts,
+        key=lambda part: (
+            -sum(n.pitch.midi for n in part.flatten().notes) / len(part.flatten().notes)
+        ),
+    )
     encoded = voice_notes(row["tokens"].split(), MOTET_NAMES, Fraction(1, 2))
     for part, voice in zip(parts, encoded, strict=True):
         assert voice == part_notes(part, row["transposition"])

@@ -166,9 +166,21 @@ def ensemble_staves(piece: Piece, key: music21.key.Key) -> tuple[list, list[str]
         # An instrument's staff is named; voices sharing staves go unnamed, as in a hymnal.
         if len(parts) == 1:
             staff.partName = parts[0].name
+            staff.insert(0, part_instrument(parts[0]))
         staves.append(staff)
         clefs.append(clef)
     return staves, clefs
+
+
+def part_instrument(part) -> music21.instrument.Instrument:
+    """The instrument a part plays, named as the part (a notation program shows it by the staff
+    and plays the part's General MIDI program)."""
+    instrument = music21.instrument.Instrument()
+    if part.program is not None:
+        instrument = music21.instrument.instrumentFromMidiProgram(part.program)
+        instrument.midiProgram = part.program
+    instrument.instrumentName = instrument.partName = part.name
+    return instrument
 
 
 def fermata_ends(fermatas: list[bool]) -> set[int]:

@@ -1,0 +1,194 @@
+"""String quartets from little data: a model trained on the quartets alone, one pre-trained on
+every four-voice ensemble piece that ships (Bach's chorales, Palestrina's four-voice mass
+movements) and fine-tuned on the quartets, and the n-gram baseline, scored on the same held-out
+quartet movements; with training and generation speed, all in one run.
+
+    .venv/bin/python benchmarks/chamber.py [--pretrain-epochs 2] [--cores 2]
+
+It runs the real workflow three times (each stage reused where its files are up to date):
+
+1. ``config/quartet.yaml`` as it ships (results/quartet/, what `make quartet` trains): the
+   quartets alone, for the config's epochs; its evaluation fits the n-gram baseline on the same
+   training movements and scores it on the same test movements;
+2. the same texture, encoding and model on the four-voice pieces (results/four_voices/):
+   the chorales and every Palestrina movement in four voices, for ``--pretrain-epochs``;
+3. the quartet config again, its training started from the checkpoint of 2
+   (``training.init_from``), for the same epochs as 1 (results/quartet_finetuned/).
+
+The split is the quartet config's, by whole works: no quartet has movements on both sides.
+Printed: held-out nats per voice-step, bits per onset and nats per step of each part; training
+frames per second and minutes of each run; and the frames per second of composing a quartet
+with the trained model. Give ``--device cuda`` to train on a GPU where there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+from musiclstm.generation.ensembles import compose_request
+from musiclstm.generation.sampling import sample_songs
+from musiclstm.generation.strategies import Sampling
+from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.settings import SongSettings, settings
+from musiclstm.training.history import read_history
+
+REPO = Path(__file__).resolve().parent.parent
+QUARTET = yaml.safe_load((REPO / "config/quartet.yaml").read_text())
+# Bach's chorales and Palestrina's mass movements; those not in four voices are rejected.
+FOUR_VOICE_SOURCES = [
+    {"name": "bach", "corpus": "bach/bwv*.mxl"},
+    {"name": "palestrina", "corpus": "palestrina/*.krn"},
+]
+
+
+def pretraining_config(epochs: int, device: str) -> dict:
+    """The quartet's texture, encoding and model, learnt from the four-voice pieces."""
+    return QUARTET | {
+        "results_dir": "results/four_voices",
+        "sources": FOUR_VOICE_SOURCES,
+        "split": {"by": "song", "valid_fraction": 0.05, "test_fraction": 0.05, "seed": 0},
+        "training": QUARTET["training"] | {"epochs": epochs, "device": device},
+        "generate": {},
+    }
+
+
+def fine_tuning_config(device: str) -> dict:
+    training = QUARTET["training"] | {
+        "init_from": "results/four_voices/model/checkpoint.pt",
+        "device": device,
+    }
+    return QUARTET | {
+        "results_dir": "results/quartet_finetuned",
+        "training": training,
+        "generate": {},
+    }
+
+
+def run_workflow(config: dict, name: str, targets: list[str], cores: int) -> float:
+    """Snakemake on ``config`` (written to results/benchmarks/{name}.yaml); its minutes."""
+    path = REPO / f"results/benchmarks/{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", str(path)]
+    start = time.perf_counter()
+    print(f"{name}: snakemake {' '.join(targets)}", flush=True)
+    subprocess.run([*command, *targets], cwd=REPO, check=True)
+    return (time.perf_counter() - start) / 60
+
+
+def training_speed(results: Path, frame_width: int) -> dict:
+    history = read_history(results / "model/history.csv")
+    tokens = statistics.median(float(row["tokens_per_second"]) for row in history)
+    return {"epochs": len(history), "frames_per_second": tokens / frame_width}
+
+
+def held_out(metrics: dict) -> dict:
+    """The test movements' figures: nats per voice-step, bits per onset, nats per part-step."""
+    return {
+        "nats_per_voice_step": metrics["nats_per_voice_step"],
+        "bits_per_onset": metrics["bits_per_onset"],
+        "nats_per_step_by_part": {
+            part: bits * math.log(2) for part, bits in metrics["voices"].items()
+        },
+    }
+
+
+def composing_speed(checkpoint: Path, bars: int, repeats: int) -> dict:
+    """Frames per second of composing ``bars`` of 4/4, with the step kernel and the modules."""
+    trained = TrainedModel.load(checkpoint)
+    width = trained.representation.frame_width
+    request = compose_request(settings(SongSettings, seed="", bars=bars), [], 0.25, width)
+    speeds = {}
+    for fast in (True, False):
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            [song] = sample_songs(trained, request, 1, Sampling("top_k"), 1, fast_step=fast)
+            runs.append(time.perf_counter() - start)
+        speeds["kernel" if fast else "modules"] = len(song) / width / statistics.median(runs)
+    return speeds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pretrain-epochs", type=int, default=2)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--bars", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    quartet = QUARTET | {"training": QUARTET["training"] | {"device": args.device}}
+    evaluation = "evaluation/metrics.json"
+    minutes = {
+        "quartets alone": run_workflow(
+            quartet, "quartet", [f"results/quartet/{evaluation}"], args.cores
+        ),
+        "pre-training": run_workflow(
+            pretraining_config(args.pretrain_epochs, args.device),
+            "four_voices",
+            ["results/four_voices/model/checkpoint.pt", "results/four_voices/data/summary.json"],
+            args.cores,
+        ),
+        "fine-tuned": run_workflow(
+            fine_tuning_config(args.device),
+            "quartet_finetuned",
+            [f"results/quartet_finetuned/{evaluation}"],
+            args.cores,
+        ),
+    }
+    alone = json.loads((REPO / f"results/quartet/{evaluation}").read_text())
+    tuned = json.loads((REPO / f"results/quartet_finetuned/{evaluation}").read_text())
+    width = 1 + len(QUARTET["voices"])
+    runs = {
+        "quartets alone": REPO / "results/quartet",
+        "pre-training": REPO / "results/four_voices",
+        "fine-tuned": REPO / "results/quartet_finetuned",
+    }
+    speeds = {
+        name: training_speed(path, width) | {"minutes": minutes[name]}
+        for name, path in runs.items()
+    }
+    pieces = json.loads((REPO / "results/four_voices/data/summary.json").read_text())
+    rows = {
+        "quartets alone": held_out(alone["test"]["chorale"]),
+        "pre-trained, fine-tuned": held_out(tuned["test"]["chorale"]),
+        f"{alone['baseline']['order']}-gram baseline": held_out(alone["baseline"]["test"]),
+    }
+    torch.set_num_threads(QUARTET["training"].get("threads") or 2)
+    generation = composing_speed(
+        REPO / "results/quartet/model/checkpoint.pt", args.bars, args.repeats
+    )
+    print(f"pre-training pieces: {pieces['songs_encoded']} encoded of {pieces['songs_in']}")
+    for name, speed in speeds.items():
+        print(
+            f"{name}: {speed['epochs']} epochs, {speed['frames_per_second']:.0f} frames/s, "
+            f"{speed['minutes']:.1f} min (the whole run)"
+        )
+    parts = list(rows["quartets alone"]["nats_per_step_by_part"])
+    print(
+        f"{'held-out quartets':<26} {'nats/voice-step':>15} {'bits/onset':>10} "
+        + " ".join(f"{p:>11}" for p in parts)
+    )
+    for name, row in rows.items():
+        by_part = " ".join(f"{row['nats_per_step_by_part'][p]:>11.3f}" for p in parts)
+        print(
+            f"{name:<26} {row['nats_per_voice_step']:>15.3f} "
+            f"{row['bits_per_onset']:>10.3f} {by_part}"
+        )
+    for how, value in generation.items():
+        print(f"composing {args.bars} bars, {how}: {value:.0f} frames/s")
+    print(json.dumps({"training": speeds, "test": rows, "generation": generation}))
+
+
+if __name__ == "__main__":
+    main()
