@@ -179,7 +179,10 @@ def part_instrument(part) -> music21.instrument.Instrument:
     if part.program is not None:
         instrument = music21.instrument.instrumentFromMidiProgram(part.program)
         instrument.midiProgram = part.program
+    # The part's own name on every system: General MIDI's abbreviation would print two violins
+    # alike.
     instrument.instrumentName = instrument.partName = part.name
+    instrument.instrumentAbbreviation = instrument.partAbbreviation = part.name
     return instrument
 
 
