@@ -79,10 +79,11 @@ def run_workflow(config: dict, name: str, targets: list[str], cores: int) -> flo
     path = REPO / f"results/benchmarks/{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", str(path)]
+    # The targets before --configfile, which would take them for more config files.
+    command = [sys.executable, "-m", "snakemake", "--cores", str(cores), *targets]
     start = time.perf_counter()
     print(f"{name}: snakemake {' '.join(targets)}", flush=True)
-    subprocess.run([*command, *targets], cwd=REPO, check=True)
+    subprocess.run([*command, "--configfile", str(path)], cwd=REPO, check=True)
     return (time.perf_counter() - start) / 60
 
 
