@@ -22,6 +22,7 @@ from musiclstm.data.sources import SongSource, corpus_root
 from musiclstm.data.splits import dealt_units
 from musiclstm.music.frames import parse_frames
 from musiclstm.music.midi import write_midi
+from musiclstm.rendering.report_pages import synthesizer_note
 from musiclstm.settings import EncodingSettings, settings
 from musiclstm.textures import config_texture
 
@@ -268,3 +269,12 @@ def test_the_quartets_checks_set_generated_beside_held_out(quartet_run):
     assert len(pairs) == 6  # every pair of four parts
     figures = leading["part_figures"]
     assert set(figures["generated"]) == set(figures["held_out"]) == set(QUARTET_NAMES)
+
+
+def test_the_report_names_each_instrument_a_piece_was_played_with():
+    audio = {
+        "synthesizer": "fluidsynth",
+        "soundfont": "/sf2/TimGM6mb.sf2",
+        "program": [40, 40, 41, 42],
+    }
+    assert "(Violin, Viola, Cello)" in synthesizer_note(audio)

@@ -28,8 +28,8 @@ MIME_TYPES = {
     ".json": "application/json",
 }
 GM_PROGRAMS = {0: "Acoustic Grand Piano", 24: "Acoustic Guitar (nylon)", 40: "Violin",
-               71: "Clarinet", 73: "Flute", 75: "Pan Flute", 21: "Accordion",
-               19: "Church Organ", 52: "Choir Aahs"}  # fmt: skip
+               41: "Viola", 42: "Cello", 71: "Clarinet", 73: "Flute", 75: "Pan Flute",
+               21: "Accordion", 19: "Church Organ", 52: "Choir Aahs", 53: "Voice Oohs"}  # fmt: skip
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; max-width: 1100px; color: #222; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.4em; border-bottom: 1px solid #ddd; }
@@ -76,8 +76,7 @@ def table(rows: list[list], header: list[str] | None = None) -> str:
 def synthesizer_note(audio: dict) -> str:
     """One sentence on how the audio was made."""
     if audio["synthesizer"] == "fluidsynth":
-        program = audio.get("program") or 0
-        instrument = GM_PROGRAMS.get(program, f"General MIDI program {program}")
+        instrument = instrument_names(audio.get("program") or 0)
         return (
             f"Played by FluidSynth with the General MIDI soundfont "
             f"{Path(audio['soundfont']).name} ({instrument})."
@@ -86,6 +85,13 @@ def synthesizer_note(audio: dict) -> str:
         "Played by the built-in synthesiser (a tone with a few harmonics), the fallback where "
         "FluidSynth or a General MIDI soundfont is not installed."
     )
+
+
+def instrument_names(program: int | list[int]) -> str:
+    """The General MIDI instruments of one program or of a program per part, each named once,
+    in the parts' order."""
+    programs = dict.fromkeys(program if isinstance(program, list) else [program])
+    return ", ".join(GM_PROGRAMS.get(p, f"General MIDI program {p}") for p in programs)
 
 
 def voice_rows(facts: dict) -> list[list]:
