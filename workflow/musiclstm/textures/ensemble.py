@@ -22,6 +22,11 @@ SATB_VOICES = (
 )
 
 
+def upper_first(name: str) -> str:
+    """``name`` with its first letter a capital, the rest as written (``Violin II`` stays)."""
+    return name[:1].upper() + name[1:]
+
+
 class EnsembleTexture(Texture):
     """Voices sung or played together, top voice first; the top one can be given (harmonised)."""
 
@@ -45,7 +50,7 @@ class EnsembleTexture(Texture):
     def piece(self, tokens: list[str], info) -> Piece:
         frames = self.frames(tokens)
         parts = tuple(
-            Part(voice.name[:1].upper() + voice.name[1:], tuple(events), voice.program, voice.clef)
+            Part(upper_first(voice.name), tuple(events), voice.program, voice.clef)
             for voice, events in zip(self.voices, frames.events(), strict=True)
         )
         return Piece(
@@ -115,8 +120,8 @@ class EnsembleTexture(Texture):
     def summary_headings(self) -> tuple[str, str]:
         what = f"{self.name}s" if self.name != "ensemble" else "pieces"
         return (
-            f"{self.name.capitalize()} LSTM: summary",
-            f"{self.voices[0].name.capitalize()} lines of generated against held-out {what}",
+            f"{upper_first(self.name)} LSTM: summary",
+            f"{upper_first(self.voices[0].name)} lines of generated against held-out {what}",
         )
 
     def report_sections(self, metrics: dict, stats: dict) -> str:
