@@ -17,7 +17,7 @@ from workflow_runs import failure, run_snakemake
 from musiclstm.config import validate_config
 from musiclstm.data.encode import encode_songs
 from musiclstm.data.rejects import METER_CHANGE, WRONG_VOICE_COUNT, Rejected
-from musiclstm.data.sections import meter_sections
+from musiclstm.data.sections import meter_sections, song_sections
 from musiclstm.data.sources import SongSource, corpus_root
 from musiclstm.data.splits import dealt_units
 from musiclstm.music.frames import parse_frames
@@ -278,3 +278,36 @@ def test_the_report_names_each_instrument_a_piece_was_played_with():
         "program": [40, 40, 41, 42],
     }
     assert "(Violin, Viola, Cello)" in synthesizer_note(audio)
+
+
+def three_bars(repeats: dict[int, list]) -> music21.stream.Score:
+    """C4, D4, E4 in whole notes, with the barlines ``repeats`` gives each measure number."""
+    part = music21.stream.Part()
+    for number, pitch in enumerate(["C4", "D4", "E4"], start=1):
+        measure = music21.stream.Measure(number=number)
+        if number == 1:
+            measure.timeSignature = music21.meter.TimeSignature("4/4")
+        measure.append(music21.note.Note(pitch, quarterLength=4))
+        for side, barline in repeats.get(number, []):
+            setattr(measure, side, barline)
+        part.append(measure)
+    score = music21.stream.Score()
+    score.insert(0, part)
+    return score
+
+
+def test_repeats_are_played_out_or_rejected_as_configured():
+    expand = settings(EncodingSettings, repeats="expand")
+    end_of_bar_2 = {2: [("rightBarline", music21.bar.Repeat(direction="end"))]}
+    [(song_id, score)] = song_sections("s:x", three_bars(end_of_bar_2), expand)
+    notes = [note.nameWithOctave for note in score.parts[0].flatten().notes]
+    assert song_id == "s:x" and notes == ["C4", "D4", "C4", "D4", "E4"]
+    as_written = song_sections("s:x", three_bars(end_of_bar_2), settings(EncodingSettings))
+    assert len(as_written[0][1].parts[0].flatten().notes) == 3
+    two_starts = {
+        1: [("leftBarline", music21.bar.Repeat(direction="start"))],
+        2: [("leftBarline", music21.bar.Repeat(direction="start"))],
+    }
+    with pytest.raises(Rejected) as rejected:
+        song_sections("s:x", three_bars(two_starts), expand)
+    assert rejected.value.reason == "repeats" and "as_written" in rejected.value.detail
