@@ -32,6 +32,7 @@ from musiclstm.music.tokens import HOLD
 from musiclstm.representation.base import Meter
 from musiclstm.representation.chorale import ChoraleRepresentation
 from musiclstm.settings import EncodingSettings, ModelSettings, SongSettings, settings
+from musiclstm.textures import texture_from
 
 # The chorale config's encoding: each voice on sixteenths, a voice's chord rejects the chorale.
 ENCODING = settings(
@@ -118,6 +119,65 @@ def test_a_four_track_midi_file_encodes_to_the_same_voices(tmp_path):
     assert again.chorale.voices == chorale.voices
     # MIDI marks no fermatas: only the final chord is under one.
     assert again.chorale.fermatas[-1] and not again.chorale.fermatas[0]
+
+
+def write_parts_with_mido(score, path, ticks=480):
+    """Each part of ``score`` as a MIDI track of its own, written with mido alone: a note tied
+    over a bar line is one long note, as MIDI has no ties."""
+    midi = mido.MidiFile(type=1, ticks_per_beat=ticks)
+    for channel, part in enumerate(score.parts):
+        events = []
+        for note in part.flatten().stripTies().notes:
+            start = round(float(note.offset) * ticks)
+            end = round(float(note.offset + note.quarterLength) * ticks)
+            events += [(start, 1, note.pitch.midi), (end, 0, note.pitch.midi)]
+        track, now = mido.MidiTrack(), 0
+        for time, on, pitch in sorted(events):
+            kind = "note_on" if on else "note_off"
+            track.append(
+                mido.Message(kind, note=pitch, velocity=80, channel=channel, time=time - now)
+            )
+            now = time
+        midi.tracks.append(track)
+    midi.save(path)
+
+
+def test_a_midi_chorale_with_notes_tied_over_bar_lines_is_encoded_as_its_score(tmp_path):
+    """bwv121.6 holds notes of 5 and 14 quarters (tied over bar lines in the score), lengths
+    `acceptable_durations` does not list: as MIDI each is one note, accepted as the tied notes a
+    score would write."""
+    score = parsed("bach/bwv121.6.mxl")
+    from_score = song_to_chorale(score, ENCODING, SATB)
+    path = tmp_path / "bwv121.6.mid"
+    write_parts_with_mido(score, path)
+    [(_, song)] = parse_song(SongSource("mine:bwv121.6", "mine", str(path), 0))
+    from_midi = song_to_chorale(song, ENCODING, SATB)
+    assert from_midi.chorale.voices == from_score.chorale.voices
+
+
+def one_track_melody(path, lengths, ticks=480):
+    """A MIDI melody of C4s of ``lengths`` quarter notes, one after another."""
+    track = mido.MidiTrack()
+    for length in lengths:
+        track.append(mido.Message("note_on", note=60, velocity=80, time=0))
+        track.append(mido.Message("note_off", note=60, velocity=0, time=round(length * ticks)))
+    midi = mido.MidiFile(type=0, ticks_per_beat=ticks)
+    midi.tracks.append(track)
+    midi.save(path)
+    [(_, song)] = parse_song(SongSource("mine:tune", "mine", str(path), 0))
+    return song
+
+
+def test_a_midi_melodys_long_note_is_a_sum_of_acceptable_lengths_or_rejected(tmp_path):
+    encoding = settings(
+        EncodingSettings, acceptable_durations=[0.5, 1.0, 2.0, 4.0], transpose=False
+    )
+    melody = texture_from({"name": "melody"}).representation()
+    tied = melody.encode(one_track_melody(tmp_path / "a.mid", [5.0, 1.0, 2.0]), encoding)
+    assert tied.tokens[:21] == ["60"] + ["_"] * 19 + ["60"]  # five quarters, then the next C
+    with pytest.raises(Rejected) as rejected:  # 0.75 is no sum of 0.5, 1, 2 and 4
+        melody.encode(one_track_melody(tmp_path / "b.mid", [1.0, 0.75, 1.25]), encoding)
+    assert rejected.value.reason == "unacceptable_duration"
 
 
 def vocabulary_of(*songs):

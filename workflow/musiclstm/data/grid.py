@@ -8,8 +8,10 @@ format is encoded by the same rules.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import cache
 
 import music21
 
@@ -221,15 +223,38 @@ def check_triplets(
 
 def check_durations(checked: list[Checked], encoding: EncodingSettings) -> None:
     """With ``duration_policy: skip``, reject a length outside ``acceptable_durations`` (triplets
-    are left to :func:`check_triplets`)."""
+    are left to :func:`check_triplets`).
+
+    A MIDI note (a :class:`NoteSpan`: MIDI has no ties, so a note tied over a bar line is one long
+    note) is acceptable if a score could write it as tied notes of acceptable lengths: a sum of
+    them (:func:`tied_length`)."""
     policy = encoding.duration_policy
     if policy == "skip":
-        acceptable = {exact(duration) for duration in encoding.acceptable_durations}
+        acceptable = tuple(sorted({exact(duration) for duration in encoding.acceptable_durations}))
         for length, is_triplet, item in checked:
-            if length not in acceptable and not is_triplet:
-                raise Rejected(UNACCEPTABLE_DURATION, item.describe())
+            if length in acceptable or is_triplet:
+                continue
+            if isinstance(item, NoteSpan) and tied_length(length, acceptable):
+                continue
+            raise Rejected(UNACCEPTABLE_DURATION, item.describe())
     elif policy != "quantize":
         raise ValueError(f"duration_policy must be 'skip' or 'quantize', not {policy!r}")
+
+
+@cache
+def tied_length(length: Fraction, acceptable: tuple[Fraction, ...]) -> bool:
+    """Whether ``length`` is a sum of ``acceptable`` lengths (each any number of times): the
+    written notes a tie could join into it."""
+    unit = Fraction(
+        math.gcd(*(a.numerator for a in acceptable)), math.lcm(*(a.denominator for a in acceptable))
+    )
+    if (length / unit).denominator != 1:
+        return False
+    steps = [int(a / unit) for a in acceptable]
+    reachable = [True] + [False] * int(length / unit)
+    for total in range(1, len(reachable)):
+        reachable[total] = any(step <= total and reachable[total - step] for step in steps)
+    return reachable[-1]
 
 
 def grid_notes(
