@@ -9,12 +9,16 @@ config/chorale.yaml``) and writes, in this run:
   the config);
 - the soprano of every test chorale harmonised twice: by the compose model, which reads only what
   came before, and by the harmoniser, which also reads the soprano ahead;
+- the composed and harmonised chorales again with the sampler's voice-leading rules on
+  (``voice_rules``: no parallel fifths or octaves, crossings or notes out of range as a voice
+  is written); the other sets sample the models as they are;
 
 then prints the musical checks (:mod:`musiclstm.evaluation.voice_leading`) of each set next to
 those of the held-out chorales, the voice ranges measured on the training chorales.
 """
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -70,19 +74,28 @@ def main() -> None:
     held_out = [parse_frames(tokens) for tokens in read_songs(data / "test.txt")]
     ranges = voice_ranges([parse_frames(tokens) for tokens in read_songs(data / "train.txt")])
     composer = TrainedModel.load(args.results / "model/checkpoint.pt")
-    harmoniser = TrainedModel.load(args.results / "harmoniser/checkpoint.pt")
     sampling = Sampling("top_k", temperature=args.temperature, top_k=8)
     request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25, FRAME_WIDTH)
     composed = [
         parse_frames(tokens)
         for tokens in sample_songs(composer, request, args.composed, sampling, 1)
     ]
+    ruled = replace(sampling, voice_rules=True)
+    composed_ruled = [
+        parse_frames(tokens) for tokens in sample_songs(composer, request, args.composed, ruled, 1)
+    ]
     sets = {
         "Bach (test)": held_out,
         "composed": composed,
+        "composed, rules": composed_ruled,
         "harmonised, past only": harmonisations(composer, held_out, sampling),
-        "harmonised, harmoniser": harmonisations(harmoniser, held_out, sampling),
+        "past only, rules": harmonisations(composer, held_out, ruled),
     }
+    harmoniser_path = args.results / "harmoniser/checkpoint.pt"
+    if harmoniser_path.exists():  # the compose model's run alone has none
+        harmoniser = TrainedModel.load(harmoniser_path)
+        sets["harmonised, harmoniser"] = harmonisations(harmoniser, held_out, sampling)
+        sets["harmoniser, rules"] = harmonisations(harmoniser, held_out, ruled)
     checks = {name: chorale_checks(chorales, ranges) for name, chorales in sets.items()}
     print(f"{'':<30}" + "".join(f"{name:>24}" for name in checks))
     for row in ROWS:

@@ -136,6 +136,7 @@ class SongSettings(Section):
     top_k: int
     top_p: float
     beam_width: int
+    voice_rules: bool
     n_samples: int
     bars: int | None
     end_on_tonic: bool

@@ -7,7 +7,20 @@ import torch
 from musiclstm.generation.beam import beam_search
 from musiclstm.generation.stepper import Stepper
 from musiclstm.generation.strategies import Sampling, SongRequest, StepBans, draw
+from musiclstm.generation.voice_rules import VoiceRules
 from musiclstm.model.checkpoint import TrainedModel
+
+
+def voice_rules(
+    trained: TrainedModel, seed: list[str], n_samples: int, sampling: Sampling
+) -> VoiceRules | None:
+    """The voice-leading bans where ``sampling`` asks for them and the texture has voices, having
+    read the seed."""
+    rules = VoiceRules.of(trained, n_samples) if sampling.voice_rules else None
+    if rules:
+        for token_id in trained.vocabulary.encode(seed):
+            rules.observe(torch.full((n_samples,), int(token_id)))
+    return rules
 
 
 @torch.inference_mode()
@@ -38,10 +51,14 @@ def sample_songs(
     chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
     bans = StepBans(trained, request.min_steps, bool(request.seed), len(request.seed))
+    rules = voice_rules(trained, request.seed, n_samples, sampling)
     for step in range(request.steps):
-        choices = draw(bans.apply(stepper.logits, step), sampling, generator)
+        scores = bans.apply(stepper.logits, step)
+        choices = draw(rules.apply(scores) if rules else scores, sampling, generator)
         if given is not None and given[len(request.seed) + step] >= 0:
             choices = torch.full_like(choices, int(given[len(request.seed) + step]))
+        if rules:
+            rules.observe(choices)
         chosen.append(choices)
         finished |= choices == boundary
         if finished.all():

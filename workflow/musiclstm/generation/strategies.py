@@ -30,6 +30,7 @@ class Sampling:
     top_k: int = 8
     top_p: float = 0.9
     beam_width: int = 4
+    voice_rules: bool = False  # an ensemble's voice-leading bans (generation/voice_rules.py)
 
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
@@ -43,7 +44,14 @@ class Sampling:
 
     @classmethod
     def from_song(cls, song: SongSettings) -> Sampling:
-        return cls(song.strategy, song.temperature, song.top_k, song.top_p, song.beam_width)
+        return cls(
+            song.strategy,
+            song.temperature,
+            song.top_k,
+            song.top_p,
+            song.beam_width,
+            song.voice_rules,
+        )
 
 
 def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:

@@ -1,0 +1,77 @@
+"""The sampler's voice-leading rules: as each voice of a frame is written, the candidates that
+would make parallel fifths or octaves with a voice above, cross the voice next above or leave the
+voice's range are banned, and the rest (a rest, a hold, any other note) stay."""
+
+import math
+from types import SimpleNamespace
+
+import torch
+
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.generation.voice_rules import VoiceRules
+from musiclstm.music.frames import FERMATA_FRAME, FRAME
+from musiclstm.music.tokens import HOLD, REST, SPECIAL_TOKENS
+from musiclstm.textures.base import Voice
+
+PITCHES = [str(pitch) for pitch in range(40, 82)]
+TOKENS = [*SPECIAL_TOKENS, FRAME, FERMATA_FRAME, HOLD, REST, *PITCHES]
+VOICES = (Voice("upper", 55, 79), Voice("lower", 48, 72))
+
+
+def rules_after(tokens: list[str]) -> VoiceRules:
+    """The rules of a two-voice texture, having read ``tokens``, in one row."""
+    vocabulary = Vocabulary(TOKENS)
+    trained = SimpleNamespace(vocabulary=vocabulary, texture=SimpleNamespace(voices=VOICES))
+    rules = VoiceRules.of(trained, rows=1)
+    for token in tokens:
+        rules.observe(torch.tensor([vocabulary.index[token]]))
+    return rules
+
+
+def allowed(rules: VoiceRules) -> set[str]:
+    scores = rules.apply(torch.zeros(1, len(TOKENS)))[0]
+    return {
+        token for token, score in zip(TOKENS, scores.tolist(), strict=True) if score > -math.inf
+    }
+
+
+def test_a_lower_voice_may_not_follow_the_upper_in_parallel_fifths():
+    # G4 over C4 (a fifth), then the upper voice moves up to A4: the lower voice is next.
+    rules = rules_after([FRAME, "67", "60", FRAME, "69"])
+    free = allowed(rules)
+    assert "62" not in free  # D4: A4 over D4, a fifth again, both moving up
+    assert {"64", "57", "59", HOLD, REST} <= free  # a third up; down to an octave; held; rest
+    assert "70" not in free  # above the upper voice: a crossing
+    assert "47" not in free and "73" not in free  # out of the lower voice's range, 48-72
+
+
+def test_nor_in_parallel_octaves_and_compound_ones():
+    # C5 over C4, then D5: D4 moves up with it to an octave.
+    free = allowed(rules_after([FRAME, "72", "60", FRAME, "74"]))
+    assert "62" not in free
+    assert {"59", "65", HOLD} <= free  # down to B3 (contrary), up a sixth to F4, held
+    # C5 over C3, then D5: D3 moves up with it to two octaves.
+    assert "50" not in allowed(rules_after([FRAME, "72", "48", FRAME, "74"]))
+
+
+def test_similar_motion_is_banned_and_contrary_motion_is_not():
+    # C5 over F4 (a fifth); the upper voice moves down to B4.
+    rules = rules_after([FRAME, "72", "65", FRAME, "71"])
+    free = allowed(rules)
+    assert "64" not in free  # E4, down with it: a fifth again
+    assert "67" in free  # G4, up against it: a third
+
+
+def test_the_first_voice_of_a_frame_only_keeps_its_range_and_frame_tokens_are_free():
+    rules = rules_after([FRAME, "67", "60"])
+    assert allowed(rules) == set(TOKENS)  # the frame token's step: nothing banned
+    rules.observe(torch.tensor([TOKENS.index(FRAME)]))
+    free = allowed(rules)
+    assert "54" not in free and "80" not in free and {"55", "79", HOLD} <= free
+
+
+def test_a_melody_has_no_rules():
+    trained = SimpleNamespace(
+        vocabulary=Vocabulary(TOKENS), texture=SimpleNamespace(voices=(Voice("melody"),))
+    )
+    assert VoiceRules.of(trained, rows=1) is None
