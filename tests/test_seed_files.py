@@ -259,11 +259,12 @@ def test_an_unreadable_seed_file_says_why(tmp_path):
 
 
 def test_a_seed_file_the_encoding_rejects_gives_its_reason(tmp_path):
-    # A note of five quarters is none of encoding.acceptable_durations.
-    odd = write_midi_melody(tmp_path / "odd.mid", [62, 66, 69], [1, 5, 2])
+    # A note of 0.9 quarters is no sum of encoding.acceptable_durations (a note of five quarters
+    # is: a whole note tied to a quarter).
+    odd = write_midi_melody(tmp_path / "odd.mid", [62, 66, 69], [1, 0.9, 2.1])
     message = seed_error(str(odd))
     assert f"{odd}: the encoding rejects it: unacceptable_duration: " in message
-    assert message.endswith("F#4 of track 2 'melody' channel 1 at quarter 1 lasting 5")
+    assert message.endswith("F#4 of track 2 'melody' channel 1 at quarter 1 lasting 0.9")
     corpus = seed_error("corpus:essenFolksong/altdeu10.abc")
     assert "the encoding rejects it: unacceptable_duration: " in corpus
 
