@@ -34,10 +34,9 @@ from pathlib import Path
 
 import torch
 import yaml
+from chorales import frames_per_second  # benchmarks/chorales.py, beside this script
 
 from musiclstm.generation.ensembles import compose_request
-from musiclstm.generation.sampling import sample_songs
-from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.settings import SongSettings, settings
 from musiclstm.training.history import read_history
@@ -62,6 +61,10 @@ def pretraining_config(epochs: int, device: str) -> dict:
     }
 
 
+def quartet_config(device: str) -> dict:
+    return QUARTET | {"training": QUARTET["training"] | {"device": device}}
+
+
 def fine_tuning_config(device: str) -> dict:
     training = QUARTET["training"] | {
         "init_from": "results/four_voices/model/checkpoint.pt",
@@ -74,11 +77,32 @@ def fine_tuning_config(device: str) -> dict:
     }
 
 
+EVALUATION = "evaluation/metrics.json"
+PRETRAINED = ["model/checkpoint.pt", "data/summary.json"]  # what fine-tuning and the table read
+# Each run: its label in the tables, its results directory under results/, its config, and the
+# files of it the benchmark reads.
+RUNS = {
+    "quartets alone": ("quartet", lambda args: quartet_config(args.device), [EVALUATION]),
+    "pre-training": (
+        "four_voices",
+        lambda args: pretraining_config(args.pretrain_epochs, args.device),
+        PRETRAINED,
+    ),
+    "fine-tuned": (
+        "quartet_finetuned",
+        lambda args: fine_tuning_config(args.device),
+        [EVALUATION],
+    ),
+}
+
+
 def run_workflow(config: dict, name: str, targets: list[str], cores: int) -> float:
-    """Snakemake on ``config`` (written to results/benchmarks/{name}.yaml); its minutes."""
+    """Snakemake on ``config`` (written to results/benchmarks/{name}.yaml) up to ``targets``
+    (paths under results/{name}/); its minutes."""
     path = REPO / f"results/benchmarks/{name}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
+    targets = [f"results/{name}/{target}" for target in targets]
     # The targets before --configfile, which would take them for more config files.
     command = [sys.executable, "-m", "snakemake", "--cores", str(cores), *targets]
     start = time.perf_counter()
@@ -108,72 +132,30 @@ def held_out(metrics: dict) -> dict:
     }
 
 
+def held_out_rows() -> dict:
+    """The quartet model's, the fine-tuned model's and the n-gram's test figures."""
+    alone = json.loads((REPO / f"results/quartet/{EVALUATION}").read_text())
+    tuned = json.loads((REPO / f"results/quartet_finetuned/{EVALUATION}").read_text())
+    return {
+        "quartets alone": held_out(alone["test"]["chorale"]),
+        "pre-trained, fine-tuned": held_out(tuned["test"]["chorale"]),
+        f"{alone['baseline']['order']}-gram baseline": held_out(alone["baseline"]["test"]),
+    }
+
+
 def composing_speed(checkpoint: Path, bars: int, repeats: int) -> dict:
     """Frames per second of composing ``bars`` of 4/4, with the step kernel and the modules."""
     trained = TrainedModel.load(checkpoint)
     width = trained.representation.frame_width
     request = compose_request(settings(SongSettings, seed="", bars=bars), [], 0.25, width)
-    speeds = {}
-    for fast in (True, False):
-        runs = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            [song] = sample_songs(trained, request, 1, Sampling("top_k"), 1, fast_step=fast)
-            runs.append(time.perf_counter() - start)
-        speeds["kernel" if fast else "modules"] = len(song) / width / statistics.median(runs)
-    return speeds
+    return {
+        "kernel" if fast else "modules": frames_per_second(trained, request, fast, repeats)
+        for fast in (True, False)
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pretrain-epochs", type=int, default=2)
-    parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--bars", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    quartet = QUARTET | {"training": QUARTET["training"] | {"device": args.device}}
-    evaluation = "evaluation/metrics.json"
-    minutes = {
-        "quartets alone": run_workflow(
-            quartet, "quartet", [f"results/quartet/{evaluation}"], args.cores
-        ),
-        "pre-training": run_workflow(
-            pretraining_config(args.pretrain_epochs, args.device),
-            "four_voices",
-            ["results/four_voices/model/checkpoint.pt", "results/four_voices/data/summary.json"],
-            args.cores,
-        ),
-        "fine-tuned": run_workflow(
-            fine_tuning_config(args.device),
-            "quartet_finetuned",
-            [f"results/quartet_finetuned/{evaluation}"],
-            args.cores,
-        ),
-    }
-    alone = json.loads((REPO / f"results/quartet/{evaluation}").read_text())
-    tuned = json.loads((REPO / f"results/quartet_finetuned/{evaluation}").read_text())
-    width = 1 + len(QUARTET["voices"])
-    runs = {
-        "quartets alone": REPO / "results/quartet",
-        "pre-training": REPO / "results/four_voices",
-        "fine-tuned": REPO / "results/quartet_finetuned",
-    }
-    # A run whose files were up to date took no time here; its training's own minutes stand.
-    speeds = {
-        name: training_speed(path, width) | {"run_minutes": minutes[name]}
-        for name, path in runs.items()
-    }
+def print_tables(speeds: dict, rows: dict, generation: dict, bars: int) -> None:
     pieces = json.loads((REPO / "results/four_voices/data/summary.json").read_text())
-    rows = {
-        "quartets alone": held_out(alone["test"]["chorale"]),
-        "pre-trained, fine-tuned": held_out(tuned["test"]["chorale"]),
-        f"{alone['baseline']['order']}-gram baseline": held_out(alone["baseline"]["test"]),
-    }
-    torch.set_num_threads(QUARTET["training"].get("threads") or 2)
-    generation = composing_speed(
-        REPO / "results/quartet/model/checkpoint.pt", args.bars, args.repeats
-    )
     print(f"pre-training pieces: {pieces['songs_encoded']} encoded of {pieces['songs_in']}")
     for name, speed in speeds.items():
         print(
@@ -192,7 +174,29 @@ def main() -> None:
             f"{row['bits_per_onset']:>10.3f} {by_part}"
         )
     for how, value in generation.items():
-        print(f"composing {args.bars} bars, {how}: {value:.0f} frames/s")
+        print(f"composing {bars} bars, {how}: {value:.0f} frames/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pretrain-epochs", type=int, default=2)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--bars", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    width = 1 + len(QUARTET["voices"])
+    speeds = {}
+    for label, (name, config, targets) in RUNS.items():
+        minutes = run_workflow(config(args), name, targets, args.cores)
+        # A run whose files were up to date took no time here; its training's own minutes stand.
+        speeds[label] = training_speed(REPO / f"results/{name}", width) | {"run_minutes": minutes}
+    torch.set_num_threads(QUARTET["training"].get("threads") or 2)
+    generation = composing_speed(
+        REPO / "results/quartet/model/checkpoint.pt", args.bars, args.repeats
+    )
+    rows = held_out_rows()
+    print_tables(speeds, rows, generation, args.bars)
     print(json.dumps({"training": speeds, "test": rows, "generation": generation}))
 
 

@@ -96,12 +96,13 @@ def first_test_soprano(data: Path) -> GivenMelody:
 
 
 def frames_per_second(trained: TrainedModel, request, fast: bool, repeats: int) -> float:
+    """Frames per second of sampling ``request`` once (top-k 8), the median of ``repeats``."""
     runs = []
     for _ in range(repeats):
         start = time.perf_counter()
         [song] = sample_songs(trained, request, 1, Sampling("top_k"), 1, fast_step=fast)
         runs.append(time.perf_counter() - start)
-    return len(song) / FRAME_WIDTH / statistics.median(runs)
+    return len(song) / trained.representation.frame_width / statistics.median(runs)
 
 
 def main() -> None:

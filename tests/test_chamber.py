@@ -111,7 +111,7 @@ def two_meter_score() -> music21.stream.Score:
     score = music21.stream.Score()
     for pitch in ("E5", "C4"):
         part = music21.stream.Part()
-        for number, (signature, length) in enumerate([("3/4", 3), ("3/4", 3), ("2/4", 2)] * 1):
+        for number, (signature, length) in enumerate([("3/4", 3), ("3/4", 3), ("2/4", 2)]):
             measure = music21.stream.Measure(number=number + 1)
             if number in (0, 2):
                 measure.timeSignature = music21.meter.TimeSignature(signature)

@@ -72,7 +72,8 @@ def score_to_chorale(
     )
     parts.sort(key=mean_pitch, reverse=True)
     lowest = len(parts) - 1
-    voices = [voice_events(part, encoding, n == lowest) for n, part in enumerate(parts)]
+    # The bottom part's chords keep their bass with `chords: outer_note`.
+    voices = [grid_events(part, encoding, n == lowest) for n, part in enumerate(parts)]
     length = max(sum(steps for _, steps in events) for events in voices)
     marked = fermata_frames(parts, exact(encoding.time_step), length)
     # A chorale ends under a fermata, whether or not the file marks its last chord.
@@ -113,14 +114,6 @@ def midi_to_chorale(
     key = detect_key(pitch_class_summary(everything, song.midi.key_signature))
     time_signature = song.midi.time_signature
     return chorale_in_c(voices, fermatas, key, encoding.transpose, time_signature, 0, names)
-
-
-def voice_events(
-    part: music21.stream.Stream, encoding: EncodingSettings, lowest: bool = False
-) -> list[Event]:
-    """One part on the grid, from the start of the score (its leading rests kept); ``lowest``
-    for the bottom part, whose chords keep their bass with ``chords: outer_note``."""
-    return grid_events(part, encoding, lowest)
 
 
 def seated(voices: list[list[Event]], n_voices: int) -> list[list[Event]]:

@@ -280,8 +280,7 @@ def top_notes(spans: list[NoteSpan], chords: str, lowest: bool = False) -> list[
     """
     if chords not in ("top_note", "outer_note", "reject"):
         raise ValueError(f"chords must be 'top_note', 'outer_note' or 'reject', not {chords!r}")
-    if chords == "outer_note" and lowest:
-        return bottom_notes(spans)
+    bass = chords == "outer_note" and lowest
     by_start: dict[Fraction, list[NoteSpan]] = {}
     for span in spans:
         by_start.setdefault(span.start, []).append(span)
@@ -296,9 +295,19 @@ def top_notes(spans: list[NoteSpan], chords: str, lowest: bool = False) -> list[
                 f"{len(pitches)} notes ({names}) start together at offset {float(start):g} "
                 "(set encoding.chords to top_note to keep the highest)",
             )
-        top = max(group, key=lambda span: (max(span.pitches), span.end))
-        melody.append(top if len(top.pitches) == 1 else replace(top, pitches=(max(top.pitches),)))
+        melody.append(kept_note(group, bass))
     return melody
+
+
+def kept_note(group: list[NoteSpan], bass: bool) -> NoteSpan:
+    """The highest note of notes that start together (the longest of those that share it), or
+    with ``bass`` the lowest, as a note of one pitch."""
+    outer = min if bass else max
+    chosen = max(
+        group, key=lambda span: (-min(span.pitches) if bass else max(span.pitches), span.end)
+    )
+    pitch = outer(chosen.pitches)
+    return chosen if len(chosen.pitches) == 1 else replace(chosen, pitches=(pitch,))
 
 
 def grid_events(
@@ -324,16 +333,3 @@ def check_grace_notes(part: music21.stream.Stream, policy: str) -> None:
                 )
     elif policy != "drop":
         raise ValueError(f"grace_notes must be 'drop' or 'reject', not {policy!r}")
-
-
-def bottom_notes(spans: list[NoteSpan]) -> list[NoteSpan]:
-    """One note per onset, in time order: the bottom note of each chord (a bass line's)."""
-    by_start: dict[Fraction, list[NoteSpan]] = {}
-    for span in spans:
-        by_start.setdefault(span.start, []).append(span)
-    line = []
-    for start in sorted(by_start):
-        bottom = min(by_start[start], key=lambda span: (min(span.pitches), -span.end))
-        pitch = min(bottom.pitches)
-        line.append(bottom if len(bottom.pitches) == 1 else replace(bottom, pitches=(pitch,)))
-    return line

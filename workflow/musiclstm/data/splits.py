@@ -121,11 +121,9 @@ def work_of(song_id: str, work: str) -> str:
 def dealt_units(rows: list[dict], by: str, works: dict[str, str] | None) -> dict[str, str]:
     """Each song id's unit of the split: its song with ``split.by: song``; with ``work``, its
     work as ``works`` (dataset name -> the source's ``work``) says."""
-    if by == "song":
-        return {row["song_id"]: unsectioned(row["song_id"]) for row in rows}
-    if by != "work":
+    if by not in ("song", "work"):
         raise ValueError(f"split.by must be 'song' or 'work', not {by!r}")
-    works = works or {}
+    works = (works or {}) if by == "work" else {}
     return {
         row["song_id"]: work_of(row["song_id"], works.get(row["dataset"], "song")) for row in rows
     }

@@ -256,11 +256,16 @@ def voice_ranges(chorales: list[Frames], percentiles=(1, 99)) -> tuple[tuple[int
     return tuple(ranges)
 
 
+def keys_in_order(first: dict, second: dict) -> list:
+    """The keys of ``first`` in its order, then those only ``second`` has."""
+    return list(first) + [key for key in second if key not in first]
+
+
 def compare_checks(generated: dict, held_out: dict) -> list[tuple[str, object, object]]:
     """Rows ``(check, generated, held-out)`` for a side-by-side table, in the order of the
     generated checks, then any only the held-out ones have (missing values are ``None``).
     Checks that are dicts (figures by pair of voices) are left to tables of their own."""
-    names = list(generated) + [name for name in held_out if name not in generated]
+    names = keys_in_order(generated, held_out)
     rows = [(name, generated.get(name), held_out.get(name)) for name in names]
     return [row for row in rows if not any(isinstance(value, dict) for value in row[1:])]
 

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from musiclstm.music.tokens import HOLD, REST
+from musiclstm.music.tokens import HOLD, REST, is_pitch
 
 PERFECT = (0, 7)  # interval classes whose parallels are banned: octaves (unisons) and fifths
 
@@ -29,7 +29,7 @@ class VoiceRules:
         self.width = n_voices + 1  # the frame token, then a token per voice
         self.ranges = ranges  # (low, high) per voice, or None where a voice has none
         self.pitch = torch.tensor(
-            [float(token) if token.lstrip("-").isdigit() else math.nan for token in tokens]
+            [float(token) if is_pitch(token) else math.nan for token in tokens]
         )
         self.is_hold = torch.tensor([token == HOLD for token in tokens])
         self.is_rest = torch.tensor([token == REST for token in tokens])

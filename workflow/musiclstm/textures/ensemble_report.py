@@ -4,6 +4,7 @@ held-out pieces."""
 
 from __future__ import annotations
 
+from musiclstm.evaluation.voice_leading import keys_in_order
 from musiclstm.rendering.report_pages import table
 
 CHORALE_COLUMNS = [
@@ -76,17 +77,15 @@ def voice_leading_section(leading: dict) -> str:
 def pair_rows(leading: dict) -> list[list]:
     """Per pair of voices, its parallels per 100 frames in the generated and held-out pieces."""
     by_side = [leading[side].get("parallels_per_100_frames_by_pair", {}) for side in SIDES]
-    pairs = list(by_side[0]) + [pair for pair in by_side[1] if pair not in by_side[0]]
-    return [[pair] + [figures.get(pair) for figures in by_side] for pair in pairs]
+    return [[pair] + [figures.get(pair) for figures in by_side] for pair in keys_in_order(*by_side)]
 
 
 def part_rows(part_figures: dict) -> list[list]:
     """Per part, its rest share and mean note length in the generated and held-out pieces."""
     by_side = [part_figures.get(side, {}) for side in SIDES]
-    parts = list(by_side[0]) + [part for part in by_side[1] if part not in by_side[0]]
     return [
         [part]
         + [figures.get(part, {}).get("rest_share") for figures in by_side]
         + [figures.get(part, {}).get("mean_note_frames") for figures in by_side]
-        for part in parts
+        for part in keys_in_order(*by_side)
     ]
