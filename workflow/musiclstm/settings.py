@@ -137,6 +137,8 @@ class SongSettings(Section):
     top_p: float
     beam_width: int
     voice_rules: bool
+    refine_sweeps: int
+    refine_temperature: float
     n_samples: int
     bars: int | None
     end_on_tonic: bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from musiclstm.generation.beam import beam_search
+from musiclstm.generation.refine import Refiner, refine_piece
 from musiclstm.generation.stepper import Stepper
 from musiclstm.generation.strategies import Sampling, SongRequest, StepBans, draw
 from musiclstm.generation.voice_rules import VoiceRules
@@ -69,4 +70,19 @@ def sample_songs(
     for row in (torch.stack(chosen, dim=1) if chosen else torch.zeros(n_samples, 0)).tolist():
         end = row.index(boundary) if boundary in row else len(row)
         songs.append(request.seed + trained.vocabulary.decode(row[:end]))
-    return songs
+    return refined(trained, songs, request, sampling, generator)
+
+
+def refined(
+    trained: TrainedModel,
+    songs: list[list[str]],
+    request: SongRequest,
+    sampling: Sampling,
+    generator: torch.Generator,
+) -> list[list[str]]:
+    """The songs after the sweeps ``sampling`` asks for, where the texture has several voices
+    (a melody has no notes beside it to read)."""
+    if not sampling.refine_sweeps or len(trained.texture.voices) < 2:
+        return songs
+    refiner = Refiner(trained, sampling, generator)
+    return [refine_piece(refiner, song, request, sampling.refine_sweeps) for song in songs]

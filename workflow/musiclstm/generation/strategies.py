@@ -31,6 +31,8 @@ class Sampling:
     top_p: float = 0.9
     beam_width: int = 4
     voice_rules: bool = False  # an ensemble's voice-leading bans (generation/voice_rules.py)
+    refine_sweeps: int = 0  # an ensemble's notes redrawn given both sides (generation/refine.py)
+    refine_temperature: float = 1.0
 
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
@@ -41,6 +43,8 @@ class Sampling:
             raise ValueError(f"temperature must be above 0, not {self.temperature}")
         if self.top_k < 1 or not 0 < self.top_p <= 1 or self.beam_width < 1:
             raise ValueError("top_k and beam_width must be at least 1 and top_p in (0, 1]")
+        if self.refine_sweeps < 0 or self.refine_temperature <= 0:
+            raise ValueError("refine_sweeps must be 0 or more and refine_temperature above 0")
 
     @classmethod
     def from_song(cls, song: SongSettings) -> Sampling:
@@ -51,6 +55,8 @@ class Sampling:
             song.top_p,
             song.beam_width,
             song.voice_rules,
+            song.refine_sweeps,
+            song.refine_temperature,
         )
 
 
