@@ -45,7 +45,7 @@ from musiclstm.evaluation.metrics import evaluate_songs
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.model.ngram import KneserNey, NgramCounts
 from musiclstm.music.frames import SATB, Frames
-from musiclstm.music.tokens import HOLD, REST, tokens_to_events
+from musiclstm.music.tokens import HOLD, REST
 from musiclstm.music.tonality import song_key
 from musiclstm.textures import texture_from
 from musiclstm.training.history import read_history
