@@ -12,12 +12,15 @@ config/chorale.yaml``) and writes, in this run:
 - the composed and harmonised chorales again with the sampler's voice-leading rules on
   (``voice_rules``: no parallel fifths or octaves, crossings or notes out of range as a voice
   is written); the other sets sample the models as they are;
+- with the rules, again with ``--sweeps`` refinement sweeps at each of ``--refine-temperatures``
+  (``refine_sweeps``: every note redrawn given the notes on both sides), timed;
 
 then prints the musical checks (:mod:`musiclstm.evaluation.voice_leading`) of each set next to
 those of the held-out chorales, the voice ranges measured on the training chorales.
 """
 
 import argparse
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -62,12 +65,37 @@ def harmonisations(trained: TrainedModel, chorales, sampling: Sampling) -> list:
     return written
 
 
+def composed_set(composer, request, count: int, sampling: Sampling) -> list:
+    return [parse_frames(tokens) for tokens in sample_songs(composer, request, count, sampling, 1)]
+
+
+def refined_sets(composer, harmoniser, request, held_out, args, ruled: Sampling) -> dict:
+    """The composed and harmonised sets with the rules and refinement sweeps, and their seconds."""
+    sets, seconds = {}, {}
+    for temperature in args.refine_temperatures:
+        refined = replace(ruled, refine_sweeps=args.sweeps, refine_temperature=temperature)
+        label = f"{args.sweeps} sweeps at {temperature:g}"
+        writers = {
+            "composed": lambda how: composed_set(composer, request, args.composed, how),
+            "past only": lambda how: harmonisations(composer, held_out, how),
+        }
+        if harmoniser is not None:
+            writers["harmoniser"] = lambda how: harmonisations(harmoniser, held_out, how)
+        for name, write in writers.items():
+            start = time.perf_counter()
+            sets[f"{name}, {label}"] = write(refined)
+            seconds[f"{name}, {label}"] = time.perf_counter() - start
+    return sets, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=REPO / "results/chorale")
     parser.add_argument("--composed", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--sweeps", type=int, default=2)
+    parser.add_argument("--refine-temperatures", type=float, nargs="*", default=[1.0, 0.5])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = args.results / "data"
@@ -76,32 +104,30 @@ def main() -> None:
     composer = TrainedModel.load(args.results / "model/checkpoint.pt")
     sampling = Sampling("top_k", temperature=args.temperature, top_k=8)
     request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25, FRAME_WIDTH)
-    composed = [
-        parse_frames(tokens)
-        for tokens in sample_songs(composer, request, args.composed, sampling, 1)
-    ]
     ruled = replace(sampling, voice_rules=True)
-    composed_ruled = [
-        parse_frames(tokens) for tokens in sample_songs(composer, request, args.composed, ruled, 1)
-    ]
     sets = {
         "Bach (test)": held_out,
-        "composed": composed,
-        "composed, rules": composed_ruled,
+        "composed": composed_set(composer, request, args.composed, sampling),
+        "composed, rules": composed_set(composer, request, args.composed, ruled),
         "harmonised, past only": harmonisations(composer, held_out, sampling),
         "past only, rules": harmonisations(composer, held_out, ruled),
     }
     harmoniser_path = args.results / "harmoniser/checkpoint.pt"
+    harmoniser = None
     if harmoniser_path.exists():  # the compose model's run alone has none
         harmoniser = TrainedModel.load(harmoniser_path)
         sets["harmonised, harmoniser"] = harmonisations(harmoniser, held_out, sampling)
         sets["harmoniser, rules"] = harmonisations(harmoniser, held_out, ruled)
+    refined, seconds = refined_sets(composer, harmoniser, request, held_out, args, ruled)
+    sets |= refined
     checks = {name: chorale_checks(chorales, ranges) for name, chorales in sets.items()}
-    print(f"{'':<30}" + "".join(f"{name:>24}" for name in checks))
-    for row in ROWS:
-        values = [checks[name][row] for name in checks]
-        cells = "".join(f"{'-' if v is None else f'{v:.3f}':>24}" for v in values)
-        print(f"{row:<30}{cells}")
+    # One column per set: the names are long, so the table is printed set by set.
+    print(f"{'set':<34}" + "".join(f"{row[:14]:>15}" for row in ROWS))
+    for name, figures in checks.items():
+        cells = "".join(f"{'-' if figures[r] is None else f'{figures[r]:.3f}':>15}" for r in ROWS)
+        print(f"{name:<34}{cells}")
+    for name, value in seconds.items():
+        print(f"{name}: {value:.0f} s to write and refine")
 
 
 if __name__ == "__main__":

@@ -137,6 +137,7 @@ class SongSettings(Section):
     top_p: float
     beam_width: int
     voice_rules: bool
+    cadence_rules: bool
     refine_sweeps: int
     refine_temperature: float
     n_samples: int

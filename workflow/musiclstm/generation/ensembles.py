@@ -91,12 +91,29 @@ def compose_request(
 
 
 def harmonise_request(melody: GivenMelody, time_step: float, width: int) -> SongRequest:
-    """Every frame's frame token and top voice given by ``melody``; the other voices free."""
+    """Every frame's frame token and top voice given by ``melody``; the other voices free, but
+    for the final chord: struck where the last fermata begins, held while the melody holds."""
     given: list[str | None] = []
-    for token, fermata in zip(melody.tokens, melody.fermatas, strict=True):
-        given += [FERMATA_FRAME if fermata else FRAME, token] + [None] * (width - 2)
+    final = final_chord_start(melody.fermatas)
+    held = False
+    for frame, (token, fermata) in enumerate(zip(melody.tokens, melody.fermatas, strict=True)):
+        held = (
+            final is not None and frame > final and token == HOLD and (held or frame == final + 1)
+        )
+        below = [HOLD if held else None] * (width - 2)
+        given += [FERMATA_FRAME if fermata else FRAME, token, *below]
     meter = song_meter(melody.time_signature, time_step, len(given))._replace(pickup=melody.pickup)
     return SongRequest([], len(given), len(given), meter, tuple(given))
+
+
+def final_chord_start(fermatas: list[bool]) -> int | None:
+    """The frame where the last run of fermatas begins, if the melody ends under one."""
+    if not fermatas or not fermatas[-1]:
+        return None
+    start = len(fermatas) - 1
+    while start > 0 and fermatas[start - 1]:
+        start -= 1
+    return start
 
 
 def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:

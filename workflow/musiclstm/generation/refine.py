@@ -25,8 +25,11 @@ import math
 import numpy as np
 import torch
 
+from musiclstm.evaluation.chords import chorale_tonic
+from musiclstm.generation.cadence_rules import cadence_faults
 from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.music.frames import FERMATA_FRAME
 from musiclstm.music.tokens import HOLD, REST, is_pitch
 from musiclstm.representation.base import Meter
 
@@ -36,9 +39,18 @@ PERFECT = (0, 7)  # interval classes of the parallels counted: unisons/octaves a
 
 class Faults:
     """Voice-leading faults of whole pieces of one texture, counted fast enough to be counted for
-    every candidate: pitches are a float grid (frames, voices), NaN where a voice is silent."""
+    every candidate: pitches are a float grid (frames, voices), NaN where a voice is silent.
+    ``fermata_id`` (the fermata frame token's id, where the cadence rules are on) counts the
+    cadences that break them too; ``voice_leading=False`` counts those alone."""
 
-    def __init__(self, tokens: list[str], ranges: list[tuple[int, int] | None]):
+    def __init__(
+        self,
+        tokens: list[str],
+        ranges: list[tuple[int, int] | None],
+        fermata_id: int | None = None,
+        voice_leading: bool = True,
+    ):
+        self.fermata_id, self.voice_leading = fermata_id, voice_leading
         self.pitch = np.array([float(t) if is_pitch(t) else math.nan for t in tokens])
         self.is_hold = np.array([t == HOLD for t in tokens])
         self.is_rest = np.array([t == REST for t in tokens])
@@ -53,10 +65,20 @@ class Faults:
             sounding[frame, held] = sounding[frame - 1, held]
         return sounding
 
-    def count(self, voices: np.ndarray) -> int:
-        """Parallels between consecutive chord changes, frames with a crossing, notes out of
-        range: all faults of a piece, (frames, voices) token ids."""
+    def count(self, frames: np.ndarray) -> int:
+        """All faults of a piece, (frames, frame width) token ids."""
+        voices = frames[:, 1:]
         sounding = self.grid(voices)
+        faults = self.voice_leading_faults(voices, sounding) if self.voice_leading else 0
+        if self.fermata_id is not None:
+            lowest = [None if np.isnan(p) else int(p) for p in sounding[:, -1]]
+            tonic = chorale_tonic(np.asarray(lowest, dtype=object)[:, None])
+            faults += cadence_faults(frames[:, 0], sounding, self.fermata_id, tonic)
+        return faults
+
+    def voice_leading_faults(self, voices: np.ndarray, sounding: np.ndarray) -> int:
+        """Parallels between consecutive chord changes, frames with a crossing, notes out of
+        range."""
         written = ~self.is_hold[voices]
         changes = sounding[written.any(axis=1)]
         faults = 0
@@ -73,8 +95,7 @@ class Faults:
         crossing = sounding[:, 1:] > sounding[:, :-1]
         faults += int(crossing.any(axis=1).sum())
         notes = written & ~self.is_rest[voices] & ~np.isnan(sounding)
-        faults += int((notes & ((sounding < self.low) | (sounding > self.high))).sum())
-        return faults
+        return faults + int((notes & ((sounding < self.low) | (sounding > self.high))).sum())
 
 
 class Refiner:
@@ -88,16 +109,18 @@ class Refiner:
         self.width = trained.representation.frame_width
         voices = trained.texture.voices
         self.faults = None
-        if sampling.voice_rules:
-            ranges = [(v.low, v.high) if v.low is not None else None for v in voices]
-            self.faults = Faults(self.vocabulary.tokens, ranges)
         tokens = self.vocabulary.tokens
+        if sampling.voice_rules or sampling.cadence_rules:
+            ranges = [(v.low, v.high) if v.low is not None else None for v in voices]
+            cadences = sampling.cadence_rules and FERMATA_FRAME in tokens
+            fermata_id = tokens.index(FERMATA_FRAME) if cadences else None
+            self.faults = Faults(tokens, ranges, fermata_id, sampling.voice_rules)
         self.music = torch.tensor([t == HOLD or t == REST or is_pitch(t) for t in tokens])
         self.hold = self.vocabulary.index[HOLD]
 
     def fault_count(self, ids: np.ndarray) -> int:
         frames = len(ids) // self.width
-        return self.faults.count(ids[: frames * self.width].reshape(frames, self.width)[:, 1:])
+        return self.faults.count(ids[: frames * self.width].reshape(frames, self.width))
 
     def inputs(self, ids: np.ndarray, meter: Meter) -> torch.Tensor:
         boundary = self.vocabulary.boundary

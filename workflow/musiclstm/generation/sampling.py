@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from musiclstm.generation.beam import beam_search
+from musiclstm.generation.cadence_rules import CadenceRules
 from musiclstm.generation.refine import Refiner, refine_piece
 from musiclstm.generation.stepper import Stepper
 from musiclstm.generation.strategies import Sampling, SongRequest, StepBans, draw
@@ -12,15 +13,21 @@ from musiclstm.generation.voice_rules import VoiceRules
 from musiclstm.model.checkpoint import TrainedModel
 
 
-def voice_rules(
-    trained: TrainedModel, seed: list[str], n_samples: int, sampling: Sampling
-) -> VoiceRules | None:
-    """The voice-leading bans where ``sampling`` asks for them and the texture has voices, having
-    read the seed."""
-    rules = VoiceRules.of(trained, n_samples) if sampling.voice_rules else None
-    if rules:
-        for token_id in trained.vocabulary.encode(seed):
-            rules.observe(torch.full((n_samples,), int(token_id)))
+def sampler_rules(
+    trained: TrainedModel, request: SongRequest, n_samples: int, sampling: Sampling
+) -> list:
+    """The voice-leading and cadence bans ``sampling`` asks for, where the texture has voices,
+    having read the seed."""
+    rules = [
+        VoiceRules.of(trained, n_samples) if sampling.voice_rules else None,
+        CadenceRules.of(trained, n_samples, request.given_ids(trained.vocabulary))
+        if sampling.cadence_rules
+        else None,
+    ]
+    rules = [rule for rule in rules if rule is not None]
+    for token_id in trained.vocabulary.encode(request.seed):
+        for rule in rules:
+            rule.observe(torch.full((n_samples,), int(token_id)))
     return rules
 
 
@@ -52,14 +59,16 @@ def sample_songs(
     chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
     bans = StepBans(trained, request.min_steps, bool(request.seed), len(request.seed))
-    rules = voice_rules(trained, request.seed, n_samples, sampling)
+    rules = sampler_rules(trained, request, n_samples, sampling)
     for step in range(request.steps):
         scores = bans.apply(stepper.logits, step)
-        choices = draw(rules.apply(scores) if rules else scores, sampling, generator)
+        for rule in rules:
+            scores = rule.apply(scores)
+        choices = draw(scores, sampling, generator)
         if given is not None and given[len(request.seed) + step] >= 0:
             choices = torch.full_like(choices, int(given[len(request.seed) + step]))
-        if rules:
-            rules.observe(choices)
+        for rule in rules:
+            rule.observe(choices)
         chosen.append(choices)
         finished |= choices == boundary
         if finished.all():

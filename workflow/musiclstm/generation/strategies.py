@@ -31,6 +31,7 @@ class Sampling:
     top_p: float = 0.9
     beam_width: int = 4
     voice_rules: bool = False  # an ensemble's voice-leading bans (generation/voice_rules.py)
+    cadence_rules: bool = False  # an ensemble's chords at fermatas (generation/cadence_rules.py)
     refine_sweeps: int = 0  # an ensemble's notes redrawn given both sides (generation/refine.py)
     refine_temperature: float = 1.0
 
@@ -55,6 +56,7 @@ class Sampling:
             song.top_p,
             song.beam_width,
             song.voice_rules,
+            song.cadence_rules,
             song.refine_sweeps,
             song.refine_temperature,
         )
