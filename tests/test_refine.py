@@ -50,7 +50,8 @@ def faults_of(tokens: list[str], texture) -> int:
 def fault_count(trained: TrainedModel, tokens: list[str]) -> int:
     ranges = [(v.low, v.high) for v in trained.texture.voices]
     ids = np.asarray(trained.vocabulary.encode(tokens))
-    return Faults(trained.vocabulary.tokens, ranges).count(ids.reshape(-1, WIDTH))
+    [count] = Faults(trained.vocabulary.tokens, ranges).counts(ids.reshape(1, -1, WIDTH))
+    return count
 
 
 def test_the_fault_count_is_the_evaluations_on_bach_and_on_drafts():

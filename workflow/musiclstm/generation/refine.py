@@ -58,17 +58,23 @@ class Faults:
         self.high = np.array([r[1] if r else math.inf for r in ranges])
 
     def grid(self, voices: np.ndarray) -> np.ndarray:
-        """(frames, voices) token ids -> sounding pitches, holds resolved."""
+        """(..., frames, voices) token ids -> sounding pitches, holds resolved."""
         sounding = self.pitch[voices]
-        for frame in range(1, len(voices)):
-            held = self.is_hold[voices[frame]]
-            sounding[frame, held] = sounding[frame - 1, held]
+        held = self.is_hold[voices]
+        for frame in range(1, voices.shape[-2]):
+            sounding[..., frame, :] = np.where(
+                held[..., frame, :], sounding[..., frame - 1, :], sounding[..., frame, :]
+            )
         return sounding
 
-    def count(self, frames: np.ndarray) -> int:
-        """All faults of a piece, (frames, frame width) token ids."""
+    def counts(self, pieces: np.ndarray) -> list[int]:
+        """All faults of each piece, (pieces, frames, frame width) token ids."""
+        sounding = self.grid(pieces[..., 1:])
+        return [self.count(piece, grid) for piece, grid in zip(pieces, sounding, strict=True)]
+
+    def count(self, frames: np.ndarray, sounding: np.ndarray) -> int:
+        """All faults of a piece: (frames, frame width) token ids, its sounding pitches."""
         voices = frames[:, 1:]
-        sounding = self.grid(voices)
         faults = self.voice_leading_faults(voices, sounding) if self.voice_leading else 0
         if self.fermata_id is not None:
             lowest = [None if np.isnan(p) else int(p) for p in sounding[:, -1]]
@@ -118,9 +124,11 @@ class Refiner:
         self.music = torch.tensor([t == HOLD or t == REST or is_pitch(t) for t in tokens])
         self.hold = self.vocabulary.index[HOLD]
 
-    def fault_count(self, ids: np.ndarray) -> int:
-        frames = len(ids) // self.width
-        return self.faults.count(ids[: frames * self.width].reshape(frames, self.width))
+    def fault_counts(self, pieces: list[np.ndarray]) -> list[int]:
+        """The faults of pieces of the same length (token ids)."""
+        frames = len(pieces[0]) // self.width
+        whole = np.stack([ids[: frames * self.width] for ids in pieces])
+        return self.faults.counts(whole.reshape(len(pieces), frames, self.width))
 
     def inputs(self, ids: np.ndarray, meter: Meter) -> torch.Tensor:
         boundary = self.vocabulary.boundary
@@ -166,10 +174,11 @@ class Refiner:
     def choose(self, ids, step, candidates, log_probs, state, meter) -> int:
         """One candidate, drawn by its score over the horizon among those with fewest faults."""
         if self.faults is not None:
-            counts = []
+            pieces = []
             for token in candidates:
                 ids[step] = token
-                counts.append(self.fault_count(ids))
+                pieces.append(ids.copy())
+            counts = self.fault_counts(pieces)
             candidates = [t for t, n in zip(candidates, counts, strict=True) if n == min(counts)]
             if len(candidates) == 1:
                 return candidates[0]
