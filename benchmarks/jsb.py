@@ -22,7 +22,9 @@ token is plain, the meter is unknown to the model, and the key is one of two set
 For each setting and model head (``step``: the workflow's stream, one LSTM step per token;
 ``frame``: one step per frame), the model of ``config/chorale.yaml`` is trained on the training
 records and chosen by its validation loss; an interpolated Kneser-Ney n-gram, its order chosen on
-validation, is scored beside it. Checkpoints are kept under ``--out`` and reused when present.
+validation, is scored beside it. ``--model`` changes the config's model settings and
+``--epochs`` the budget, to choose them by validation. Checkpoints are kept under ``--out``
+and reused when present.
 """
 
 from __future__ import annotations
@@ -135,11 +137,13 @@ def write_data(chorales: dict[str, list[Frames]], records, out: Path) -> None:
         save_arrays(songs_to_arrays(pieces, Vocabulary(vocabulary["tokens"])), out / f"{split}.npz")
 
 
-def train(data: Path, head: str, epochs: int, out: Path) -> dict:
-    """The chorale config's model with ``head``, ``epochs`` epochs on ``data``; its run."""
+def train(data: Path, head: str, epochs: int, changes: dict, out: Path) -> dict:
+    """The chorale config's model with ``head`` and ``changes``, ``epochs`` epochs on ``data``;
+    its run."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"epochs": epochs, "device": "cpu", "max_minutes": 600}
-    run = RunSettings.from_config(config["model"] | {"head": head}, training, 0.25, TEXTURE)
+    model = config["model"] | {"head": head} | changes
+    run = RunSettings.from_config(model, training, 0.25, TEXTURE)
     files = TrainingFiles(
         train=data / "train.npz",
         valid=data / "valid.npz",
@@ -181,7 +185,9 @@ def ngram(splits: dict[str, SplitData], vocabulary: Vocabulary) -> dict:
     }
 
 
-def run_setting(records, keys: str, heads: list[str], epochs: int, out: Path) -> list[dict]:
+def run_setting(
+    records, keys: str, heads: list[str], epochs: int, changes: dict, out: Path
+) -> list[dict]:
     """Rows of the table for one key setting: each head's LSTM and the n-gram."""
     data = out / keys / "data"
     chorales = chorale_splits(records, keys)
@@ -193,7 +199,7 @@ def run_setting(records, keys: str, heads: list[str], epochs: int, out: Path) ->
     budget = max(1, round(epochs * base_frames / frames))
     rows = []
     for head in heads:
-        run = train(data, head, budget, out / keys / head)
+        run = train(data, head, budget, changes, out / keys / head)
         trained = TrainedModel.load(out / keys / head / "checkpoint.pt")
         splits = {
             s: load_split(data / f"{s}.npz", trained.representation, trained.vocabulary.boundary)
@@ -214,6 +220,13 @@ def main() -> None:
     parser.add_argument("--keys", nargs="+", default=["normalised", "all"])
     parser.add_argument("--heads", nargs="+", default=["step", "frame"])
     parser.add_argument("--epochs", type=int, default=22)
+    parser.add_argument(
+        "--model",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="changes to config/chorale.yaml's model section, e.g. hidden_size=256",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "results/jsb")
     args = parser.parse_args()
