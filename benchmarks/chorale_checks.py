@@ -7,13 +7,15 @@ config/chorale.yaml``) and writes, in this run:
 
 - ``--composed`` chorales of 8 bars of 4/4, composed (top-k 8 at ``--temperature``, 1 as in
   the config);
-- the soprano of every test chorale harmonised twice: by the compose model, which reads only what
-  came before, and by the harmoniser, which also reads the soprano ahead;
-- the composed and harmonised chorales again with the sampler's voice-leading rules on
-  (``voice_rules``: no parallel fifths or octaves, crossings or notes out of range as a voice
-  is written); the other sets sample the models as they are;
-- with the rules, again with ``--sweeps`` refinement sweeps at each of ``--refine-temperatures``
-  (``refine_sweeps``: every note redrawn given the notes on both sides), timed;
+- the soprano of every test chorale (or of the first ``--harmonised``) harmonised twice: by the
+  compose model, which reads only what came before, and by the harmoniser, which also reads the
+  soprano ahead;
+- each set again with the sampler's voice-leading rules on (``voice_rules``: no parallel
+  fifths or octaves, crossings or notes out of range as a voice is written), then with the
+  cadence rules too (``cadence_rules``: a root-position triad where each fermata begins, the
+  last on the tonic), then with both and ``--sweeps`` refinement sweeps at each of
+  ``--refine-temperatures`` (``refine_sweeps``: every note redrawn given the notes on both
+  sides); every set timed (``--refined-only``: the refined sets alone);
 
 then prints the musical checks (:mod:`musiclstm.evaluation.voice_leading`) of each set next to
 those of the held-out chorales, the voice ranges measured on the training chorales.
@@ -69,65 +71,61 @@ def composed_set(composer, request, count: int, sampling: Sampling) -> list:
     return [parse_frames(tokens) for tokens in sample_songs(composer, request, count, sampling, 1)]
 
 
-def refined_sets(composer, harmoniser, request, held_out, args, ruled: Sampling) -> dict:
-    """The composed and harmonised sets with the rules and refinement sweeps, and their seconds."""
-    sets, seconds = {}, {}
+def samplings(args) -> dict[str, Sampling]:
+    """How each set is sampled: the model as it is, with the voice rules, with the cadence rules
+    too, and with both and refinement sweeps at each temperature asked for."""
+    plain = Sampling("top_k", temperature=args.temperature, top_k=8)
+    ruled = replace(plain, voice_rules=True, cadence_rules=True)
+    ways = {}
+    if not args.refined_only:
+        ways = {"": plain, "voice rules": replace(plain, voice_rules=True), "all rules": ruled}
     for temperature in args.refine_temperatures:
-        refined = replace(ruled, refine_sweeps=args.sweeps, refine_temperature=temperature)
-        label = f"{args.sweeps} sweeps at {temperature:g}"
-        writers = {
-            "composed": lambda how: composed_set(composer, request, args.composed, how),
-            "past only": lambda how: harmonisations(composer, held_out, how),
-        }
-        if harmoniser is not None:
-            writers["harmoniser"] = lambda how: harmonisations(harmoniser, held_out, how)
-        for name, write in writers.items():
-            start = time.perf_counter()
-            sets[f"{name}, {label}"] = write(refined)
-            seconds[f"{name}, {label}"] = time.perf_counter() - start
-    return sets, seconds
+        label = f"rules, {args.sweeps} sweeps at {temperature:g}"
+        ways[label] = replace(ruled, refine_sweeps=args.sweeps, refine_temperature=temperature)
+    return ways
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=REPO / "results/chorale")
     parser.add_argument("--composed", type=int, default=32)
+    parser.add_argument("--harmonised", type=int, default=None, help="test chorales (all)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--sweeps", type=int, default=2)
     parser.add_argument("--refine-temperatures", type=float, nargs="*", default=[1.0, 0.5])
+    parser.add_argument("--refined-only", action="store_true", help="only the refined sets")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = args.results / "data"
     held_out = [parse_frames(tokens) for tokens in read_songs(data / "test.txt")]
+    held_out = held_out[: args.harmonised]
     ranges = voice_ranges([parse_frames(tokens) for tokens in read_songs(data / "train.txt")])
     composer = TrainedModel.load(args.results / "model/checkpoint.pt")
-    sampling = Sampling("top_k", temperature=args.temperature, top_k=8)
     request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25, FRAME_WIDTH)
-    ruled = replace(sampling, voice_rules=True)
-    sets = {
-        "Bach (test)": held_out,
-        "composed": composed_set(composer, request, args.composed, sampling),
-        "composed, rules": composed_set(composer, request, args.composed, ruled),
-        "harmonised, past only": harmonisations(composer, held_out, sampling),
-        "past only, rules": harmonisations(composer, held_out, ruled),
+    writers = {
+        "composed": lambda how: composed_set(composer, request, args.composed, how),
+        "past only": lambda how: harmonisations(composer, held_out, how),
     }
     harmoniser_path = args.results / "harmoniser/checkpoint.pt"
-    harmoniser = None
     if harmoniser_path.exists():  # the compose model's run alone has none
         harmoniser = TrainedModel.load(harmoniser_path)
-        sets["harmonised, harmoniser"] = harmonisations(harmoniser, held_out, sampling)
-        sets["harmoniser, rules"] = harmonisations(harmoniser, held_out, ruled)
-    refined, seconds = refined_sets(composer, harmoniser, request, held_out, args, ruled)
-    sets |= refined
+        writers["harmoniser"] = lambda how: harmonisations(harmoniser, held_out, how)
+    sets, seconds = {"Bach (test)": held_out}, {}
+    for way, sampling in samplings(args).items():
+        for name, write in writers.items():
+            label = f"{name}, {way}" if way else name
+            start = time.perf_counter()
+            sets[label] = write(sampling)
+            seconds[label] = time.perf_counter() - start
     checks = {name: chorale_checks(chorales, ranges) for name, chorales in sets.items()}
-    # One column per set: the names are long, so the table is printed set by set.
-    print(f"{'set':<34}" + "".join(f"{row[:14]:>15}" for row in ROWS))
+    # One row per set: the names are long.
+    print(f"{'set':<40}" + "".join(f"{row[:14]:>15}" for row in ROWS))
     for name, figures in checks.items():
         cells = "".join(f"{'-' if figures[r] is None else f'{figures[r]:.3f}':>15}" for r in ROWS)
-        print(f"{name:<34}{cells}")
+        print(f"{name:<40}{cells}")
     for name, value in seconds.items():
-        print(f"{name}: {value:.0f} s to write and refine")
+        print(f"{name}: {value:.0f} s to write")
 
 
 if __name__ == "__main__":
