@@ -232,10 +232,11 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     records = read_records(args.npz)
+    changes = {k: yaml.safe_load(v) for k, v in (change.split("=", 1) for change in args.model)}
     rows = [
         row
         for keys in args.keys
-        for row in run_setting(records, keys, args.heads, args.epochs, args.out)
+        for row in run_setting(records, keys, args.heads, args.epochs, changes, args.out)
     ]
     header = f"{'JSB chorales, held notes folded':<28} {'valid':>7} {'test':>7} {'test/piece':>10}"
     print(header + f" {'epochs':>6} {'minutes':>7}")
