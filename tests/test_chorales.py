@@ -18,6 +18,7 @@ from musiclstm.data.parsing import parse_song
 from musiclstm.data.rejects import WRONG_VOICE_COUNT, Rejected
 from musiclstm.data.sources import SongSource, corpus_root
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary
+from musiclstm.evaluation.voice_leading import chorale_checks
 from musiclstm.generation.ensembles import (
     compose_request,
     harmonise_request,
@@ -365,6 +366,23 @@ def test_a_generated_song_is_harmonised_under_its_own_notes(chorale_run):
     assert chorale.fermatas[-1] and not chorale.fermatas[0]  # the last note ends the phrase
     midi = mido.MidiFile(chorale_run / "results/generated/song_harmonised.mid")
     assert len(midi.tracks) == 4
+
+
+@pytest.mark.slow
+def test_a_composed_chorale_says_how_it_was_sampled_and_passes_the_rules(chorale_run):
+    """The defaults: the voice and cadence rules and two refinement sweeps, recorded with the
+    piece; however little the tiny model learnt, no parallels and every cadence on a
+    root-position triad, the last on the tonic."""
+    info = json.loads((chorale_run / "results/generated/chorale.json").read_text())
+    assert {
+        key: info["sampling"][key]
+        for key in ("voice_rules", "cadence_rules", "refine_sweeps", "refine_temperature")
+    } == {"voice_rules": True, "cadence_rules": True, "refine_sweeps": 2, "refine_temperature": 0.5}
+    assert info["sampling"]["strategy"] == "top_k" and info["sampling"]["random_seed"] == 1
+    chorale = parse_frames((chorale_run / "results/generated/chorale.txt").read_text().split())
+    checks = chorale_checks([chorale])
+    assert checks["parallels_per_100_frames"] == 0
+    assert checks["fermata_root_triad_share"] == 1.0 and checks["final_tonic_triad_share"] == 1.0
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ from musiclstm.evaluation.voice_leading import sounding_pitches
 from musiclstm.generation.melodies import known_tokens, song_meter
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.song_info import SongInfo
-from musiclstm.generation.strategies import Sampling, SongRequest
+from musiclstm.generation.strategies import Sampling, SongRequest, sampling_record
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.frames import FERMATA_FRAME, FRAME, Frames, parse_frames
 from musiclstm.music.meter import bar_steps
@@ -200,6 +200,7 @@ def generate_ensemble(request, texture) -> list:
             tonic=song.key,
             texture=texture.describe(),
             time_step=trained.time_step,
+            sampling=sampling_record(song),
         )
         written.append((stream, info))
     return written

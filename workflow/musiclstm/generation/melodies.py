@@ -12,7 +12,7 @@ from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.seed_files import FileSeed, is_seed_file, read_seed_file
 from musiclstm.generation.song_info import SongInfo
-from musiclstm.generation.strategies import Sampling, SongRequest
+from musiclstm.generation.strategies import Sampling, SongRequest, sampling_record
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.meter import bar_length, bar_steps, beat_length
 from musiclstm.music.tokens import HOLD, is_pitch, parse_token_string, transpose_tokens
@@ -222,6 +222,7 @@ def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]
             tonic=song.key,
             texture=trained.texture.describe(),
             time_step=trained.time_step,
+            sampling=sampling_record(song),
         )
         written.append((tokens, info))
     return written

@@ -19,8 +19,9 @@ class SongInfo:
     """The written song's ``time_signature``, ``tempo_bpm``, length in ``steps`` (tokens), the
     steps into its first bar at which it starts (``pickup_steps``: a file's anacrusis), the key
     it is written in (``key``, e.g. ``F major``; None: found from its notes, among those of the
-    tonic ``tonic`` where one is named), the texture that wrote it (its description) and the
-    quarter notes of one step (``time_step``)."""
+    tonic ``tonic`` where one is named), the texture that wrote it (its description), the
+    quarter notes of one step (``time_step``) and how it was sampled (``sampling``: the
+    strategy and its settings, the sampler's rules, refinement and random seed)."""
 
     time_signature: str
     tempo_bpm: float
@@ -30,6 +31,7 @@ class SongInfo:
     tonic: str | None = None
     texture: dict = field(default_factory=lambda: {"name": "melody"})
     time_step: float = 0.25
+    sampling: dict = field(default_factory=dict)
 
 
 def write_song_info(info: SongInfo, path) -> None:
@@ -47,4 +49,5 @@ def read_song_info(path) -> SongInfo:
         values.get("tonic"),
         values.get("texture", {"name": "melody"}),
         float(values.get("time_step", 0.25)),
+        values.get("sampling", {}),
     )

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -60,6 +60,11 @@ class Sampling:
             song.refine_sweeps,
             song.refine_temperature,
         )
+
+
+def sampling_record(song: SongSettings) -> dict:
+    """How a song was sampled, as its song info records it."""
+    return asdict(Sampling.from_song(song)) | {"random_seed": song.random_seed}
 
 
 def filter_logits(logits: torch.Tensor, sampling: Sampling) -> torch.Tensor:
