@@ -50,14 +50,7 @@ def train(data: Path, head: str, minutes: float, threads: int, device: str, out:
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"max_minutes": minutes, "device": device, "threads": threads}
     run = RunSettings.from_config(config["model"] | {"head": head}, training, 0.25, "chorale")
-    files = TrainingFiles(
-        train=data / "train.npz",
-        valid=data / "valid.npz",
-        vocabulary=data / "vocabulary.json",
-        checkpoint=out / "checkpoint.pt",
-        history=out / "history.csv",
-        state=out / "training_state.pt",
-    )
+    files = TrainingFiles.in_folders(data, out, resumable=True)
     start = time.perf_counter()
     train_model(files, run)
     seconds = time.perf_counter() - start

@@ -144,13 +144,7 @@ def train(data: Path, head: str, epochs: int, changes: dict, out: Path) -> dict:
     training = config["training"] | {"epochs": epochs, "device": "cpu", "max_minutes": 600}
     model = config["model"] | {"head": head} | changes
     run = RunSettings.from_config(model, training, 0.25, TEXTURE)
-    files = TrainingFiles(
-        train=data / "train.npz",
-        valid=data / "valid.npz",
-        vocabulary=data / "vocabulary.json",
-        checkpoint=out / "checkpoint.pt",
-        history=out / "history.csv",
-    )
+    files = TrainingFiles.in_folders(data, out)
     if not files.checkpoint.exists():
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()

@@ -41,6 +41,19 @@ class TrainingFiles:
     history: Path
     state: Path | None = None  # the resumable state, saved after every epoch; None: not saved
 
+    @classmethod
+    def in_folders(cls, data: Path, out: Path, resumable: bool = False) -> TrainingFiles:
+        """A data folder's tensors and vocabulary (as the workflow writes them), the outputs in
+        ``out`` (with the resumable state where ``resumable``)."""
+        return cls(
+            train=data / "train.npz",
+            valid=data / "valid.npz",
+            vocabulary=data / "vocabulary.json",
+            checkpoint=out / "checkpoint.pt",
+            history=out / "history.csv",
+            state=out / "training_state.pt" if resumable else None,
+        )
+
 
 def train_model(files: TrainingFiles, settings: RunSettings) -> dict:
     """Train a model and save its best checkpoint and history; returns the checkpoint dict."""
