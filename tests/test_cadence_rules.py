@@ -26,7 +26,7 @@ TOKENS = [*SPECIAL_TOKENS, FRAME, FERMATA_FRAME, HOLD, REST, *PITCHES]
 WIDTH = frame_width(len(SATB))
 
 
-def rules_after(tokens: list[str], final_frame=None) -> CadenceRules:
+def rules_after(tokens: list[str], final_frame=None, tonic=None) -> CadenceRules:
     vocabulary = Vocabulary(TOKENS)
     trained = SimpleNamespace(
         vocabulary=vocabulary, texture=SimpleNamespace(voices=[None] * len(SATB))
@@ -35,7 +35,7 @@ def rules_after(tokens: list[str], final_frame=None) -> CadenceRules:
     if final_frame is not None:
         given = np.full((final_frame + 1) * WIDTH, -1)
         given[final_frame * WIDTH] = vocabulary.index[FERMATA_FRAME]
-    rules = CadenceRules.of(trained, 1, given)
+    rules = CadenceRules.of(trained, 1, given, tonic)
     for token in tokens:
         rules.observe(torch.tensor([vocabulary.index[token]]))
     return rules
@@ -93,6 +93,15 @@ def test_the_final_fermata_stands_on_the_tonic_the_lowest_voice_sounded_longest(
     # Not the final fermata: C major is as good as A minor.
     elsewhere = rules_after([*in_a, FERMATA_FRAME, "76", "72", "64"], final_frame=5)
     assert pitch_classes(allowed(elsewhere)) == {0, 9}
+
+
+def test_a_given_melodys_tonic_decides_the_last_cadence():
+    """A melody in C major whose bass has dwelt on A: its last chord is on C all the same."""
+    in_a = [FRAME, "76", "72", "69", "45", FRAME, HOLD, HOLD, HOLD, HOLD]
+    final = rules_after([*in_a, FERMATA_FRAME, "76", "72", "67"], final_frame=2, tonic=0)
+    assert pitch_classes(allowed(final)) == {0}
+    inner = rules_after([*in_a, FERMATA_FRAME, "76"], final_frame=2, tonic=0)
+    assert pitch_classes(allowed(inner)) == {0, 4, 7}  # the E above: C major alone holds it
 
 
 def test_the_ban_gives_way_where_no_note_is_left():

@@ -5,10 +5,10 @@ tonic (``generate.NAME.cadence_rules``, on by default for pieces of several voic
 As the voices of such a frame are written top down, a candidate note is banned when no triad
 holds it together with the voices above; the voice above the lowest must leave the triad's
 third sounding, and the lowest voice must be its root. At the final fermata the only root is
-the tonic, C or A in the workflow's transposed keys: the one the lowest voice has sounded on
-longer (as :func:`musiclstm.evaluation.chords.chorale_tonic` finds it). A rest is never
-banned, and where the bans (with the voice rules') would leave a voice no note at all, the
-cadence bans give way.
+the tonic, C or A in the workflow's transposed keys: a given melody's, else the one the lowest
+voice has sounded on longer (as :func:`musiclstm.evaluation.chords.chorale_tonic` finds it). A
+rest is never banned, and where the bans (with the voice rules') would leave a voice no note at
+all, the cadence bans give way.
 """
 
 from __future__ import annotations
@@ -47,14 +47,21 @@ class CadenceRules:
     """The cadence bans for one batch of pieces of ``n_voices`` voices, fed every token written
     (:meth:`observe`); ``final_frame`` is where the last fermata begins, if known."""
 
-    def __init__(self, tokens: list[str], n_voices: int, rows: int, final_frame: int | None):
+    def __init__(
+        self,
+        tokens: list[str],
+        n_voices: int,
+        rows: int,
+        final_frame: int | None,
+        tonic: int | None = None,
+    ):
         self.width = n_voices + 1
         self.pitch_class = torch.tensor([int(t) % 12 if is_pitch(t) else SILENT for t in tokens])
         self.is_hold = torch.tensor([t == HOLD for t in tokens])
         self.is_note = torch.tensor([t == HOLD or is_pitch(t) for t in tokens])
         self.is_rest = torch.tensor([t == REST for t in tokens])
         self.fermata_id = tokens.index(FERMATA_FRAME)
-        self.final_frame = final_frame
+        self.final_frame, self.known_tonic = final_frame, tonic
         self.frame, self.position = -1, 0
         self.under_fermata = torch.zeros(rows, dtype=torch.bool)
         self.cadence = torch.zeros(rows, dtype=torch.bool)
@@ -63,14 +70,17 @@ class CadenceRules:
         self.lowest_on = torch.zeros(rows, 2)  # frames the lowest voice sounded C, A
 
     @classmethod
-    def of(cls, trained, rows: int, given: np.ndarray | None) -> CadenceRules | None:
-        """The rules of ``trained``'s texture (None for a melody or without fermatas)."""
+    def of(
+        cls, trained, rows: int, given: np.ndarray | None, tonic: int | None = None
+    ) -> CadenceRules | None:
+        """The rules of ``trained``'s texture (None for a melody or without fermatas), ending on
+        ``tonic`` where it is known (a given melody's)."""
         tokens, voices = trained.vocabulary.tokens, trained.texture.voices
         if len(voices) < 2 or FERMATA_FRAME not in tokens:
             return None
         width = len(voices) + 1
         final = final_cadence_frame(given, width, tokens.index(FERMATA_FRAME))
-        return cls(tokens, len(voices), rows, final)
+        return cls(tokens, len(voices), rows, final, tonic)
 
     def observe(self, choices: torch.Tensor) -> None:
         if self.position == 0:
@@ -92,6 +102,9 @@ class CadenceRules:
         self.position = (self.position + 1) % self.width
 
     def tonic(self) -> torch.Tensor:
+        """Each row's tonic: the given melody's, else the one the lowest voice sounded longer."""
+        if self.known_tonic is not None:
+            return torch.full((len(self.lowest_on),), self.known_tonic)
         return torch.where(self.lowest_on[:, 1] > self.lowest_on[:, 0], A_TONIC, C_TONIC)
 
     def apply(self, scores: torch.Tensor) -> torch.Tensor:

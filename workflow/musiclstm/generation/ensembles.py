@@ -103,7 +103,7 @@ def harmonise_request(melody: GivenMelody, time_step: float, width: int) -> Song
         below = [HOLD if held else None] * (width - 2)
         given += [FERMATA_FRAME if fermata else FRAME, token, *below]
     meter = song_meter(melody.time_signature, time_step, len(given))._replace(pickup=melody.pickup)
-    return SongRequest([], len(given), len(given), meter, tuple(given))
+    return SongRequest([], len(given), len(given), meter, tuple(given), melody.tonic)
 
 
 def final_chord_start(fermatas: list[bool]) -> int | None:

@@ -41,7 +41,8 @@ class Faults:
     """Voice-leading faults of whole pieces of one texture, counted fast enough to be counted for
     every candidate: pitches are a float grid (frames, voices), NaN where a voice is silent.
     ``fermata_id`` (the fermata frame token's id, where the cadence rules are on) counts the
-    cadences that break them too; ``voice_leading=False`` counts those alone."""
+    cadences that break them too (ending on ``tonic`` where it is known, else on the tonic the
+    checks find); ``voice_leading=False`` counts those alone."""
 
     def __init__(
         self,
@@ -49,8 +50,10 @@ class Faults:
         ranges: list[tuple[int, int] | None],
         fermata_id: int | None = None,
         voice_leading: bool = True,
+        tonic: int | None = None,
     ):
         self.fermata_id, self.voice_leading = fermata_id, voice_leading
+        self.tonic = tonic  # the pieces' tonic where it is known (a given melody's)
         self.pitch = np.array([float(t) if is_pitch(t) else math.nan for t in tokens])
         self.is_hold = np.array([t == HOLD for t in tokens])
         self.is_rest = np.array([t == REST for t in tokens])
@@ -78,7 +81,9 @@ class Faults:
         faults = self.voice_leading_faults(voices, sounding) if self.voice_leading else 0
         if self.fermata_id is not None:
             lowest = [None if np.isnan(p) else int(p) for p in sounding[:, -1]]
-            tonic = chorale_tonic(np.asarray(lowest, dtype=object)[:, None])
+            tonic = self.tonic
+            if tonic is None:
+                tonic = chorale_tonic(np.asarray(lowest, dtype=object)[:, None])
             faults += cadence_faults(frames[:, 0], sounding, self.fermata_id, tonic)
         return faults
 
@@ -106,9 +111,16 @@ class Faults:
 
 class Refiner:
     """Sweeps over pieces of ``trained``'s texture (streams of token ids, seed included), with the
-    candidates, temperature and voice rules of ``sampling``."""
+    candidates, temperature and voice rules of ``sampling``; ``tonic``: where the pieces' final
+    cadence must stand, where it is known (a given melody's tonic)."""
 
-    def __init__(self, trained: TrainedModel, sampling: Sampling, generator: torch.Generator):
+    def __init__(
+        self,
+        trained: TrainedModel,
+        sampling: Sampling,
+        generator: torch.Generator,
+        tonic: int | None = None,
+    ):
         self.trained, self.sampling, self.generator = trained, sampling, generator
         self.model = trained.model.eval()
         self.vocabulary = trained.vocabulary
@@ -120,7 +132,7 @@ class Refiner:
             ranges = [(v.low, v.high) if v.low is not None else None for v in voices]
             cadences = sampling.cadence_rules and FERMATA_FRAME in tokens
             fermata_id = tokens.index(FERMATA_FRAME) if cadences else None
-            self.faults = Faults(tokens, ranges, fermata_id, sampling.voice_rules)
+            self.faults = Faults(tokens, ranges, fermata_id, sampling.voice_rules, tonic)
         self.music = torch.tensor([t == HOLD or t == REST or is_pitch(t) for t in tokens])
         self.hold = self.vocabulary.index[HOLD]
 

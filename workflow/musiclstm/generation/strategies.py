@@ -86,13 +86,15 @@ class SongRequest:
     """What to write: the seed's tokens, then up to ``steps`` new tokens, the song boundary
     (its end) not before ``min_steps`` of them, in ``meter`` (the seed starts on its bar line,
     ``meter.pickup`` steps into the bar). ``given`` fixes new tokens in advance, one entry per
-    new step (None where the model chooses): a melody being harmonised."""
+    new step (None where the model chooses): a melody being harmonised, whose ``tonic`` the
+    cadences end on."""
 
     seed: list[str]
     steps: int
     min_steps: int = 0
     meter: Meter = UNKNOWN_METER
     given: tuple[str | None, ...] = ()
+    tonic: int | None = None  # the given melody's tonic pitch class, where it is known
 
     def given_ids(self, vocabulary) -> np.ndarray | None:
         """The ids of the whole song's given tokens, the seed's included (-1 where free), or
