@@ -35,6 +35,7 @@ from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.frames import SATB, frame_width, parse_frames
+from musiclstm.music.tonality import song_tonic
 from musiclstm.settings import SongSettings, settings
 
 FRAME_WIDTH = frame_width(len(SATB))  # a chorale's frame: the frame token and four voices
@@ -56,10 +57,13 @@ ROWS = (
 
 
 def harmonisations(trained: TrainedModel, chorales, sampling: Sampling) -> list:
-    """The soprano of each chorale harmonised (random seed = its position)."""
+    """The soprano of each chorale harmonised (random seed = its position), in the key its own
+    notes suggest."""
     written = []
     for seed, chorale in enumerate(chorales):
-        melody = GivenMelody(chorale.voices[0], chorale.fermatas, "4/4", 0)
+        # The tonic as the workflow finds a melody's: from its own notes (C or A).
+        soprano = chorale.voices[0]
+        melody = GivenMelody(soprano, chorale.fermatas, "4/4", 0, song_tonic(soprano))
         [tokens] = sample_songs(
             trained, harmonise_request(melody, 0.25, FRAME_WIDTH), 1, sampling, seed
         )
