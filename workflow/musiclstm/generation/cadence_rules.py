@@ -128,9 +128,10 @@ class CadenceRules:
         # The lowest voice adds only the root, so the third must sound by the voice above it.
         needs_third = voice >= self.now.shape[1] - 2
         final = self.frame == self.final_frame
+        tonic = self.tonic() if final else None  # (rows,): the last cadence's root per row
         allowed = torch.zeros_like(candidate, dtype=torch.bool)
         for root in range(12):
-            if final and not (self.tonic() == root).any():
+            if final and not (tonic == root).any():
                 continue
             for third in THIRDS:
                 fits = triad_fits(classes, root, third)
@@ -139,7 +140,7 @@ class CadenceRules:
                 if lowest:
                     fits &= candidate == root
                 if final:
-                    fits &= (self.tonic() == root)[:, None]
+                    fits &= (tonic == root)[:, None]
                 allowed |= fits
         return self.is_note & (candidate != SILENT) & ~allowed
 
