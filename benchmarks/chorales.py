@@ -66,9 +66,8 @@ def train(data: Path, head: str, minutes: float, threads: int, device: str, out:
 def score(checkpoint: Path, data: Path) -> tuple[TrainedModel, dict, dict]:
     """The trained model's and the n-gram's test metrics (the n-gram fitted here, timed)."""
     trained = TrainedModel.load(checkpoint)
-    boundary = trained.vocabulary.boundary
     splits = {
-        name: load_split(data / f"{name}.npz", trained.representation, boundary)
+        name: load_split(data / f"{name}.npz", trained.representation, trained.vocabulary)
         for name in ("train", "valid", "test")
     }
     model = evaluate_chorales(trained.model, splits["test"], trained.vocabulary, SATB)

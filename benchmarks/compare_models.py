@@ -138,7 +138,7 @@ def train_and_score(run: RunSettings, data: Path, threads: int, steps: int) -> d
     peak = peak_rss_mib()
     cuda_peak = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
     vocabulary = trained.vocabulary
-    test_data = load_split(data / "test.npz", trained.representation, vocabulary.boundary)
+    test_data = load_split(data / "test.npz", trained.representation, vocabulary)
     test = evaluate_songs(trained.model, test_data, vocabulary)
     tokens, seconds = trained_tokens(epochs)
     return {
@@ -194,7 +194,7 @@ def ngram_baseline(data: Path, max_order: int) -> dict:
     # The n-gram reads no per-step inputs: the splits are loaded as the default model reads them.
     representation = MelodyTexture().representation(settings(ModelSettings).lookback)
     train_songs, valid_data, test_data = (
-        load_split(data / f"{split}.npz", representation, vocabulary.boundary)
+        load_split(data / f"{split}.npz", representation, vocabulary)
         for split in ("train", "valid", "test")
     )
     start = time.perf_counter()

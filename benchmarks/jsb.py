@@ -196,7 +196,7 @@ def run_setting(
         run = train(data, head, budget, changes, out / keys / head)
         trained = TrainedModel.load(out / keys / head / "checkpoint.pt")
         splits = {
-            s: load_split(data / f"{s}.npz", trained.representation, trained.vocabulary.boundary)
+            s: load_split(data / f"{s}.npz", trained.representation, trained.vocabulary)
             for s in SPLITS
         }
         rows.append(

@@ -5,13 +5,14 @@ do songs end by themselves?
 
 Uses the workflow's outputs (results/model/checkpoint.pt, results/data/*.npz, *.txt, songs.tsv).
 For every time signature with at least ``--min-held-out`` held-out test songs, ``--songs`` songs
-are sampled in that meter, each as long as a training song of that meter drawn at random (the
-model knows where it ends), from ``--seed`` (none by default) and with no ending patched on
-(``end_on_tonic`` off). Each meter's songs are compared with the held-out songs of the same
-meter: the overlap of note lengths, pitch classes and intervals (1 = identical), the share that
-ends on the tonic, and the share of bars repeating a bar 1, 2, 4 or 8 bars back (exactly, or
-moved to another pitch). The last rows pool the meters, weighted by their held-out songs, and
-give the test split's bits per step from results/evaluation/metrics.json.
+are sampled in that meter, each as long as a training song of that meter drawn at random (the model
+knows where it ends), with its upbeat and form (the schema's `form` and `upbeat`), from ``--seed``
+(none by default) and with no ending patched on (``end_on_tonic`` off). Each meter's songs are
+compared with the held-out songs of the same meter: the overlap of note lengths, pitch classes and
+intervals (1 = identical), the share that ends on the tonic, and the share of bars repeating a bar
+1, 2, 4 or 8 bars back (exactly, or moved to another pitch). The last rows pool the meters,
+weighted by their held-out songs, and give the test split's bits per step from
+results/evaluation/metrics.json.
 
 A quick check: ``--songs 2 --min-held-out 1``.
 """
@@ -26,7 +27,7 @@ import torch
 
 from musiclstm.data.splits import read_songs
 from musiclstm.evaluation.music_stats import held_out_meters, music_stats
-from musiclstm.generation.melodies import check_seed, sample_each, training_meters
+from musiclstm.generation.melodies import TrainingSongs, check_seed, chosen_shape, sample_each
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.settings import SongSettings, settings
 
@@ -50,23 +51,27 @@ def main() -> None:
     training = read_songs(results / "data/train.txt")
     their_meters = held_out_meters(results / "data/songs.tsv", len(held_out), trained.time_step)
     counts = {meter: [m for m, _ in their_meters].count(meter) for meter, _ in their_meters}
-    pool = training_meters(results / "data/train.npz", trained.time_step)
+    train = TrainingSongs(results / "data/train.npz", trained)
     overrides = {"strategy": args.strategy} if args.strategy else {}
     song = settings(
         SongSettings, seed=args.seed, end_on_tonic=False, random_seed=args.random_seed, **overrides
     )
     seed = check_seed(song.seed, trained.vocabulary)
     rng = np.random.default_rng(args.random_seed)
-    generated, generated_meters = {}, {}
+    generated, generated_meters, pickups = {}, {}, {}
     for meter in sorted(counts, key=lambda m: -counts[m]):
-        lengths = [bars for signature, bars in pool if signature == meter]
-        if counts[meter] < args.min_held_out or not lengths:
+        pool = train.of_meter(meter)
+        if counts[meter] < args.min_held_out or not pool:
             continue
-        drawn = [(meter, lengths[i]) for i in rng.integers(len(lengths), size=args.songs)]
-        songs = sample_each(trained, dataclasses.replace(song, time_signature=meter), seed, drawn)
-        for i, tokens in enumerate(songs):
+        shapes = [
+            chosen_shape(song, train.shape(pool[i]), trained.time_step)
+            for i in rng.integers(len(pool), size=args.songs)
+        ]
+        songs = sample_each(trained, dataclasses.replace(song, time_signature=meter), seed, shapes)
+        for i, (tokens, shape) in enumerate(zip(songs, shapes, strict=True)):
             generated[f"{meter} {i}"] = tokens
             generated_meters[f"{meter} {i}"] = meter
+            pickups[f"{meter} {i}"] = shape.pickup
     stats = music_stats(
         generated,
         held_out,
@@ -74,6 +79,7 @@ def main() -> None:
         generated_meters=generated_meters,
         held_out_meters=their_meters,
         time_step=trained.time_step,
+        generated_pickups=pickups,
     )
     print_table(stats, song)
     metrics = results / "evaluation/metrics.json"

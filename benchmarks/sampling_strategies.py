@@ -22,7 +22,7 @@ import torch
 
 from musiclstm.data.splits import read_songs
 from musiclstm.evaluation.music_stats import held_out_meters, music_stats
-from musiclstm.generation.melodies import check_seed, sample_each, song_meters
+from musiclstm.generation.melodies import TrainingSongs, check_seed, sample_each, song_shapes
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.settings import SongSettings, settings
@@ -57,7 +57,8 @@ def main() -> None:
         SongSettings, seed=args.seed, time_signature="auto", end_on_tonic=False,
         random_seed=args.random_seed,
     )  # fmt: skip
-    meters = song_meters(auto, args.songs, trained.time_step, results / "data/train.npz")
+    train = TrainingSongs(results / "data/train.npz", trained)
+    shapes = song_shapes(auto, args.songs, trained.time_step, train)
     print(
         f"{'strategy':<16} {'pitch':>6} {'interval':>8} {'length':>6} {'scale':>6} "
         f"{'tonic end':>9} {'repeats':>7} {'copied':>6} {'seconds':>7}"
@@ -65,14 +66,19 @@ def main() -> None:
     for name, sampling in STRATEGIES.items():
         song = dataclasses.replace(auto, **dataclasses.asdict(sampling))
         start = time.perf_counter()
-        songs = sample_each(trained, song, seed, meters)
+        songs = sample_each(trained, song, seed, shapes)
         seconds = time.perf_counter() - start
         names = [f"s{i}" for i in range(len(songs))]
         stats = music_stats(
             dict(zip(names, songs, strict=True)),
             held_out,
             training,
-            generated_meters={name: meter for name, (meter, _) in zip(names, meters, strict=True)},
+            generated_meters={
+                name: shape.time_signature for name, shape in zip(names, shapes, strict=True)
+            },
+            generated_pickups={
+                name: shape.pickup for name, shape in zip(names, shapes, strict=True)
+            },
             held_out_meters=their_meters,
             time_step=trained.time_step,
         )

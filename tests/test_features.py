@@ -202,8 +202,8 @@ def test_training_hides_the_length_of_one_song_in_four(tmp_path):
     meters = {"bar_steps": [4] * 8, "pickup_steps": [0] * 8, "beat_steps": [1] * 8}
     save_arrays(songs_to_arrays(songs, VOCABULARY, meters), tmp_path / "train.npz")
     representation = MelodyRepresentation()
-    shown = load_split(tmp_path / "train.npz", representation, 0)
-    hidden = load_split(tmp_path / "train.npz", representation, 0, hide_lengths=True)
+    shown = load_split(tmp_path / "train.npz", representation, VOCABULARY)
+    hidden = load_split(tmp_path / "train.npz", representation, VOCABULARY, hide=True)
     assert [meter.length for meter in shown.meters] == [4] * 8
     assert [meter.length for meter in hidden.meters] == [0, 4, 4, 4, 0, 4, 4, 4]
     assert column(hidden.inputs[0], "bars_left") == [BARS_LEFT_UNKNOWN] * 5

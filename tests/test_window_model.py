@@ -176,7 +176,7 @@ def test_trains_through_the_training_loop_and_reloads(tmp_path):
     model, _ = load_checkpoint(tmp_path / "checkpoint.pt")
     assert isinstance(model, WindowLSTM)
     vocab = Vocabulary(checkpoint["vocabulary"])
-    valid_split = load_split(tmp_path / "valid.npz", MelodyRepresentation(), vocab.boundary)
+    valid_split = load_split(tmp_path / "valid.npz", MelodyRepresentation(), vocab)
     metrics = evaluate_songs(model, valid_split, vocab)
     assert metrics["bits_per_step"] == pytest.approx(checkpoint["best_valid_bits_per_step"])
     # It learned the phrases: after "60 _ 64 _" comes 67, one step at a time with the state.

@@ -36,6 +36,7 @@ def check_rules(config: dict, workdir: Path) -> None:
     check_encoding(config["encoding"])
     check_sources(config["sources"], workdir)
     check_generate(config["generate"], texture)
+    check_comparison(config["distinguishability"], config["generate"])
     check_soundfont(config["render"]["soundfont"], workdir)
     check_device(config["training"]["device"])
 
@@ -119,6 +120,24 @@ def check_generate(songs: dict, texture) -> None:
             parse_token_string(song["seed"], what=f"generate.{name}.seed")
         except ValueError as error:
             raise ConfigError(f"config.yaml: {error}") from None
+
+
+def check_comparison(distinguishability: dict, songs: dict) -> None:
+    """The entry whose settings write the pieces set beside the held-out ones is one of
+    `generate:`, and composes (a melody to harmonise or a seed would make every piece alike)."""
+    entry = distinguishability["entry"]
+    if entry in (None, "auto"):
+        return
+    if entry not in songs:
+        raise ConfigError(
+            f"config.yaml: distinguishability.entry: {entry!r} is not an entry of generate:; "
+            f"entries: {', '.join(songs) or 'none'} (or auto, or null for no comparison)"
+        )
+    if songs[entry].get("melody"):
+        raise ConfigError(
+            f"config.yaml: distinguishability.entry: {entry!r} harmonises a melody; name an "
+            "entry that composes"
+        )
 
 
 def check_soundfont(soundfont: str | None, workdir: Path) -> None:

@@ -93,6 +93,7 @@ class ModelSettings(Section):
     lookahead: tuple[int, ...]
     bar_number: bool
     bars_left: bool
+    form: bool
     window: int
     embedding_size: int
     hidden_size: int
@@ -140,6 +141,8 @@ class SongSettings(Section):
     cadence_rules: bool
     refine_sweeps: int
     refine_temperature: float
+    form: str
+    upbeat: str | float
     n_samples: int
     bars: int | None
     end_on_tonic: bool

@@ -97,8 +97,8 @@ def generation_inputs(song):
     model = TEXTURE.generation_checkpoint(song)
     if song["melody"]:
         return {"checkpoint": stage(f"{model}/checkpoint.pt"), **melody_inputs(song)}
-    if song["time_signature"] == "auto":
-        # Each song's meter and length are drawn from the training songs'.
+    if song["time_signature"] == "auto" or "auto" in (song["form"], song["upbeat"]):
+        # Each song's meter and length, or its upbeat and form, are drawn from training songs'.
         return {
             "checkpoint": stage(f"{model}/checkpoint.pt"),
             "train": stage("data/train.npz"),
@@ -271,3 +271,29 @@ def report_files():
 def song_setting(key):
     """A params function: the value of `key` in the `generate:` entry of the song {name}."""
     return lambda wildcards: generate_entry(wildcards.name)[key]
+
+
+def comparison_entry():
+    """The entry of `generate:` whose settings write the pieces set beside the held-out ones
+    (`distinguishability.entry`; auto: `song` where there is one), or None."""
+    entry = config["distinguishability"]["entry"]
+    if entry == "auto":
+        return "song" if "song" in config["generate"] else None
+    return entry
+
+
+def comparison_checkpoint():
+    """The model that writes the pieces of the comparison."""
+    entry = comparison_entry()
+    model = TEXTURE.generation_checkpoint(config["generate"][entry]) if entry else "model"
+    return stage(f"{model}/checkpoint.pt")
+
+
+def comparison_inputs():
+    """music_stats's inputs of the comparison (none without an entry)."""
+    if comparison_entry() is None:
+        return {}
+    return {
+        "comparison": stage("evaluation/comparison/pieces.txt"),
+        "comparison_meters": stage("evaluation/comparison/meters.json"),
+    }

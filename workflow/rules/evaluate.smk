@@ -30,3 +30,26 @@ use rule evaluate_model as evaluate_harmoniser with:
         stage("evaluation/harmoniser_metrics.json"),
     log:
         stage_log("evaluate_harmoniser.log"),
+
+
+# One piece per held-out song, in its meter and length, written as the entry of `generate:` that
+# `distinguishability.entry` names writes: what music_stats sets beside the held-out songs.
+rule generate_comparison:
+    input:
+        checkpoint=comparison_checkpoint(),
+        train=stage("data/train.npz"),
+        held_out=stage("data/test.npz"),
+    output:
+        tokens=stage("evaluation/comparison/pieces.txt"),
+        shapes=stage("evaluation/comparison/meters.json"),
+    log:
+        stage_log("generate_comparison.log"),
+    conda:
+        "../../envs/torch.yaml"
+    params:
+        song=lambda wildcards: config["generate"][comparison_entry()],
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    script:
+        "../scripts/generate_comparison.py"

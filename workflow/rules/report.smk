@@ -24,6 +24,7 @@ rule plot_loss:
 # Generated against held-out songs: histograms, scale notes, tonic endings; copying from training.
 rule music_stats:
     input:
+        **comparison_inputs(),
         generated=generated_songs("txt"),
         info=generated_songs("json"),
         held_out=stage("data/test.txt"),

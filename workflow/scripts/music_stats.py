@@ -20,10 +20,16 @@ stats = write_music_stats(
     time_step=snakemake.params.time_step,
     transposed=snakemake.params.transposed,
     songs_table=snakemake.input.songs,
+    comparison=(
+        (snakemake.input.comparison, snakemake.input.comparison_meters)
+        if "comparison" in snakemake.input.keys()
+        else None
+    ),
 )
 summary = {
     key: value
     for key, value in stats.items()
     if key in ("histogram_overlap", "overlap_against_all_meters", "copying")
+    or key == "distinguishability"
 }
 print(json.dumps(summary, indent=2), file=sys.stderr)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from musiclstm.data.tensors import load_meters, load_songs
+from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.representation.base import Meter, Representation
 
 IGNORE = -100
@@ -77,22 +78,45 @@ class SplitData:
 
 
 # Training hides the length of one song in this many, so that the model also learns to write
-# songs whose length it is not told (sampled with `bars: null`).
+# songs whose length it is not told (sampled with `bars: null`), and the form of another one in
+# this many, so that it also writes songs without a plan of their form.
 HIDDEN_LENGTH_EVERY = 4
+HIDDEN_FORM_AT = 2  # the songs whose form is hidden: i % HIDDEN_LENGTH_EVERY == this
 
 
 def load_split(
-    path: Path, representation: Representation, boundary: int, hide_lengths: bool = False
+    path: Path, representation: Representation, vocabulary: Vocabulary, hide: bool = False
 ) -> SplitData:
     """A saved split (see :mod:`musiclstm.data.tensors`) with the inputs ``representation``
-    gives each of its steps, each song's length known (``hide_lengths``: but for every
-    :data:`HIDDEN_LENGTH_EVERY`-th song, the training songs)."""
+    gives each of its steps, each song's length and form known (``hide``: but for one song in
+    :data:`HIDDEN_LENGTH_EVERY` each, the training songs)."""
     songs = load_songs(path)
     meters = [
-        Meter(*meter, length=0 if hide_lengths and i % HIDDEN_LENGTH_EVERY == 0 else len(song))
+        song_meter(representation, vocabulary, song, meter, i if hide else None)
         for i, (meter, song) in enumerate(zip(load_meters(path), songs, strict=True))
     ]
-    return SplitData(songs, meters, representation.songs_inputs(songs, meters, boundary))
+    inputs = representation.songs_inputs(songs, meters, vocabulary.boundary)
+    return SplitData(songs, meters, inputs)
+
+
+def song_meter(
+    representation: Representation,
+    vocabulary: Vocabulary,
+    song: np.ndarray,
+    meter: tuple[int, int, int],
+    index: int | None = None,
+) -> Meter:
+    """The :class:`Meter` of ``song`` (token ids) whose bar, pickup and beat are ``meter``, with
+    its length and the form labels the representation reads; the ``index``-th training song may
+    have either hidden (None: neither)."""
+    bar, pickup, _ = meter
+    turn = None if index is None else index % HIDDEN_LENGTH_EVERY
+    form = (
+        ()
+        if turn == HIDDEN_FORM_AT
+        else representation.bar_form(vocabulary.decode(song.tolist()), bar, pickup)
+    )
+    return Meter(*meter, length=0 if turn == 0 else len(song), form=form)
 
 
 def padding_share(songs: list[np.ndarray], batches: list[list[int]]) -> float:

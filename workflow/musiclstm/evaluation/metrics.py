@@ -133,10 +133,10 @@ def evaluate_checkpoint(
     metrics = {"checkpoint_epoch": trained.epoch}
     splits = {}
     for name, path in split_paths.items():
-        data = splits[name] = load_split(path, trained.representation, vocabulary.boundary)
+        data = splits[name] = load_split(path, trained.representation, vocabulary)
         metrics[name] = evaluate_songs(trained.model, data, vocabulary, batch_size, views=views)
     if train_path is not None:
-        train = load_split(train_path, trained.representation, vocabulary.boundary)
+        train = load_split(train_path, trained.representation, vocabulary)
         metrics |= texture.baseline_metrics(train, splits, vocabulary)
     if metrics_path is not None:
         write_metrics(metrics, metrics_path)

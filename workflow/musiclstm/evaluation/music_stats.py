@@ -28,8 +28,9 @@ from collections import Counter
 from pathlib import Path
 
 from musiclstm.evaluation.copying import copying, training_song_ids  # noqa: E402
+from musiclstm.music.form import bar_relations, bar_starts
 from musiclstm.music.meter import bar_length
-from musiclstm.music.tokens import Event, is_pitch, tokens_to_events, transpose_events
+from musiclstm.music.tokens import Event, tokens_to_events, transpose_events
 from musiclstm.music.tonality import C_MAJOR_OR_A_MINOR, SongKey, allowed_keys, song_key, tonic_name
 
 HISTOGRAMS = ("pitch_class", "interval", "note_length")
@@ -62,36 +63,23 @@ def overlap(first: dict, second: dict) -> float:
     return sum(min(share, second.get(bin_, 0.0)) for bin_, share in first.items())
 
 
-REPEAT_DISTANCES = (1, 2, 4, 8)  # bars back a repeated bar is looked for
-
-
 def bar_repetition(tokens: list[str], bar: int, pickup: int) -> tuple[int, int, int]:
-    """``(bars, repeated, moved)`` of a song in bars of ``bar`` steps with ``pickup`` steps missing
-    from its first bar: the whole bars that have a bar :data:`REPEAT_DISTANCES` earlier, how many
+    """``(bars, repeated, moved)`` of a song in bars of ``bar`` steps that starts ``pickup``
+    steps into its first bar: the whole bars that have a bar 1, 2, 4 or 8 bars earlier, how many
     of those equal such a bar, and how many equal one moved to another pitch (not counted in
-    ``repeated``). (0, 0, 0) where the meter is unknown."""
+    ``repeated``; see :mod:`musiclstm.music.form`). (0, 0, 0) where the meter is unknown."""
     if bar <= 0:
         return 0, 0, 0
-    start = (bar - pickup) % bar  # the first bar line
-    bars = [tokens[i : i + bar] for i in range(start, len(tokens) - bar + 1, bar)]
-    shapes = [bar_shape(tokens) for tokens in bars]
-    counted = repeated = moved = 0
-    for index in range(1, len(bars)):
-        earlier = [index - k for k in REPEAT_DISTANCES if index - k >= 0]
-        counted += 1
-        if any(bars[i] == bars[index] for i in earlier):
-            repeated += 1
-        elif shapes[index] is not None and any(shapes[i] == shapes[index] for i in earlier):
-            moved += 1
-    return counted, repeated, moved
-
-
-def bar_shape(tokens: list[str]) -> tuple | None:
-    """A bar's rhythm and intervals, the same for the bar moved to any pitch (None: no note)."""
-    pitches = [int(token) for token in tokens if is_pitch(token)]
-    if not pitches:
-        return None
-    return tuple(int(token) - pitches[0] if is_pitch(token) else token for token in tokens)
+    first_line = (bar - pickup) % bar
+    whole = [
+        relation
+        for start, relation in zip(
+            bar_starts(len(tokens), bar, pickup), bar_relations(tokens, bar, pickup), strict=True
+        )
+        if start >= first_line and start + bar <= len(tokens)
+    ][1:]
+    kinds = Counter(relation.kind for relation in whole)
+    return len(whole), kinds["exact"], kinds["moved"]
 
 
 def group_stats(songs: list[tuple[list[str], tuple | None]], bars: list[tuple[int, int]]) -> dict:
@@ -134,6 +122,7 @@ def compared(ours: dict, theirs: dict) -> dict:
 
 def meter_comparison(
     generated: list[tuple[list[str], tuple | None]],
+    generated_bars: list[tuple[int, int]],
     generated_meters: list[str],
     held_out: list[tuple[list[str], tuple | None]],
     held_out_meters: list[tuple[str, int]],
@@ -145,8 +134,8 @@ def meter_comparison(
     for signature in sorted(set(generated_meters)):
         bar = bar_length(signature, time_step)
         ours = [
-            song
-            for song, meter in zip(generated, generated_meters, strict=True)
+            (song, bars)
+            for song, bars, meter in zip(generated, generated_bars, generated_meters, strict=True)
             if meter == signature
         ]
         theirs = [
@@ -154,7 +143,7 @@ def meter_comparison(
             for song, (meter, pickup) in zip(held_out, held_out_meters, strict=True)
             if meter == signature
         ]
-        entry = {"generated": group_stats(ours, [(bar, 0)] * len(ours))}
+        entry = {"generated": group_stats([song for song, _ in ours], [bars for _, bars in ours])}
         if theirs:
             entry["held_out"] = group_stats(
                 [song for song, _ in theirs], [(bar, pickup) for _, pickup in theirs]
@@ -208,6 +197,7 @@ def music_stats(
     generated_meters: dict[str, str] | None = None,
     held_out_meters: list[tuple[str, int]] | None = None,
     time_step: float = 0.25,
+    generated_pickups: dict[str, int] | None = None,
 ) -> dict:
     """Statistics of the generated songs (name -> tokens) against the held-out songs.
 
@@ -215,7 +205,8 @@ def music_stats(
     minor). With ``transposed`` False the songs were encoded in their own keys and each may be in
     any of the 24 keys. ``generated_meters`` (name -> time signature) and ``held_out_meters``
     (time signature and pickup steps of each held-out song) compare like with like; without
-    them every song counts as being in one unknown meter.
+    them every song counts as being in one unknown meter; ``generated_pickups`` (name -> steps
+    into its first bar) place a generated song's bar lines where it starts with an upbeat.
     """
     generated_keys = generated_keys or {}
     default = C_MAJOR_OR_A_MINOR if transposed else None
@@ -226,10 +217,13 @@ def music_stats(
     theirs = [(tokens, default) for tokens in held_out]
     our_meters = [(generated_meters or {}).get(name, "") for name in generated]
     their_meters = held_out_meters or [("", 0)] * len(held_out)
-    our_bars = [(bar_length(meter, time_step), 0) for meter in our_meters]
+    our_bars = [
+        (bar_length(meter, time_step), (generated_pickups or {}).get(name, 0))
+        for name, meter in zip(generated, our_meters, strict=True)
+    ]
     their_bars = [(bar_length(meter, time_step), pickup) for meter, pickup in their_meters]
     pooled = {"generated": group_stats(ours, our_bars), "held_out": group_stats(theirs, their_bars)}
-    by_meter = meter_comparison(ours, our_meters, theirs, their_meters, time_step)
+    by_meter = meter_comparison(ours, our_bars, our_meters, theirs, their_meters, time_step)
     return {
         **pooled,
         "histogram_overlap": by_meter["histogram_overlap"],
@@ -251,10 +245,12 @@ def write_music_stats(
     time_step: float,
     transposed: bool = True,
     songs_table: Path | None = None,
+    comparison: tuple[Path, Path] | None = None,
 ) -> dict:
     """Read the songs, compute :func:`music_stats` and write it as JSON; ``info_paths`` (one
     per generated song, see :mod:`~musiclstm.generation.song_info`) give each song's meter and
-    key, and ``songs_table`` the held-out songs' meters.
+    key, and ``songs_table`` the held-out songs' meters. ``comparison`` (pieces and meters of
+    :mod:`.comparison`) adds the classifier test of those pieces against the held-out ones.
 
     Pieces of several voices are compared by their top lines, as melodies, and by the
     ``texture``'s own checks (a chorale's voice leading)."""
@@ -277,8 +273,21 @@ def write_music_stats(
         {name: info.time_signature for name, info in infos.items()},
         held_out_meters(songs_table, len(held_out), time_step),
         time_step,
+        {name: info.pickup_steps for name, info in infos.items()},
     )
     stats.update(checks)
+    meters = held_out_meters(songs_table, len(held_out), time_step)
+    if comparison is not None and meters is not None:
+        from musiclstm.evaluation.comparison import comparison_stats, read_comparison
+
+        theirs = [
+            (tokens, signature, pickup)
+            for tokens, (signature, pickup) in zip(held_out, meters, strict=True)
+            if bar_length(signature, time_step)
+        ]
+        stats["distinguishability"] = comparison_stats(
+            texture, read_comparison(*comparison), theirs, time_step
+        )
     Path(stats_path).write_text(json.dumps(stats, indent=2) + "\n")
     return stats
 

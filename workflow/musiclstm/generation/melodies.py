@@ -4,16 +4,18 @@ key."""
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import numpy as np
 
-from musiclstm.data.tensors import load_time_signatures
+from musiclstm.data.tensors import load_meters, load_songs, load_time_signatures
 from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.seed_files import FileSeed, is_seed_file, read_seed_file
 from musiclstm.generation.song_info import SongInfo
 from musiclstm.generation.strategies import Sampling, SongRequest, sampling_record
 from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.music.form import NEW
 from musiclstm.music.meter import bar_length, bar_steps, beat_length
 from musiclstm.music.tokens import HOLD, is_pitch, parse_token_string, transpose_tokens
 from musiclstm.music.tonality import key_shift, song_tonic
@@ -107,52 +109,149 @@ def song_meter(time_signature: str, time_step: float, length: int = 0) -> Meter:
     )
 
 
+class SongShape(NamedTuple):
+    """The frame a song is sampled in: its time signature, whole bars (None: as long as the model
+    goes on), the steps into its first bar at which it starts (an anacrusis) and its form, one
+    label per bar (:mod:`musiclstm.music.form`; empty: no plan)."""
+
+    time_signature: str
+    bars: int | None
+    pickup: int = 0
+    form: tuple[int, ...] = ()
+
+
 def song_request(
-    song: SongSettings,
-    seed: list[str],
-    time_step: float,
-    time_signature: str,
-    bars: int | None,
-    pickup: int = 0,
+    song: SongSettings, seed: list[str], time_step: float, shape: SongShape
 ) -> SongRequest:
-    """What to sample for ``song``: with ``bars``, exactly that many bars of ``time_signature``
-    (the song cannot end sooner, and the model knows where it ends), else up to ``steps`` new
-    tokens; the seed starts ``pickup`` steps into its bar (a seed file's anacrusis)."""
-    bar = bar_steps(time_signature, time_step)
+    """What to sample for ``song`` in ``shape``: with ``shape.bars``, exactly that many bars (the
+    song cannot end sooner, and the model knows where it ends; an anacrusis and the short last
+    bar make one bar together), else up to ``steps`` new tokens."""
+    bar = bar_steps(shape.time_signature, time_step)
     steps, min_steps, length = song.steps, 0, 0
-    if bars:
-        steps = min_steps = max(bars * bar - len(seed), 0)
+    if shape.bars:
+        steps = min_steps = max(shape.bars * bar - len(seed), 0)
         length = len(seed) + steps
-    meter = song_meter(time_signature, time_step, length)._replace(pickup=pickup)
+    meter = song_meter(shape.time_signature, time_step, length)._replace(
+        pickup=shape.pickup, form=shape.form
+    )
     return SongRequest(seed, steps, min_steps, meter)
 
 
-def training_meters(train_path, time_step: float) -> list[tuple[str, int]]:
-    """``(time signature, bars)`` of every training song (of the split at ``train_path``) in a
-    usable meter, a song of any length counted in whole bars."""
-    with np.load(train_path) as split:
-        lengths = np.diff(split["offsets"])
-    return [
-        (signature, max(1, round(length / bar)))
-        for signature, length in zip(load_time_signatures(train_path), lengths, strict=True)
-        if (bar := bar_length(signature, time_step))
-    ]
+class TrainingSongs:
+    """The training songs in a usable meter, whose meters, lengths, upbeats and forms the songs
+    of `generate:` may take."""
+
+    def __init__(self, train_path, trained: TrainedModel):
+        self.trained = trained
+        step = trained.time_step
+        songs = load_songs(train_path)
+        self.entries = [
+            (signature, bar, pickup, song)
+            for signature, (bar, pickup, _), song in zip(
+                load_time_signatures(train_path), load_meters(train_path), songs, strict=True
+            )
+            if bar and bar == bar_length(signature, step)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def bars(self, index: int) -> int:
+        _, bar, _, song = self.entries[index]
+        return max(1, round(len(song) / bar))
+
+    def shape(self, index: int, bars: int | None = None) -> SongShape:
+        """The shape of training song ``index``, its form fitted to ``bars`` whole bars."""
+        signature, bar, pickup, song = self.entries[index]
+        tokens = self.trained.vocabulary.decode(song.tolist())
+        form = self.trained.representation.bar_form(tokens, bar, pickup)
+        own = self.bars(index)
+        bars = own if bars is None else bars
+        if form:  # an anacrusis is a bar of its own in the form
+            count = bars + (1 if pickup else 0)
+            form = tuple(form[:count]) + (NEW,) * max(count - len(form), 0)
+        return SongShape(signature, bars, pickup, form)
+
+    def of_meter(self, time_signature: str) -> list[int]:
+        """The songs in ``time_signature``."""
+        return [i for i, entry in enumerate(self.entries) if entry[0] == time_signature]
+
+    def closest(self, time_signature: str, bars: int | None, rng: np.random.Generator) -> int:
+        """A song of ``time_signature`` with the number of bars nearest ``bars`` (any length
+        where None), drawn at random among the nearest; -1 where none has the meter."""
+        candidates = self.of_meter(time_signature)
+        if not candidates:
+            return -1
+        if bars is not None:
+            nearest = min(abs(self.bars(i) - bars) for i in candidates)
+            candidates = [i for i in candidates if abs(self.bars(i) - bars) == nearest]
+        return candidates[rng.integers(len(candidates))]
 
 
-def song_meters(
-    song: SongSettings, n_songs: int, time_step: float, train_path=None
-) -> list[tuple[str, int | None]]:
-    """``(time signature, bars)`` of each of the ``n_songs`` songs of ``song``: its own, or with
-    ``time_signature: auto`` those of training songs drawn at random with ``song.random_seed``."""
-    if song.time_signature != "auto":
-        return [(song.time_signature, song.bars)] * n_songs
-    if train_path is None:
-        raise ValueError("time_signature: auto draws from the training songs: pass their split")
-    meters = training_meters(train_path, time_step)
-    if not meters:
-        raise ValueError("time_signature: auto, but no training song has a usable time signature")
-    drawn = np.random.default_rng(song.random_seed).integers(len(meters), size=n_songs)
-    return [meters[i] for i in drawn]
+def upbeat_pickup(upbeat: float, time_signature: str, time_step: float) -> int:
+    """The steps into its first bar at which a song with an anacrusis of ``upbeat`` quarter
+    notes starts."""
+    bar = bar_steps(time_signature, time_step)
+    steps = round(upbeat / time_step)
+    if not 0 <= steps < bar or abs(steps * time_step - upbeat) > 1e-9:
+        raise ValueError(
+            f"upbeat: {upbeat} quarter notes is not a whole number of time steps shorter than a "
+            f"bar of {time_signature}; allowed: 0 to {(bar - 1) * time_step} in steps of "
+            f"{time_step}, or auto"
+        )
+    return (bar - steps) % bar
+
+
+def song_shapes(
+    song: SongSettings, n_songs: int, time_step: float, train: TrainingSongs | None = None
+) -> list[SongShape]:
+    """The shape of each of the ``n_songs`` songs of ``song``: with ``time_signature: auto`` that
+    of a training song drawn at random with ``song.random_seed``; else the song's own meter and
+    bars, with the upbeat and form of a training song of that meter and length where ``upbeat``
+    or ``form`` is ``auto``."""
+    rng = np.random.default_rng(song.random_seed)
+    auto = song.time_signature == "auto"
+    if auto and not train:
+        raise ValueError(
+            "time_signature: auto draws from the training songs, and none has a usable meter"
+        )
+    shapes = []
+    for _ in range(n_songs):
+        if auto:
+            index = int(rng.integers(len(train)))
+            shape = train.shape(index)
+        else:
+            shape = SongShape(song.time_signature, song.bars)
+            drawn = needs_training_song(song, train) and train.closest(
+                song.time_signature, song.bars, rng
+            )
+            if drawn is not False and drawn >= 0:
+                shape = train.shape(drawn, song.bars)
+        shapes.append(chosen_shape(song, shape, time_step))
+    return shapes
+
+
+def needs_training_song(song: SongSettings, train: TrainingSongs | None) -> bool:
+    return train is not None and song.bars is not None and "auto" in (song.form, song.upbeat)
+
+
+def chosen_shape(song: SongSettings, drawn: SongShape, time_step: float) -> SongShape:
+    """``drawn`` with what ``song`` sets itself: a given upbeat, no form."""
+    shape = drawn if song.form == "auto" else drawn._replace(form=())
+    if song.upbeat != "auto":
+        shape = with_pickup(
+            shape, upbeat_pickup(float(song.upbeat), shape.time_signature, time_step)
+        )
+    return shape
+
+
+def with_pickup(shape: SongShape, pickup: int) -> SongShape:
+    """``shape`` starting ``pickup`` steps into its first bar, its form's bars kept where they
+    were (an anacrusis is a bar of the form of its own)."""
+    form = shape.form
+    if form and bool(pickup) != bool(shape.pickup):
+        form = (NEW, *form) if pickup else form[1:]
+    return shape._replace(pickup=pickup, form=form)
 
 
 def finish_song(
@@ -176,22 +275,17 @@ def finish_song(
 
 
 def sample_each(
-    trained: TrainedModel,
-    song: SongSettings,
-    seed: list[str],
-    meters: list[tuple[str, int | None]],
-    pickup: int = 0,
+    trained: TrainedModel, song: SongSettings, seed: list[str], shapes: list[SongShape]
 ) -> list[list[str]]:
-    """The songs of ``meters``: one batch where they share a meter, else one song at a time
-    (song ``i`` with random seed ``song.random_seed + i``); the seed starts ``pickup`` steps
-    into its bar where the song keeps a seed file's meter."""
+    """The songs of ``shapes``: one batch where they share one, else one song at a time (song
+    ``i`` with random seed ``song.random_seed + i``)."""
     sampling, step = Sampling.from_song(song), trained.time_step
-    if len(set(meters)) <= 1 and song.time_signature != "auto":
-        request = song_request(song, seed, step, *meters[0], pickup=pickup)
-        return sample_songs(trained, request, len(meters), sampling, song.random_seed)
+    if len(set(shapes)) <= 1 and song.time_signature != "auto":
+        request = song_request(song, seed, step, shapes[0])
+        return sample_songs(trained, request, len(shapes), sampling, song.random_seed)
     return [
-        sample_songs(trained, song_request(song, seed, step, *meter), 1, sampling, seed_)[0]
-        for seed_, meter in enumerate(meters, start=song.random_seed)
+        sample_songs(trained, song_request(song, seed, step, shape), 1, sampling, seed_)[0]
+        for seed_, shape in enumerate(shapes, start=song.random_seed)
     ]
 
 
@@ -203,10 +297,13 @@ def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]
     seed, song, pickup, restore = song_seed(
         song, trained.vocabulary, request.encoding, request.name
     )
-    meters = song_meters(song, request.count, trained.time_step, request.train_path)
-    sampled = sample_each(trained, song, seed, meters, pickup)
+    train = TrainingSongs(request.train_path, trained) if request.train_path else None
+    shapes = song_shapes(song, request.count, trained.time_step, train)
+    if seed:  # a seed starts where it was written: on a bar line, or a seed file's upbeat
+        shapes = [with_pickup(shape, pickup) for shape in shapes]
+    sampled = sample_each(trained, song, seed, shapes)
     written = []
-    for tokens, (time_signature, bars) in zip(sampled, meters, strict=True):
+    for tokens, (time_signature, bars, pickup, _) in zip(sampled, shapes, strict=True):
         tokens = finish_song(
             tokens, song, trained.vocabulary, trained.time_step, time_signature, bars, pickup
         )

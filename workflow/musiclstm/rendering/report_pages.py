@@ -242,6 +242,48 @@ def overlap_rows(stats: dict) -> list[list]:
     ]
 
 
+def distinguishability_section(stats: dict) -> str:
+    """The classifier test of :mod:`~musiclstm.evaluation.distinguishability`, where the
+    statistics have one: its accuracy, what gives the generated pieces away, and their form
+    beside the held-out pieces', meter by meter."""
+    test = stats.get("distinguishability")
+    if not test or test.get("accuracy") is None:
+        return ""
+    pieces = test["pieces"]
+    features = [
+        [
+            row["feature"].replace("_", " "),
+            row["weight"],
+            row["generated_mean"],
+            row["held_out_mean"],
+        ]
+        for row in test["separating_features"]
+    ]
+    form = test["form_by_meter"]
+    names = [name for name in next(iter(form.values())) if name != "songs"]
+    form_rows = [
+        [meter, row["songs"]["held_out"]]
+        + [f"{fmt(row[name]['generated'])} / {fmt(row[name]['held_out'])}" for name in names]
+        for meter, row in form.items()
+    ]
+    return f"""<h2>Can they be told apart?</h2>
+<p>One piece was written per held-out piece, in its time signature and number of bars, with the
+settings of the song of <code>distinguishability.entry</code>. A logistic regression on
+{test["features"]} plain features of each piece ({test["folds"]}-fold cross-validation over
+{pieces["generated"]} generated and {pieces["held_out"]} held-out pieces) tells them apart
+<b>{test["accuracy"]:.1%}</b> of the time (chance: {test["chance"]:.1%}; z = {test["z"]:.1f}
+against chance). What separates them most:</p>
+{table(features, ["feature", "weight (+: generated)", "generated mean", "held-out mean"])}
+<p>Form, generated / held-out (mean per piece): the share of bars repeating one 1, 2, 4 or 8
+bars back exactly, moved to another pitch, or in rhythm only; the share of four-interval motifs
+heard again in the piece; the share of pieces starting with an upbeat.</p>
+{table(form_rows, ["meter", "held-out", *(name.replace("_", " ") for name in names)])}"""
+
+
+def fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def copy_rows(stats: dict) -> list[list]:
     """Each generated song's longest run copied from a training song."""
     columns = ("song", "longest_copied_steps", "longest_copied_notes", "copied_share")
@@ -289,6 +331,7 @@ held-out songs; and against every held-out song, whatever its meter:</p>
 <p>By meter:</p>
 {table(meter_rows(stats), METER_HEADERS)}
 {figures}
+{distinguishability_section(stats)}
 <h2>Copying check</h2>
 <p>The longest run of time steps of each generated song that also appears, token for token, in
 one training song.</p>

@@ -25,12 +25,14 @@ class Meter(NamedTuple):
     """Where a song's steps fall in its bars and where it ends: steps per bar (0 if unknown),
     the anacrusis (steps of the first, incomplete bar; 0 if the song starts on a bar line), steps
     per beat (0 if unknown: 6/8 and 3/4 have bars of the same length and beats of 6 and 4
-    sixteenths) and the song's length in steps (0 if unknown: a song sampled without a length)."""
+    sixteenths), the song's length in steps (0 if unknown: a song sampled without a length) and
+    its form, one label per bar from the first (:mod:`musiclstm.music.form`; empty if unknown)."""
 
     bar: int
     pickup: int
     beat: int = 0
     length: int = 0
+    form: tuple[int, ...] = ()
 
 
 UNKNOWN_METER = Meter(0, 0)
@@ -114,6 +116,11 @@ class Representation(ABC):
         ``max_steps`` tokens, one step at a time. ``given`` holds the token ids fixed in
         advance at each step from the song's start (-1 where the model chooses), for the
         representations whose inputs read ahead (a melody being harmonised)."""
+
+    def bar_form(self, tokens: list[str], bar: int, pickup: int) -> tuple[int, ...]:
+        """The form labels of a song of ``tokens`` that the model reads, one per bar; () (the
+        default) where the representation reads no form."""
+        return ()
 
     def model_inputs(self) -> dict:
         """The arguments of the step model that say which input columns it reads and how: the

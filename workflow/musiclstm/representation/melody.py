@@ -14,7 +14,12 @@ The input columns of the step being predicted (step ``i`` of a song, or ``len(so
   up to :data:`MAX_BARS_LEFT`; :data:`BARS_LEFT_UNKNOWN` where the song's length (or meter) is
   not known. A song sampled to a length knows where it is headed and can close by itself;
 - ``lookback_{n}``, one per entry of ``lookback_bars``: the token ``n`` bars before, or the song
-  boundary before the song starts (a 4/4 bar is assumed where the meter is unknown).
+  boundary before the song starts (a 4/4 bar is assumed where the meter is unknown);
+- ``form`` (with ``form``): the label of the step's bar (:mod:`musiclstm.music.form`): new, or
+  a repeat of the bar 1, 2, 4 or 8 bars back, exact, moved to another pitch or in rhythm only;
+  0 where the song's form is not given. Learned from each training song's own bars; at
+  generation the plan of a training song of the same meter and length, so that a sampled song
+  repeats where songs of the corpus do.
 
 Folk tunes repeat bars and whole phrases (AABB, ABAB'), so the token one, two, four or eight bars
 back is often the answer; the position in the bar says where notes may start and how long they
@@ -25,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from musiclstm.music.form import UNKNOWN as FORM_UNKNOWN
+from musiclstm.music.form import form_labels, label_count
 from musiclstm.music.meter import MAX_BAR
 from musiclstm.music.tokens import (
     HOLD,
@@ -41,6 +48,7 @@ MAX_BAR_NUMBER = 32  # bar numbers the model tells apart; later bars share the l
 MAX_BARS_LEFT = 16  # bars to the end the model tells apart; songs further from it share the last
 BARS_LEFT_UNKNOWN = MAX_BARS_LEFT + 1
 DEFAULT_BAR = 16  # the bar the lookbacks count in where a song's meter is unknown
+FORM_DISTANCES = (1, 2, 4, 8)  # bars back a bar's form label may point to
 METER_COLUMNS = ("meter", "beat", "position", "bar_number", "bars_left")
 COLUMN = {name: index for index, name in enumerate(METER_COLUMNS)}  # where models read each
 
@@ -60,7 +68,7 @@ def meter_columns(steps, meter: Meter) -> np.ndarray:
     """(..., len(METER_COLUMNS)) columns of step(s) ``steps`` of songs in ``meter``, whose
     fields may be NumPy arrays (one meter per row) that broadcast against ``steps``."""
     steps, bar, pickup, beat, length = np.broadcast_arrays(
-        *(np.asarray(value, np.int64) for value in (steps, *meter))
+        *(np.asarray(value, np.int64) for value in (steps, *meter[:4]))
     )
     known = bar > 0
     span = np.where(known, bar, 1)
@@ -82,14 +90,26 @@ def meter_columns(steps, meter: Meter) -> np.ndarray:
     )
 
 
+def form_column(steps: np.ndarray, meter: Meter) -> np.ndarray:
+    """The form label of each of ``steps`` (those past the last bar read the last bar's label);
+    :data:`~musiclstm.music.form.UNKNOWN` where the meter or the form is."""
+    if meter.bar <= 0 or not meter.form:
+        return np.full(np.shape(steps), FORM_UNKNOWN, dtype=np.int64)
+    labels = np.asarray(meter.form, dtype=np.int64)
+    bars = (np.asarray(steps) + meter.pickup) // meter.bar
+    return labels[np.clip(bars, 0, len(labels) - 1)]
+
+
 class MelodyRepresentation(Representation):
-    """One melody per song; ``lookback_bars`` says which earlier bars the inputs show."""
+    """One melody per song; ``lookback_bars`` says which earlier bars the inputs show, ``form``
+    whether each bar's form label is read too."""
 
     name = "melody"
     special_tokens = SPECIAL_TOKENS
 
-    def __init__(self, lookback_bars: tuple[int, ...] = (1, 2, 4, 8)):
+    def __init__(self, lookback_bars: tuple[int, ...] = (1, 2, 4, 8), form: bool = False):
         self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
+        self.form = bool(form)
 
     def encode(self, song, encoding) -> EncodedSong:
         # Imported here: reading scores needs music21, which training and sampling do not.
@@ -117,7 +137,16 @@ class MelodyRepresentation(Representation):
 
     @property
     def input_columns(self) -> tuple[str, ...]:
-        return METER_COLUMNS + tuple(f"lookback_{bars}" for bars in self.lookback_bars)
+        lookbacks = tuple(f"lookback_{bars}" for bars in self.lookback_bars)
+        return METER_COLUMNS + lookbacks + (("form",) if self.form else ())
+
+    def bar_form(self, tokens: list[str], bar: int, pickup: int) -> tuple[int, ...]:
+        if not self.form:
+            return ()
+        return tuple(form_labels(tokens, bar, pickup, FORM_DISTANCES))
+
+    def model_inputs(self) -> dict:
+        return {"categories": [label_count(FORM_DISTANCES)]} if self.form else {}
 
     @property
     def token_columns(self) -> slice:
@@ -135,6 +164,8 @@ class MelodyRepresentation(Representation):
         back = steps[:, None] - self.lookback_offsets(np.int64(meter.bar))
         known = np.concatenate([np.asarray(song, dtype=np.int64), [boundary]])
         inputs[:, self.token_columns] = np.where(back >= 0, known[np.clip(back, 0, None)], boundary)
+        if self.form:
+            inputs[:, -1] = form_column(steps, meter)
         return inputs
 
     def step_inputs(
@@ -153,7 +184,7 @@ class MelodyRepresentation(Representation):
         return [[tokens.index(HOLD)] if HOLD in tokens else []]
 
     def describe(self) -> dict:
-        return {"name": self.name, "lookback_bars": list(self.lookback_bars)}
+        return {"name": self.name, "lookback_bars": list(self.lookback_bars), "form": self.form}
 
 
 class MelodyStepInputs(LookupStepInputs):
@@ -170,10 +201,15 @@ class MelodyStepInputs(LookupStepInputs):
     ):
         rows, total = len(meters), len(seed) + max_steps + 1
         by_row = Meter(
-            *(np.array(field, dtype=np.int64)[:, None] for field in zip(*meters, strict=True))
+            *(
+                np.array(field, dtype=np.int64)[:, None]
+                for field in zip(*(meter[:4] for meter in meters), strict=True)
+            )
         )
         steps = np.arange(total)[None, :]
         table = np.empty((rows, total, len(representation.input_columns)), dtype=np.int64)
         table[..., : len(METER_COLUMNS)] = meter_columns(steps, by_row)
+        if representation.form:
+            table[..., -1] = [form_column(steps[0], meter) for meter in meters]
         back = steps[..., None] - representation.lookback_offsets(by_row.bar[:, 0])[:, None, :]
         super().__init__(table, back, representation.token_columns, seed, boundary)

@@ -9,7 +9,7 @@ from musiclstm.representation.melody import MelodyRepresentation
 
 
 def melody_from(description: dict) -> Representation:
-    return MelodyRepresentation(tuple(description["lookback_bars"]))
+    return MelodyRepresentation(tuple(description["lookback_bars"]), description.get("form", False))
 
 
 def frames_from(description: dict) -> Representation:

@@ -61,11 +61,14 @@ class Texture(ABC):
 
     @abstractmethod
     def representation(
-        self, lookback: tuple[int, ...] | None = None, lookahead: tuple[int, ...] = ()
+        self,
+        lookback: tuple[int, ...] | None = None,
+        lookahead: tuple[int, ...] = (),
+        form: bool = False,
     ) -> Representation:
-        """The tokens and per-step inputs of this texture; ``lookback`` and ``lookahead`` are a
-        model's settings (None: the texture's own, for the stages that only read and write
-        music: encoding, the vocabulary)."""
+        """The tokens and per-step inputs of this texture; ``lookback``, ``lookahead`` and
+        ``form`` are a model's settings (None: the texture's own, for the stages that only read
+        and write music: encoding, the vocabulary)."""
 
     @abstractmethod
     def piece(self, tokens: list[str], info) -> Piece:
@@ -118,6 +121,14 @@ class Texture(ABC):
     def music_checks(self, generated, held_out, training) -> dict:
         """This texture's own checks of generated against held-out pieces (voice leading)."""
         return {}
+
+    def piece_features(self, tokens: list[str], bar: int, pickup: int, beat: int) -> dict:
+        """The plain features a classifier tells generated from held-out pieces by
+        (:mod:`~musiclstm.evaluation.distinguishability`): by default the top part's as a
+        melody's (:mod:`~musiclstm.evaluation.melody_features`)."""
+        from musiclstm.evaluation.melody_features import melody_features
+
+        return melody_features(self.melody_line(tokens), bar, pickup, beat)
 
     def token_notes(self) -> str:
         """What the tokens of a piece are, for a reader of the song page."""

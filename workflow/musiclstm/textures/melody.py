@@ -22,12 +22,14 @@ class MelodyTexture(Texture):
             raise ValueError(f"texture {name!r} has one voice, not {len(voices)}")
         super().__init__(name, voices)
 
-    def representation(self, lookback=None, lookahead=()) -> MelodyRepresentation:
+    def representation(self, lookback=None, lookahead=(), form=False) -> MelodyRepresentation:
         if lookahead:
             raise ValueError(
                 "model.lookahead reads a given part ahead: a texture of one voice has none"
             )
-        return MelodyRepresentation() if lookback is None else MelodyRepresentation(lookback)
+        if lookback is None:
+            return MelodyRepresentation(form=form)
+        return MelodyRepresentation(lookback, form)
 
     def piece(self, tokens: list[str], info) -> Piece:
         voice = self.voices[0]

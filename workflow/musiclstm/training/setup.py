@@ -49,7 +49,9 @@ class RunSettings:
 
     def representation(self) -> Representation:
         """The tokens and inputs the run's model reads, in its texture."""
-        return texture_from(self.texture).representation(self.model.lookback, self.model.lookahead)
+        return texture_from(self.texture).representation(
+            self.model.lookback, self.model.lookahead, self.model.form
+        )
 
     def config(self) -> dict:
         """As plain values, the form checkpoints store and resumable states are matched by."""
@@ -101,8 +103,8 @@ def seed_everything(seed: int) -> None:
 def load_data(
     train_path: Path, valid_path: Path, vocabulary: Vocabulary, representation: Representation
 ) -> tuple[SplitData, SplitData]:
-    train = load_split(train_path, representation, vocabulary.boundary, hide_lengths=True)
-    valid = load_split(valid_path, representation, vocabulary.boundary)
+    train = load_split(train_path, representation, vocabulary, hide=True)
+    valid = load_split(valid_path, representation, vocabulary)
     if not len(train) or not len(valid):
         raise ValueError(
             f"training needs songs in both the train ({len(train)}) and valid "
