@@ -27,15 +27,19 @@ from musiclstm.settings import SongSettings
 FORM_FEATURES = ("exact_repeats", "moved_repeats", "rhythm_repeats", "motif_reuse", "upbeat")
 
 
-def held_out_frames(held_out_path, time_step: float) -> list[tuple[int, str, int, int]]:
-    """``(index, time signature, bars, pickup)`` of each held-out song in a usable meter."""
+def held_out_frames(
+    held_out_path, time_step: float, frame_width: int = 1
+) -> list[tuple[int, str, int, int]]:
+    """``(index, time signature, bars, pickup)`` of each held-out song in a usable meter, its
+    tokens ``frame_width`` to a time step."""
     frames = []
     songs = load_songs(held_out_path)
     for index, (signature, (bar, pickup, _), song) in enumerate(
         zip(load_time_signatures(held_out_path), load_meters(held_out_path), songs, strict=True)
     ):
         if bar and bar == bar_length(signature, time_step):
-            frames.append((index, signature, max(1, round(len(song) / bar)), pickup))
+            bars = max(1, round(len(song) / frame_width / bar))
+            frames.append((index, signature, bars, pickup))
     return frames
 
 
@@ -47,9 +51,8 @@ def comparison_songs(
     random seed ``song.random_seed + i``; a melody's upbeat and form drawn from the training
     songs at ``train_path``), left in C major / A minor."""
     written = []
-    for number, (_, signature, bars, _) in enumerate(
-        held_out_frames(held_out_path, trained.time_step)
-    ):
+    frames = held_out_frames(held_out_path, trained.time_step, trained.representation.frame_width)
+    for number, (_, signature, bars, _) in enumerate(frames):
         entry = dataclasses.replace(
             song,
             time_signature=signature,

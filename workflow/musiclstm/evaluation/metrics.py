@@ -108,6 +108,14 @@ def ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def without_form(data, representation, boundary: int):
+    """``data`` (a :class:`~musiclstm.data.batches.SplitData`) with no song's form given."""
+    from musiclstm.data.batches import SplitData
+
+    meters = [meter._replace(form=()) for meter in data.meters]
+    return SplitData(data.songs, meters, representation.songs_inputs(data.songs, meters, boundary))
+
+
 def evaluate_checkpoint(
     checkpoint_path,
     split_paths: dict,
@@ -135,6 +143,13 @@ def evaluate_checkpoint(
     for name, path in split_paths.items():
         data = splits[name] = load_split(path, trained.representation, vocabulary)
         metrics[name] = evaluate_songs(trained.model, data, vocabulary, batch_size, views=views)
+        if any(meter.form for meter in data.meters):
+            # Told each song's own form, a model has a hint of what comes; told none, it
+            # scores as a model without the form input does.
+            blind = without_form(data, trained.representation, vocabulary.boundary)
+            metrics[f"{name}_without_form"] = evaluate_songs(
+                trained.model, blind, vocabulary, batch_size, views=views
+            )
     if train_path is not None:
         train = load_split(train_path, trained.representation, vocabulary)
         metrics |= texture.baseline_metrics(train, splits, vocabulary)

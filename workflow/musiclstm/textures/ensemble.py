@@ -22,6 +22,22 @@ SATB_VOICES = (
 )
 
 
+def voice_motion(name: str, voice: list[str], bars: float) -> dict[str, float]:
+    """How one voice moves: its notes per bar and the shares of its moves that repeat a pitch,
+    go by step (one or two semitones) or leap (more than four)."""
+    from musiclstm.music.tokens import tokens_to_events
+
+    pitches = [pitch for pitch, _ in tokens_to_events(voice) if pitch is not None]
+    moves = [abs(b - a) for a, b in zip(pitches, pitches[1:], strict=False)]
+    total = max(len(moves), 1)
+    return {
+        f"{name}_notes_per_bar": len(pitches) / bars,
+        f"{name}_repeats": sum(m == 0 for m in moves) / total,
+        f"{name}_steps": sum(0 < m <= 2 for m in moves) / total,
+        f"{name}_leaps": sum(m > 4 for m in moves) / total,
+    }
+
+
 def upper_first(name: str) -> str:
     """``name`` with its first letter a capital, the rest as written (``Violin II`` stays)."""
     return name[:1].upper() + name[1:]
@@ -110,6 +126,31 @@ class EnsembleTexture(Texture):
                 [self.frames(tokens) for tokens in training],
             )
         }
+
+    def piece_features(self, tokens: list[str], bar: int, pickup: int, beat: int) -> dict:
+        """The top voice's melody features, how every voice moves, and the piece's voice
+        leading, chords and cadences (:func:`~musiclstm.evaluation.voice_leading.chorale_checks`,
+        ranges left out: they are the texture's, not the piece's)."""
+        from musiclstm.evaluation.voice_leading import chorale_checks
+
+        frames = self.frames(tokens)
+        top = super().piece_features(tokens, bar, pickup, beat)
+        features = {f"top_{name}": value for name, value in top.items()}
+        bars = max(frames.frames / bar, 1.0) if bar > 0 else max(frames.frames / 16, 1.0)
+        for name, voice in zip(frames.names, frames.voices, strict=True):
+            features |= voice_motion(name, voice, bars)
+        open_ranges = [(0, 127)] * len(frames.names)
+        checks = chorale_checks([frames], open_ranges)
+        features |= {
+            name: float(value or 0.0)
+            for name, value in checks.items()
+            if isinstance(value, float | int)
+            and not name.startswith(("out_of_range", "notes"))
+            # Counts grow with a piece's length; their rates per frame are kept.
+            and name not in ("chorales", "frames", "full_frames", "chord_changes", "fermatas")
+            and name not in ("parallel_fifths", "parallel_octaves")
+        }
+        return features
 
     def token_notes(self) -> str:
         names = ", ".join(self.voice_names)
