@@ -285,7 +285,9 @@ def comparison_entry():
 def comparison_checkpoint():
     """The model that writes the pieces of the comparison."""
     entry = comparison_entry()
-    model = TEXTURE.generation_checkpoint(config["generate"][entry]) if entry else "model"
+    model = (
+        TEXTURE.generation_checkpoint(config["generate"][entry]) if entry else "model"
+    )
     return stage(f"{model}/checkpoint.pt")
 
 

@@ -46,10 +46,10 @@ rule generate_comparison:
         stage_log("generate_comparison.log"),
     conda:
         "../../envs/torch.yaml"
-    params:
-        song=lambda wildcards: config["generate"][comparison_entry()],
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        song=lambda wildcards: config["generate"][comparison_entry()],
     script:
         "../scripts/generate_comparison.py"
