@@ -90,7 +90,6 @@ def melody_features(
         "first_on_tonic": float(bool(pitches) and (pitches[0] - tonic) % 12 == 0),
         "last_on_tonic": float(bool(pitches) and (pitches[-1] - tonic) % 12 == 0),
         "last_note_bars": lengths[-1] / bar if lengths and bar > 0 else 0.0,
-        "bars": bars,
     }
     return features
 

@@ -28,7 +28,7 @@ from musiclstm.generation.strategies import Sampling, SongRequest, sampling_reco
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.frames import FERMATA_FRAME, FRAME, Frames, parse_frames
 from musiclstm.music.meter import bar_steps
-from musiclstm.music.tokens import HOLD
+from musiclstm.music.tokens import HOLD, REST
 from musiclstm.music.tonality import key_shift
 from musiclstm.settings import EncodingSettings, SongSettings
 
@@ -116,10 +116,36 @@ def final_chord_start(fermatas: list[bool]) -> int | None:
     return start
 
 
+def melody_phrase_ends(path: str, time_step: float, length: int) -> list[int]:
+    """Where the phrases of the melody file at ``path`` end, before its last: the ends of the
+    lines of an ABC tune (:mod:`musiclstm.data.abc_phrases`) where they add up to the melody's
+    ``length`` steps; none for other files."""
+    from musiclstm.data.abc_phrases import phrase_ends
+    from musiclstm.data.sources import read_abc_tune
+
+    if Path(path).suffix.lower() != ".abc":
+        return []
+    try:
+        ends = phrase_ends(read_abc_tune(Path(path), 1), time_step)
+    except ValueError:
+        return []
+    return ends[:-1] if ends and ends[-1] == length else []
+
+
+def mark_phrase_end(fermatas: list[bool], tokens: list[str], end: int) -> None:
+    """Put a fermata on the last note that starts before step ``end``, for as long as it
+    sounds (a rest after it takes none)."""
+    onset = max((i for i in range(end) if tokens[i] not in (HOLD, REST)), default=None)
+    if onset is None:
+        return
+    note_end = next((i for i in range(onset + 1, end) if tokens[i] != HOLD), end)
+    fermatas[onset:note_end] = [True] * (note_end - onset)
+
+
 def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:
     """The melody of a music file, as the encoder reads a song's melody (its part chosen by
-    ``encoding.melody_part``), moved to C major / A minor; phrase ends where it marks fermatas,
-    and always on its last note."""
+    ``encoding.melody_part``), moved to C major / A minor; phrase ends where it marks fermatas
+    or, in an ABC tune, where its lines end, and always on its last note."""
     from musiclstm.data.chorale import fermata_frames
     from musiclstm.data.grid import exact
     from musiclstm.data.melody import song_to_melody
@@ -138,8 +164,8 @@ def read_given_melody(path: str, encoding: EncodingSettings) -> GivenMelody:
     if not isinstance(song, MidiSong):
         part = pick_melody_part(song, encoding)
         fermatas = fermata_frames([part], exact(encoding.time_step), len(tokens))
-    last_onset = max(i for i, token in enumerate(tokens) if token not in ("_",))
-    fermatas[last_onset:] = [True] * (len(tokens) - last_onset)
+    for end in [*melody_phrase_ends(path, encoding.time_step, len(tokens)), len(tokens)]:
+        mark_phrase_end(fermatas, tokens, end)
     tonic = 9 if melody.key.endswith("minor") else 0
     key = melody.key if encoding.transpose else None
     return GivenMelody(
