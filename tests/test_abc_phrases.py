@@ -52,3 +52,34 @@ def test_a_harmonised_abc_tune_cadences_where_its_lines_end(tmp_path):
     ]
     assert len(starts) == 7  # one fermata per line
     assert ends[:3] == [18, 32, 46]  # the third line ends on a rest: its last note carries it
+
+
+def test_the_encoder_records_an_abc_tunes_phrase_ends_and_the_tensors_keep_them(tmp_path):
+    from musiclstm.data.encode import iter_outcomes
+    from musiclstm.data.sources import SongSource
+    from musiclstm.data.tensors import load_phrase_ends, save_arrays, songs_to_arrays
+    from musiclstm.data.vocabulary import Vocabulary
+    from musiclstm.textures import texture_from
+
+    source = SongSource("erk10#1", "essen", str(ERK), 1)
+    encoding = settings(EncodingSettings)
+    ((outcome, row),) = iter_outcomes([source], encoding, texture_from({}).representation())
+    assert outcome == "encoded"
+    ends = [int(end) for end in row["phrase_ends"].split()]
+    assert ends == phrase_ends(read_abc_tune(ERK, 1), 0.25) and ends[-1] == row["n_steps"]
+    tokens = row["tokens"].split()
+    vocabulary = Vocabulary(["/", "<unk>", *sorted(set(tokens))])
+    meters = {"phrase_ends": [tuple(ends), ()]}
+    save_arrays(songs_to_arrays([tokens, tokens[:8]], vocabulary, meters), tmp_path / "a.npz")
+    assert load_phrase_ends(tmp_path / "a.npz") == [tuple(ends), ()]
+
+
+def test_a_generated_songs_phrase_ends_travel_with_it_to_its_harmonisation(tmp_path):
+    from musiclstm.generation.ensembles import melody_phrase_ends
+    from musiclstm.generation.song_info import SongInfo, write_song_info
+
+    midi = tmp_path / "song.mid"
+    midi.write_bytes(b"")  # only its .json is read here
+    write_song_info(SongInfo("4/4", 100, 64, phrase_ends=[16, 32, 48]), tmp_path / "song.json")
+    assert melody_phrase_ends(str(midi), 0.25, 64) == [16, 32, 48]
+    assert melody_phrase_ends(str(midi), 0.25, 60) == []  # not the song the .json describes

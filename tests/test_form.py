@@ -114,6 +114,7 @@ def training_songs(tmp_path, trained):
         "pickup_steps": [4, 0],
         "beat_steps": [4, 4],
         "time_signature": ["2/4", "2/4"],
+        "phrase_ends": [(12, 20, 32), ()],
     }
     save_arrays(songs_to_arrays(songs, VOCABULARY, meters), tmp_path / "train.npz")
     return TrainingSongs(tmp_path / "train.npz", trained)
@@ -128,6 +129,7 @@ def test_a_song_takes_the_upbeat_and_form_of_the_training_song_nearest_its_lengt
     assert shape.pickup == 4 and shape.bars == 4
     assert shape.form == form_model.representation.bar_form(UPBEAT_SONG, 8, 4)
     assert len(shape.form) == 5 and shape.form[3] == NEW + 2  # AA BB AA: two bars back
+    assert shape.phrases == (12, 20)  # its phrase ends, the song's own end left out
     longer = song_shapes(settings(SongSettings, time_signature="2/4", bars=7), 1, 0.25, train)
     assert longer[0].pickup == 0 and len(longer[0].form) == 7  # six bars' form and one new
     plain = song_shapes(

@@ -31,6 +31,7 @@ ENCODED_COLUMNS = (
     "time_signature",
     "pickup_steps",
     "n_steps",
+    "phrase_ends",
     "tokens",
 )
 REJECT_COLUMNS = ("song_id", "file", "reason", "detail")
@@ -63,7 +64,7 @@ def iter_outcomes(
                 detail = f"{type(error).__name__} while reading the melody: {error}"
                 yield "rejected", reject_row(song_id, source.file, Rejected(ENCODING_ERROR, detail))
                 continue
-            yield "encoded", encoded_row(song_id, source, encoded)
+            yield "encoded", encoded_row(song_id, source, encoded, encoding.time_step)
 
 
 def sections_of(songs: list[tuple], encoding: EncodingSettings) -> Iterator[tuple]:
@@ -79,8 +80,11 @@ def sections_of(songs: list[tuple], encoding: EncodingSettings) -> Iterator[tupl
             yield song_id, Rejected(ENCODING_ERROR, detail)
 
 
-def encoded_row(song_id: str, source: SongSource, song: EncodedSong) -> dict:
-    """A row of the encoded table."""
+def encoded_row(
+    song_id: str, source: SongSource, song: EncodedSong, time_step: float = 0.25
+) -> dict:
+    """A row of the encoded table; ``phrase_ends`` the steps where each phrase of an ABC tune
+    ends (its lines, see :mod:`.abc_phrases`), blank where they are not known."""
     return {
         "song_id": song_id,
         "dataset": source.dataset,
@@ -90,8 +94,27 @@ def encoded_row(song_id: str, source: SongSource, song: EncodedSong) -> dict:
         "time_signature": song.time_signature,
         "pickup_steps": song.pickup_steps,
         "n_steps": len(song.tokens),
+        "phrase_ends": " ".join(map(str, source_phrase_ends(source, len(song.tokens), time_step))),
         "tokens": " ".join(song.tokens),
     }
+
+
+def source_phrase_ends(source: SongSource, length: int, time_step: float) -> list[int]:
+    """The ends of the lines of the ABC tune ``source`` is, where they add up to the song's
+    ``length`` steps as encoded (a tune cut into sections, or with its repeats written out, has
+    none); [] for other files."""
+    from musiclstm.data.abc_phrases import phrase_ends
+    from musiclstm.data.sources import read_abc_tune
+
+    if not source.part or Path(source.file).suffix.lower() != ".abc":
+        return []
+    try:
+        ends = phrase_ends(
+            read_abc_tune(Path(source.file), source.part, source.start, source.end), time_step
+        )
+    except (ValueError, ZeroDivisionError):
+        return []
+    return ends if ends and ends[-1] == length else []
 
 
 def encode_songs(

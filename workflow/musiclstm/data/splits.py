@@ -267,7 +267,7 @@ def split_dataset(
     for name in SPLITS:
         split_text_paths[name].write_text("".join(line + "\n" for line in lines[name]))
     columns = tuple(c for c in ENCODED_COLUMNS if c != "tokens") + ("split", "line")
-    write_table([{c: row[c] for c in columns} for row in table], columns, songs_path)
+    write_table([{c: row.get(c, "") for c in columns} for row in table], columns, songs_path)
     sizes = {
         "songs_per_split": {name: len(lines[name]) for name in SPLITS},
         "steps_per_split": {

@@ -37,7 +37,27 @@ def songs_to_arrays(
         },
         # Unicode, not objects: np.load reads it without pickle.
         "time_signature": np.asarray(meters.get("time_signature", [""] * len(ids)), dtype="U8"),
+        **phrase_arrays(meters.get("phrase_ends", [()] * len(ids))),
     }
+
+
+def phrase_arrays(phrase_ends: list) -> dict[str, np.ndarray]:
+    """Every song's phrase ends end to end (``phrase_ends``), song ``i``'s from
+    ``phrase_offsets[i]`` to ``phrase_offsets[i + 1]``."""
+    offsets = np.zeros(len(phrase_ends) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(ends) for ends in phrase_ends])
+    flat = [end for ends in phrase_ends for end in ends]
+    return {"phrase_ends": np.asarray(flat, dtype=np.int32), "phrase_offsets": offsets}
+
+
+def load_phrase_ends(path: Path) -> list[tuple[int, ...]]:
+    """The phrase ends of each song of a saved split (() where unknown)."""
+    with np.load(path) as data:
+        songs = len(data["offsets"]) - 1
+        if "phrase_offsets" not in data:
+            return [()] * songs
+        ends, offsets = data["phrase_ends"].tolist(), data["phrase_offsets"].tolist()
+    return [tuple(ends[offsets[i] : offsets[i + 1]]) for i in range(songs)]
 
 
 def save_arrays(arrays: dict[str, np.ndarray], path: Path) -> None:
@@ -81,6 +101,7 @@ def split_meters(songs_table: Path, split: str, time_step: float) -> dict[str, l
         ],
         "beat_steps": [beat_length(row["time_signature"], time_step) for row in rows],
         "time_signature": [row["time_signature"] for row in rows],
+        "phrase_ends": [tuple(map(int, (row.get("phrase_ends") or "").split())) for row in rows],
     }
 
 

@@ -118,18 +118,29 @@ def final_chord_start(fermatas: list[bool]) -> int | None:
 
 def melody_phrase_ends(path: str, time_step: float, length: int) -> list[int]:
     """Where the phrases of the melody file at ``path`` end, before its last: the ends of the
-    lines of an ABC tune (:mod:`musiclstm.data.abc_phrases`) where they add up to the melody's
-    ``length`` steps; none for other files."""
+    lines of an ABC tune (:mod:`musiclstm.data.abc_phrases`), or those a generated song's .json
+    beside it records (:class:`~musiclstm.generation.song_info.SongInfo`), where they fit the
+    melody's ``length`` steps; none for other files."""
     from musiclstm.data.abc_phrases import phrase_ends
     from musiclstm.data.sources import read_abc_tune
+    from musiclstm.generation.song_info import read_song_info
 
-    if Path(path).suffix.lower() != ".abc":
+    path = Path(path)
+    if path.suffix.lower() == ".abc":
+        try:
+            ends = phrase_ends(read_abc_tune(path, 1), time_step)
+        except ValueError:
+            return []
+        return ends[:-1] if ends and ends[-1] == length else []
+    info_path = path.with_suffix(".json")
+    if not info_path.is_file():
         return []
     try:
-        ends = phrase_ends(read_abc_tune(Path(path), 1), time_step)
-    except ValueError:
-        return []
-    return ends[:-1] if ends and ends[-1] == length else []
+        info = read_song_info(info_path)
+    except (ValueError, KeyError, TypeError):
+        return []  # a .json of something else
+    fits = info.steps == length and info.time_step == time_step
+    return [end for end in info.phrase_ends if 0 < end < length] if fits else []
 
 
 def mark_phrase_end(fermatas: list[bool], tokens: list[str], end: int) -> None:

@@ -8,7 +8,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from musiclstm.data.tensors import load_meters, load_songs, load_time_signatures
+from musiclstm.data.tensors import (
+    load_meters,
+    load_phrase_ends,
+    load_songs,
+    load_time_signatures,
+)
 from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.seed_files import FileSeed, is_seed_file, read_seed_file
@@ -111,13 +116,16 @@ def song_meter(time_signature: str, time_step: float, length: int = 0) -> Meter:
 
 class SongShape(NamedTuple):
     """The frame a song is sampled in: its time signature, whole bars (None: as long as the model
-    goes on), the steps into its first bar at which it starts (an anacrusis) and its form, one
-    label per bar (:mod:`musiclstm.music.form`; empty: no plan)."""
+    goes on), the steps into its first bar at which it starts (an anacrusis), its form, one
+    label per bar (:mod:`musiclstm.music.form`; empty: no plan), and the steps where its
+    phrases end, the last one's excepted (those of the training song it takes its form from,
+    where known: a harmonisation cadences there)."""
 
     time_signature: str
     bars: int | None
     pickup: int = 0
     form: tuple[int, ...] = ()
+    phrases: tuple[int, ...] = ()
 
 
 def song_request(
@@ -144,14 +152,20 @@ class TrainingSongs:
     def __init__(self, train_path, trained: TrainedModel):
         self.trained = trained
         step = trained.time_step
-        songs = load_songs(train_path)
-        self.entries = [
-            (signature, bar, pickup, song)
-            for signature, (bar, pickup, _), song in zip(
-                load_time_signatures(train_path), load_meters(train_path), songs, strict=True
-            )
+        songs = zip(
+            load_time_signatures(train_path),
+            load_meters(train_path),
+            load_songs(train_path),
+            load_phrase_ends(train_path),
+            strict=True,
+        )
+        usable = [
+            (signature, bar, pickup, song, phrases)
+            for signature, (bar, pickup, _), song, phrases in songs
             if bar and bar == bar_length(signature, step)
         ]
+        self.entries = [entry[:4] for entry in usable]
+        self.phrases = [entry[4] for entry in usable]
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -170,7 +184,9 @@ class TrainingSongs:
         if form:  # an anacrusis is a bar of its own in the form
             count = bars + (1 if pickup else 0)
             form = tuple(form[:count]) + (NEW,) * max(count - len(form), 0)
-        return SongShape(signature, bars, pickup, form)
+        length = bars * bar
+        phrases = tuple(end for end in self.phrases[index] if end < length)
+        return SongShape(signature, bars, pickup, form, phrases)
 
     def of_meter(self, time_signature: str) -> list[int]:
         """The songs in ``time_signature``."""
@@ -251,7 +267,9 @@ def with_pickup(shape: SongShape, pickup: int) -> SongShape:
     form = shape.form
     if form and bool(pickup) != bool(shape.pickup):
         form = (NEW, *form) if pickup else form[1:]
-    return shape._replace(pickup=pickup, form=form)
+    # Phrase ends count steps from the song's start; another start moves them off the bar lines.
+    phrases = shape.phrases if pickup == shape.pickup else ()
+    return shape._replace(pickup=pickup, form=form, phrases=phrases)
 
 
 def finish_song(
@@ -303,7 +321,7 @@ def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]
         shapes = [with_pickup(shape, pickup) for shape in shapes]
     sampled = sample_each(trained, song, seed, shapes)
     written = []
-    for tokens, (time_signature, bars, pickup, _) in zip(sampled, shapes, strict=True):
+    for tokens, (time_signature, bars, pickup, _, phrases) in zip(sampled, shapes, strict=True):
         tokens = finish_song(
             tokens, song, trained.vocabulary, trained.time_step, time_signature, bars, pickup
         )
@@ -320,6 +338,7 @@ def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]
             texture=trained.texture.describe(),
             time_step=trained.time_step,
             sampling=sampling_record(song),
+            phrase_ends=[end for end in phrases if end < len(tokens)],
         )
         written.append((tokens, info))
     return written

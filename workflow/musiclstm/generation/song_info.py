@@ -20,8 +20,10 @@ class SongInfo:
     steps into its first bar at which it starts (``pickup_steps``: a file's anacrusis), the key
     it is written in (``key``, e.g. ``F major``; None: found from its notes, among those of the
     tonic ``tonic`` where one is named), the texture that wrote it (its description), the
-    quarter notes of one step (``time_step``) and how it was sampled (``sampling``: the
-    strategy and its settings, the sampler's rules, refinement and random seed)."""
+    quarter notes of one step (``time_step``), how it was sampled (``sampling``: the
+    strategy and its settings, the sampler's rules, refinement and random seed) and the steps
+    where its phrases end, the last one's excepted (``phrase_ends``: a melody's, from the
+    training song it took its form from; a harmonisation of it cadences there)."""
 
     time_signature: str
     tempo_bpm: float
@@ -32,6 +34,7 @@ class SongInfo:
     texture: dict = field(default_factory=lambda: {"name": "melody"})
     time_step: float = 0.25
     sampling: dict = field(default_factory=dict)
+    phrase_ends: list[int] = field(default_factory=list)
 
 
 def write_song_info(info: SongInfo, path) -> None:
@@ -50,4 +53,5 @@ def read_song_info(path) -> SongInfo:
         values.get("texture", {"name": "melody"}),
         float(values.get("time_step", 0.25)),
         values.get("sampling", {}),
+        [int(end) for end in values.get("phrase_ends", [])],
     )
