@@ -19,7 +19,14 @@ from musiclstm.generation.melodies import (
 )
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.model.lstm import StepLSTM
-from musiclstm.music.form import NEW, UNKNOWN, bar_relations, form_label, form_labels
+from musiclstm.music.form import (
+    NEW,
+    UNKNOWN,
+    bar_relations,
+    echo_labels,
+    form_label,
+    form_labels,
+)
 from musiclstm.representation.base import Meter
 from musiclstm.representation.melody import FORM_DISTANCES, MelodyRepresentation
 from musiclstm.settings import SongSettings, settings
@@ -59,9 +66,12 @@ def test_the_form_column_reads_each_steps_bar_and_training_hides_one_form_in_fou
     hidden = load_split(tmp_path / "train.npz", representation, VOCABULARY, hide=True)
     exact_1, exact_2 = NEW + 1, NEW + 2
     assert hidden.meters[1].form == (NEW, exact_1, NEW, exact_2)
-    assert hidden.inputs[1][:, -1].tolist() == [NEW] * 4 + [exact_1] * 4 + [NEW] * 4 + [exact_2] * 5
+    assert hidden.inputs[1][:, -2].tolist() == [NEW] * 4 + [exact_1] * 4 + [NEW] * 4 + [exact_2] * 5
+    # The first bar comes back exactly one bar later, the second two bars later: both know it.
+    echo_1, echo_2 = exact_1, exact_2  # echo labels count like the form's exact ones
+    assert hidden.inputs[1][:, -1].tolist() == [echo_1] * 4 + [echo_2] * 4 + [NEW] * 9
     assert [bool(meter.form) for meter in hidden.meters] == [True, True, False, True] * 2
-    assert (hidden.inputs[2][:, -1] == UNKNOWN).all()
+    assert (hidden.inputs[2][:, -2:] == UNKNOWN).all()
     # Sampling lays out the same column from a plan as training reads from a song.
     inputs = representation.step_inputs([], [hidden.meters[1]], VOCABULARY.boundary, 16)
     ids = VOCABULARY.encode(songs[1])
@@ -155,5 +165,14 @@ def test_a_form_model_reads_the_plan(form_model):
     unplanned = Meter(4, 0, 2, 16)
     with_plan = representation.song_inputs(song, planned, 0)
     without = representation.song_inputs(song, unplanned, 0)
-    assert (with_plan[:, :-1] == without[:, :-1]).all()
-    assert with_plan[:, -1].tolist() != without[:, -1].tolist()
+    assert (with_plan[:, :-2] == without[:, :-2]).all()
+    assert with_plan[:, -2].tolist() != without[:, -2].tolist()
+
+
+def test_a_bar_knows_the_last_later_bar_that_repeats_it():
+    distances = (1, 2, 4, 8)
+    exact, moved = NEW + 1, NEW + 1 + len(distances)
+    # Bar 0 comes back moved one bar later and exactly four bars later; bar 2 never.
+    labels = (NEW, moved, NEW, NEW, exact + 2, NEW + 1 + 2 * len(distances))  # ... rhythm 1
+    assert echo_labels(labels, distances) == (exact + 2, NEW, NEW, NEW, NEW, NEW)
+    assert echo_labels((UNKNOWN, UNKNOWN), distances) == (UNKNOWN, UNKNOWN)

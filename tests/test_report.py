@@ -153,6 +153,11 @@ def test_every_song_has_a_score_audio_piano_roll_and_page(workdir):
     assert score.flatten().getElementsByClass(music21.meter.TimeSignature)[0].ratioString == "3/4"
     stats = json.loads((workdir / "results/evaluation/music_stats.json").read_text())
     assert stats["generated"]["songs"] == 4 and stats["held_out"]["songs"] >= 1
+    # One piece per held-out song, written with the song's settings, set beside them.
+    test = stats["distinguishability"]
+    assert test["pieces"]["generated"] == test["pieces"]["held_out"] == stats["held_out"]["songs"]
+    assert 0 <= test["accuracy"] <= 1 and len(test["separating_features"]) == 8
+    assert set(test["form_by_meter"]["all"]) >= {"exact_repeats", "motif_reuse", "upbeat"}
     assert all(0 <= value <= 1 for value in stats["histogram_overlap"].values())
     assert [run["song"] for run in stats["copying"]] == SONGS
     assert all(run["training_song"].startswith("essen:") for run in stats["copying"])
@@ -219,6 +224,9 @@ def test_summary_page_shows_metrics_statistics_and_configuration(workdir, browse
     assert f"{metrics['test']['bits_per_step']:.3f}" in text
     assert "songs ending on the tonic" in text and "Copying check" in text
     assert "time_signature: 3/4" in text  # the configuration
+    stats = json.loads((workdir / "results/evaluation/music_stats.json").read_text())
+    assert "Can they be told apart?" in text
+    assert f"{stats['distinguishability']['accuracy']:.1%}" in text
     assert [i["alt"] for i in page["images"]] == [
         "loss per epoch",
         "pitch_class",

@@ -123,8 +123,9 @@ RENDERING = {
     "plot_histogram",
     "summary_page",
 }
+# The pieces set beside the held-out songs are written with the settings of the song `song`.
 AFTER_TRAINING = {"train_model", "evaluate_model", "generate_song", "generate_other", "all"}
-AFTER_TRAINING |= RENDERING | {"plot_loss"}
+AFTER_TRAINING |= RENDERING | {"plot_loss", "generate_comparison"}
 AFTER_SPLIT = {"split_songs", "build_vocabulary", "build_tensors"} | AFTER_TRAINING
 
 
@@ -137,7 +138,7 @@ AFTER_SPLIT = {"split_songs", "build_vocabulary", "build_tensors"} | AFTER_TRAIN
             "generate",
             "song",
             {"seed": "62 _", "steps": 20},
-            {"generate_song", "all"} | RENDERING,
+            {"generate_song", "generate_comparison", "all"} | RENDERING,
         ),
         ("split", "seed", 5, AFTER_SPLIT),
         ("encoding", "time_step", 0.125, {"encode_shard", "account_songs"} | AFTER_SPLIT),

@@ -110,3 +110,27 @@ def form_labels(tokens: list[str], bar: int, pickup: int, distances: tuple[int, 
 def label_count(distances: tuple[int, ...]) -> int:
     """How many labels there are: unknown, new, and one per relation and distance."""
     return NEW + 1 + len(RELATIONS) * len(distances)
+
+
+ECHOED = RELATIONS[:2]  # the relations a bar is told it will come back in
+
+
+def echo_labels(labels: tuple[int, ...], distances: tuple[int, ...]) -> tuple[int, ...]:
+    """For each bar, whether a later bar repeats it exactly or moved, and how many bars later
+    (the last such bar; :data:`NEW` where none does, :data:`UNKNOWN` where ``labels`` are): so
+    that a phrase the song will end with is written as an ending the first time too."""
+    echoes = [UNKNOWN if label == UNKNOWN else NEW for label in labels]
+    for later, label in enumerate(labels):
+        index = label - NEW - 1
+        if label <= NEW or index >= len(ECHOED) * len(distances):
+            continue  # new, unknown, or a rhythm only
+        kind, which = divmod(index, len(distances))
+        earlier = later - distances[which]
+        if earlier >= 0:
+            echoes[earlier] = NEW + 1 + kind * len(distances) + which
+    return tuple(echoes)
+
+
+def echo_count(distances: tuple[int, ...]) -> int:
+    """How many echo labels there are: unknown, none, one per echoed relation and distance."""
+    return NEW + 1 + len(ECHOED) * len(distances)

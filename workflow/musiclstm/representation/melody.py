@@ -15,11 +15,13 @@ The input columns of the step being predicted (step ``i`` of a song, or ``len(so
   not known. A song sampled to a length knows where it is headed and can close by itself;
 - ``lookback_{n}``, one per entry of ``lookback_bars``: the token ``n`` bars before, or the song
   boundary before the song starts (a 4/4 bar is assumed where the meter is unknown);
-- ``form`` (with ``form``): the label of the step's bar (:mod:`musiclstm.music.form`): new, or
-  a repeat of the bar 1, 2, 4 or 8 bars back, exact, moved to another pitch or in rhythm only;
-  0 where the song's form is not given. Learned from each training song's own bars; at
-  generation the plan of a training song of the same meter and length, so that a sampled song
-  repeats where songs of the corpus do.
+- ``form`` and ``form_echo`` (with ``form``): the label of the step's bar
+  (:mod:`musiclstm.music.form`): new, or a repeat of the bar 1, 2, 4 or 8 bars back, exact,
+  moved to another pitch or in rhythm only; and whether a later bar will repeat this one,
+  exactly or moved, and how many bars later (so that a phrase the song ends with is written as
+  an ending the first time); 0 where the song's form is not given. Learned from each training
+  song's own bars; at generation the plan of a training song of the same meter and length, so
+  that a sampled song repeats where songs of the corpus do.
 
 Folk tunes repeat bars and whole phrases (AABB, ABAB'), so the token one, two, four or eight bars
 back is often the answer; the position in the bar says where notes may start and how long they
@@ -31,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from musiclstm.music.form import UNKNOWN as FORM_UNKNOWN
-from musiclstm.music.form import form_labels, label_count
+from musiclstm.music.form import echo_count, echo_labels, form_labels, label_count
 from musiclstm.music.meter import MAX_BAR
 from musiclstm.music.tokens import (
     HOLD,
@@ -90,12 +92,15 @@ def meter_columns(steps, meter: Meter) -> np.ndarray:
     )
 
 
-def form_column(steps: np.ndarray, meter: Meter) -> np.ndarray:
-    """The form label of each of ``steps`` (those past the last bar read the last bar's label);
-    :data:`~musiclstm.music.form.UNKNOWN` where the meter or the form is."""
+def form_columns(steps: np.ndarray, meter: Meter) -> np.ndarray:
+    """(len(steps), 2): the form and echo labels of each of ``steps`` (those past the last bar
+    read the last bar's); :data:`~musiclstm.music.form.UNKNOWN` where the meter or the form
+    is."""
     if meter.bar <= 0 or not meter.form:
-        return np.full(np.shape(steps), FORM_UNKNOWN, dtype=np.int64)
-    labels = np.asarray(meter.form, dtype=np.int64)
+        return np.full((len(steps), 2), FORM_UNKNOWN, dtype=np.int64)
+    labels = np.stack([meter.form, echo_labels(meter.form, FORM_DISTANCES)], axis=-1).astype(
+        np.int64
+    )
     bars = (np.asarray(steps) + meter.pickup) // meter.bar
     return labels[np.clip(bars, 0, len(labels) - 1)]
 
@@ -138,7 +143,7 @@ class MelodyRepresentation(Representation):
     @property
     def input_columns(self) -> tuple[str, ...]:
         lookbacks = tuple(f"lookback_{bars}" for bars in self.lookback_bars)
-        return METER_COLUMNS + lookbacks + (("form",) if self.form else ())
+        return METER_COLUMNS + lookbacks + (("form", "form_echo") if self.form else ())
 
     def bar_form(self, tokens: list[str], bar: int, pickup: int) -> tuple[int, ...]:
         if not self.form:
@@ -146,7 +151,9 @@ class MelodyRepresentation(Representation):
         return tuple(form_labels(tokens, bar, pickup, FORM_DISTANCES))
 
     def model_inputs(self) -> dict:
-        return {"categories": [label_count(FORM_DISTANCES)]} if self.form else {}
+        if not self.form:
+            return {}
+        return {"categories": [label_count(FORM_DISTANCES), echo_count(FORM_DISTANCES)]}
 
     @property
     def token_columns(self) -> slice:
@@ -165,7 +172,7 @@ class MelodyRepresentation(Representation):
         known = np.concatenate([np.asarray(song, dtype=np.int64), [boundary]])
         inputs[:, self.token_columns] = np.where(back >= 0, known[np.clip(back, 0, None)], boundary)
         if self.form:
-            inputs[:, -1] = form_column(steps, meter)
+            inputs[:, -2:] = form_columns(steps, meter)
         return inputs
 
     def step_inputs(
@@ -210,6 +217,6 @@ class MelodyStepInputs(LookupStepInputs):
         table = np.empty((rows, total, len(representation.input_columns)), dtype=np.int64)
         table[..., : len(METER_COLUMNS)] = meter_columns(steps, by_row)
         if representation.form:
-            table[..., -1] = [form_column(steps[0], meter) for meter in meters]
+            table[..., -2:] = [form_columns(steps[0], meter) for meter in meters]
         back = steps[..., None] - representation.lookback_offsets(by_row.bar[:, 0])[:, None, :]
         super().__init__(table, back, representation.token_columns, seed, boundary)
