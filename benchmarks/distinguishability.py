@@ -21,7 +21,8 @@ import torch
 import yaml
 
 from musiclstm.data.splits import read_songs
-from musiclstm.evaluation.comparison import comparison_songs, comparison_stats
+from musiclstm.evaluation.comparison import comparison_songs
+from musiclstm.evaluation.distinguishability import comparison_stats
 from musiclstm.evaluation.music_stats import held_out_meters, music_stats
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.meter import bar_length
@@ -45,9 +46,7 @@ def main() -> None:
     )
     song = settings(SongSettings, **{"end_on_tonic": False, **overrides})
     start = time.perf_counter()
-    written = comparison_songs(
-        trained, song, results / "data/test.npz", results / "data/train.npz"
-    )
+    written = comparison_songs(trained, song, results / "data/test.npz", results / "data/train.npz")
     seconds = time.perf_counter() - start
     step = trained.time_step
     ours = [(tokens, info.time_signature, info.pickup_steps) for tokens, info in written]

@@ -9,22 +9,13 @@ Held-out songs whose meter is unknown are left out.
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections import Counter
-from pathlib import Path
-
-import numpy as np
 
 from musiclstm.data.tensors import load_meters, load_songs, load_time_signatures
-from musiclstm.evaluation.distinguishability import distinguishability
 from musiclstm.generation.requests import GenerateRequest
 from musiclstm.generation.song_info import SongInfo
 from musiclstm.model.checkpoint import TrainedModel
-from musiclstm.music.meter import bar_length, beat_length
+from musiclstm.music.meter import bar_length
 from musiclstm.settings import SongSettings
-
-# The features the repetition table shows, per meter, generated beside held-out.
-FORM_FEATURES = ("exact_repeats", "moved_repeats", "rhythm_repeats", "motif_reuse", "upbeat")
 
 
 def held_out_frames(
@@ -65,77 +56,3 @@ def comparison_songs(
         request = GenerateRequest(trained, entry, "comparison", 1, train_path=train_path)
         written += trained.texture.generate(request)
     return written
-
-
-def write_comparison(songs: list[tuple[list[str], SongInfo]], tokens_path, shapes_path) -> None:
-    """The songs one per line, and each one's time signature and upbeat as JSON."""
-    Path(tokens_path).write_text("".join(" ".join(tokens) + "\n" for tokens, _ in songs))
-    shapes = [
-        {"time_signature": info.time_signature, "pickup_steps": info.pickup_steps}
-        for _, info in songs
-    ]
-    Path(shapes_path).write_text(json.dumps(shapes, indent=1) + "\n")
-
-
-def read_comparison(tokens_path, shapes_path) -> list[tuple[list[str], str, int]]:
-    """The songs of :func:`write_comparison`, each with its time signature and pickup."""
-    lines = Path(tokens_path).read_text().splitlines()
-    shapes = json.loads(Path(shapes_path).read_text())
-    return [
-        (line.split(), shape["time_signature"], shape["pickup_steps"])
-        for line, shape in zip(lines, shapes, strict=True)
-    ]
-
-
-def comparison_stats(
-    texture,
-    generated: list[tuple[list[str], str, int]],
-    held_out: list[tuple[list[str], str, int]],
-    time_step: float,
-) -> dict:
-    """The classifier two-sample test of ``generated`` against ``held_out`` (tokens, time
-    signature, pickup) on the ``texture``'s features of each piece, and the form features per
-    meter, each group's mean."""
-
-    def features(pieces):
-        return [
-            texture.piece_features(
-                tokens, bar_length(signature, time_step), pickup, beat_length(signature, time_step)
-            )
-            for tokens, signature, pickup in pieces
-        ]
-
-    ours, theirs = features(generated), features(held_out)
-    return {
-        **distinguishability(ours, theirs),
-        "form_by_meter": form_by_meter(
-            ours, [s for _, s, _ in generated], theirs, [s for _, s, _ in held_out]
-        ),
-    }
-
-
-def form_by_meter(ours: list[dict], our_meters: list[str], theirs: list[dict], their_meters):
-    """Per meter (and over all), the mean of each of :data:`FORM_FEATURES` in each group."""
-    counts = Counter(their_meters)
-    table = {}
-    for meter in [*sorted(counts, key=lambda m: -counts[m]), "all"]:
-
-        def mean(rows, meters, name, meter=meter):
-            values = [r[name] for r, m in zip(rows, meters, strict=True) if meter in ("all", m)]
-            return float(np.mean(values)) if values else None
-
-        table[meter] = {
-            "songs": {
-                "generated": sum(meter in ("all", m) for m in our_meters),
-                "held_out": sum(meter in ("all", m) for m in their_meters),
-            },
-            **{
-                name: {
-                    "generated": mean(ours, our_meters, name),
-                    "held_out": mean(theirs, their_meters, name),
-                }
-                for name in FORM_FEATURES
-                if name in (theirs[0] if theirs else {})
-            },
-        }
-    return table

@@ -13,11 +13,16 @@ standardised coefficients) are listed with each group's mean, so a user sees why
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
+from musiclstm.music.meter import bar_length, beat_length
+
 FOLDS = 5
 TOP_FEATURES = 8
+# The features the form table shows, per meter, generated beside held-out.
+FORM_FEATURES = ("exact_repeats", "moved_repeats", "rhythm_repeats", "motif_reuse", "upbeat")
 
 
 def distinguishability(
@@ -77,3 +82,57 @@ def majority_share(labels: np.ndarray) -> float:
 def z_against_chance(accuracy: float, n: int, chance: float = 0.5) -> float:
     """How many standard errors ``accuracy`` over ``n`` pieces lies above ``chance``."""
     return (accuracy - chance) / math.sqrt(chance * (1 - chance) / n)
+
+
+def comparison_stats(
+    texture,
+    generated: list[tuple[list[str], str, int]],
+    held_out: list[tuple[list[str], str, int]],
+    time_step: float,
+) -> dict:
+    """The classifier two-sample test of ``generated`` against ``held_out`` (tokens, time
+    signature, pickup) on the ``texture``'s features of each piece, and the form features per
+    meter, each group's mean."""
+
+    def features(pieces):
+        return [
+            texture.piece_features(
+                tokens, bar_length(signature, time_step), pickup, beat_length(signature, time_step)
+            )
+            for tokens, signature, pickup in pieces
+        ]
+
+    ours, theirs = features(generated), features(held_out)
+    return {
+        **distinguishability(ours, theirs),
+        "form_by_meter": form_by_meter(
+            ours, [s for _, s, _ in generated], theirs, [s for _, s, _ in held_out]
+        ),
+    }
+
+
+def form_by_meter(ours: list[dict], our_meters: list[str], theirs: list[dict], their_meters):
+    """Per meter (and over all), the mean of each of :data:`FORM_FEATURES` in each group."""
+    counts = Counter(their_meters)
+    table = {}
+    for meter in [*sorted(counts, key=lambda m: -counts[m]), "all"]:
+
+        def mean(rows, meters, name, meter=meter):
+            values = [r[name] for r, m in zip(rows, meters, strict=True) if meter in ("all", m)]
+            return float(np.mean(values)) if values else None
+
+        table[meter] = {
+            "songs": {
+                "generated": sum(meter in ("all", m) for m in our_meters),
+                "held_out": sum(meter in ("all", m) for m in their_meters),
+            },
+            **{
+                name: {
+                    "generated": mean(ours, our_meters, name),
+                    "held_out": mean(theirs, their_meters, name),
+                }
+                for name in FORM_FEATURES
+                if name in (theirs[0] if theirs else {})
+            },
+        }
+    return table

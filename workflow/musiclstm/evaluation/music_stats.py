@@ -278,7 +278,8 @@ def write_music_stats(
     stats.update(checks)
     meters = held_out_meters(songs_table, len(held_out), time_step)
     if comparison is not None and meters is not None:
-        from musiclstm.evaluation.comparison import comparison_stats, read_comparison
+        from musiclstm.evaluation.comparison_files import read_comparison
+        from musiclstm.evaluation.distinguishability import comparison_stats
 
         theirs = [
             (tokens, signature, pickup)
