@@ -70,11 +70,14 @@ def main() -> None:
             f"{row['held_out_mean']:>9.3f}"
         )
     print_form(stats["form_by_meter"])
-    print_overlaps(ours, theirs, step)
+    if len(trained.texture.voices) == 1:  # the histograms compare melodies
+        print_overlaps(ours, theirs, step)
 
 
 def print_form(table: dict) -> None:
     names = [name for name in next(iter(table.values())) if name != "songs"]
+    if not names:
+        return
     print(f"{'meter':<6} {'songs':>5} " + " ".join(f"{name:>15}" for name in names))
     for meter, row in table.items():
         cells = " ".join(

@@ -112,8 +112,11 @@ def comparison_stats(
 
 
 def form_by_meter(ours: list[dict], our_meters: list[str], theirs: list[dict], their_meters):
-    """Per meter (and over all), the mean of each of :data:`FORM_FEATURES` in each group."""
+    """Per meter (and over all), the mean of each of :data:`FORM_FEATURES` in each group (a
+    piece of several voices: its top voice's, ``top_...``)."""
     counts = Counter(their_meters)
+    present = theirs[0] if theirs else {}
+    keys = {name: key for name in FORM_FEATURES for key in (name, f"top_{name}") if key in present}
     table = {}
     for meter in [*sorted(counts, key=lambda m: -counts[m]), "all"]:
 
@@ -128,11 +131,10 @@ def form_by_meter(ours: list[dict], our_meters: list[str], theirs: list[dict], t
             },
             **{
                 name: {
-                    "generated": mean(ours, our_meters, name),
-                    "held_out": mean(theirs, their_meters, name),
+                    "generated": mean(ours, our_meters, key),
+                    "held_out": mean(theirs, their_meters, key),
                 }
-                for name in FORM_FEATURES
-                if name in (theirs[0] if theirs else {})
+                for name, key in keys.items()
             },
         }
     return table
