@@ -26,7 +26,8 @@ MELODY = MelodyRepresentation()
 
 # A corpus a model can learn quickly: two alternating phrases.
 PHRASES = ["60 _ 64 _ 67 _ _ _ r _", "62 _ 65 _ 69 _ _ _ 67 _ _ _"]
-MODEL = {"embedding_size": 8, "hidden_size": 24, "num_layers": 2, "dropout": 0.0}
+# The songs here have no meter, so no bars to label with a form.
+MODEL = {"embedding_size": 8, "hidden_size": 24, "num_layers": 2, "dropout": 0.0, "form": False}
 TRAINING = {
     "batch_size": 4,
     "sequence_length": 8,
@@ -81,11 +82,19 @@ def test_training_learns_and_checkpoint_loads_weights_only(corpus):
 @pytest.mark.slow
 def test_a_checkpoint_from_before_representations_were_stored_still_loads(corpus):
     checkpoint = train(corpus, "new.pt", epochs=1)
-    assert checkpoint["representation"] == {"name": "melody", "lookback_bars": [1, 2, 4, 8]}
+    assert checkpoint["representation"] == {
+        "name": "melody",
+        "lookback_bars": [1, 2, 4, 8],
+        "form": False,
+    }
     del checkpoint["representation"]
     torch.save(checkpoint, corpus / "old.pt")
     trained = TrainedModel.load(corpus / "old.pt")
-    assert trained.representation.describe() == {"name": "melody", "lookback_bars": [1, 2, 4, 8]}
+    assert trained.representation.describe() == {
+        "name": "melody",
+        "lookback_bars": [1, 2, 4, 8],
+        "form": False,
+    }
 
 
 @pytest.mark.slow

@@ -34,6 +34,7 @@ CONFIG = {
             "key": "D",
             "time_signature": "3/4",
             "tempo_bpm": 120,
+            "upbeat": 0,  # on the bar line: two whole bars
         },
         # Each in the meter and length of a training song drawn at random.
         "drawn": {"seed": "", "time_signature": "auto", "n_samples": 2, "random_seed": 4},

@@ -14,7 +14,7 @@ from musiclstm.data.encode import encode_songs
 from musiclstm.data.sources import list_songs
 from musiclstm.data.tensors import save_arrays, songs_to_arrays
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabulary
-from musiclstm.generation.melodies import song_request, song_seed
+from musiclstm.generation.melodies import SongShape, song_request, song_seed
 from musiclstm.generation.requests import generate_pieces
 from musiclstm.generation.seed_files import is_seed_file, read_seed_file
 from musiclstm.music.midi import read_midi_tokens
@@ -182,7 +182,7 @@ def test_a_seed_files_anacrusis_places_the_song_in_its_bar(checkpoint, tmp_path)
     song = settings(SongSettings, seed=ballad, time_signature="2/4", bars=6)
     tokens, written_as, pickup, restore = song_seed(song, vocabulary, ENCODING, "ballad")
     assert (len(tokens), restore.key, pickup) == (18, "G major", 6)
-    request = song_request(written_as, tokens, 0.25, "2/4", 6, pickup=pickup)
+    request = song_request(written_as, tokens, 0.25, SongShape("2/4", 6, pickup))
     assert request.meter.pickup == 6 and request.meter.bar == 8
     # In another meter the file's bar does not apply: the seed starts on the song's bar line.
     other = settings(SongSettings, seed=ballad, time_signature="3/4")

@@ -147,7 +147,13 @@ def checkpoint_representation(checkpoint: dict) -> dict:
     stored one are of melody models, whose lookback bars are in their ``model_args``; those
     written before frames named their voices are of SATB chorales."""
     if "representation" not in checkpoint:
-        return {"name": "melody", "lookback_bars": checkpoint["model_args"].get("lookback", [])}
+        args = checkpoint["model_args"]
+        # A melody model with columns of categories reads its bars' form.
+        return {
+            "name": "melody",
+            "lookback_bars": args.get("lookback", []),
+            "form": bool(args.get("categories")),
+        }
     # Rebuilt and described again, so that an older description gains today's defaults.
     return representation_from(checkpoint["representation"]).describe()
 
