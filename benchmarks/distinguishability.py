@@ -21,9 +21,9 @@ import torch
 import yaml
 
 from musiclstm.data.splits import read_songs
-from musiclstm.evaluation.comparison import comparison_songs
 from musiclstm.evaluation.distinguishability import comparison_stats
 from musiclstm.evaluation.music_stats import held_out_meters, music_stats
+from musiclstm.generation.comparison import comparison_songs
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.meter import bar_length
 from musiclstm.settings import SongSettings, settings

@@ -7,8 +7,8 @@ from musiclstm.rule_logging import log_to
 
 log_to(snakemake.log[0])
 
-from musiclstm.evaluation.comparison import comparison_songs  # noqa: E402
 from musiclstm.evaluation.comparison_files import write_comparison  # noqa: E402
+from musiclstm.generation.comparison import comparison_songs  # noqa: E402
 from musiclstm.model.checkpoint import TrainedModel  # noqa: E402
 from musiclstm.settings import SongSettings, settings  # noqa: E402
 

@@ -1,6 +1,7 @@
-"""The pieces written beside the held-out songs (:mod:`.comparison`) as files: the tokens one
-piece per line, and each piece's time signature and upbeat as JSON. Kept apart from the writing,
-so that the statistics read them without the model's libraries."""
+"""The pieces written beside the held-out songs
+(:mod:`musiclstm.generation.comparison`) as files: the tokens one piece per line, and each
+piece's time signature and upbeat as JSON. Kept apart from the writing, so that the statistics
+read them without the model's libraries."""
 
 from __future__ import annotations
 
