@@ -22,10 +22,9 @@ import yaml
 
 from musiclstm.data.splits import read_songs
 from musiclstm.evaluation.distinguishability import comparison_stats
-from musiclstm.evaluation.music_stats import held_out_meters, music_stats
+from musiclstm.evaluation.music_stats import held_out_meters, held_out_pieces, music_stats
 from musiclstm.generation.comparison import comparison_songs
 from musiclstm.model.checkpoint import TrainedModel
-from musiclstm.music.meter import bar_length
 from musiclstm.settings import SongSettings, settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,11 +51,7 @@ def main() -> None:
     ours = [(tokens, info.time_signature, info.pickup_steps) for tokens, info in written]
     held_out = read_songs(results / "data/test.txt")
     meters = held_out_meters(results / "data/songs.tsv", len(held_out), step)
-    theirs = [
-        (tokens, signature, pickup)
-        for tokens, (signature, pickup) in zip(held_out, meters, strict=True)
-        if bar_length(signature, step)
-    ]
+    theirs = held_out_pieces(held_out, meters, step)
     stats = comparison_stats(trained.texture, ours, theirs, step)
     print(f"settings: {overrides or 'the schema defaults'}; {len(ours)} songs in {seconds:.0f} s")
     print(

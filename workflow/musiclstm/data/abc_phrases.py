@@ -95,6 +95,16 @@ def add(total: Fraction, length: Fraction, tuplet):
     return total, tuplet if tuplet[0] > 0 else None
 
 
+def song_phrase_ends(tune: str, time_step: float, length: int) -> list[int]:
+    """:func:`phrase_ends` of ``tune`` where they add up to the song of ``length`` steps the
+    encoder wrote from it, else [] (a tune it could not read, or whose repeats were written out)."""
+    try:
+        ends = phrase_ends(tune, time_step)
+    except (ValueError, ZeroDivisionError):
+        return []
+    return ends if ends and ends[-1] == length else []
+
+
 TRAILING_RESTS = re.compile(r"([zx][\d/]*|[\s|:\]])*$")
 
 

@@ -103,18 +103,13 @@ def source_phrase_ends(source: SongSource, length: int, time_step: float) -> lis
     """The ends of the lines of the ABC tune ``source`` is, where they add up to the song's
     ``length`` steps as encoded (a tune cut into sections, or with its repeats written out, has
     none); [] for other files."""
-    from musiclstm.data.abc_phrases import phrase_ends
+    from musiclstm.data.abc_phrases import song_phrase_ends
     from musiclstm.data.sources import read_abc_tune
 
     if not source.part or Path(source.file).suffix.lower() != ".abc":
         return []
-    try:
-        ends = phrase_ends(
-            read_abc_tune(Path(source.file), source.part, source.start, source.end), time_step
-        )
-    except (ValueError, ZeroDivisionError):
-        return []
-    return ends if ends and ends[-1] == length else []
+    tune = read_abc_tune(Path(source.file), source.part, source.start, source.end)
+    return song_phrase_ends(tune, time_step, length)
 
 
 def encode_songs(

@@ -263,6 +263,7 @@ def write_music_stats(
     training = read_songs(training_path)
     checks = texture.music_checks(list(generated.values()), held_out, training)
     line = texture.melody_line
+    meters = held_out_meters(songs_table, len(held_out), time_step)
     stats = music_stats(
         {name: line(tokens) for name, tokens in generated.items()},
         [line(tokens) for tokens in held_out],
@@ -271,26 +272,33 @@ def write_music_stats(
         transposed,
         training_song_ids(songs_table, len(training)),
         {name: info.time_signature for name, info in infos.items()},
-        held_out_meters(songs_table, len(held_out), time_step),
+        meters,
         time_step,
         {name: info.pickup_steps for name, info in infos.items()},
     )
     stats.update(checks)
-    meters = held_out_meters(songs_table, len(held_out), time_step)
     if comparison is not None and meters is not None:
         from musiclstm.evaluation.comparison_files import read_comparison
         from musiclstm.evaluation.distinguishability import comparison_stats
 
-        theirs = [
-            (tokens, signature, pickup)
-            for tokens, (signature, pickup) in zip(held_out, meters, strict=True)
-            if bar_length(signature, time_step)
-        ]
+        theirs = held_out_pieces(held_out, meters, time_step)
         stats["distinguishability"] = comparison_stats(
             texture, read_comparison(*comparison), theirs, time_step
         )
     Path(stats_path).write_text(json.dumps(stats, indent=2) + "\n")
     return stats
+
+
+def held_out_pieces(
+    held_out: list[list[str]], meters: list[tuple[str, int]], time_step: float
+) -> list[tuple[list[str], str, int]]:
+    """``(tokens, time signature, pickup)`` of each held-out piece in a usable meter: those the
+    comparison pieces (:mod:`musiclstm.generation.comparison`) are written beside."""
+    return [
+        (tokens, signature, pickup)
+        for tokens, (signature, pickup) in zip(held_out, meters, strict=True)
+        if bar_length(signature, time_step)
+    ]
 
 
 def written_tonic(info) -> str | None:

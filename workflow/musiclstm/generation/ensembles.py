@@ -121,17 +121,13 @@ def melody_phrase_ends(path: str, time_step: float, length: int) -> list[int]:
     lines of an ABC tune (:mod:`musiclstm.data.abc_phrases`), or those a generated song's .json
     beside it records (:class:`~musiclstm.generation.song_info.SongInfo`), where they fit the
     melody's ``length`` steps; none for other files."""
-    from musiclstm.data.abc_phrases import phrase_ends
+    from musiclstm.data.abc_phrases import song_phrase_ends
     from musiclstm.data.sources import read_abc_tune
     from musiclstm.generation.song_info import read_song_info
 
     path = Path(path)
     if path.suffix.lower() == ".abc":
-        try:
-            ends = phrase_ends(read_abc_tune(path, 1), time_step)
-        except ValueError:
-            return []
-        return ends[:-1] if ends and ends[-1] == length else []
+        return song_phrase_ends(read_abc_tune(path, 1), time_step, length)[:-1]
     info_path = path.with_suffix(".json")
     if not info_path.is_file():
         return []

@@ -145,6 +145,12 @@ def song_request(
     return SongRequest(seed, steps, min_steps, meter)
 
 
+def whole_bars(steps: int, bar: int) -> int:
+    """A song of ``steps`` steps counted in whole bars of ``bar`` steps (at least one): an
+    anacrusis and a short last bar make one bar together."""
+    return max(1, round(steps / bar))
+
+
 class TrainingSongs:
     """The training songs in a usable meter, whose meters, lengths, upbeats and forms the songs
     of `generate:` may take."""
@@ -159,24 +165,23 @@ class TrainingSongs:
             load_phrase_ends(train_path),
             strict=True,
         )
-        usable = [
+        # (time signature, bar steps, pickup, token ids, phrase ends) of each usable song
+        self.entries = [
             (signature, bar, pickup, song, phrases)
             for signature, (bar, pickup, _), song, phrases in songs
             if bar and bar == bar_length(signature, step)
         ]
-        self.entries = [entry[:4] for entry in usable]
-        self.phrases = [entry[4] for entry in usable]
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def bars(self, index: int) -> int:
-        _, bar, _, song = self.entries[index]
-        return max(1, round(len(song) / bar))
+        _, bar, _, song, _ = self.entries[index]
+        return whole_bars(len(song), bar)
 
     def shape(self, index: int, bars: int | None = None) -> SongShape:
         """The shape of training song ``index``, its form fitted to ``bars`` whole bars."""
-        signature, bar, pickup, song = self.entries[index]
+        signature, bar, pickup, song, phrase_ends = self.entries[index]
         tokens = self.trained.vocabulary.decode(song.tolist())
         form = self.trained.representation.bar_form(tokens, bar, pickup)
         own = self.bars(index)
@@ -185,7 +190,7 @@ class TrainingSongs:
             count = bars + (1 if pickup else 0)
             form = tuple(form[:count]) + (NEW,) * max(count - len(form), 0)
         length = bars * bar
-        phrases = tuple(end for end in self.phrases[index] if end < length)
+        phrases = tuple(end for end in phrase_ends if end < length)
         return SongShape(signature, bars, pickup, form, phrases)
 
     def of_meter(self, time_signature: str) -> list[int]:
@@ -231,6 +236,8 @@ def song_shapes(
         raise ValueError(
             "time_signature: auto draws from the training songs, and none has a usable meter"
         )
+    # A song of its own meter takes a training song's upbeat and form where it asks for either.
+    draws = bool(train) and song.bars is not None and "auto" in (song.form, song.upbeat)
     shapes = []
     for _ in range(n_songs):
         if auto:
@@ -238,17 +245,11 @@ def song_shapes(
             shape = train.shape(index)
         else:
             shape = SongShape(song.time_signature, song.bars)
-            drawn = needs_training_song(song, train) and train.closest(
-                song.time_signature, song.bars, rng
-            )
-            if drawn is not False and drawn >= 0:
+            drawn = train.closest(song.time_signature, song.bars, rng) if draws else -1
+            if drawn >= 0:
                 shape = train.shape(drawn, song.bars)
         shapes.append(chosen_shape(song, shape, time_step))
     return shapes
-
-
-def needs_training_song(song: SongSettings, train: TrainingSongs | None) -> bool:
-    return train is not None and song.bars is not None and "auto" in (song.form, song.upbeat)
 
 
 def chosen_shape(song: SongSettings, drawn: SongShape, time_step: float) -> SongShape:
@@ -315,15 +316,18 @@ def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]
     seed, song, pickup, restore = song_seed(
         song, trained.vocabulary, request.encoding, request.name
     )
-    train = TrainingSongs(request.train_path, trained) if request.train_path else None
+    train = request.training
+    if train is None and request.train_path:
+        train = TrainingSongs(request.train_path, trained)
     shapes = song_shapes(song, request.count, trained.time_step, train)
     if seed:  # a seed starts where it was written: on a bar line, or a seed file's upbeat
         shapes = [with_pickup(shape, pickup) for shape in shapes]
     sampled = sample_each(trained, song, seed, shapes)
     written = []
-    for tokens, (time_signature, bars, pickup, _, phrases) in zip(sampled, shapes, strict=True):
+    for tokens, shape in zip(sampled, shapes, strict=True):
+        time_signature, pickup = shape.time_signature, shape.pickup
         tokens = finish_song(
-            tokens, song, trained.vocabulary, trained.time_step, time_signature, bars, pickup
+            tokens, song, trained.vocabulary, trained.time_step, time_signature, shape.bars, pickup
         )
         key = None
         if restore is not None:  # a seed file's key, its transposition undone exactly
@@ -338,7 +342,7 @@ def generate_melodies(request, texture=None) -> list[tuple[list[str], SongInfo]]
             texture=trained.texture.describe(),
             time_step=trained.time_step,
             sampling=sampling_record(song),
-            phrase_ends=[end for end in phrases if end < len(tokens)],
+            phrase_ends=[end for end in shape.phrases if end < len(tokens)],
         )
         written.append((tokens, info))
     return written

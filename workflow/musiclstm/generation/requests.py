@@ -20,7 +20,9 @@ class GenerateRequest:
     """An entry of `generate:` (``song``, named ``name``) to write ``count`` pieces of with the
     model ``trained``; ``encoding`` reads a seed or melody file, ``melody_path`` is the file
     whose melody is harmonised (None: compose), ``train_path`` the training split that
-    ``time_signature: auto`` draws meters from."""
+    ``time_signature: auto`` draws meters from (and a melody its upbeat and form), ``training``
+    that split already read (:class:`~musiclstm.generation.melodies.TrainingSongs`) by a caller
+    that asks for many pieces, so that it is read once."""
 
     trained: TrainedModel
     song: SongSettings
@@ -29,6 +31,7 @@ class GenerateRequest:
     encoding: EncodingSettings | None = None
     melody_path: str | None = None
     train_path: str | None = None
+    training: object | None = None
 
 
 def generate_pieces(
