@@ -17,10 +17,12 @@ from musiclstm.data.encode import encode_songs
 from musiclstm.data.parsing import parse_song
 from musiclstm.data.rejects import WRONG_VOICE_COUNT, Rejected
 from musiclstm.data.sources import SongSource, corpus_root
+from musiclstm.data.tensors import save_arrays, songs_to_arrays
 from musiclstm.data.vocabulary import Vocabulary, build_vocabulary
 from musiclstm.evaluation.voice_leading import chorale_checks
 from musiclstm.generation.ensembles import (
     compose_request,
+    composed_pickup,
     harmonise_request,
     read_given_melody,
 )
@@ -234,6 +236,25 @@ def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata():
     assert all(token in FRAME_TOKENS for token in sampled[::FRAME_WIDTH])
 
 
+def test_a_composed_chorale_draws_its_upbeat_from_training_chorales_of_its_meter(tmp_path):
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
+    vocabulary = vocabulary_of(tokens)
+    # Three 4/4 chorales with a quarter-note upbeat (12 sixteenths into the bar), one 3/4 without.
+    meters = {"bar_steps": [16, 16, 16, 12], "pickup_steps": [12, 12, 12, 0]}
+    save_arrays(songs_to_arrays([tokens] * 4, vocabulary, meters), tmp_path / "train.npz")
+    for seed in range(3):
+        common = {"seed": "", "bars": 2, "random_seed": seed}
+        four = settings(SongSettings, time_signature="4/4", **common)
+        three = settings(SongSettings, time_signature="3/4", **common)
+        assert composed_pickup(four, 0.25, tmp_path / "train.npz") == 12
+        assert composed_pickup(three, 0.25, tmp_path / "train.npz") == 0
+        assert composed_pickup(four, 0.25, tmp_path / "train.npz", seeded=True) == 0
+    half = settings(SongSettings, time_signature="4/4", upbeat=2)
+    assert composed_pickup(half, 0.25) == 8
+    with pytest.raises(ValueError, match="upbeat: 5.0 quarter notes"):
+        composed_pickup(settings(SongSettings, time_signature="4/4", upbeat=5), 0.25)
+
+
 # --- The workflow ---------------------------------------------------------------------------------
 
 TINY_CHORALES = {
@@ -250,7 +271,8 @@ TINY_CHORALES = {
     "harmoniser": {"lookahead": [1, 4]},
     "training": {"batch_size": 4, "epochs": 1, "sequence_length": 128, "seed": 1},
     "generate": {
-        "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72},
+        # Composed, with a quarter-note upbeat (as 3 in 4 of Bach's chorales start).
+        "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72, "upbeat": 1},
         "harmonised": {"melody": "corpus:bach/bwv269.mxl", "key": "G"},
         # An F-major tune with a quarter-note upbeat, given no key: it comes back in F, bar lines
         # in place.
@@ -314,6 +336,12 @@ def test_the_composed_chorale_reads_back_as_four_voices(chorale_run):
     ]
     assert [len(ids) for ids in voices] == [2, 2]  # two voices on each staff
     assert chorale.frames == 32
+    # The upbeat on the fourth beat of the first bar, and the last bar three quarters long.
+    info = json.loads((chorale_run / "results/generated/chorale.json").read_text())
+    assert info["pickup_steps"] == 12
+    bars = score.parts[0].getElementsByClass("Measure")
+    assert min(n.offset for n in bars[0].recurse().notes) == 3.0
+    assert bars[-1].highestTime == 3.0
 
 
 @pytest.mark.slow
@@ -329,33 +357,69 @@ def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
     assert "soprano" in page
 
 
-@pytest.mark.parametrize("head", ["step", "frame"])
+@pytest.mark.parametrize("head", ["step", "frame", "reader"])
 def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(head):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     representation = ChoraleRepresentation((1,), (1, 4))
     vocabulary = vocabulary_of(tokens)
-    model = settings(ModelSettings, head=head, hidden_size=16, embedding_size=8, lookback=[1])
+    reader = 8 if head == "reader" else 0
+    model = settings(
+        ModelSettings,
+        head="frame" if head == "frame" else "step",
+        hidden_size=16,
+        embedding_size=8,
+        lookback=[1],
+        melody_reader=reader,
+    )
     torch.manual_seed(0)
     network = build_model(model_args(len(vocabulary), model, 0, representation)).eval()
     ids = np.array(vocabulary.encode(tokens))[:203]
     inputs = torch.as_tensor(representation.song_inputs(ids, Meter(16, 4), 0))[None]
     stream = torch.tensor([[vocabulary.boundary, *ids]])
+    given = torch.as_tensor(ids)[None]  # a harmoniser's reader reads the melody's frames
     with torch.no_grad():
-        whole, _ = network(stream, inputs)
-        pieces, state = [], None
+        whole, _ = network(stream, inputs, network.start(given))
+        pieces, state = [], network.start(given)
         for start in range(0, stream.shape[1], 7):  # 7: pieces that split frames
             logits, state = network(
                 stream[:, start : start + 7], inputs[:, start : start + 7], state
             )
             pieces.append(logits)
         step = network.stepper(fast=True)  # the per-step LSTM's kernel, the frame model's step
-        logits, state = network(stream[:, :1], inputs[:, :1])
+        logits, state = network(stream[:, :1], inputs[:, :1], network.start(given))
         stepped = [logits[:, 0]]
         for position in range(1, stream.shape[1]):
             logits, state = step(stream[:, position], inputs[:, position], state)
             stepped.append(logits)
     torch.testing.assert_close(torch.cat(pieces, dim=1), whole, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(torch.stack(stepped, dim=1), whole, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("reader", [0, 8])
+def test_the_melody_reader_hears_the_melody_beyond_the_look_ahead(reader):
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
+    representation = ChoraleRepresentation((1,), (1, 4))
+    vocabulary = vocabulary_of(tokens)
+    model = settings(
+        ModelSettings, hidden_size=16, embedding_size=8, lookback=[1], melody_reader=reader
+    )
+    torch.manual_seed(0)
+    network = build_model(model_args(len(vocabulary), model, 0, representation)).eval()
+    ids = np.array(vocabulary.encode(tokens))
+    # The soprano 24 frames in: the look-ahead columns show the first frames 1 and 4 ahead.
+    soprano = 24 * FRAME_WIDTH + 1
+    changed = ids.copy()
+    changed[soprano] = vocabulary.index["72" if tokens[soprano] != "72" else "67"]
+
+    def first_frames(song):
+        inputs = torch.as_tensor(representation.song_inputs(song, Meter(16, 4), 0))[None]
+        stream = torch.tensor([[vocabulary.boundary, *song]])
+        with torch.no_grad():
+            logits, _ = network(stream, inputs, network.start(torch.as_tensor(song)[None]))
+        return logits[0, : 4 * FRAME_WIDTH]
+
+    differs = not torch.equal(first_frames(ids), first_frames(changed))
+    assert differs == bool(reader)
 
 
 @pytest.mark.slow

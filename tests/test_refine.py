@@ -2,6 +2,7 @@
 drawn again given the notes before and after it, the given ones and the seed never touched."""
 
 import numpy as np
+import pytest
 import torch
 from test_chorales import ENCODING, parsed, vocabulary_of
 
@@ -24,12 +25,15 @@ WIDTH = frame_width(len(SATB))
 CHORALE = "bach/bwv269.mxl"
 
 
-def chorale_model(lookahead=()) -> TrainedModel:
-    """An untrained four-voice model over the tokens of a real chorale."""
+def chorale_model(lookahead=(), reader=0) -> TrainedModel:
+    """An untrained four-voice model over the tokens of a real chorale (with a ``reader`` of
+    that size, it reads a given melody whole)."""
     tokens = song_to_chorale(parsed(CHORALE), ENCODING, SATB).chorale.tokens()
     vocabulary = vocabulary_of(tokens, [str(p) for p in range(36, 84)])
     representation = ChoraleRepresentation((1,), lookahead)
-    model = settings(ModelSettings, hidden_size=16, embedding_size=8, lookback=[1])
+    model = settings(
+        ModelSettings, hidden_size=16, embedding_size=8, lookback=[1], melody_reader=reader
+    )
     torch.manual_seed(0)
     network = build_model(model_args(len(vocabulary), model, 0, representation)).eval()
     texture = texture_from({"name": "chorale"})
@@ -65,11 +69,12 @@ def test_the_fault_count_is_the_evaluations_on_bach_and_on_drafts():
 
 
 @torch.inference_mode()
-def test_a_candidates_score_is_the_whole_pieces_log_probability():
+@pytest.mark.parametrize("reader", [0, 8], ids=["composer", "reader"])
+def test_a_candidates_score_is_the_whole_pieces_log_probability(reader):
     """Over a piece no longer than the horizon, a candidate's score differs from the log-probability
     of the whole piece with it in place by the same constant for every candidate: the draw is
-    the model's exact conditional given both sides."""
-    trained = chorale_model()
+    the model's exact conditional given both sides (a harmoniser's reading of the melody too)."""
+    trained = chorale_model(reader=reader)
     request = compose_request(settings(SongSettings, seed="", bars=1), [], 0.25, WIDTH)
     [tokens] = sample_songs(trained, request, 1, Sampling("temperature"), 5)
     ids = np.asarray(trained.vocabulary.encode(tokens))
@@ -77,7 +82,8 @@ def test_a_candidates_score_is_the_whole_pieces_log_probability():
     step = 7  # the second frame's alto
     shifted = torch.as_tensor(np.concatenate([[trained.vocabulary.boundary], ids]))
     inputs = refiner.inputs(ids, request.meter)
-    logits, state = trained.model(shifted[None, : step + 1], inputs[None, : step + 1])
+    start = trained.model.start(torch.as_tensor(ids)[None])
+    logits, state = trained.model(shifted[None, : step + 1], inputs[None, : step + 1], start)
     first = refiner.log_probs(logits[0, -1])
     candidates = refiner.candidates(first, int(ids[step]), step)
     scores = first[candidates] + refiner.later_log_probs(
@@ -105,8 +111,9 @@ def test_sweeps_at_a_low_temperature_never_make_the_piece_less_likely():
     assert once != draft and after > before
 
 
-def test_refining_with_the_rules_mends_faults_and_keeps_the_given_melody():
-    trained = chorale_model(lookahead=(1, 2, 4))
+@pytest.mark.parametrize("reader", [0, 8], ids=["look-ahead", "reader"])
+def test_refining_with_the_rules_mends_faults_and_keeps_the_given_melody(reader):
+    trained = chorale_model(lookahead=(1, 2, 4), reader=reader)
     melody = read_given_melody(str(corpus_root() / CHORALE), ENCODING)
     request = harmonise_request(melody, 0.25, WIDTH)
     [draft] = sample_songs(trained, request, 1, Sampling("temperature"), 1)

@@ -91,6 +91,7 @@ class ModelSettings(Section):
     bar_position: bool
     lookback: tuple[int, ...]
     lookahead: tuple[int, ...]
+    melody_reader: int
     bar_number: bool
     bars_left: bool
     form: bool
@@ -158,6 +159,7 @@ class HarmoniserSettings(Section):
 
     SECTION: ClassVar[tuple[str, ...]] = ("harmoniser",)
     lookahead: tuple[int, ...]
+    melody_reader: int
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,11 @@ use rule train_model as train_harmoniser with:
     benchmark:
         stage("benchmarks/train_harmoniser.tsv")
     params:
-        model=config["model"] | {"lookahead": config["harmoniser"]["lookahead"]},
+        model=config["model"]
+        | {
+            "lookahead": config["harmoniser"]["lookahead"],
+            "melody_reader": config["harmoniser"]["melody_reader"],
+        },
         training=config["training"] | {"init_from": None},
         time_step=config["encoding"]["time_step"],
         texture=TEXTURE.describe(),

@@ -53,6 +53,12 @@ def pad_batch(
     return inputs, targets
 
 
+def song_ids(targets: torch.Tensor, boundary: int) -> torch.Tensor:
+    """The songs of a batch's ``targets`` as the ids at each step, -1 past their end: what a
+    model that reads a given part ahead is given of them (:meth:`LanguageModel.start`)."""
+    return torch.where((targets >= 0) & (targets != boundary), targets, -1)
+
+
 def pad_inputs(song_inputs: list[np.ndarray], indices: list[int], width: int) -> torch.Tensor:
     """The per-step inputs of a batch, (batch, width, columns), zero on padding."""
     columns = song_inputs[indices[0]].shape[1]

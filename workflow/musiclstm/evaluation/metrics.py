@@ -16,7 +16,14 @@ from collections import Counter
 
 import torch
 
-from musiclstm.data.batches import IGNORE, SplitData, length_batches, pad_batch, pad_inputs
+from musiclstm.data.batches import (
+    IGNORE,
+    SplitData,
+    length_batches,
+    pad_batch,
+    pad_inputs,
+    song_ids,
+)
 from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.model.base import LanguageModel
 from musiclstm.music.tokens import is_onset, is_pitch
@@ -77,7 +84,8 @@ def evaluate_songs(
     for indices in length_batches([len(song) for song in data.songs], batch_size):
         tokens, targets = pad_batch(data.songs, indices, vocabulary.boundary)
         inputs = pad_inputs(data.inputs, indices, tokens.shape[1]).to(device)
-        logits, _ = model(tokens.to(device), inputs)
+        state = model.start(song_ids(targets, vocabulary.boundary).to(device))
+        logits, _ = model(tokens.to(device), inputs, state)
         log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
         totals.update(batch_totals(log_probs, targets, kinds))
         for view, counted in zip(views, view_totals, strict=True):

@@ -5,7 +5,9 @@ Both are sampling with the frames representation (:mod:`musiclstm.representation
 
 - *compose*: ``bars`` bars of frames; the last half bar is given as one chord under a fermata
   (fermata frames, every voice held after the first), so the model, which reads a frame's
-  fermata before its voices, chooses the final chord of a cadence there;
+  fermata before its voices, chooses the final chord of a cadence there. A piece may open with
+  an upbeat (``upbeat``: quarter notes, or ``auto``, that of a training chorale of its meter),
+  its last bar then short by as much, as Bach's are;
 - *harmonise*: every frame token and soprano token is given (the melody's notes and its fermatas),
   and the model writes the other voices (alto, tenor and bass); a harmoniser trained with
   ``lookahead`` also sees where the melody goes. The given melody comes out note for note, in
@@ -19,9 +21,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
+from musiclstm.data.tensors import load_meters
 from musiclstm.evaluation.chords import chorale_tonic
 from musiclstm.evaluation.voice_leading import sounding_pitches
-from musiclstm.generation.melodies import known_tokens, song_meter
+from musiclstm.generation.melodies import known_tokens, song_meter, upbeat_pickup
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.song_info import SongInfo
 from musiclstm.generation.strategies import Sampling, SongRequest, sampling_record
@@ -66,11 +71,30 @@ def final_chord_frames(bar: int, time_step: float) -> int:
     return max(1, quarter, bar // 2)
 
 
+def composed_pickup(
+    song: SongSettings, time_step: float, train_path=None, seeded: bool = False
+) -> int:
+    """The frames into its first bar at which a composed piece starts: ``song.upbeat`` quarter
+    notes before a bar line, or with ``auto`` the anacrusis of a training piece of the same bar
+    length (from the split at ``train_path``) drawn with ``random_seed``; on the bar line where
+    no training split is given or a seed (``seeded``) makes the start."""
+    if song.upbeat != "auto":
+        return upbeat_pickup(float(song.upbeat), song.time_signature, time_step)
+    if seeded or train_path is None:
+        return 0
+    bar = bar_steps(song.time_signature, time_step)
+    pickups = [pickup for length, pickup, _ in load_meters(train_path) if length == bar]
+    if not pickups:
+        return 0
+    return int(pickups[np.random.default_rng(song.random_seed).integers(len(pickups))])
+
+
 def compose_request(
-    song: SongSettings, seed: list[str], time_step: float, width: int
+    song: SongSettings, seed: list[str], time_step: float, width: int, pickup: int = 0
 ) -> SongRequest:
     """``song.bars`` bars of frames of ``width`` tokens (or ``steps`` tokens' worth) after the
-    seed, ending on one chord held under a fermata; the piece cannot end sooner."""
+    seed, ending on one chord held under a fermata; the piece cannot end sooner. A piece that
+    starts ``pickup`` frames into its first bar (an upbeat) ends as far into its last."""
     if song.time_signature == "auto":
         raise ValueError("time_signature: auto draws melodies' meters; give a chorale its own")
     bar = bar_steps(song.time_signature, time_step)
@@ -87,7 +111,7 @@ def compose_request(
             given[start + 1 : start + width] = [HOLD] * (width - 1)
     steps = len(given)
     meter = song_meter(song.time_signature, time_step, len(seed) + steps)
-    return SongRequest(seed, steps, steps, meter, tuple(given))
+    return SongRequest(seed, steps, steps, meter._replace(pickup=pickup), tuple(given))
 
 
 def harmonise_request(melody: GivenMelody, time_step: float, width: int) -> SongRequest:
@@ -215,8 +239,9 @@ def generate_ensemble(request, texture) -> list:
         )
     else:
         seed = check_frames_seed(song.seed, trained, names, request.name)
-        sampled_request = compose_request(song, seed, trained.time_step, width)
-        time_signature, pickup = song.time_signature, 0
+        pickup = composed_pickup(song, trained.time_step, request.train_path, bool(seed))
+        sampled_request = compose_request(song, seed, trained.time_step, width, pickup)
+        time_signature = song.time_signature
     sampled = sample_songs(
         trained, sampled_request, request.count, Sampling.from_song(song), song.random_seed
     )

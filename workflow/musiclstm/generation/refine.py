@@ -154,7 +154,8 @@ class Refiner:
         the state has read the columns before ``fed``. A step's choice changes column
         ``step + 1`` on, so the state that predicted it stays valid for the next step."""
         ids = ids.copy()
-        state, fed = None, 0
+        # A harmoniser reads the given melody (its frame tokens and top voice, never redrawn).
+        state, fed = self.model.start(torch.as_tensor(ids)[None]), 0
         for step in np.flatnonzero(free):
             shifted = torch.as_tensor(np.concatenate([[self.vocabulary.boundary], ids]))
             inputs = self.inputs(ids, meter)

@@ -45,9 +45,19 @@ class Stepper:
         primer = torch.tensor([[boundary, *seed]] * len(meters), device=self.device)
         # The seed's inputs are the first rows of the step table (which sees what is given).
         primer_inputs = torch.as_tensor(self.inputs.leading(len(seed) + 1))
+        start = self.model.start(self.given_rows(given, len(meters), max_steps + len(seed)))
         with one_step_kernels():
-            logits, self.state = self.model(primer, primer_inputs.to(self.device))
+            logits, self.state = self.model(primer, primer_inputs.to(self.device), start)
         self.logits = self.masked(logits[:, -1])
+
+    def given_rows(self, given, rows: int, steps: int) -> torch.Tensor:
+        """``given`` (-1 where free; none given where None) over the piece's ``steps``, once
+        per row."""
+        ids = torch.full((steps,), -1, dtype=torch.long)
+        if given is not None:
+            given = torch.as_tensor(given[:steps], dtype=torch.long)
+            ids[: len(given)] = given
+        return ids.expand(rows, -1).to(self.device)
 
     def masked(self, logits: torch.Tensor) -> torch.Tensor:
         logits = logits.float().cpu()
@@ -82,7 +92,8 @@ def sequence_log_prob(
     device = next(trained.model.parameters()).device
     inputs = trained.representation.song_inputs(encoded, meter, vocabulary.boundary)
     inputs = torch.as_tensor(inputs).unsqueeze(0).to(device)
-    logits, _ = trained.model.eval()(ids.to(device), inputs)
+    opening = trained.model.start(torch.tensor([encoded], device=device))
+    logits, _ = trained.model.eval()(ids.to(device), inputs, opening)
     logits = logits.float().cpu()[0, :-1]
     logits[:, vocabulary.unknown] = -math.inf
     log_probs = torch.log_softmax(logits, dim=-1)

@@ -36,6 +36,12 @@ class LanguageModel(nn.Module):
         logits, state = self(tokens.view(-1, 1), inputs.unsqueeze(1), state)
         return logits[:, -1], state
 
+    def start(self, given: torch.Tensor, state: State | None = None) -> State | None:
+        """The state a piece is fed from, given the ids (rows, steps) fixed at each of its steps
+        (-1 where none): ``state`` itself (None: the start) for a model that reads nothing
+        ahead of it."""
+        return state
+
     def stepper(self, fast: bool = True) -> Step:
         """The step function sampling uses; ``fast=False`` always steps through the modules."""
         return self.step

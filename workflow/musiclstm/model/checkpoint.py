@@ -49,6 +49,12 @@ def model_args(
         "dropout": model.dropout,
         "cell": model.cell,
     }
+    several_voices = representation is not None and representation.frame_width > 1
+    if model.melody_reader and (model.head != "step" or not several_voices):
+        raise ValueError(
+            "model.melody_reader reads a given melody: it needs `head: step` and a texture of "
+            "several voices"
+        )
     if model.head == "step":
         return (
             args
@@ -60,6 +66,7 @@ def model_args(
                 "bars_left": model.bars_left,
             }
             | (representation.model_inputs() if representation is not None else {})
+            | melody_reader_args(model, representation)
         )
     if model.head == "window":
         return args | {"window": model.window, "boundary": boundary}
@@ -73,6 +80,14 @@ def model_args(
         del args["cell"]  # nn.LSTM, the only cell it runs
         return args | {"embedding_size": model.embedding_size, "frame_width": width}
     raise ValueError(f"model.head must be one of {', '.join(HEADS)}, not {model.head!r}")
+
+
+def melody_reader_args(model: ModelSettings, representation: Representation | None) -> dict:
+    """The reader of a given melody's arguments, where the model has one (none: no arguments,
+    as checkpoints written before readers have)."""
+    if not model.melody_reader:
+        return {}
+    return {"melody_reader": model.melody_reader, "reader_frame_width": representation.frame_width}
 
 
 def build_model(args: dict) -> LanguageModel:

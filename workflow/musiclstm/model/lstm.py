@@ -12,6 +12,7 @@ from torch import nn
 
 from musiclstm.model.base import LanguageModel, State, Step
 from musiclstm.model.lstm_scratch import make_lstm
+from musiclstm.model.reader import MelodyReader
 from musiclstm.music.meter import MAX_BAR
 from musiclstm.representation.melody import (
     BARS_LEFT_UNKNOWN,
@@ -30,6 +31,11 @@ class StepLSTM(LanguageModel):
     per entry of ``lookback``: a melody's lookback bars, a chorale's earlier frames and bars),
     then columns of categories, ``categories`` giving how many values each takes (a chorale's
     voice slot).
+
+    With ``melody_reader`` (a size), a harmoniser also reads the whole given melody backwards
+    (:class:`~musiclstm.model.reader.MelodyReader`, over frames of ``reader_frame_width``
+    steps): its state then holds the reading and the steps fed so far, and a piece starts from
+    :meth:`start` with the melody given.
     """
 
     def __init__(
@@ -45,6 +51,8 @@ class StepLSTM(LanguageModel):
         bar_number: bool = False,
         categories: list[int] = (),
         bars_left: bool = False,
+        melody_reader: int = 0,
+        reader_frame_width: int = 0,
     ):
         super().__init__()
         self.bar_position = bar_position
@@ -75,6 +83,10 @@ class StepLSTM(LanguageModel):
             )
             input_size += embedding_size * len(categories)
         self.categories = len(categories)
+        self.reader = None
+        if melody_reader:
+            self.reader = MelodyReader(embedding_size, melody_reader, reader_frame_width)
+            input_size += melody_reader
         self.input_dropout = nn.Dropout(dropout)
         self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
         self.output_dropout = nn.Dropout(dropout)
@@ -112,9 +124,43 @@ class StepLSTM(LanguageModel):
         self, tokens: torch.Tensor, inputs: torch.Tensor | None, state: State | None = None
     ) -> tuple[torch.Tensor, State]:
         """tokens: (batch, time) ids and inputs (batch, time, columns) -> logits (batch, time,
-        vocab) and the final LSTM state."""
-        output, state = self.lstm(self.input_dropout(self.embedded(tokens, inputs)), state)
-        return self.head(self.output_dropout(output)), state
+        vocab) and the final state."""
+        embedded = self.embedded(tokens, inputs)
+        if self.reader is None:
+            output, state = self.lstm(self.input_dropout(embedded), state)
+            return self.head(self.output_dropout(output)), state
+        if state is None or len(state) != 4:
+            raise ValueError("this model reads a given melody: start it with model.start(given)")
+        hidden, cell, read, fed = state
+        embedded = torch.cat([embedded, self.read_at(read, fed, tokens.shape[1])], dim=-1)
+        output, (hidden, cell) = self.lstm(self.input_dropout(embedded), (hidden, cell))
+        return self.head(self.output_dropout(output)), (hidden, cell, read, fed + tokens.shape[1])
+
+    def read_at(self, read: torch.Tensor, fed: torch.Tensor, steps: int) -> torch.Tensor:
+        """(rows, steps, size): the reading of the frame each of the next ``steps`` columns
+        predicts a token of (column ``t`` predicts the piece's token ``t``), the end's past it."""
+        columns = fed[0, :, None] + torch.arange(steps, device=fed.device)
+        frames = (columns // self.reader.frame_width).clamp(max=read.shape[2] - 1)
+        return read[0].gather(1, frames[..., None].expand(-1, -1, read.shape[3]))
+
+    def start(self, given: torch.Tensor, state: State | None = None) -> State | None:
+        """The state to feed a piece from, where ``given`` (rows, steps) holds the ids given at
+        each step of the piece (-1 where none): with a melody reader, its reading of the given
+        melody, with ``state``'s LSTM state and steps fed (from the start where None).
+        Training calls it before every chunk, so the reader learns from every one."""
+        if self.reader is None:
+            return state
+        read = self.reader(self.embedding, given)[None]
+        if state is None:
+            rows, lstm = given.shape[0], self.lstm
+            zeros = read.new_zeros(lstm.num_layers, rows, lstm.hidden_size)
+            return (
+                zeros,
+                zeros.clone(),
+                read,
+                torch.zeros(1, rows, dtype=torch.long, device=given.device),
+            )
+        return state[0], state[1], read, state[3]
 
     def stepper(self, fast: bool = True) -> Step:
         """The :class:`~musiclstm.model.step_kernel.StepKernel` where the cell is ``nn.LSTM``

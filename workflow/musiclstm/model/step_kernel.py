@@ -12,6 +12,8 @@ with far fewer calls:
   ``embedding_bag`` and its rows for its place in the bar and the song with another (each row of
   the batch may be in a meter of its own), instead of several lookups, a concatenation and a
   matrix product.
+- A harmoniser's reading of its given melody (the model's ``reader``) adds one product of the
+  step's frame's reading and its block of the first layer's weights.
 - The first layer then needs one matrix product for its hidden state; each layer above, one for
   its input and hidden state together; the head, one ``addmm``. One sigmoid computes all four
   gates (tanh(x) = 2 sigmoid(2x) - 1, with the candidate's weights doubled once).
@@ -32,7 +34,9 @@ from musiclstm.representation.melody import COLUMN, METER_COLUMNS
 if TYPE_CHECKING:
     from musiclstm.model.lstm import StepLSTM
 
-State = tuple[torch.Tensor, torch.Tensor]  # (layers, rows, hidden) each, as nn.LSTM's
+# (layers, rows, hidden) each, as nn.LSTM's; a harmoniser's also holds its reading of the given
+# melody and the steps fed (see StepLSTM.start).
+State = tuple[torch.Tensor, ...]
 
 
 class StepKernel:
@@ -44,7 +48,12 @@ class StepKernel:
     @torch.inference_mode()
     def __init__(self, model: StepLSTM):
         lstm, embedding = model.lstm, model.embedding
-        blocks = lstm.weight_ih_l0.split(embedding.embedding_dim, dim=1)  # one per input part
+        # The reading of a given melody comes last in the first layer's input.
+        read_size = model.reader.size if model.reader is not None else 0
+        embedded_size = lstm.weight_ih_l0.shape[1] - read_size
+        blocks = lstm.weight_ih_l0[:, :embedded_size].split(embedding.embedding_dim, dim=1)
+        self.reader_weight = lstm.weight_ih_l0[:, embedded_size:].T.contiguous()
+        self.frame_width = model.reader.frame_width if model.reader is not None else 0
         bias = lstm.bias_ih_l0 + lstm.bias_hh_l0
         lookbacks = model.lookbacks
         # The token's rows (with both biases), then each lookback's: indexed by one embedding bag.
@@ -107,7 +116,7 @@ class StepKernel:
         """tanh(x) = 2 sigmoid(2x) - 1, and torch's tanh costs several times its sigmoid: with
         the candidate gate's pre-activations doubled here, one sigmoid serves all four gates."""
         candidate = slice(2 * self.hidden_size, 3 * self.hidden_size)
-        doubled = [self.token_table, self.weight_hh0]
+        doubled = [self.token_table, self.weight_hh0, self.reader_weight]
         if self.meter_table is not None:
             doubled.append(self.meter_table)
         for weight, bias in self.upper:
@@ -133,7 +142,11 @@ class StepKernel:
         if self.meter_table is not None:
             meter = inputs[:, self.meter_columns] + self.meter_offsets  # a view or a gather
             gates += functional.embedding_bag(meter, self.meter_table, mode="sum")
-        hidden, cell = state
+        hidden, cell = state[:2]
+        if self.frame_width:  # the reading of this step's frame of the given melody
+            read, fed = state[2][0], state[3][0]
+            frames = (fed // self.frame_width).clamp(max=read.shape[1] - 1)
+            gates.addmm_(read[torch.arange(len(frames)), frames], self.reader_weight)
         output, new_cell = self.cell(torch.addmm(gates, hidden[0], self.weight_hh0), cell[0])
         hiddens, cells = [output], [new_cell]
         for layer, (weight, bias) in enumerate(self.upper, start=1):
@@ -142,4 +155,6 @@ class StepKernel:
             hiddens.append(output)
             cells.append(new_cell)
         logits = torch.addmm(self.head_bias, output, self.head_weight)
+        if self.frame_width:
+            return logits, (torch.stack(hiddens), torch.stack(cells), state[2], state[3] + 1)
         return logits, (torch.stack(hiddens), torch.stack(cells))

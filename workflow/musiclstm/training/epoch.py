@@ -13,7 +13,14 @@ import time
 
 from torch import nn
 
-from musiclstm.data.batches import IGNORE, SplitData, length_batches, pad_batch, pad_inputs
+from musiclstm.data.batches import (
+    IGNORE,
+    SplitData,
+    length_batches,
+    pad_batch,
+    pad_inputs,
+    song_ids,
+)
 from musiclstm.evaluation.metrics import evaluate_songs
 from musiclstm.training.setup import TrainingRun
 
@@ -58,6 +65,7 @@ def train_batch(
     tokens, targets = tokens.to(device), targets.to(device)
     inputs = pad_inputs(data.inputs, indices, tokens.shape[1]).to(device)
     length, state = training.sequence_length, None
+    given = song_ids(targets, run.vocabulary.boundary)
     for start in range(0, tokens.shape[1], length):
         chunk = slice(start, start + length)
         n_tokens = int((targets[:, chunk] != IGNORE).sum())
@@ -65,6 +73,8 @@ def train_batch(
             break  # the rest of this batch is padding
         if totals.tokens and deadline.passed():
             break
+        # A harmoniser reads its given melody anew for each chunk, so its reader learns from all.
+        state = run.model.start(given, state)
         logits, state = run.model(tokens[:, chunk], inputs[:, chunk], state)
         state = tuple(s.detach() for s in state)
         loss = loss_function(logits.reshape(-1, logits.shape[-1]), targets[:, chunk].reshape(-1))
