@@ -176,3 +176,58 @@ def test_training_on_one_core_of_snakemake_trains_the_same_checkpoint(fine_tuned
     assert result.returncode == 0, failure(result)
     assert "on cpu with 2 threads" in (copy / "logs/train_model.log").read_text()
     assert_same_checkpoint(fine_tuned / CHECKPOINT, copy / CHECKPOINT)
+
+
+def test_a_harmoniser_starts_from_the_model_that_composes_with_its_predictions(tmp_path):
+    """The harmoniser reads the given melody besides what the composing model reads; started
+    from that model, the weights of what it adds are zero, so it predicts what that model does
+    until it learns what the melody ahead is worth."""
+    from test_chorales import ENCODING, parsed
+
+    from musiclstm.data.chorale import song_to_chorale
+    from musiclstm.music.frames import SATB
+    from musiclstm.representation.base import Meter
+    from musiclstm.representation.chorale import ChoraleRepresentation
+
+    chorales = [
+        song_to_chorale(parsed(name), ENCODING, SATB).chorale.tokens()
+        for name in ("bach/bwv269.mxl", "bach/bwv347.mxl")
+    ]
+    folder = tmp_path / "chorales"
+    folder.mkdir()
+    vocabulary = build_vocabulary(chorales, ChoraleRepresentation())
+    save_vocabulary(vocabulary, folder / "vocabulary.json")
+    arrays = songs_to_arrays(chorales, Vocabulary(vocabulary["tokens"]))
+    save_arrays(arrays, folder / "train.npz")
+    save_arrays(arrays, folder / "valid.npz")
+    chorale = {"name": "chorale"}
+    composer = RunSettings.from_config(MODEL | {"lookback": [1]}, TRAINING, 0.25, chorale)
+    train_model(files(folder, tmp_path / "model"), composer)
+    reads_ahead = {"lookback": [1], "lookahead": [1, 4], "melody_reader": 8}
+    harmoniser = RunSettings.from_config(
+        MODEL | reads_ahead,
+        TRAINING | {"init_from": str(tmp_path / "model/checkpoint.pt")},
+        0.25,
+        chorale,
+    )
+    data = (folder / "train.npz", folder / "valid.npz", folder / "vocabulary.json")
+    run = prepare_run(*data, harmoniser)
+    model = TrainedModel.load(tmp_path / "model/checkpoint.pt")
+    ids = torch.as_tensor(model.vocabulary.encode(chorales[0]))
+    stream = torch.cat([torch.tensor([model.vocabulary.boundary]), ids])[None]
+    meter = Meter(16, 0)
+
+    def logits(network, representation):
+        inputs = torch.as_tensor(representation.song_inputs(ids.numpy(), meter, 0))[None]
+        with torch.no_grad():
+            return network.eval()(stream, inputs, network.start(ids[None]))[0]
+
+    composed = logits(model.model, model.representation)
+    harmonised = logits(run.model, run.representation)
+    assert run.representation.lookahead == (1, 4) and run.model.reader is not None
+    torch.testing.assert_close(harmonised, composed, atol=1e-5, rtol=1e-5)
+    # What it adds is learnt: one epoch on, its predictions differ.
+    trained = train_model(files(folder, tmp_path / "harmoniser"), harmoniser)
+    assert trained["init_from"]["path"] == str(tmp_path / "model/checkpoint.pt")
+    grown = TrainedModel.load(tmp_path / "harmoniser/checkpoint.pt")
+    assert not torch.allclose(logits(grown.model, grown.representation), composed, atol=1e-3)

@@ -160,6 +160,8 @@ class HarmoniserSettings(Section):
     SECTION: ClassVar[tuple[str, ...]] = ("harmoniser",)
     lookahead: tuple[int, ...]
     melody_reader: int
+    start_from_model: bool
+    epochs: int | None
 
 
 @dataclass(frozen=True)

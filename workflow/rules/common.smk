@@ -134,6 +134,25 @@ def init_inputs(training):
     return {"init": path}
 
 
+def harmoniser_start():
+    """The model that composes as the harmoniser's input `init`, where the harmoniser starts from
+    it (`harmoniser.start_from_model`)."""
+    return (
+        {"init": stage("model/checkpoint.pt")}
+        if config["harmoniser"]["start_from_model"]
+        else {}
+    )
+
+
+def harmoniser_training():
+    """The training settings the harmoniser changes: its start and its epochs."""
+    harmoniser = config["harmoniser"]
+    return {
+        "init_from": harmoniser_start().get("init"),
+        "epochs": harmoniser["epochs"] or config["training"]["epochs"],
+    }
+
+
 def baseline_inputs(data="data"):
     """The evaluation of a texture with a baseline (a chorale's n-gram) fits it on the training
     pieces (those of `data`, a cross-validation fold's for its model)."""

@@ -32,9 +32,10 @@ rule train_model:
 
 # With a texture of several voices, the harmoniser: the same model and training, reading the
 # given top voice ahead (`harmoniser.lookahead`), for the songs of `generate:` that harmonise a
-# `melody:`. From scratch: a checkpoint of `init_from` has no lookahead to start it.
+# `melody:`; from scratch, or from the model that composes (`harmoniser.start_from_model`).
 use rule train_model as train_harmoniser with:
     input:
+        **harmoniser_start(),
         train=stage("data/train.npz"),
         valid=stage("data/valid.npz"),
         vocabulary=stage("data/vocabulary.json"),
@@ -51,7 +52,7 @@ use rule train_model as train_harmoniser with:
             "lookahead": config["harmoniser"]["lookahead"],
             "melody_reader": config["harmoniser"]["melody_reader"],
         },
-        training=config["training"] | {"init_from": None},
+        training=config["training"] | harmoniser_training(),
         time_step=config["encoding"]["time_step"],
         texture=TEXTURE.describe(),
         state=stage("harmoniser/training_state.pt"),

@@ -59,6 +59,7 @@ class StepLSTM(LanguageModel):
         self.bar_number = bar_number
         self.bars_left = bars_left
         self.lookbacks = len(lookback)
+        self.lookback_names = [str(name) for name in lookback]
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         # The lookback tokens share the token embedding: a pitch means the same wherever it is.
         input_size = embedding_size * (1 + self.lookbacks)
@@ -91,6 +92,19 @@ class StepLSTM(LanguageModel):
         self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
         self.output_dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
+
+    def input_blocks(self) -> list[tuple[str, int]]:
+        """The first LSTM layer's input, part by part in order, as (name, width): what a model
+        that reads more inputs keeps of one that reads fewer (a harmoniser started from the
+        model that composes)."""
+        width = self.embedding.embedding_dim
+        names = ["token", *(f"lookback {name}" for name in self.lookback_names)]
+        names += [
+            name for name in ("bar_position", "bar_number", "bars_left") if getattr(self, name)
+        ]
+        names += [f"category {i}" for i in range(self.categories)]
+        blocks = [(name, width) for name in names]
+        return blocks + ([("melody_reader", self.reader.size)] if self.reader is not None else [])
 
     def embedded(self, tokens: torch.Tensor, inputs: torch.Tensor | None) -> torch.Tensor:
         """The LSTM's input: the token's embedding, then each part of ``inputs`` it reads."""

@@ -6,7 +6,10 @@ one-hot input weights) are copied token by token: a token the checkpoint knows k
 row wherever it sits in the new vocabulary, a new token keeps the fresh row the seeded
 initialisation gave it, and a token of the checkpoint that the new songs lack is dropped. Every
 other weight is copied as it is. That needs the same model: the checkpoint's model settings,
-representation, texture and time step must be the run's.
+representation, texture and time step must be the run's, but for inputs the run reads and the
+checkpoint does not (:data:`ADDED_INPUTS`): a harmoniser, which also reads the given melody
+ahead, starts from the model that composes. The weights of those inputs start at zero, so the
+run starts from the checkpoint's predictions and learns what the new inputs add.
 """
 
 from __future__ import annotations
@@ -45,10 +48,34 @@ def settings_differences(source: dict, run: dict) -> list[str]:
     return differences
 
 
+# The settings of inputs a run may add to its checkpoint's model, by section: what a harmoniser
+# reads besides the model that composes.
+ADDED_INPUTS = {"model": ("lookahead", "melody_reader"), "representation": ("lookahead",)}
+
+
+def without_added_inputs(source: dict, run: dict) -> dict:
+    """``run`` with the settings of inputs that the checkpoint (``source``) does not read set to
+    the checkpoint's: the run may add them."""
+    run = dict(run)
+    for section, keys in ADDED_INPUTS.items():
+        if section not in run or section not in source:
+            continue
+        run[section] = dict(run[section])
+        for key in keys:
+            if source[section].get(key):
+                continue  # read by the checkpoint: the run must read the same
+            if key in source[section]:
+                run[section][key] = source[section][key]
+            else:  # a checkpoint written before the setting existed
+                run[section].pop(key, None)
+    return run
+
+
 def check_same_model(source: dict, run: dict, path: Path) -> None:
     """Raise ``ValueError`` naming every setting in which the checkpoint's model differs from the
-    run's. Both are dicts of ``model``, ``representation``, ``texture`` and ``encoding``."""
-    differences = settings_differences(source, run)
+    run's, but for inputs the run adds. Both are dicts of ``model``, ``representation``,
+    ``texture`` and ``encoding``."""
+    differences = settings_differences(source, without_added_inputs(source, run))
     if differences:
         raise ValueError(
             f"training.init_from: {path} was trained with another model than this config "
@@ -96,19 +123,48 @@ def copy_weights(
     dimensions = vocabulary_dimensions(args)
     state = model.state_dict()
     source = checkpoint["state_dict"]
-    if state.keys() != source.keys():
+    if not source.keys() <= state.keys():
         raise ValueError(
             f"training.init_from: the checkpoint's weights are {sorted(source)}, "
             f"the model's {sorted(state)}"
         )
+    # Weights only the run has (a harmoniser's reader, the embedding of an added input) keep
+    # their fresh values: the first layer reads them with zero weights to begin with.
     for name, target in state.items():
+        if name not in source:
+            continue
         weights = source[name].to(target.device, target.dtype)
-        if name in dimensions:
+        if name == INPUT_WEIGHTS and weights.shape != target.shape:
+            copy_input_blocks(target, weights, model, checkpoint["model_args"])
+        elif name in dimensions:
             d = dimensions[name]
             target.index_copy_(d, new_ids, weights.index_select(d, old_ids))
         else:
             target.copy_(weights)
     return [token for token in vocabulary.tokens if token not in known]
+
+
+INPUT_WEIGHTS = "lstm.weight_ih_l0"  # the first LSTM layer's input weights, one block per input
+
+
+def copy_input_blocks(target: torch.Tensor, weights: torch.Tensor, model, source_args: dict):
+    """The checkpoint's first-layer input ``weights`` into ``target``, block by block by the
+    input each block reads (:meth:`~musiclstm.model.lstm.StepLSTM.input_blocks`); the blocks of
+    inputs the checkpoint did not read are zero."""
+    with torch.device("meta"):
+        source_blocks = build_model(source_args).input_blocks()
+    starts, start = {}, 0
+    for name, width in model.input_blocks():
+        starts[name] = (start, width)
+        start += width
+    target.zero_()
+    column = 0
+    for name, width in source_blocks:
+        if name not in starts or starts[name][1] != width:
+            raise ValueError(f"training.init_from: this run does not read the input {name!r}")
+        at = starts[name][0]
+        target[:, at : at + width] = weights[:, column : column + width]
+        column += width
 
 
 def start_from(
