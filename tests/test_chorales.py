@@ -222,16 +222,25 @@ def test_harmonising_keeps_the_given_melody_token_for_token():
     assert chorale.fermatas == melody.fermatas
 
 
-def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata():
+@pytest.mark.parametrize(
+    "signature, upbeat, final_chord",
+    # Struck on the last strong beat a quarter or more before the end, as Bach's are: the third
+    # beat of 4/4 (a half note; a quarter in a last bar short by a quarter-note upbeat), the
+    # first of 3/4 (a dotted half; a half note after a quarter-note upbeat).
+    [("4/4", 0, 8), ("4/4", 1, 4), ("3/4", 0, 12), ("3/4", 1, 8)],
+)
+def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata(signature, upbeat, final_chord):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     trained = untrained(ChoraleRepresentation((1,)), vocabulary_of(tokens))
-    song = settings(SongSettings, seed="", bars=2)
-    request = compose_request(song, [], 0.25, FRAME_WIDTH)
+    song = settings(SongSettings, seed="", bars=2, time_signature=signature, upbeat=upbeat)
+    request = compose_request(song, [], 0.25, FRAME_WIDTH, composed_pickup(song, 0.25))
     [sampled] = sample_songs(trained, request, 1, Sampling("temperature"), 4)
     chorale = parse_frames(sampled)  # every frame token and voice token in its place
-    assert chorale.frames == 32 and all(chorale.fermatas[-8:])
-    # One final chord, struck on the third beat and held to the end.
-    assert all(voice[-8] != HOLD and set(voice[-7:]) == {HOLD} for voice in chorale.voices)
+    bar = 16 if signature == "4/4" else 12
+    assert chorale.frames == 2 * bar and all(chorale.fermatas[-final_chord:])
+    # One final chord, struck where the fermata begins and held to the end.
+    n = final_chord
+    assert all(voice[-n] != HOLD and set(voice[-n + 1 :]) == {HOLD} for voice in chorale.voices)
     assert HOLD not in [voice[0] for voice in chorale.voices]  # nothing to hold at the start
     assert all(token in FRAME_TOKENS for token in sampled[::FRAME_WIDTH])
 
@@ -271,8 +280,9 @@ TINY_CHORALES = {
     "harmoniser": {"lookahead": [1, 4]},
     "training": {"batch_size": 4, "epochs": 1, "sequence_length": 128, "seed": 1},
     "generate": {
-        # Composed, with a quarter-note upbeat (as 3 in 4 of Bach's chorales start).
-        "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72, "upbeat": 1},
+        "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72, "upbeat": 0},
+        # Composed with a quarter-note upbeat (as 3 in 4 of Bach's test chorales start).
+        "upbeat_chorale": {"seed": "", "bars": 2, "upbeat": 1},
         "harmonised": {"melody": "corpus:bach/bwv269.mxl", "key": "G"},
         # An F-major tune with a quarter-note upbeat, given no key: it comes back in F, bar lines
         # in place.
@@ -302,7 +312,12 @@ def chorale_run(tmp_path_factory):
 @pytest.mark.slow
 def test_the_chorale_run_keeps_its_stages_apart(chorale_run):
     assert (chorale_run / "results/chorale/model/checkpoint.pt").exists()
-    assert (chorale_run / "results/chorale/harmoniser/checkpoint.pt").exists()
+    harmoniser = torch.load(
+        chorale_run / "results/chorale/harmoniser/checkpoint.pt", weights_only=True
+    )
+    # The harmoniser started from the model that composes (harmoniser.start_from_model).
+    assert harmoniser["init_from"]["path"] == "results/chorale/model/checkpoint.pt"
+    assert harmoniser["representation"]["lookahead"] == [1, 4]
     assert not (chorale_run / "results/model").exists()  # the melody workflow's place
     summary = json.loads((chorale_run / "results/chorale/data/summary.json").read_text())
     assert summary["songs_in"] == summary["songs_encoded"] + summary["songs_rejected"]
@@ -336,12 +351,21 @@ def test_the_composed_chorale_reads_back_as_four_voices(chorale_run):
     ]
     assert [len(ids) for ids in voices] == [2, 2]  # two voices on each staff
     assert chorale.frames == 32
-    # The upbeat on the fourth beat of the first bar, and the last bar three quarters long.
-    info = json.loads((chorale_run / "results/generated/chorale.json").read_text())
+
+
+@pytest.mark.slow
+def test_a_composed_chorale_with_an_upbeat_ends_short_by_as_much(chorale_run):
+    """The upbeat on the fourth beat of the first bar, and the last bar's music three quarters
+    long (the score fills both bars with rests), the final chord struck on its third beat."""
+    tokens = (chorale_run / "results/generated/upbeat_chorale.txt").read_text().split()
+    chorale = parse_frames(tokens)
+    assert chorale.frames == 32 and all(chorale.fermatas[-4:])
+    info = json.loads((chorale_run / "results/generated/upbeat_chorale.json").read_text())
     assert info["pickup_steps"] == 12
+    score = music21.converter.parse(chorale_run / "results/scores/upbeat_chorale.musicxml")
     bars = score.parts[0].getElementsByClass("Measure")
-    assert min(n.offset for n in bars[0].recurse().notes) == 3.0
-    assert bars[-1].highestTime == 3.0
+    assert len(bars) == 3 and min(n.offset for n in bars[0].recurse().notes) == 3.0
+    assert max(n.offset + n.quarterLength for n in bars[-1].recurse().notes) == 3.0
 
 
 @pytest.mark.slow

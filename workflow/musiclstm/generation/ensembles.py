@@ -3,8 +3,9 @@ a given melody.
 
 Both are sampling with the frames representation (:mod:`musiclstm.representation.chorale`):
 
-- *compose*: ``bars`` bars of frames; the last half bar is given as one chord under a fermata
-  (fermata frames, every voice held after the first), so the model, which reads a frame's
+- *compose*: ``bars`` bars of frames; the end (from the last strong beat a quarter note or more
+  before it) is given as one chord under a fermata (fermata frames, every voice held after the
+  first), so the model, which reads a frame's
   fermata before its voices, chooses the final chord of a cadence there. A piece may open with
   an upbeat (``upbeat``: quarter notes, or ``auto``, that of a training chorale of its meter),
   its last bar then short by as much, as Bach's are;
@@ -35,6 +36,7 @@ from musiclstm.music.frames import FERMATA_FRAME, FRAME, Frames, parse_frames
 from musiclstm.music.meter import bar_steps
 from musiclstm.music.tokens import HOLD, REST
 from musiclstm.music.tonality import key_shift
+from musiclstm.representation.base import Meter
 from musiclstm.settings import EncodingSettings, SongSettings
 
 log = logging.getLogger(__name__)
@@ -65,10 +67,16 @@ def check_frames_seed(seed: str, trained: TrainedModel, names, song: str) -> lis
     return known_tokens(tokens, trained.vocabulary, f"seed of {song!r}")
 
 
-def final_chord_frames(bar: int, time_step: float) -> int:
-    """Frames the final chord of a composed chorale lasts: half a bar, at least a quarter note."""
-    quarter = int(Fraction(1) / Fraction(time_step).limit_denominator(10_000))
-    return max(1, quarter, bar // 2)
+def final_chord_frame(frames: int, meter: Meter, time_step: float) -> int:
+    """The frame where the final chord of a composed piece of ``frames`` frames is struck, as in
+    Bach's chorales: on the last strong beat at least a quarter note before the end (the bar's
+    middle where it falls on a beat, as in 4/4, else its first beat, as in 3/4), counted from
+    the bar lines of the ``meter`` (after its anacrusis)."""
+    quarter = max(1, int(Fraction(1) / Fraction(time_step).limit_denominator(10_000)))
+    bar = meter.bar
+    strong = bar // 2 if bar % 2 == 0 and meter.beat and (bar // 2) % meter.beat == 0 else bar
+    end = frames + meter.pickup  # in frames from the first bar line, the anacrusis's bar's
+    return max((end - quarter) // strong * strong - meter.pickup, 0)
 
 
 def composed_pickup(
@@ -103,15 +111,15 @@ def compose_request(
     if frames <= seed_frames:
         raise ValueError(f"the seed already has {seed_frames} frames of the {frames} asked for")
     given: list[str | None] = [None] * ((frames - seed_frames) * width)
-    first = max(frames - final_chord_frames(bar, time_step), seed_frames)
+    steps = len(given)
+    meter = song_meter(song.time_signature, time_step, len(seed) + steps)._replace(pickup=pickup)
+    first = max(final_chord_frame(frames, meter, time_step), seed_frames)
     for frame in range(first, frames):
         start = (frame - seed_frames) * width
         given[start] = FERMATA_FRAME
         if frame > first:  # the chord struck at the first frame, held to the end
             given[start + 1 : start + width] = [HOLD] * (width - 1)
-    steps = len(given)
-    meter = song_meter(song.time_signature, time_step, len(seed) + steps)
-    return SongRequest(seed, steps, steps, meter._replace(pickup=pickup), tuple(given))
+    return SongRequest(seed, steps, steps, meter, tuple(given))
 
 
 def harmonise_request(melody: GivenMelody, time_step: float, width: int) -> SongRequest:

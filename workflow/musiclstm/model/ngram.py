@@ -162,6 +162,10 @@ class KneserNey:
         """Nothing to switch off; here so that the evaluation can treat it as a model."""
         return self
 
+    def start(self, given: torch.Tensor, state: tuple | None = None) -> tuple | None:
+        """It reads nothing ahead: ``state`` as it is, as every model that does not."""
+        return state
+
     def __call__(
         self,
         tokens: torch.Tensor,
