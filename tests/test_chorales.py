@@ -26,6 +26,7 @@ from musiclstm.generation.ensembles import (
     harmonise_request,
     read_given_melody,
 )
+from musiclstm.generation.melodies import TrainingSongs
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
@@ -248,16 +249,23 @@ def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata(signature, up
 def test_a_composed_chorale_draws_its_upbeat_from_training_chorales_of_its_meter(tmp_path):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     vocabulary = vocabulary_of(tokens)
-    # Three 4/4 chorales with a quarter-note upbeat (12 sixteenths into the bar), one 3/4 without.
-    meters = {"bar_steps": [16, 16, 16, 12], "pickup_steps": [12, 12, 12, 0]}
-    save_arrays(songs_to_arrays([tokens] * 4, vocabulary, meters), tmp_path / "train.npz")
+    # Three 4/4 chorales with a quarter-note upbeat (12 sixteenths into the bar), one 3/4 without
+    # and one 6/8 (bars as long as 3/4's) with an eighth-note upbeat.
+    meters = {
+        "bar_steps": [16, 16, 16, 12, 12],
+        "pickup_steps": [12, 12, 12, 0, 10],
+        "time_signature": ["4/4", "4/4", "4/4", "3/4", "6/8"],
+    }
+    save_arrays(songs_to_arrays([tokens] * 5, vocabulary, meters), tmp_path / "train.npz")
+    training = TrainingSongs(tmp_path / "train.npz", untrained(ChoraleRepresentation(), vocabulary))
     for seed in range(3):
         common = {"seed": "", "bars": 2, "random_seed": seed}
         four = settings(SongSettings, time_signature="4/4", **common)
         three = settings(SongSettings, time_signature="3/4", **common)
-        assert composed_pickup(four, 0.25, tmp_path / "train.npz") == 12
-        assert composed_pickup(three, 0.25, tmp_path / "train.npz") == 0
-        assert composed_pickup(four, 0.25, tmp_path / "train.npz", seeded=True) == 0
+        assert composed_pickup(four, 0.25, training) == 12
+        assert composed_pickup(three, 0.25, training) == 0
+        assert composed_pickup(four, 0.25, training, seeded=True) == 0
+        assert composed_pickup(four, 0.25) == 0  # no training pieces given
     half = settings(SongSettings, time_signature="4/4", upbeat=2)
     assert composed_pickup(half, 0.25) == 8
     with pytest.raises(ValueError, match="upbeat: 5.0 quarter notes"):

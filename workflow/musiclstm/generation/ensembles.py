@@ -5,8 +5,8 @@ Both are sampling with the frames representation (:mod:`musiclstm.representation
 
 - *compose*: ``bars`` bars of frames; the end (from the last strong beat a quarter note or more
   before it) is given as one chord under a fermata (fermata frames, every voice held after the
-  first), so the model, which reads a frame's
-  fermata before its voices, chooses the final chord of a cadence there. A piece may open with
+  first), so the model, which reads a frame's fermata before its voices, chooses the final
+  chord of a cadence there. A piece may open with
   an upbeat (``upbeat``: quarter notes, or ``auto``, that of a training chorale of its meter),
   its last bar then short by as much, as Bach's are;
 - *harmonise*: every frame token and soprano token is given (the melody's notes and its fermatas),
@@ -24,10 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from musiclstm.data.tensors import load_meters
 from musiclstm.evaluation.chords import chorale_tonic
 from musiclstm.evaluation.voice_leading import sounding_pitches
-from musiclstm.generation.melodies import known_tokens, song_meter, upbeat_pickup
+from musiclstm.generation.melodies import (
+    TrainingSongs,
+    known_tokens,
+    song_meter,
+    upbeat_pickup,
+)
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.song_info import SongInfo
 from musiclstm.generation.strategies import Sampling, SongRequest, sampling_record
@@ -79,22 +83,19 @@ def final_chord_frame(frames: int, meter: Meter, time_step: float) -> int:
     return max((end - quarter) // strong * strong - meter.pickup, 0)
 
 
-def composed_pickup(
-    song: SongSettings, time_step: float, train_path=None, seeded: bool = False
-) -> int:
+def composed_pickup(song: SongSettings, time_step: float, training=None, seeded=False) -> int:
     """The frames into its first bar at which a composed piece starts: ``song.upbeat`` quarter
-    notes before a bar line, or with ``auto`` the anacrusis of a training piece of the same bar
-    length (from the split at ``train_path``) drawn with ``random_seed``; on the bar line where
-    no training split is given or a seed (``seeded``) makes the start."""
+    notes before a bar line, or with ``auto`` the anacrusis of a training piece of its meter and
+    nearest length (``training``: :class:`~musiclstm.generation.melodies.TrainingSongs`) drawn
+    with ``random_seed``, as a melody's is; on the bar line where there are no training pieces
+    or a seed (``seeded``) makes the start."""
     if song.upbeat != "auto":
         return upbeat_pickup(float(song.upbeat), song.time_signature, time_step)
-    if seeded or train_path is None:
+    if seeded or training is None:
         return 0
-    bar = bar_steps(song.time_signature, time_step)
-    pickups = [pickup for length, pickup, _ in load_meters(train_path) if length == bar]
-    if not pickups:
-        return 0
-    return int(pickups[np.random.default_rng(song.random_seed).integers(len(pickups))])
+    rng = np.random.default_rng(song.random_seed)
+    drawn = training.closest(song.time_signature, song.bars, rng)
+    return training.shape(drawn).pickup if drawn >= 0 else 0
 
 
 def compose_request(
@@ -231,6 +232,14 @@ def finish_chorale(
     return frames, None
 
 
+def training_pieces(request):
+    """The training pieces a composed piece may take its upbeat from: the request's, read once
+    by its caller, else read from its ``train_path`` (None: none given)."""
+    if request.training is not None or not request.train_path:
+        return request.training
+    return TrainingSongs(request.train_path, request.trained)
+
+
 def generate_ensemble(request, texture) -> list:
     """The pieces of several voices that ``request.song`` asks for, each as its tokens and what
     it is: harmonisations of the melody of ``request.melody_path`` (the file ``song.melody``
@@ -247,7 +256,7 @@ def generate_ensemble(request, texture) -> list:
         )
     else:
         seed = check_frames_seed(song.seed, trained, names, request.name)
-        pickup = composed_pickup(song, trained.time_step, request.train_path, bool(seed))
+        pickup = composed_pickup(song, trained.time_step, training_pieces(request), bool(seed))
         sampled_request = compose_request(song, seed, trained.time_step, width, pickup)
         time_signature = song.time_signature
     sampled = sample_songs(

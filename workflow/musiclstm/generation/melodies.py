@@ -177,7 +177,8 @@ class TrainingSongs:
 
     def bars(self, index: int) -> int:
         _, bar, _, song, _ = self.entries[index]
-        return whole_bars(len(song), bar)
+        # A piece of several voices has a frame of tokens per time step.
+        return whole_bars(len(song) // self.trained.representation.frame_width, bar)
 
     def shape(self, index: int, bars: int | None = None) -> SongShape:
         """The shape of training song ``index``, its form fitted to ``bars`` whole bars."""

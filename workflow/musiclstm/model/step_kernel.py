@@ -47,55 +47,11 @@ class StepKernel:
 
     @torch.inference_mode()
     def __init__(self, model: StepLSTM):
-        lstm, embedding = model.lstm, model.embedding
-        # The reading of a given melody comes last in the first layer's input.
-        read_size = model.reader.size if model.reader is not None else 0
-        embedded_size = lstm.weight_ih_l0.shape[1] - read_size
-        blocks = lstm.weight_ih_l0[:, :embedded_size].split(embedding.embedding_dim, dim=1)
-        self.reader_weight = lstm.weight_ih_l0[:, embedded_size:].T.contiguous()
-        self.frame_width = model.reader.frame_width if model.reader is not None else 0
+        lstm = model.lstm
+        blocks = self.fold_reader(model)
         bias = lstm.bias_ih_l0 + lstm.bias_hh_l0
-        lookbacks = model.lookbacks
-        # The token's rows (with both biases), then each lookback's: indexed by one embedding bag.
-        tables = [embedding.weight @ blocks[0].T + bias]
-        tables += [embedding.weight @ blocks[1 + i].T for i in range(lookbacks)]
-        self.token_table = torch.cat(tables).contiguous()
-        vocab = embedding.num_embeddings
-        self.token_offsets = (torch.arange(1 + lookbacks) * vocab).view(1, -1).to(bias.device)
-        # The columns as slices: a step reads them as views, without copying.
-        self.lookback_columns = slice(len(METER_COLUMNS), len(METER_COLUMNS) + lookbacks)
-        # The meter, position and bar number rows: a second embedding bag over their columns.
-        meter_tables: list[tuple[int, torch.Tensor]] = []
-        part = 1 + lookbacks
-        if model.bar_position:
-            for name in ("meter", "beat", "position"):
-                weight = getattr(model, f"{name}_embedding").weight
-                meter_tables.append((COLUMN[name], weight @ blocks[part].T))
-            part += 1
-        if model.bar_number:
-            weight = model.bar_number_embedding.weight
-            meter_tables.append((COLUMN["bar_number"], weight @ blocks[part].T))
-            part += 1
-        if model.bars_left:
-            weight = model.bars_left_embedding.weight
-            meter_tables.append((COLUMN["bars_left"], weight @ blocks[part].T))
-            part += 1
-        after = len(METER_COLUMNS) + lookbacks
-        for i in range(model.categories):
-            weight = model.category_embeddings[i].weight
-            meter_tables.append((after + i, weight @ blocks[part + i].T))
-        columns = [column for column, _ in meter_tables]
-        # A melody's meter columns are a run, read as a view; a chorale's skip its token columns.
-        is_run = columns == list(range(columns[0], columns[0] + len(columns))) if columns else True
-        if not columns:
-            self.meter_columns = slice(0, 0)
-        elif is_run:
-            self.meter_columns = slice(columns[0], columns[-1] + 1)
-        else:
-            self.meter_columns = torch.tensor(columns, device=bias.device)
-        self.meter_table = torch.cat([table for _, table in meter_tables]) if meter_tables else None
-        sizes = [0] + [len(table) for _, table in meter_tables[:-1]]
-        self.meter_offsets = torch.tensor(sizes).cumsum(0).view(1, -1).to(bias.device)
+        self.fold_tokens(model, blocks, bias)
+        self.fold_meter(meter_tables(model, blocks), bias.device)
         self.hidden_size = lstm.hidden_size
         self.weight_hh0 = lstm.weight_hh_l0.T.contiguous()
         # Each upper layer's input and hidden weights as one matrix: one product per layer.
@@ -111,6 +67,43 @@ class StepKernel:
         self.double_candidate_gate()
         self.head_weight = model.head.weight.T.contiguous()
         self.head_bias = model.head.bias.clone()
+
+    def fold_reader(self, model: StepLSTM) -> tuple[torch.Tensor, ...]:
+        """The first layer's weights for a harmoniser's reading of its melody, which comes last
+        in its input (none without a reader); returns the blocks of the other inputs, one per
+        embedding."""
+        weight, reader = model.lstm.weight_ih_l0, model.reader
+        embedded_size = weight.shape[1] - (reader.size if reader is not None else 0)
+        self.reader_weight = weight[:, embedded_size:].T.contiguous()
+        self.frame_width = reader.frame_width if reader is not None else 0
+        return weight[:, :embedded_size].split(model.embedding.embedding_dim, dim=1)
+
+    def fold_tokens(self, model: StepLSTM, blocks, bias: torch.Tensor) -> None:
+        """The token's rows (with both biases), then each lookback's: one embedding bag."""
+        embedding, lookbacks = model.embedding, model.lookbacks
+        tables = [embedding.weight @ blocks[0].T + bias]
+        tables += [embedding.weight @ blocks[1 + i].T for i in range(lookbacks)]
+        self.token_table = torch.cat(tables).contiguous()
+        vocab = embedding.num_embeddings
+        self.token_offsets = (torch.arange(1 + lookbacks) * vocab).view(1, -1).to(bias.device)
+        # The columns as slices: a step reads them as views, without copying.
+        self.lookback_columns = slice(len(METER_COLUMNS), len(METER_COLUMNS) + lookbacks)
+
+    def fold_meter(self, tables: list[tuple[int, torch.Tensor]], device) -> None:
+        """The meter, position, bar number and category rows (``(column, table)`` each): a
+        second embedding bag over their columns."""
+        columns = [column for column, _ in tables]
+        # A melody's meter columns are a run, read as a view; a chorale's skip its token columns.
+        is_run = columns == list(range(columns[0], columns[0] + len(columns))) if columns else True
+        if not columns:
+            self.meter_columns = slice(0, 0)
+        elif is_run:
+            self.meter_columns = slice(columns[0], columns[-1] + 1)
+        else:
+            self.meter_columns = torch.tensor(columns, device=device)
+        self.meter_table = torch.cat([table for _, table in tables]) if tables else None
+        sizes = [0] + [len(table) for _, table in tables[:-1]]
+        self.meter_offsets = torch.tensor(sizes).cumsum(0).view(1, -1).to(device)
 
     def double_candidate_gate(self) -> None:
         """tanh(x) = 2 sigmoid(2x) - 1, and torch's tanh costs several times its sigmoid: with
@@ -158,3 +151,26 @@ class StepKernel:
         if self.frame_width:
             return logits, (torch.stack(hiddens), torch.stack(cells), state[2], state[3] + 1)
         return logits, (torch.stack(hiddens), torch.stack(cells))
+
+
+def meter_tables(model: StepLSTM, blocks) -> list[tuple[int, torch.Tensor]]:
+    """``(input column, rows of first-layer gates)`` of each meter, position, bar number and
+    category embedding the model reads, folded through its block of the input weights."""
+    tables: list[tuple[int, torch.Tensor]] = []
+    part = 1 + model.lookbacks
+    if model.bar_position:
+        for name in ("meter", "beat", "position"):
+            weight = getattr(model, f"{name}_embedding").weight
+            tables.append((COLUMN[name], weight @ blocks[part].T))
+        part += 1
+    if model.bar_number:
+        tables.append((COLUMN["bar_number"], model.bar_number_embedding.weight @ blocks[part].T))
+        part += 1
+    if model.bars_left:
+        tables.append((COLUMN["bars_left"], model.bars_left_embedding.weight @ blocks[part].T))
+        part += 1
+    after = len(METER_COLUMNS) + model.lookbacks
+    for i in range(model.categories):
+        weight = model.category_embeddings[i].weight
+        tables.append((after + i, weight @ blocks[part + i].T))
+    return tables
