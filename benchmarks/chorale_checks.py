@@ -15,7 +15,8 @@ config/chorale.yaml``) and writes, in this run:
   cadence rules too (``cadence_rules``: a root-position triad where each fermata begins, the
   last on the tonic), then with both and ``--sweeps`` refinement sweeps at each of
   ``--refine-temperatures`` (``refine_sweeps``: every note redrawn given the notes on both
-  sides); every set timed (``--refined-only``: the refined sets alone);
+  sides); every set timed (``--refined-only``: the refined sets alone; ``--plain-only``: the
+  sets without rules alone, what the models write by themselves);
 
 then prints the musical checks (:mod:`musiclstm.evaluation.voice_leading`) of each set next to
 those of the held-out chorales, the voice ranges measured on the training chorales.
@@ -81,6 +82,8 @@ def samplings(args) -> dict[str, Sampling]:
     plain = Sampling("top_k", temperature=args.temperature, top_k=8)
     ruled = replace(plain, voice_rules=True, cadence_rules=True)
     ways = {}
+    if args.plain_only:
+        return {"": plain}
     if not args.refined_only:
         ways = {"": plain, "voice rules": replace(plain, voice_rules=True), "all rules": ruled}
     for temperature in args.refine_temperatures:
@@ -99,6 +102,7 @@ def main() -> None:
     parser.add_argument("--sweeps", type=int, default=2)
     parser.add_argument("--refine-temperatures", type=float, nargs="*", default=[1.0, 0.5])
     parser.add_argument("--refined-only", action="store_true", help="only the refined sets")
+    parser.add_argument("--plain-only", action="store_true", help="only the sets without rules")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = args.results / "data"

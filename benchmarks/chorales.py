@@ -49,7 +49,9 @@ def train(data: Path, head: str, minutes: float, threads: int, device: str, out:
     """The chorale config's model with ``head`` trained for at most ``minutes``; its speed."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"max_minutes": minutes, "device": device, "threads": threads}
-    run = RunSettings.from_config(config["model"] | {"head": head}, training, 0.25, "chorale")
+    # The voice-leading weights are the step model's: the frame model runs without them.
+    model = config["model"] | {"head": head} | ({} if head == "step" else {"voice_leading": False})
+    run = RunSettings.from_config(model, training, 0.25, "chorale")
     files = TrainingFiles.in_folders(data, out, resumable=True)
     start = time.perf_counter()
     train_model(files, run)

@@ -142,7 +142,9 @@ def train(data: Path, head: str, epochs: int, changes: dict, out: Path) -> dict:
     its run."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"epochs": epochs, "device": "cpu", "max_minutes": 600}
-    model = config["model"] | {"head": head} | changes
+    # The voice-leading weights are the step model's: the frame model runs without them.
+    model = config["model"] | {"head": head} | ({} if head == "step" else {"voice_leading": False})
+    model = model | changes
     run = RunSettings.from_config(model, training, 0.25, TEXTURE)
     files = TrainingFiles.in_folders(data, out)
     if not files.checkpoint.exists():

@@ -30,6 +30,7 @@ from musiclstm.generation.melodies import TrainingSongs
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
+from musiclstm.model.voice_leading import PARALLEL, distance_bin
 from musiclstm.music.frames import FERMATA_FRAME, FRAME_TOKENS, SATB, frame_width, parse_frames
 from musiclstm.music.midi import write_midi
 from musiclstm.music.tokens import HOLD
@@ -188,10 +189,12 @@ def vocabulary_of(*songs):
     return Vocabulary(build_vocabulary(list(songs), ChoraleRepresentation())["tokens"])
 
 
-def test_step_inputs_read_ahead_as_the_training_inputs_do():
+@pytest.mark.parametrize("voice_leading", [False, True])
+def test_step_inputs_read_ahead_as_the_training_inputs_do(voice_leading):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
-    representation = ChoraleRepresentation((1, 2), (1, 2, 4, 8))
     vocabulary = vocabulary_of(tokens)
+    representation = ChoraleRepresentation((1, 2), (1, 2, 4, 8), SATB, voice_leading)
+    representation = representation.for_vocabulary(vocabulary.tokens)
     ids = np.array(vocabulary.encode(tokens))
     meter = Meter(16, 4)
     whole = representation.song_inputs(ids, meter, vocabulary.boundary)
@@ -200,6 +203,10 @@ def test_step_inputs_read_ahead_as_the_training_inputs_do():
     rows = [stepped.leading(16)[0]]
     rows += [stepped.next(np.array([token]))[0][None].copy() for token in ids[15:]]
     assert np.array_equal(np.concatenate(rows), whole[:])
+    if voice_leading:  # the sounding pitches: every hold replaced by the note it holds
+        hold = vocabulary.index[HOLD]
+        assert hold in whole[:, representation.token_columns]
+        assert hold not in whole[2 * FRAME_WIDTH :, representation.sounding_columns]
     # The frame tokens are the first ids of every chorale vocabulary: a fermata found by id.
     assert vocabulary.tokens[representation.fermata_id] == FERMATA_FRAME
 
@@ -284,7 +291,13 @@ TINY_CHORALES = {
         "acceptable_durations": [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0],
     },
     "split": {"valid_fraction": 0.2, "test_fraction": 0.2, "seed": 0},
-    "model": {"embedding_size": 8, "hidden_size": 16, "num_layers": 1, "lookback": [1]},
+    "model": {
+        "embedding_size": 8,
+        "hidden_size": 16,
+        "num_layers": 1,
+        "lookback": [1],
+        "voice_leading": True,
+    },
     "harmoniser": {"lookahead": [1, 4]},
     "training": {"batch_size": 4, "epochs": 1, "sequence_length": 128, "seed": 1},
     "generate": {
@@ -329,6 +342,18 @@ def test_the_chorale_run_keeps_its_stages_apart(chorale_run):
     assert not (chorale_run / "results/model").exists()  # the melody workflow's place
     summary = json.loads((chorale_run / "results/chorale/data/summary.json").read_text())
     assert summary["songs_in"] == summary["songs_encoded"] + summary["songs_rejected"]
+
+
+@pytest.mark.slow
+def test_the_chorale_model_learns_from_bach_that_parallels_are_rare(chorale_run):
+    """Its voice-leading weights start at zero; Bach writes almost no parallel fifths or
+    octaves, so training lowers the weight of each for every voice against every voice above."""
+    model = TrainedModel.load(chorale_run / "results/chorale/model/checkpoint.pt").model
+    # (slot, places above - 1, distance below, relation): a fifth, an octave and a twelfth below
+    parallels = model.voice_leading.against[..., [distance_bin(d) for d in (7, 12, 19)], PARALLEL]
+    for slot in range(2, FRAME_WIDTH):  # alto, tenor, bass
+        for above in range(slot - 1):  # against the voice above + 1 places up
+            assert (parallels[slot, above] < 0).all(), (slot, above)
 
 
 @pytest.mark.slow
@@ -389,11 +414,13 @@ def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
     assert "soprano" in page
 
 
-@pytest.mark.parametrize("head", ["step", "frame", "reader"])
+@pytest.mark.parametrize("head", ["step", "frame", "reader", "voice_leading"])
 def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(head):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
-    representation = ChoraleRepresentation((1,), (1, 4))
     vocabulary = vocabulary_of(tokens)
+    voice_leading = head == "voice_leading"
+    representation = ChoraleRepresentation((1,), (1, 4), SATB, voice_leading)
+    representation = representation.for_vocabulary(vocabulary.tokens)
     reader = 8 if head == "reader" else 0
     model = settings(
         ModelSettings,
@@ -402,9 +429,15 @@ def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(
         embedding_size=8,
         lookback=[1],
         melody_reader=reader,
+        voice_leading=voice_leading,
     )
     torch.manual_seed(0)
-    network = build_model(model_args(len(vocabulary), model, 0, representation)).eval()
+    args = model_args(len(vocabulary), model, 0, representation, vocabulary.tokens)
+    network = build_model(args).eval()
+    if voice_leading:  # weights as if learnt (they start at zero)
+        with torch.no_grad():
+            for weights in network.voice_leading.parameters():
+                weights.normal_()
     ids = np.array(vocabulary.encode(tokens))[:203]
     inputs = torch.as_tensor(representation.song_inputs(ids, Meter(16, 4), 0))[None]
     stream = torch.tensor([[vocabulary.boundary, *ids]])

@@ -92,6 +92,7 @@ class ModelSettings(Section):
     lookback: tuple[int, ...]
     lookahead: tuple[int, ...]
     melody_reader: int
+    voice_leading: bool
     bar_number: bool
     bars_left: bool
     form: bool

@@ -35,12 +35,14 @@ def model_args(
     model: ModelSettings,
     boundary: int = 0,
     representation: Representation | None = None,
+    tokens: list[str] | None = None,
 ) -> dict:
     """The constructor arguments of the model ``model`` asks for, as stored in its checkpoint
     (plain values only); a window model's are the ones with a ``window``.
 
     ``boundary`` is the song-boundary token's id, which the window model pads with; the
-    ``representation`` says which input columns a step model reads (a melody's by default).
+    ``representation`` says which input columns a step model reads (a melody's by default),
+    and with the vocabulary's ``tokens``, which pitch each id is, for voice-leading weights.
     """
     args = {
         "vocab_size": vocab_size,
@@ -50,6 +52,11 @@ def model_args(
         "cell": model.cell,
     }
     several_voices = representation is not None and representation.frame_width > 1
+    if model.voice_leading and (model.head != "step" or not several_voices):
+        raise ValueError(
+            "model.voice_leading weighs how voices move against each other: it needs "
+            "`head: step` and a texture of several voices"
+        )
     if model.melody_reader and (model.head != "step" or not several_voices):
         raise ValueError(
             "model.melody_reader reads a given melody: it needs `head: step` and a texture of "
@@ -67,6 +74,7 @@ def model_args(
             }
             | (representation.model_inputs() if representation is not None else {})
             | melody_reader_args(model, representation)
+            | voice_leading_args(model, representation, tokens)
         )
     if model.head == "window":
         return args | {"window": model.window, "boundary": boundary}
@@ -88,6 +96,22 @@ def melody_reader_args(model: ModelSettings, representation: Representation | No
     if not model.melody_reader:
         return {}
     return {"melody_reader": model.melody_reader, "reader_frame_width": representation.frame_width}
+
+
+def voice_leading_args(
+    model: ModelSettings, representation: Representation | None, tokens: list[str] | None
+) -> dict:
+    """The voice-leading weights' arguments, where the model has them (none: no arguments, as
+    checkpoints written before them have)."""
+    if not model.voice_leading:
+        return {}
+    inputs = representation.voice_leading_inputs(tokens) if representation and tokens else {}
+    if not inputs:
+        raise ValueError(
+            "model.voice_leading needs a representation of several voices that reads their "
+            "sounding pitches, and the vocabulary"
+        )
+    return {"voice_leading": inputs}
 
 
 def build_model(args: dict) -> LanguageModel:

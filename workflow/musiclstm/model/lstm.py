@@ -13,6 +13,7 @@ from torch import nn
 from musiclstm.model.base import LanguageModel, State, Step
 from musiclstm.model.lstm_scratch import make_lstm
 from musiclstm.model.reader import MelodyReader
+from musiclstm.model.voice_leading import VoiceLeadingWeights
 from musiclstm.music.meter import MAX_BAR
 from musiclstm.representation.melody import (
     BARS_LEFT_UNKNOWN,
@@ -36,6 +37,10 @@ class StepLSTM(LanguageModel):
     (:class:`~musiclstm.model.reader.MelodyReader`, over frames of ``reader_frame_width``
     steps): its state then holds the reading and the steps fed so far, and a piece starts from
     :meth:`start` with the melody given.
+
+    With ``voice_leading`` (the :class:`~musiclstm.model.voice_leading.VoiceLeadingWeights`'
+    arguments, which the representation gives), each candidate's score also gets learned
+    weights on how it moves against the notes sounding around it.
     """
 
     def __init__(
@@ -53,6 +58,7 @@ class StepLSTM(LanguageModel):
         bars_left: bool = False,
         melody_reader: int = 0,
         reader_frame_width: int = 0,
+        voice_leading: dict | None = None,
     ):
         super().__init__()
         self.bar_position = bar_position
@@ -92,6 +98,12 @@ class StepLSTM(LanguageModel):
         self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
         self.output_dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
+        self.voice_leading = VoiceLeadingWeights(**voice_leading) if voice_leading else None
+
+    def scores(self, output: torch.Tensor, inputs: torch.Tensor | None) -> torch.Tensor:
+        """The logits of the top layer's ``output``, with the voice-leading weights."""
+        logits = self.head(self.output_dropout(output))
+        return logits if self.voice_leading is None else logits + self.voice_leading(inputs)
 
     def input_blocks(self) -> list[tuple[str, int]]:
         """The first LSTM layer's input, part by part in order, as (name, width): what a model
@@ -142,13 +154,13 @@ class StepLSTM(LanguageModel):
         embedded = self.embedded(tokens, inputs)
         if self.reader is None:
             output, state = self.lstm(self.input_dropout(embedded), state)
-            return self.head(self.output_dropout(output)), state
+            return self.scores(output, inputs), state
         if state is None or len(state) != 4:
             raise ValueError("this model reads a given melody: start it with model.start(given)")
         hidden, cell, read, fed = state
         embedded = torch.cat([embedded, self.read_at(read, fed, tokens.shape[1])], dim=-1)
         output, (hidden, cell) = self.lstm(self.input_dropout(embedded), (hidden, cell))
-        return self.head(self.output_dropout(output)), (hidden, cell, read, fed + tokens.shape[1])
+        return self.scores(output, inputs), (hidden, cell, read, fed + tokens.shape[1])
 
     def read_at(self, read: torch.Tensor, fed: torch.Tensor, steps: int) -> torch.Tensor:
         """(rows, steps, size): the reading of the frame each of the next ``steps`` columns

@@ -14,6 +14,7 @@ with far fewer calls:
   matrix product.
 - A harmoniser's reading of its given melody (the model's ``reader``) adds one product of the
   step's frame's reading and its block of the first layer's weights.
+- A model's voice-leading weights are computed from the step's inputs as the model does.
 - The first layer then needs one matrix product for its hidden state; each layer above, one for
   its input and hidden state together; the head, one ``addmm``. One sigmoid computes all four
   gates (tanh(x) = 2 sigmoid(2x) - 1, with the candidate's weights doubled once).
@@ -67,6 +68,7 @@ class StepKernel:
         self.double_candidate_gate()
         self.head_weight = model.head.weight.T.contiguous()
         self.head_bias = model.head.bias.clone()
+        self.voice_leading = model.voice_leading
 
     def fold_reader(self, model: StepLSTM) -> tuple[torch.Tensor, ...]:
         """The first layer's weights for a harmoniser's reading of its melody, which comes last
@@ -148,6 +150,8 @@ class StepKernel:
             hiddens.append(output)
             cells.append(new_cell)
         logits = torch.addmm(self.head_bias, output, self.head_weight)
+        if self.voice_leading is not None:
+            logits += self.voice_leading(inputs)
         if self.frame_width:
             return logits, (torch.stack(hiddens), torch.stack(cells), state[2], state[3] + 1)
         return logits, (torch.stack(hiddens), torch.stack(cells))

@@ -99,6 +99,21 @@ class Representation(ABC):
     def token_columns(self) -> slice:
         """The input columns that hold token ids (a transposition moves them with the song)."""
 
+    @property
+    def transposed_columns(self) -> list[int]:
+        """The input columns a transposition moves with the song: those that hold token ids."""
+        return list(range(self.token_columns.start, self.token_columns.stop))
+
+    def for_vocabulary(self, tokens: list[str]) -> Representation:
+        """This representation over the vocabulary ``tokens``, for one whose inputs depend on
+        which id is which token (itself, the default)."""
+        return self
+
+    def voice_leading_inputs(self, tokens: list[str]) -> dict:
+        """The step model's ``voice_leading`` argument over the vocabulary ``tokens`` ({}, the
+        default: a representation whose inputs show no sounding pitches of other voices)."""
+        return {}
+
     @abstractmethod
     def song_inputs(self, song: np.ndarray, meter: Meter, boundary: int) -> np.ndarray:
         """(len(song) + 1, columns) inputs of every step of ``song`` (token ids) and its end."""

@@ -12,7 +12,12 @@ The input columns of the step being predicted (step ``i`` of the stream; frame `
 - ``soprano_ahead_{k}``, one per entry of ``lookahead``: the soprano ``k`` frames later, and
   ``fermata_ahead``, the frames until the next fermata. These see the future of a given melody:
   a model that reads them harmonises a melody it is given (and cannot compose without one);
-- ``voice``: which slot of the frame the step is (0 the frame token, 1-4 soprano to bass).
+- ``voice``: which slot of the frame the step is (0 the frame token, 1-4 soprano to bass);
+- with ``voice_leading``, last, the pitches sounding around the step's note (a hold replaced by
+  the note it holds): ``sounding_before``, the same voice's one frame before, and for each voice
+  ``k`` places above it, ``above_{k}`` in this frame and ``above_{k}_before`` one frame
+  before (what a step model's voice-leading weights compare a candidate note with; a slot with
+  fewer voices above reads other tokens there, which the model ignores by the ``voice``).
 
 The song boundary comes where a frame would start, so a chorale ends after a whole frame.
 """
@@ -31,7 +36,7 @@ from musiclstm.music.frames import (
 )
 from musiclstm.music.tokens import HOLD, SPECIAL_TOKENS, is_pitch
 from musiclstm.representation.base import EncodedSong, Meter, Representation, StepInputs
-from musiclstm.representation.lookup import LookupStepInputs
+from musiclstm.representation.lookup import LookupStepInputs, Sounding, sounding_stream
 from musiclstm.representation.melody import DEFAULT_BAR, METER_COLUMNS, meter_columns
 
 MAX_FERMATA_AHEAD = 32  # frames to the next fermata the model tells apart; farther ones share
@@ -41,7 +46,9 @@ NO_FERMATA_AHEAD = MAX_FERMATA_AHEAD + 1  # no fermata later in the given melody
 class ChoraleRepresentation(Representation):
     """The voices ``voices`` (names, top first) in frames; ``lookback_bars`` says which earlier
     bars the inputs show and ``lookahead`` which later frames of a given top voice (empty: a
-    model that composes)."""
+    model that composes). With ``voice_leading`` the inputs also show the pitches sounding in
+    the step's voice and the voices above it; they need the vocabulary's ``hold`` id (see
+    :meth:`for_vocabulary`)."""
 
     name = "chorale"
     # The frame tokens are in every chorale vocabulary, first after the boundary and unknown
@@ -54,11 +61,40 @@ class ChoraleRepresentation(Representation):
         lookback_bars: tuple[int, ...] = (1,),
         lookahead: tuple[int, ...] = (),
         voices: tuple[str, ...] = SATB,
+        voice_leading: bool = False,
+        hold: int | None = None,
     ):
         self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
         self.lookahead = tuple(int(frames) for frames in lookahead)
         self.voices = tuple(voices)
         self.frame_width = frame_width(len(self.voices))
+        self.voice_leading = bool(voice_leading)
+        self.hold = hold
+
+    def for_vocabulary(self, tokens: list[str]) -> ChoraleRepresentation:
+        """This representation over the vocabulary ``tokens``: where it reads sounding
+        pitches, it must know which id holds a note."""
+        if not self.voice_leading:
+            return self
+        hold = tokens.index(HOLD) if HOLD in tokens else -1
+        return ChoraleRepresentation(
+            self.lookback_bars, self.lookahead, self.voices, self.voice_leading, hold
+        )
+
+    def voice_leading_inputs(self, tokens: list[str]) -> dict:
+        """The step model's ``voice_leading`` argument over the vocabulary ``tokens``: each
+        token's pitch (-1: none, -2: the hold), where the sounding columns are and which column
+        says the step's voice ({} without voice leading)."""
+        if not self.voice_leading:
+            return {}
+        pitches = [int(t) if is_pitch(t) else (-2 if t == HOLD else -1) for t in tokens]
+        columns = self.sounding_columns
+        return {
+            "pitches": pitches,
+            "columns": [columns.start, columns.stop],
+            "voice_column": self.token_columns.stop,
+            "voices": len(self.voices),
+        }
 
     def encode(self, song, encoding) -> EncodedSong:
         # Imported here: reading scores needs music21, which training and sampling do not.
@@ -103,8 +139,48 @@ class ChoraleRepresentation(Representation):
         return columns
 
     @property
+    def sounding_column_names(self) -> tuple[str, ...]:
+        if not self.voice_leading:
+            return ()
+        above = range(1, len(self.voices))
+        return ("sounding_before",) + tuple(
+            name for k in above for name in (f"above_{k}", f"above_{k}_before")
+        )
+
+    @property
     def input_columns(self) -> tuple[str, ...]:
-        return METER_COLUMNS + self.token_column_names + tuple(self.category_columns)
+        return (
+            METER_COLUMNS
+            + self.token_column_names
+            + tuple(self.category_columns)
+            + self.sounding_column_names
+        )
+
+    @property
+    def sounding_columns(self) -> slice:
+        """The sounding pitches' columns, last."""
+        total = len(self.input_columns)
+        return slice(total - len(self.sounding_column_names), total)
+
+    @property
+    def transposed_columns(self) -> list[int]:
+        columns = list(range(self.token_columns.start, self.token_columns.stop))
+        return columns + list(range(self.sounding_columns.start, self.sounding_columns.stop))
+
+    def sounding_offsets(self) -> np.ndarray:
+        """Steps back of each sounding column: one frame; then ``k`` and ``k`` plus a frame
+        for the voice ``k`` places above."""
+        width = self.frame_width
+        above = [offset for k in range(1, len(self.voices)) for offset in (k, k + width)]
+        return np.array([width, *above], dtype=np.int64)
+
+    def sounding_hold(self) -> int:
+        if self.hold is None:
+            raise ValueError(
+                "this representation reads sounding pitches: build it for its vocabulary "
+                "(for_vocabulary) so that it knows the hold"
+            )
+        return self.hold
 
     @property
     def token_columns(self) -> slice:
@@ -160,6 +236,12 @@ class ChoraleRepresentation(Representation):
         inputs[:, self.token_columns.start : self.token_columns.start + back.shape[1]] = np.where(
             back >= 0, given[np.clip(back, 0, None)], boundary
         )
+        if self.voice_leading:
+            sounding = sounding_stream(given, self.sounding_hold(), self.frame_width)
+            back = steps[:, None] - self.sounding_offsets()[None, :]
+            inputs[:, self.sounding_columns] = np.where(
+                back >= 0, sounding[np.clip(back, 0, None)], boundary
+            )
         return inputs
 
     def step_inputs(
@@ -179,7 +261,14 @@ class ChoraleRepresentation(Representation):
         bars = np.array([meter.bar for meter in meters], dtype=np.int64)
         back = steps[None, :, None] - self.back_offsets(bars)[:, None, :]
         looked_back = slice(self.token_columns.start, self.token_columns.start + back.shape[2])
-        return LookupStepInputs(table, back, looked_back, seed, boundary)
+        sounding = None
+        if self.voice_leading:
+            sounding_back = steps[None, :, None] - self.sounding_offsets()[None, None, :]
+            sounding_back = np.broadcast_to(sounding_back, (len(meters), *sounding_back.shape[1:]))
+            sounding = Sounding(
+                self.sounding_columns, sounding_back, self.sounding_hold(), self.frame_width
+            )
+        return LookupStepInputs(table, back, looked_back, seed, boundary, sounding)
 
     def opening_bans(self, tokens: list[str]) -> list[list[int]]:
         # A hold in the first frame would hold nothing (the frame token is the cycle's to ban).
@@ -200,7 +289,7 @@ class ChoraleRepresentation(Representation):
             "lookback_bars": list(self.lookback_bars),
             "lookahead": list(self.lookahead),
             "voices": list(self.voices),
-        }
+        } | ({"voice_leading": True, "hold": self.hold} if self.voice_leading else {})
 
 
 def frames_to_fermata(fermata: np.ndarray, frames: np.ndarray) -> np.ndarray:

@@ -2,14 +2,42 @@
 that hold earlier tokens (lookbacks) the position of the token each one reads.
 
 A step then costs one ``take`` into the tokens written so far, whatever the representation, so
-sampling pays for a texture's inputs once, when it starts.
+sampling pays for a texture's inputs once, when it starts. Columns of sounding pitches (a
+voice's last note, through its holds) read a second history, in which each hold is replaced by
+what it holds as it is written.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from musiclstm.representation.base import StepInputs
+
+
+class Sounding(NamedTuple):
+    """Columns that read the token sounding at a position rather than the one written there:
+    ``columns`` (a slice of the inputs), ``back`` (rows, steps, columns) the positions they
+    read, as a lookback's; a ``hold`` token sounds the token ``stride`` positions before it."""
+
+    columns: slice
+    back: np.ndarray
+    hold: int
+    stride: int
+
+
+def sounding_stream(stream: np.ndarray, hold: int, stride: int) -> np.ndarray:
+    """``stream`` (..., steps) with every ``hold`` replaced by the token it holds, the last
+    other token ``stride`` positions back at a time (a hold with none before it stays)."""
+    stream = np.asarray(stream)
+    sounding = stream.copy()
+    for start in range(min(stride, stream.shape[-1])):
+        slot = stream[..., start::stride]
+        positions = np.arange(slot.shape[-1])
+        last = np.maximum.accumulate(np.where(slot != hold, positions, 0), axis=-1)
+        sounding[..., start::stride] = np.take_along_axis(slot, last, axis=-1)
+    return sounding
 
 
 class LookupStepInputs(StepInputs):
@@ -24,6 +52,7 @@ class LookupStepInputs(StepInputs):
         token_columns: slice,
         seed: list[int],
         boundary: int,
+        sounding: Sounding | None = None,
     ):
         rows, total = table.shape[:2]
         self.table = table
@@ -35,6 +64,14 @@ class LookupStepInputs(StepInputs):
         self.history[:, 1 : 1 + len(seed)] = seed
         self.flat_back = self.flattened(self.back)
         self.step = len(seed)
+        self.sounding = sounding
+        if sounding is not None:
+            self.sounding_back = np.clip(sounding.back + 1, 0, None)
+            self.flat_sounding_back = self.flattened(self.sounding_back)
+            self.sounded = self.history.copy()
+            self.sounded[:, 1:] = sounding_stream(
+                self.history[:, 1:], sounding.hold, sounding.stride
+            )
 
     def flattened(self, back: np.ndarray) -> np.ndarray:
         """``back`` as indices into ``history.ravel()``: each row's offset added."""
@@ -44,17 +81,35 @@ class LookupStepInputs(StepInputs):
     def next(self, tokens: np.ndarray | None) -> np.ndarray:
         if tokens is not None:
             self.history[:, 1 + self.step] = tokens
+            if self.sounding is not None:
+                self.record_sounding(tokens)
             self.step += 1
         inputs = self.table[:, self.step]
         inputs[:, self.lookbacks] = self.history.take(self.flat_back[:, self.step])
+        if self.sounding is not None:
+            sounded = self.sounded.take(self.flat_sounding_back[:, self.step])
+            inputs[:, self.sounding.columns] = sounded
         return inputs
+
+    def record_sounding(self, tokens: np.ndarray) -> None:
+        """What the tokens just written sound: a hold, what it holds."""
+        before = 1 + self.step - self.sounding.stride
+        held = self.sounded[:, before] if before >= 1 else tokens
+        self.sounded[:, 1 + self.step] = np.where(tokens == self.sounding.hold, held, tokens)
 
     def leading(self, steps: int) -> np.ndarray:
         inputs = self.table[:, :steps].copy()
         inputs[..., self.lookbacks] = self.history.take(self.flat_back[:, :steps])
+        if self.sounding is not None:
+            sounded = self.sounded.take(self.flat_sounding_back[:, :steps])
+            inputs[..., self.sounding.columns] = sounded
         return inputs
 
     def reorder(self, rows: np.ndarray) -> None:
         self.history = self.history[rows]
         self.table, self.back = self.table[rows], self.back[rows]
         self.flat_back = self.flattened(self.back)
+        if self.sounding is not None:
+            self.sounded = self.sounded[rows]
+            self.sounding_back = self.sounding_back[rows]
+            self.flat_sounding_back = self.flattened(self.sounding_back)

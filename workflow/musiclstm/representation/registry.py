@@ -17,6 +17,8 @@ def frames_from(description: dict) -> Representation:
         tuple(description["lookback_bars"]),
         tuple(description["lookahead"]),
         tuple(description.get("voices", SATB)),
+        description.get("voice_leading", False),
+        description.get("hold"),
     )
 
 

@@ -65,10 +65,11 @@ class Texture(ABC):
         lookback: tuple[int, ...] | None = None,
         lookahead: tuple[int, ...] = (),
         form: bool = False,
+        voice_leading: bool = False,
     ) -> Representation:
-        """The tokens and per-step inputs of this texture; ``lookback``, ``lookahead`` and
-        ``form`` are a model's settings (None: the texture's own, for the stages that only read
-        and write music: encoding, the vocabulary)."""
+        """The tokens and per-step inputs of this texture; ``lookback``, ``lookahead``,
+        ``form`` and ``voice_leading`` are a model's settings (None: the texture's own, for the
+        stages that only read and write music: encoding, the vocabulary)."""
 
     @abstractmethod
     def piece(self, tokens: list[str], info) -> Piece:

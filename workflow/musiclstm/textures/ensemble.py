@@ -56,10 +56,12 @@ class EnsembleTexture(Texture):
             raise ValueError(f"texture {name!r} has two or more voices, not {len(voices)}")
         super().__init__(name, voices)
 
-    def representation(self, lookback=None, lookahead=(), form=False) -> ChoraleRepresentation:
+    def representation(
+        self, lookback=None, lookahead=(), form=False, voice_leading=False
+    ) -> ChoraleRepresentation:
         # A form input labels a melody's bars; frames of several voices read none.
         lookback = (1,) if lookback is None else lookback
-        return ChoraleRepresentation(lookback, lookahead, self.voice_names)
+        return ChoraleRepresentation(lookback, lookahead, self.voice_names, voice_leading)
 
     def frames(self, tokens: list[str]):
         return parse_frames(tokens, self.voice_names)

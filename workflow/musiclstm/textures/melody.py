@@ -22,7 +22,14 @@ class MelodyTexture(Texture):
             raise ValueError(f"texture {name!r} has one voice, not {len(voices)}")
         super().__init__(name, voices)
 
-    def representation(self, lookback=None, lookahead=(), form=False) -> MelodyRepresentation:
+    def representation(
+        self, lookback=None, lookahead=(), form=False, voice_leading=False
+    ) -> MelodyRepresentation:
+        if voice_leading:
+            raise ValueError(
+                "model.voice_leading weighs how a voice moves against the voices above it: a "
+                "texture of one voice has none"
+            )
         if lookahead:
             raise ValueError(
                 "model.lookahead reads a given part ahead: a texture of one voice has none"

@@ -24,7 +24,7 @@ class Transposer:
         vocabulary: Vocabulary,
         max_shift: int,
         songs: list[np.ndarray],
-        token_columns: slice,
+        token_columns: slice | list[int],
     ):
         self.token_columns = token_columns  # the input columns that hold token ids
         self.shifts = list(range(-max_shift, max_shift + 1))

@@ -50,7 +50,7 @@ class RunSettings:
     def representation(self) -> Representation:
         """The tokens and inputs the run's model reads, in its texture."""
         return texture_from(self.texture).representation(
-            self.model.lookback, self.model.lookahead, self.model.form
+            self.model.lookback, self.model.lookahead, self.model.form, self.model.voice_leading
         )
 
     def config(self) -> dict:
@@ -146,9 +146,11 @@ def prepare_run(
     seed_everything(training.seed)
     device = pick_device(training.device)
     vocabulary = Vocabulary(load_vocabulary(vocabulary_path))
-    representation = settings.representation()
+    representation = settings.representation().for_vocabulary(vocabulary.tokens)
     train, valid = load_data(train_path, valid_path, vocabulary, representation)
-    args = model_args(len(vocabulary), settings.model, vocabulary.boundary, representation)
+    args = model_args(
+        len(vocabulary), settings.model, vocabulary.boundary, representation, vocabulary.tokens
+    )
     model = build_model(args)
     origin = None
     if training.init_from is not None:
@@ -161,7 +163,7 @@ def prepare_run(
     transposer = None
     if training.augment_semitones:
         transposer = Transposer(
-            vocabulary, training.augment_semitones, train.songs, representation.token_columns
+            vocabulary, training.augment_semitones, train.songs, representation.transposed_columns
         )
     rng = np.random.default_rng(training.seed)
     run = TrainingRun(

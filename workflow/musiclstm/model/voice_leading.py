@@ -1,0 +1,119 @@
+"""Learned voice-leading weights: what a note does against the notes sounding around it, added to
+a step model's scores of every candidate.
+
+A voice's next note is chosen among absolute pitches, and whether one of them makes parallel
+fifths with the alto depends on four notes at once (the candidate, the voice's last note, the
+alto's now and before). An LSTM over pitch embeddings can learn such relations only slowly from
+a few hundred chorales. Here they are computed exactly, for every candidate, and each has a
+weight of its own, learned with the model from the training pieces (all start at zero, where the
+model is the LSTM alone):
+
+- ``motion``: the candidate's motion from the voice's last note, in semitones (-12 to 12,
+  farther ones as 12), or a hold;
+- ``against``, for each voice above it (sounding now and one frame before): how far below it
+  the candidate is, in semitones (from an octave above it, a crossing, to three octaves below;
+  farther ones as these: the spacing, the doubling and the chord at once), and how the two
+  move (oblique, similar, contrary; similar motion into a fifth or an octave, compound or not,
+  from the same interval is parallel, from another, direct).
+
+Every weight belongs to one slot of the frame (the voice being written) and, for the voices
+above, to how many places above the other voice is. A rest, and a slot with no note before it,
+take none. A candidate's weights are one ``take`` from one table, whatever the number of voices.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+MOTION = 12  # semitones told apart each way; a larger move counts as this
+HELD = 2 * MOTION + 1  # the motion bin of a hold
+OCTAVE = 12
+FIFTH = 7
+# How far below the voice above a candidate is, in semitones (negative: above it, crossed).
+BELOW = (-12, 36)
+DISTANCES = BELOW[1] - BELOW[0] + 1
+# How a candidate moves against a voice above (the last axis of ``against``).
+RELATION = ("oblique", "similar", "contrary", "parallel", "direct")
+OBLIQUE, SIMILAR, CONTRARY, PARALLEL, DIRECT = range(len(RELATION))
+
+
+class VoiceLeadingWeights(nn.Module):
+    """``weights(inputs)``: (..., vocab) scores to add to a step model's logits, from its
+    (..., columns) inputs. ``pitches`` gives each token id's pitch (-1: none, -2: the hold);
+    ``columns`` (start, stop) the sounding pitches' columns (the voice's own one frame before,
+    then for each voice above, now and one frame before); ``voice_column`` the column of the
+    step's slot in its frame (0 the frame token, 1 the top voice)."""
+
+    def __init__(self, pitches: list[int], columns: list[int], voice_column: int, voices: int):
+        super().__init__()
+        # Built from the arguments, not stored: the vocabulary is the checkpoint's own.
+        self.register_buffer("pitches", torch.tensor(pitches, dtype=torch.long), persistent=False)
+        self.columns = slice(*columns)
+        self.voice_column = voice_column
+        self.above = voices - 1
+        slots = voices + 1
+        self.motion_shape = (slots, HELD + 1)
+        self.against_shape = (slots, max(self.above, 1), DISTANCES, len(RELATION))
+        sizes = [torch.Size(shape).numel() for shape in (self.motion_shape, self.against_shape)]
+        self.table = nn.Parameter(torch.zeros(sum(sizes)))
+        self.against_start = sizes[0]
+        self.none = sum(sizes)  # the index of a weight that is always zero: no feature
+
+    @property
+    def motion(self) -> torch.Tensor:
+        """(slot, motion) weights, a view of the table."""
+        return self.table[: self.against_start].view(self.motion_shape)
+
+    @property
+    def against(self) -> torch.Tensor:
+        """(slot, places above - 1, distance below (:func:`distance_bin`), relation) weights,
+        a view."""
+        return self.table[self.against_start :].view(self.against_shape)
+
+    def pitch_of(self, ids: torch.Tensor) -> torch.Tensor:
+        """The pitch of each id (-1 for anything but a pitch, a hold left unresolved too)."""
+        return self.pitches[ids.clamp(0, len(self.pitches) - 1)].clamp(min=-1)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        slot = inputs[..., self.voice_column, None]
+        sounding = self.pitch_of(inputs[..., self.columns])
+        own = sounding[..., :1]
+        # A hold sounds the voice's last note again; a rest is no pitch.
+        candidate = torch.where(self.pitches == -2, own, self.pitches.clamp(min=-1))
+        is_note = (slot >= 1) & (candidate >= 0)
+        motion = torch.where(
+            self.pitches == -2, HELD, (candidate - own).clamp(-MOTION, MOTION) + MOTION
+        )
+        indices = [torch.where(is_note & (own >= 0), slot * (HELD + 1) + motion, self.none)]
+        indices += [self.against_index(k, slot, candidate, own, sounding, is_note) for k in
+                    range(self.above)]  # fmt: skip
+        table = functional.pad(self.table, (0, 1))  # the last weight: none
+        return table.take(torch.stack(indices, dim=-1)).sum(-1)
+
+    def against_index(self, k, slot, candidate, own, sounding, is_note) -> torch.Tensor:
+        """Each candidate's index in the table against the voice ``k + 1`` places above."""
+        now, before = sounding[..., 1 + 2 * k, None], sounding[..., 2 + 2 * k, None]
+        heard = is_note & (slot > k + 1) & (now >= 0)
+        below = now - candidate
+        interval = below.remainder(OCTAVE)
+        moving = (own >= 0) & (before >= 0)
+        motion = (candidate - own) * (now - before) * moving
+        perfect = (interval == FIFTH) | (interval == 0)
+        same_before = interval == (before - own).remainder(OCTAVE)
+        relation = torch.where(motion < 0, CONTRARY, OBLIQUE)
+        relation = torch.where(motion > 0, SIMILAR, relation)
+        relation = torch.where(
+            (motion > 0) & perfect, torch.where(same_before, PARALLEL, DIRECT), relation
+        )
+        index = (slot * self.against_shape[1] + k) * DISTANCES + distance_bin(below)
+        index = index * len(RELATION) + relation + self.against_start
+        return torch.where(heard, index, self.none)
+
+
+def distance_bin(below: torch.Tensor | int) -> torch.Tensor | int:
+    """The ``against`` index of a candidate ``below`` semitones under a voice above."""
+    if isinstance(below, int):
+        return min(max(below, BELOW[0]), BELOW[1]) - BELOW[0]
+    return below.clamp(*BELOW) - BELOW[0]
