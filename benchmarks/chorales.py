@@ -36,7 +36,7 @@ from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.frames import SATB, frame_width, parse_frames
-from musiclstm.settings import SongSettings, settings
+from musiclstm.settings import SongSettings, for_head, settings
 from musiclstm.training.history import read_history
 from musiclstm.training.loop import TrainingFiles, train_model
 from musiclstm.training.setup import RunSettings
@@ -49,8 +49,7 @@ def train(data: Path, head: str, minutes: float, threads: int, device: str, out:
     """The chorale config's model with ``head`` trained for at most ``minutes``; its speed."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"max_minutes": minutes, "device": device, "threads": threads}
-    # The voice-leading weights are the step model's: the frame model runs without them.
-    model = config["model"] | {"head": head} | ({} if head == "step" else {"voice_leading": False})
+    model = for_head(config["model"], head)  # the frame model without the step model's weights
     run = RunSettings.from_config(model, training, 0.25, "chorale")
     files = TrainingFiles.in_folders(data, out, resumable=True)
     start = time.perf_counter()

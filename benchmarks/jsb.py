@@ -49,6 +49,7 @@ from musiclstm.model.ngram import KneserNey, NgramCounts
 from musiclstm.music.frames import SATB, Frames
 from musiclstm.music.tokens import HOLD, REST
 from musiclstm.music.tonality import song_key
+from musiclstm.settings import for_head
 from musiclstm.textures import texture_from
 from musiclstm.training.history import read_history
 from musiclstm.training.loop import TrainingFiles, train_model
@@ -142,8 +143,7 @@ def train(data: Path, head: str, epochs: int, changes: dict, out: Path) -> dict:
     its run."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"epochs": epochs, "device": "cpu", "max_minutes": 600}
-    # The voice-leading weights are the step model's: the frame model runs without them.
-    model = config["model"] | {"head": head} | ({} if head == "step" else {"voice_leading": False})
+    model = for_head(config["model"], head)  # the frame model without the step model's weights
     model = model | changes
     run = RunSettings.from_config(model, training, 0.25, TEXTURE)
     files = TrainingFiles.in_folders(data, out)

@@ -117,6 +117,9 @@ BAD = [
     (("render", "soundfont"), "no/such.sf2", "render.soundfont: 'no/such.sf2' does not exist"),
     (("render", "soundfont"), "docs", "render.soundfont: 'docs' is a directory, not a file"),
     (("training", "device"), "mps:0", "training.device: 'mps:0' does not match"),
+    # A melody has no voices to move against, nor a melody given to read.
+    (("model", "voice_leading"), True, "model.voice_leading needs `head: step` and a texture of"),
+    (("model", "melody_reader"), 8, "model.melody_reader needs `head: step` and a texture of"),
     # No CUDA here, or fewer than 100 GPUs: either way cuda:99 is not on this machine.
     (("training", "device"), "cuda:99", "training.device: 'cuda:99' but "),
 ]
@@ -127,6 +130,14 @@ def test_bad_config_names_key_and_reason(path, value, message):
     with pytest.raises(ConfigError) as error:
         validate_config(mutate(path, value))
     assert message in str(error.value)
+
+
+def test_the_chorale_configs_voice_leading_needs_its_step_model():
+    chorale = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
+    assert validate_config(copy.deepcopy(chorale))["model"]["voice_leading"]
+    chorale["model"]["head"] = "frame"
+    with pytest.raises(ConfigError, match="model.voice_leading needs `head: step`"):
+        validate_config(chorale)
 
 
 def test_a_soundfont_that_is_a_file_passes(tmp_path):

@@ -35,6 +35,7 @@ def check_rules(config: dict, workdir: Path) -> None:
     check_split(config["split"])
     check_encoding(config["encoding"])
     check_sources(config["sources"], workdir)
+    check_model(config["model"], texture)
     check_generate(config["generate"], texture)
     check_comparison(config["distinguishability"], config["generate"])
     check_soundfont(config["render"]["soundfont"], workdir)
@@ -54,6 +55,15 @@ def check_texture(config: dict):
         return config_texture(config)
     except ValueError as error:
         raise ConfigError(f"config.yaml: voices: {error}") from None
+
+
+def check_model(model: dict, texture) -> None:
+    """The model settings that only a step model of several voices reads."""
+    from musiclstm.settings import misplaced_model_setting
+
+    misplaced = misplaced_model_setting(model, len(texture.voices))
+    if misplaced:
+        raise ConfigError(f"config.yaml: {misplaced}")
 
 
 def check_split(split: dict) -> None:

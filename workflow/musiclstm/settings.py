@@ -103,6 +103,26 @@ class ModelSettings(Section):
     dropout: float
 
 
+# The model settings only a step model of several voices reads (`head: step`, a texture of two or
+# more voices), each with its value when off.
+SEVERAL_VOICE_STEP_SETTINGS = {"melody_reader": 0, "voice_leading": False}
+
+
+def misplaced_model_setting(model: Mapping, voices: int) -> str | None:
+    """Why the model section ``model`` cannot be trained for a texture of ``voices`` voices (a
+    sentence naming the key), or None where it can."""
+    for key, off in SEVERAL_VOICE_STEP_SETTINGS.items():
+        if model.get(key, off) != off and (model["head"] != "step" or voices < 2):
+            return f"model.{key} needs `head: step` and a texture of several voices"
+    return None
+
+
+def for_head(model: Mapping, head: str) -> dict:
+    """The model section ``model`` with ``head``, the settings only a step model reads turned
+    off for another head."""
+    return dict(model) | {"head": head} | ({} if head == "step" else SEVERAL_VOICE_STEP_SETTINGS)
+
+
 @dataclass(frozen=True)
 class TrainingSettings(Section):
     """How the model is trained (schema section ``training``)."""

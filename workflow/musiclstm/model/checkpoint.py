@@ -23,7 +23,7 @@ from musiclstm.model.window import WindowLSTM
 from musiclstm.music.frames import SATB
 from musiclstm.representation.base import Representation
 from musiclstm.representation.registry import representation_from
-from musiclstm.settings import ModelSettings
+from musiclstm.settings import ModelSettings, as_dict, misplaced_model_setting
 from musiclstm.textures import Texture, texture_from
 from musiclstm.textures.melody import MelodyTexture
 
@@ -51,17 +51,10 @@ def model_args(
         "dropout": model.dropout,
         "cell": model.cell,
     }
-    several_voices = representation is not None and representation.frame_width > 1
-    if model.voice_leading and (model.head != "step" or not several_voices):
-        raise ValueError(
-            "model.voice_leading weighs how voices move against each other: it needs "
-            "`head: step` and a texture of several voices"
-        )
-    if model.melody_reader and (model.head != "step" or not several_voices):
-        raise ValueError(
-            "model.melody_reader reads a given melody: it needs `head: step` and a texture of "
-            "several voices"
-        )
+    voices = representation.frame_width - 1 if representation is not None else 1
+    misplaced = misplaced_model_setting(as_dict(model), max(voices, 1))
+    if misplaced:
+        raise ValueError(misplaced)
     if model.head == "step":
         return (
             args

@@ -49,7 +49,9 @@ class VoiceLeadingWeights(nn.Module):
     def __init__(self, pitches: list[int], columns: list[int], voice_column: int, voices: int):
         super().__init__()
         # Built from the arguments, not stored: the vocabulary is the checkpoint's own.
-        self.register_buffer("pitches", torch.tensor(pitches, dtype=torch.long), persistent=False)
+        pitches = torch.tensor(pitches, dtype=torch.long)
+        self.register_buffer("pitches", pitches.clamp(min=-1), persistent=False)  # -1: none
+        self.register_buffer("held", pitches == -2, persistent=False)
         self.columns = slice(*columns)
         self.voice_column = voice_column
         self.above = voices - 1
@@ -74,18 +76,16 @@ class VoiceLeadingWeights(nn.Module):
 
     def pitch_of(self, ids: torch.Tensor) -> torch.Tensor:
         """The pitch of each id (-1 for anything but a pitch, a hold left unresolved too)."""
-        return self.pitches[ids.clamp(0, len(self.pitches) - 1)].clamp(min=-1)
+        return self.pitches[ids.clamp(0, len(self.pitches) - 1)]
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         slot = inputs[..., self.voice_column, None]
         sounding = self.pitch_of(inputs[..., self.columns])
         own = sounding[..., :1]
         # A hold sounds the voice's last note again; a rest is no pitch.
-        candidate = torch.where(self.pitches == -2, own, self.pitches.clamp(min=-1))
+        candidate = torch.where(self.held, own, self.pitches)
         is_note = (slot >= 1) & (candidate >= 0)
-        motion = torch.where(
-            self.pitches == -2, HELD, (candidate - own).clamp(-MOTION, MOTION) + MOTION
-        )
+        motion = torch.where(self.held, HELD, (candidate - own).clamp(-MOTION, MOTION) + MOTION)
         indices = [torch.where(is_note & (own >= 0), slot * (HELD + 1) + motion, self.none)]
         indices += [self.against_index(k, slot, candidate, own, sounding, is_note) for k in
                     range(self.above)]  # fmt: skip

@@ -97,7 +97,8 @@ class Representation(ABC):
     @property
     @abstractmethod
     def token_columns(self) -> slice:
-        """The input columns that hold token ids (a transposition moves them with the song)."""
+        """The input columns that hold the tokens at fixed offsets (lookbacks) that the model
+        embeds; :attr:`transposed_columns` are all that hold token ids."""
 
     @property
     def transposed_columns(self) -> list[int]:

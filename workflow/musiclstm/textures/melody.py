@@ -25,11 +25,6 @@ class MelodyTexture(Texture):
     def representation(
         self, lookback=None, lookahead=(), form=False, voice_leading=False
     ) -> MelodyRepresentation:
-        if voice_leading:
-            raise ValueError(
-                "model.voice_leading weighs how a voice moves against the voices above it: a "
-                "texture of one voice has none"
-            )
         if lookahead:
             raise ValueError(
                 "model.lookahead reads a given part ahead: a texture of one voice has none"
