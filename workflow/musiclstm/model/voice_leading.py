@@ -14,7 +14,12 @@ model is the LSTM alone):
   the candidate is, in semitones (from an octave above it, a crossing, to three octaves below;
   farther ones as these: the spacing, the doubling and the chord at once), and how the two
   move (oblique, similar, contrary; similar motion into a fifth or an octave, compound or not,
-  from the same interval is parallel, from another, direct).
+  from the same interval is parallel, from another, direct);
+- ``contour`` (with ``contour``): the candidate's motion against the voice's own last move, the
+  one into the note it sounds (a leap is often followed by a step back, a run goes on);
+- ``below``, for each voice below it (with ``below``; sounding one frame before, the last notes
+  known of them): how far above it the candidate is, in the same semitone bins as ``against``
+  (what the voice adds to the chord before it).
 
 Every weight belongs to one slot of the frame (the voice being written) and, for the voices
 above, to how many places above the other voice is. A rest, and a slot with no note before it,
@@ -42,11 +47,20 @@ OBLIQUE, SIMILAR, CONTRARY, PARALLEL, DIRECT = range(len(RELATION))
 class VoiceLeadingWeights(nn.Module):
     """``weights(inputs)``: (..., vocab) scores to add to a step model's logits, from its
     (..., columns) inputs. ``pitches`` gives each token id's pitch (-1: none, -2: the hold);
-    ``columns`` (start, stop) the sounding pitches' columns (the voice's own one frame before,
-    then for each voice above, now and one frame before); ``voice_column`` the column of the
-    step's slot in its frame (0 the frame token, 1 the top voice)."""
+    ``columns`` (start, stop) the sounding pitches' columns (the voice's own one frame before;
+    with ``contour``, the note it sounded before that one; for each voice above, now and one
+    frame before; with ``below``, each voice below one frame before); ``voice_column`` the
+    column of the step's slot in its frame (0 the frame token, 1 the top voice)."""
 
-    def __init__(self, pitches: list[int], columns: list[int], voice_column: int, voices: int):
+    def __init__(
+        self,
+        pitches: list[int],
+        columns: list[int],
+        voice_column: int,
+        voices: int,
+        contour: bool = False,
+        below: bool = False,
+    ):
         super().__init__()
         # Built from the arguments, not stored: the vocabulary is the checkpoint's own.
         pitches = torch.tensor(pitches, dtype=torch.long)
@@ -54,25 +68,48 @@ class VoiceLeadingWeights(nn.Module):
         self.register_buffer("held", pitches == -2, persistent=False)
         self.columns = slice(*columns)
         self.voice_column = voice_column
+        self.voices = voices
         self.above = voices - 1
+        self.contour, self.below = bool(contour), bool(below)
         slots = voices + 1
-        self.motion_shape = (slots, HELD + 1)
-        self.against_shape = (slots, max(self.above, 1), DISTANCES, len(RELATION))
-        sizes = [torch.Size(shape).numel() for shape in (self.motion_shape, self.against_shape)]
+        shapes = {
+            "motion": (slots, HELD + 1),
+            "against": (slots, max(self.above, 1), DISTANCES, len(RELATION)),
+            "contour": (slots, HELD, HELD + 1) if self.contour else (0,),
+            "below": (slots, max(self.above, 1), DISTANCES) if self.below else (0,),
+        }
+        sizes = [torch.Size(shape).numel() for shape in shapes.values()]
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        self.shapes, self.starts = shapes, dict(zip(shapes, starts, strict=True))
+        self.against_start = self.starts["against"]
         self.table = nn.Parameter(torch.zeros(sum(sizes)))
-        self.against_start = sizes[0]
         self.none = sum(sizes)  # the index of a weight that is always zero: no feature
+
+    def view(self, name: str) -> torch.Tensor:
+        shape = self.shapes[name]
+        start = self.starts[name]
+        return self.table[start : start + torch.Size(shape).numel()].view(shape)
 
     @property
     def motion(self) -> torch.Tensor:
         """(slot, motion) weights, a view of the table."""
-        return self.table[: self.against_start].view(self.motion_shape)
+        return self.view("motion")
 
     @property
     def against(self) -> torch.Tensor:
         """(slot, places above - 1, distance below (:func:`distance_bin`), relation) weights,
         a view."""
-        return self.table[self.against_start :].view(self.against_shape)
+        return self.view("against")
+
+    @property
+    def contours(self) -> torch.Tensor:
+        """(slot, last move (-12 to 12 semitones), motion) weights, a view."""
+        return self.view("contour")
+
+    @property
+    def under(self) -> torch.Tensor:
+        """(slot, places below - 1, distance above it (:func:`distance_bin`)) weights, a view."""
+        return self.view("below")
 
     def pitch_of(self, ids: torch.Tensor) -> torch.Tensor:
         """The pitch of each id (-1 for anything but a pitch, a hold left unresolved too)."""
@@ -86,15 +123,37 @@ class VoiceLeadingWeights(nn.Module):
         candidate = torch.where(self.held, own, self.pitches)
         is_note = (slot >= 1) & (candidate >= 0)
         motion = torch.where(self.held, HELD, (candidate - own).clamp(-MOTION, MOTION) + MOTION)
-        indices = [torch.where(is_note & (own >= 0), slot * (HELD + 1) + motion, self.none)]
-        indices += [self.against_index(k, slot, candidate, own, sounding, is_note) for k in
+        moves = is_note & (own >= 0)
+        indices = [torch.where(moves, slot * (HELD + 1) + motion, self.none)]
+        if self.contour:
+            indices.append(self.contour_index(slot, motion, own, sounding[..., 1:2], moves))
+        above = sounding[..., 1 + self.contour :]
+        indices += [self.against_index(k, slot, candidate, own, above, is_note) for k in
                     range(self.above)]  # fmt: skip
+        if self.below:
+            below = above[..., 2 * self.above :]
+            indices += [self.below_index(k, slot, candidate, below, is_note) for k in
+                        range(self.above)]  # fmt: skip
         table = functional.pad(self.table, (0, 1))  # the last weight: none
         return table.take(torch.stack(indices, dim=-1)).sum(-1)
 
-    def against_index(self, k, slot, candidate, own, sounding, is_note) -> torch.Tensor:
+    def contour_index(self, slot, motion, own, previous, moves) -> torch.Tensor:
+        """Each candidate's index in the table by its motion and the voice's last move."""
+        last = (own - previous).clamp(-MOTION, MOTION) + MOTION
+        index = (slot * HELD + last) * (HELD + 1) + motion + self.starts["contour"]
+        return torch.where(moves & (previous >= 0), index, self.none)
+
+    def below_index(self, k, slot, candidate, below, is_note) -> torch.Tensor:
+        """Each candidate's index in the table against the voice ``k + 1`` places below, one
+        frame before."""
+        before = below[..., k, None]
+        heard = is_note & (slot + k + 1 <= self.voices) & (before >= 0)
+        index = (slot * self.shapes["below"][1] + k) * DISTANCES + distance_bin(candidate - before)
+        return torch.where(heard, index + self.starts["below"], self.none)
+
+    def against_index(self, k, slot, candidate, own, above, is_note) -> torch.Tensor:
         """Each candidate's index in the table against the voice ``k + 1`` places above."""
-        now, before = sounding[..., 1 + 2 * k, None], sounding[..., 2 + 2 * k, None]
+        now, before = above[..., 2 * k, None], above[..., 2 * k + 1, None]
         heard = is_note & (slot > k + 1) & (now >= 0)
         below = now - candidate
         interval = below.remainder(OCTAVE)
@@ -107,7 +166,7 @@ class VoiceLeadingWeights(nn.Module):
         relation = torch.where(
             (motion > 0) & perfect, torch.where(same_before, PARALLEL, DIRECT), relation
         )
-        index = (slot * self.against_shape[1] + k) * DISTANCES + distance_bin(below)
+        index = (slot * self.shapes["against"][1] + k) * DISTANCES + distance_bin(below)
         index = index * len(RELATION) + relation + self.against_start
         return torch.where(heard, index, self.none)
 

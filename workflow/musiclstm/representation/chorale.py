@@ -14,10 +14,14 @@ The input columns of the step being predicted (step ``i`` of the stream; frame `
   a model that reads them harmonises a melody it is given (and cannot compose without one);
 - ``voice``: which slot of the frame the step is (0 the frame token, 1-4 soprano to bass);
 - with ``voice_leading``, last, the pitches sounding around the step's note (a hold replaced by
-  the note it holds): ``sounding_before``, the same voice's one frame before, and for each voice
-  ``k`` places above it, ``above_{k}`` in this frame and ``above_{k}_before`` one frame
-  before (what a step model's voice-leading weights compare a candidate note with; a slot with
-  fewer voices above reads other tokens there, which the model ignores by the ``voice``).
+  the note it holds): ``sounding_before``, the same voice's one frame before;
+  ``previous_note_before``, the note the voice sounded before that one; for each voice ``k``
+  places above it, ``above_{k}`` in this frame and ``above_{k}_before`` one frame before; and
+  for each voice ``k`` places below it, ``below_{k}_before`` one frame before (what a step
+  model's voice-leading weights compare a candidate note with; a slot with fewer voices above
+  or below reads other tokens there, which the model ignores by the ``voice``). Models saved
+  with the first version of these columns (``voice_leading: 1``) read neither the previous
+  note nor the voices below.
 
 The song boundary comes where a frame would start, so a chorale ends after a whole frame.
 """
@@ -36,11 +40,19 @@ from musiclstm.music.frames import (
 )
 from musiclstm.music.tokens import HOLD, SPECIAL_TOKENS, is_pitch
 from musiclstm.representation.base import EncodedSong, Meter, Representation, StepInputs
-from musiclstm.representation.lookup import LookupStepInputs, Sounding, sounding_stream
+from musiclstm.representation.lookup import (
+    LookupStepInputs,
+    Sounding,
+    previous_note_stream,
+    sounding_stream,
+)
 from musiclstm.representation.melody import DEFAULT_BAR, METER_COLUMNS, meter_columns
 
 MAX_FERMATA_AHEAD = 32  # frames to the next fermata the model tells apart; farther ones share
 NO_FERMATA_AHEAD = MAX_FERMATA_AHEAD + 1  # no fermata later in the given melody
+# The voice-leading columns a new model reads: 2 adds each voice's previous note and the voices
+# below one frame before to version 1's (its own and the voices above).
+VOICE_LEADING = 2
 
 
 class ChoraleRepresentation(Representation):
@@ -61,14 +73,16 @@ class ChoraleRepresentation(Representation):
         lookback_bars: tuple[int, ...] = (1,),
         lookahead: tuple[int, ...] = (),
         voices: tuple[str, ...] = SATB,
-        voice_leading: bool = False,
+        voice_leading: bool | int = False,
         hold: int | None = None,
     ):
         self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
         self.lookahead = tuple(int(frames) for frames in lookahead)
         self.voices = tuple(voices)
         self.frame_width = frame_width(len(self.voices))
-        self.voice_leading = bool(voice_leading)
+        # A saved model's version is a number; ``True`` (a config's) asks for the newest.
+        newest = voice_leading is True
+        self.voice_leading = VOICE_LEADING if newest else int(voice_leading)
         self.hold = hold
 
     def for_vocabulary(self, tokens: list[str]) -> ChoraleRepresentation:
@@ -89,12 +103,13 @@ class ChoraleRepresentation(Representation):
             return {}
         pitches = [int(t) if is_pitch(t) else (-2 if t == HOLD else -1) for t in tokens]
         columns = self.sounding_columns
+        newer = self.voice_leading >= 2
         return {
             "pitches": pitches,
             "columns": [columns.start, columns.stop],
             "voice_column": self.token_columns.stop,
             "voices": len(self.voices),
-        }
+        } | ({"contour": True, "below": True} if newer else {})
 
     def encode(self, song, encoding) -> EncodedSong:
         # Imported here: reading scores needs music21, which training and sampling do not.
@@ -142,9 +157,13 @@ class ChoraleRepresentation(Representation):
     def sounding_column_names(self) -> tuple[str, ...]:
         if not self.voice_leading:
             return ()
-        above = range(1, len(self.voices))
-        return ("sounding_before",) + tuple(
-            name for k in above for name in (f"above_{k}", f"above_{k}_before")
+        others = range(1, len(self.voices))
+        newer = self.voice_leading >= 2
+        return (
+            ("sounding_before",)
+            + (("previous_note_before",) if newer else ())
+            + tuple(name for k in others for name in (f"above_{k}", f"above_{k}_before"))
+            + (tuple(f"below_{k}_before" for k in others) if newer else ())
         )
 
     @property
@@ -168,11 +187,21 @@ class ChoraleRepresentation(Representation):
         return columns + list(range(self.sounding_columns.start, self.sounding_columns.stop))
 
     def sounding_offsets(self) -> np.ndarray:
-        """Steps back of each sounding column: one frame; then ``k`` and ``k`` plus a frame
-        for the voice ``k`` places above."""
-        width = self.frame_width
-        above = [offset for k in range(1, len(self.voices)) for offset in (k, k + width)]
-        return np.array([width, *above], dtype=np.int64)
+        """Steps back of each sounding column: one frame (twice, with the previous note); then
+        ``k`` and ``k`` plus a frame for the voice ``k`` places above; a frame less ``k`` for
+        the voice ``k`` places below."""
+        width, others = self.frame_width, range(1, len(self.voices))
+        newer = self.voice_leading >= 2
+        own = [width, width] if newer else [width]
+        above = [offset for k in others for offset in (k, k + width)]
+        below = [width - k for k in others] if newer else []
+        return np.array([*own, *above, *below], dtype=np.int64)
+
+    def previous_note_columns(self) -> np.ndarray:
+        """For each sounding column, whether it reads the note before the sounding one."""
+        return np.array(
+            [name == "previous_note_before" for name in self.sounding_column_names], dtype=bool
+        )
 
     def sounding_hold(self) -> int:
         if self.hold is None:
@@ -237,11 +266,13 @@ class ChoraleRepresentation(Representation):
             back >= 0, given[np.clip(back, 0, None)], boundary
         )
         if self.voice_leading:
-            sounding = sounding_stream(given, self.sounding_hold(), self.frame_width)
+            hold = self.sounding_hold()
+            sounding = sounding_stream(given, hold, self.frame_width)
+            previous = previous_note_stream(given, sounding, hold, self.frame_width, boundary)
             back = steps[:, None] - self.sounding_offsets()[None, :]
-            inputs[:, self.sounding_columns] = np.where(
-                back >= 0, sounding[np.clip(back, 0, None)], boundary
-            )
+            read = np.clip(back, 0, None)
+            pitches = np.where(self.previous_note_columns(), previous[read], sounding[read])
+            inputs[:, self.sounding_columns] = np.where(back >= 0, pitches, boundary)
         return inputs
 
     def step_inputs(
@@ -266,7 +297,11 @@ class ChoraleRepresentation(Representation):
             sounding_back = steps[None, :, None] - self.sounding_offsets()[None, None, :]
             sounding_back = np.broadcast_to(sounding_back, (len(meters), *sounding_back.shape[1:]))
             sounding = Sounding(
-                self.sounding_columns, sounding_back, self.sounding_hold(), self.frame_width
+                self.sounding_columns,
+                sounding_back,
+                self.sounding_hold(),
+                self.frame_width,
+                self.previous_note_columns(),
             )
         return LookupStepInputs(table, back, looked_back, seed, boundary, sounding)
 
@@ -289,7 +324,7 @@ class ChoraleRepresentation(Representation):
             "lookback_bars": list(self.lookback_bars),
             "lookahead": list(self.lookahead),
             "voices": list(self.voices),
-        } | ({"voice_leading": True, "hold": self.hold} if self.voice_leading else {})
+        } | ({"voice_leading": self.voice_leading, "hold": self.hold} if self.voice_leading else {})
 
 
 def frames_to_fermata(fermata: np.ndarray, frames: np.ndarray) -> np.ndarray:

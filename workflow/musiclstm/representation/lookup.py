@@ -19,12 +19,15 @@ from musiclstm.representation.base import StepInputs
 class Sounding(NamedTuple):
     """Columns that read the token sounding at a position rather than the one written there:
     ``columns`` (a slice of the inputs), ``back`` (rows, steps, columns) the positions they
-    read, as a lookback's; a ``hold`` token sounds the token ``stride`` positions before it."""
+    read, as a lookback's; a ``hold`` token sounds the token ``stride`` positions before it.
+    Those of ``previous`` (one flag per column) read the note sounded before that one
+    (:func:`previous_note_stream`)."""
 
     columns: slice
     back: np.ndarray
     hold: int
     stride: int
+    previous: np.ndarray | None = None
 
 
 def sounding_stream(stream: np.ndarray, hold: int, stride: int) -> np.ndarray:
@@ -38,6 +41,23 @@ def sounding_stream(stream: np.ndarray, hold: int, stride: int) -> np.ndarray:
         last = np.maximum.accumulate(np.where(slot != hold, positions, 0), axis=-1)
         sounding[..., start::stride] = np.take_along_axis(slot, last, axis=-1)
     return sounding
+
+
+def previous_note_stream(
+    stream: np.ndarray, sounding: np.ndarray, hold: int, stride: int, none: int
+) -> np.ndarray:
+    """For each position of ``stream`` (..., steps), the token sounded ``stride`` positions
+    before the note sounding there was struck (``sounding`` is the :func:`sounding_stream`): a
+    voice's note before its current one; ``none`` where there is none."""
+    stream, sounding = np.asarray(stream), np.asarray(sounding)
+    previous = np.full_like(stream, none)
+    for start in range(min(stride, stream.shape[-1])):
+        slot = stream[..., start::stride]
+        positions = np.arange(slot.shape[-1])
+        struck = np.maximum.accumulate(np.where(slot != hold, positions, 0), axis=-1)
+        before = np.take_along_axis(sounding[..., start::stride], np.maximum(struck - 1, 0), -1)
+        previous[..., start::stride] = np.where(struck >= 1, before, none)
+    return previous
 
 
 class LookupStepInputs(StepInputs):
@@ -72,6 +92,10 @@ class LookupStepInputs(StepInputs):
             self.sounded[:, 1:] = sounding_stream(
                 self.history[:, 1:], sounding.hold, sounding.stride
             )
+            self.preceded = self.history.copy()
+            self.preceded[:, 1:] = previous_note_stream(
+                self.history[:, 1:], self.sounded[:, 1:], sounding.hold, sounding.stride, boundary
+            )
 
     def flattened(self, back: np.ndarray) -> np.ndarray:
         """``back`` as indices into ``history.ravel()``: each row's offset added."""
@@ -87,22 +111,37 @@ class LookupStepInputs(StepInputs):
         inputs = self.table[:, self.step]
         inputs[:, self.lookbacks] = self.history.take(self.flat_back[:, self.step])
         if self.sounding is not None:
-            sounded = self.sounded.take(self.flat_sounding_back[:, self.step])
-            inputs[:, self.sounding.columns] = sounded
+            inputs[:, self.sounding.columns] = self.sounded_at(
+                self.flat_sounding_back[:, self.step]
+            )
         return inputs
 
+    def sounded_at(self, flat_back: np.ndarray) -> np.ndarray:
+        """The sounding columns that read the histories at ``flat_back``."""
+        sounded = self.sounded.take(flat_back)
+        if self.sounding.previous is None or not self.sounding.previous.any():
+            return sounded
+        return np.where(self.sounding.previous, self.preceded.take(flat_back), sounded)
+
     def record_sounding(self, tokens: np.ndarray) -> None:
-        """What the tokens just written sound: a hold, what it holds."""
-        before = 1 + self.step - self.sounding.stride
+        """What the tokens just written sound (a hold, what it holds), and the note each
+        sounded before."""
+        hold, position = self.sounding.hold, 1 + self.step
+        before = position - self.sounding.stride
         held = self.sounded[:, before] if before >= 1 else tokens
-        self.sounded[:, 1 + self.step] = np.where(tokens == self.sounding.hold, held, tokens)
+        self.sounded[:, position] = np.where(tokens == hold, held, tokens)
+        if before >= 1:
+            self.preceded[:, position] = np.where(
+                tokens == hold, self.preceded[:, before], self.sounded[:, before]
+            )
+        else:
+            self.preceded[:, position] = self.history[:, 0]  # none: the boundary
 
     def leading(self, steps: int) -> np.ndarray:
         inputs = self.table[:, :steps].copy()
         inputs[..., self.lookbacks] = self.history.take(self.flat_back[:, :steps])
         if self.sounding is not None:
-            sounded = self.sounded.take(self.flat_sounding_back[:, :steps])
-            inputs[..., self.sounding.columns] = sounded
+            inputs[..., self.sounding.columns] = self.sounded_at(self.flat_sounding_back[:, :steps])
         return inputs
 
     def reorder(self, rows: np.ndarray) -> None:
@@ -110,6 +149,6 @@ class LookupStepInputs(StepInputs):
         self.table, self.back = self.table[rows], self.back[rows]
         self.flat_back = self.flattened(self.back)
         if self.sounding is not None:
-            self.sounded = self.sounded[rows]
+            self.sounded, self.preceded = self.sounded[rows], self.preceded[rows]
             self.sounding_back = self.sounding_back[rows]
             self.flat_sounding_back = self.flattened(self.sounding_back)

@@ -17,7 +17,8 @@ def frames_from(description: dict) -> Representation:
         tuple(description["lookback_bars"]),
         tuple(description["lookahead"]),
         tuple(description.get("voices", SATB)),
-        description.get("voice_leading", False),
+        # The version of the voice-leading columns; saved as ``true`` before there were two.
+        int(description.get("voice_leading", 0)),
         description.get("hold"),
     )
 
