@@ -124,18 +124,21 @@ class VoiceLeadingWeights(nn.Module):
         is_note = (slot >= 1) & (candidate >= 0)
         motion = torch.where(self.held, HELD, (candidate - own).clamp(-MOTION, MOTION) + MOTION)
         moves = is_note & (own >= 0)
-        indices = [torch.where(moves, slot * (HELD + 1) + motion, self.none)]
+        # One row of indices per feature, (..., features, candidates): the candidates last,
+        # so that every operation runs along them.
+        indices = [torch.where(moves, slot * (HELD + 1) + motion, self.none)[..., None, :]]
         if self.contour:
-            indices.append(self.contour_index(slot, motion, own, sounding[..., 1:2], moves))
-        above = sounding[..., 1 + self.contour :]
-        indices += [self.against_index(k, slot, candidate, own, above, is_note) for k in
-                    range(self.above)]  # fmt: skip
+            previous = sounding[..., 1:2]
+            indices.append(self.contour_index(slot, motion, own, previous, moves)[..., None, :])
+        others = sounding[..., 1 + self.contour :]
+        if self.above:
+            pairs = others[..., : 2 * self.above]
+            indices.append(self.against_index(slot, candidate, own, pairs, is_note))
         if self.below:
-            below = above[..., 2 * self.above :]
-            indices += [self.below_index(k, slot, candidate, below, is_note) for k in
-                        range(self.above)]  # fmt: skip
+            below = others[..., 2 * self.above :]
+            indices.append(self.below_index(slot, candidate, below, is_note))
         table = functional.pad(self.table, (0, 1))  # the last weight: none
-        return table.take(torch.stack(indices, dim=-1)).sum(-1)
+        return table.take(torch.cat(indices, dim=-2)).sum(-2)
 
     def contour_index(self, slot, motion, own, previous, moves) -> torch.Tensor:
         """Each candidate's index in the table by its motion and the voice's last move."""
@@ -143,31 +146,43 @@ class VoiceLeadingWeights(nn.Module):
         index = (slot * HELD + last) * (HELD + 1) + motion + self.starts["contour"]
         return torch.where(moves & (previous >= 0), index, self.none)
 
-    def below_index(self, k, slot, candidate, below, is_note) -> torch.Tensor:
-        """Each candidate's index in the table against the voice ``k + 1`` places below, one
-        frame before."""
-        before = below[..., k, None]
-        heard = is_note & (slot + k + 1 <= self.voices) & (before >= 0)
-        index = (slot * self.shapes["below"][1] + k) * DISTANCES + distance_bin(candidate - before)
-        return torch.where(heard, index + self.starts["below"], self.none)
+    def places(self, slot: torch.Tensor, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(..., places, 1) the distance of each other voice in places (1 the next), and the
+        start of each one's row of the ``name`` weights."""
+        distance = torch.arange(1, self.above + 1, device=slot.device)[:, None]
+        row = (slot[..., None, :] * self.shapes[name][1] + distance - 1) * DISTANCES
+        return distance, row
 
-    def against_index(self, k, slot, candidate, own, above, is_note) -> torch.Tensor:
-        """Each candidate's index in the table against the voice ``k + 1`` places above."""
-        now, before = above[..., 2 * k, None], above[..., 2 * k + 1, None]
-        heard = is_note & (slot > k + 1) & (now >= 0)
+    def below_index(self, slot, candidate, below, is_note) -> torch.Tensor:
+        """(..., places, candidates) each candidate's index in the table against each voice
+        below it, one frame before."""
+        distance, row = self.places(slot, "below")
+        before = below[..., None]
+        heard = is_note[..., None, :] & (slot[..., None, :] + distance <= self.voices)
+        heard = heard & (before >= 0)
+        index = row + distance_bin(candidate[..., None, :] - before) + self.starts["below"]
+        return torch.where(heard, index, self.none)
+
+    def against_index(self, slot, candidate, own, pairs, is_note) -> torch.Tensor:
+        """(..., places, candidates) each candidate's index in the table against each voice
+        above it (``pairs``: each one's pitch now and one frame before)."""
+        distance, row = self.places(slot, "against")
+        now, before = pairs[..., 0::2, None], pairs[..., 1::2, None]
+        candidate, own = candidate[..., None, :], own[..., None, :]
+        heard = is_note[..., None, :] & (slot[..., None, :] > distance) & (now >= 0)
         below = now - candidate
         interval = below.remainder(OCTAVE)
         moving = (own >= 0) & (before >= 0)
-        motion = (candidate - own) * (now - before) * moving
+        # The sign of the product: similar motion above zero, contrary below.
+        motion = (candidate - own) * ((now - before) * moving)
         perfect = (interval == FIFTH) | (interval == 0)
-        same_before = interval == (before - own).remainder(OCTAVE)
-        relation = torch.where(motion < 0, CONTRARY, OBLIQUE)
-        relation = torch.where(motion > 0, SIMILAR, relation)
-        relation = torch.where(
-            (motion > 0) & perfect, torch.where(same_before, PARALLEL, DIRECT), relation
-        )
-        index = (slot * self.shapes["against"][1] + k) * DISTANCES + distance_bin(below)
-        index = index * len(RELATION) + relation + self.against_start
+        changed = interval != (before - own).remainder(OCTAVE)
+        # Similar motion (1), into a fifth or an octave from one (3, parallel) or not (4,
+        # direct); contrary motion (2); oblique (0).
+        similar = motion > 0
+        relation = similar * (SIMILAR + perfect * (PARALLEL - SIMILAR + changed))
+        relation = relation + (motion < 0) * CONTRARY
+        index = (row + distance_bin(below)) * len(RELATION) + relation + self.against_start
         return torch.where(heard, index, self.none)
 
 
