@@ -81,11 +81,11 @@ class VoiceLeadingWeights(nn.Module):
         sizes = [torch.Size(shape).numel() for shape in shapes.values()]
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
         self.shapes, self.starts = shapes, dict(zip(shapes, starts, strict=True))
-        self.against_start = self.starts["against"]
         self.table = nn.Parameter(torch.zeros(sum(sizes)))
         self.none = sum(sizes)  # the index of a weight that is always zero: no feature
 
     def view(self, name: str) -> torch.Tensor:
+        """The ``name`` weights (a key of ``shapes``), a view of the table."""
         shape = self.shapes[name]
         start = self.starts[name]
         return self.table[start : start + torch.Size(shape).numel()].view(shape)
@@ -182,7 +182,7 @@ class VoiceLeadingWeights(nn.Module):
         similar = motion > 0
         relation = similar * (SIMILAR + perfect * (PARALLEL - SIMILAR + changed))
         relation = relation + (motion < 0) * CONTRARY
-        index = (row + distance_bin(below)) * len(RELATION) + relation + self.against_start
+        index = (row + distance_bin(below)) * len(RELATION) + relation + self.starts["against"]
         return torch.where(heard, index, self.none)
 
 

@@ -85,6 +85,12 @@ class ChoraleRepresentation(Representation):
         self.voice_leading = VOICE_LEADING if newest else int(voice_leading)
         self.hold = hold
 
+    @property
+    def reads_around(self) -> bool:
+        """Whether the voice-leading columns (version 2 on) also show each voice's previous
+        note and the voices below it."""
+        return self.voice_leading >= 2
+
     def for_vocabulary(self, tokens: list[str]) -> ChoraleRepresentation:
         """This representation over the vocabulary ``tokens``: where it reads sounding
         pitches, it must know which id holds a note."""
@@ -103,13 +109,12 @@ class ChoraleRepresentation(Representation):
             return {}
         pitches = [int(t) if is_pitch(t) else (-2 if t == HOLD else -1) for t in tokens]
         columns = self.sounding_columns
-        newer = self.voice_leading >= 2
         return {
             "pitches": pitches,
             "columns": [columns.start, columns.stop],
             "voice_column": self.token_columns.stop,
             "voices": len(self.voices),
-        } | ({"contour": True, "below": True} if newer else {})
+        } | ({"contour": True, "below": True} if self.reads_around else {})
 
     def encode(self, song, encoding) -> EncodedSong:
         # Imported here: reading scores needs music21, which training and sampling do not.
@@ -158,7 +163,7 @@ class ChoraleRepresentation(Representation):
         if not self.voice_leading:
             return ()
         others = range(1, len(self.voices))
-        newer = self.voice_leading >= 2
+        newer = self.reads_around
         return (
             ("sounding_before",)
             + (("previous_note_before",) if newer else ())
@@ -191,7 +196,7 @@ class ChoraleRepresentation(Representation):
         ``k`` and ``k`` plus a frame for the voice ``k`` places above; a frame less ``k`` for
         the voice ``k`` places below."""
         width, others = self.frame_width, range(1, len(self.voices))
-        newer = self.voice_leading >= 2
+        newer = self.reads_around
         own = [width, width] if newer else [width]
         above = [offset for k in others for offset in (k, k + width)]
         below = [width - k for k in others] if newer else []

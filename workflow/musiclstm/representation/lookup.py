@@ -27,7 +27,7 @@ class Sounding(NamedTuple):
     back: np.ndarray
     hold: int
     stride: int
-    previous: np.ndarray | None = None
+    previous: np.ndarray
 
 
 def sounding_stream(stream: np.ndarray, hold: int, stride: int) -> np.ndarray:
@@ -92,6 +92,7 @@ class LookupStepInputs(StepInputs):
             self.sounded[:, 1:] = sounding_stream(
                 self.history[:, 1:], sounding.hold, sounding.stride
             )
+            self.reads_previous = bool(sounding.previous.any())  # not with the first version
             self.preceded = self.history.copy()
             self.preceded[:, 1:] = previous_note_stream(
                 self.history[:, 1:], self.sounded[:, 1:], sounding.hold, sounding.stride, boundary
@@ -119,7 +120,7 @@ class LookupStepInputs(StepInputs):
     def sounded_at(self, flat_back: np.ndarray) -> np.ndarray:
         """The sounding columns that read the histories at ``flat_back``."""
         sounded = self.sounded.take(flat_back)
-        if self.sounding.previous is None or not self.sounding.previous.any():
+        if not self.reads_previous:
             return sounded
         return np.where(self.sounding.previous, self.preceded.take(flat_back), sounded)
 
