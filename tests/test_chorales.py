@@ -2,6 +2,7 @@
 read ahead by the harmoniser's inputs, and the real workflow run end to end on a few chorales."""
 
 import json
+from dataclasses import replace
 from fractions import Fraction
 
 import mido
@@ -24,6 +25,7 @@ from musiclstm.generation.ensembles import (
     compose_request,
     composed_pickup,
     harmonise_request,
+    piece_compass,
     read_given_melody,
 )
 from musiclstm.generation.melodies import TrainingSongs
@@ -279,6 +281,41 @@ def test_a_composed_chorale_draws_its_upbeat_from_training_chorales_of_its_meter
         composed_pickup(settings(SongSettings, time_signature="4/4", upbeat=5), 0.25)
 
 
+def spans_of(chorale) -> list[int]:
+    """Each voice's highest note less its lowest."""
+    pitches = [[int(t) for t in voice if t.isdigit()] for voice in chorale.voices]
+    return [max(notes) - min(notes) for notes in pitches]
+
+
+def test_a_composed_chorale_keeps_each_voice_within_the_compass_of_a_training_chorale(tmp_path):
+    bach = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale
+    tokens = bach.tokens()
+    vocabulary = vocabulary_of(tokens)
+    meters = {"bar_steps": [16], "pickup_steps": [12], "time_signature": ["4/4"]}
+    save_arrays(songs_to_arrays([tokens], vocabulary, meters), tmp_path / "train.npz")
+    trained = replace(
+        untrained(ChoraleRepresentation((1,)), vocabulary),
+        texture=texture_from({"name": "chorale"}),
+    )
+    training = TrainingSongs(tmp_path / "train.npz", trained)
+    song = settings(SongSettings, seed="", bars=8, time_signature="4/4", upbeat=0)
+    compass = piece_compass(song, training, "4/4", 8, SATB)
+    assert list(compass) == spans_of(bach) == [7, 10, 10, 13]  # bwv269's own voices
+    assert piece_compass(replace(song, compass=10), None, "4/4", 8, SATB) == (10.0,) * 4
+    assert piece_compass(replace(song, compass="none"), training, "4/4", 8, SATB) == ()
+    assert piece_compass(song, training, "3/4", 8, SATB) == ()  # no training piece in 3/4
+    request = compose_request(song, [], 0.25, FRAME_WIDTH)
+    ruled = Sampling("temperature", voice_rules=True)
+    [free] = sample_songs(trained, request, 1, ruled, 2)
+    [kept] = sample_songs(trained, replace(request, compass=compass), 1, ruled, 2)
+    assert any(
+        span > limit for span, limit in zip(spans_of(parse_frames(free)), compass, strict=True)
+    )
+    assert all(
+        span <= limit for span, limit in zip(spans_of(parse_frames(kept)), compass, strict=True)
+    )
+
+
 # --- The workflow ---------------------------------------------------------------------------------
 
 TINY_CHORALES = {
@@ -414,14 +451,17 @@ def test_the_harmonised_melody_comes_out_unchanged(chorale_run):
     assert "soprano" in page
 
 
-@pytest.mark.parametrize("head", ["step", "frame", "reader", "voice_leading"])
+@pytest.mark.parametrize(
+    "head", ["step", "frame", "reader", "voice_leading", "sounding", "sounding_reader"]
+)
 def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(head):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     vocabulary = vocabulary_of(tokens)
-    voice_leading = head == "voice_leading"
+    sounding = head.startswith("sounding")  # the LSTM reads the sounding pitches too
+    voice_leading = head == "voice_leading" or sounding
     representation = ChoraleRepresentation((1,), (1, 4), SATB, voice_leading)
     representation = representation.for_vocabulary(vocabulary.tokens)
-    reader = 8 if head == "reader" else 0
+    reader = 8 if head.endswith("reader") else 0
     model = settings(
         ModelSettings,
         head="frame" if head == "frame" else "step",
@@ -430,10 +470,14 @@ def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(
         lookback=[1],
         melody_reader=reader,
         voice_leading=voice_leading,
+        sounding_inputs=sounding,
     )
     torch.manual_seed(0)
     args = model_args(len(vocabulary), model, 0, representation, vocabulary.tokens)
     network = build_model(args).eval()
+    if sounding:  # own two, above now and before, below: each a block of the LSTM's input
+        read = [name for name, _ in network.input_blocks() if name.startswith("sounding")]
+        assert len(read) == 11
     if voice_leading:  # weights as if learnt (they start at zero)
         with torch.no_grad():
             for weights in network.voice_leading.parameters():

@@ -68,6 +68,19 @@ def test_the_fault_count_is_the_evaluations_on_bach_and_on_drafts():
     assert max(fault_count(trained, draft) for draft in drafts) > 0
 
 
+def test_each_semitone_a_voice_spans_past_its_compass_is_a_fault():
+    trained = chorale_model()
+    bach = song_to_chorale(parsed(CHORALE), ENCODING, SATB).chorale.tokens()
+    ids = np.asarray(trained.vocabulary.encode(bach)).reshape(1, -1, WIDTH)
+    grid = Faults(trained.vocabulary.tokens, [None] * 4).grid(ids[0, :, 1:])
+    spans = np.nanmax(grid, axis=0) - np.nanmin(grid, axis=0)
+    ranges = [(v.low, v.high) for v in trained.texture.voices]
+    plain = fault_count(trained, bach)
+    compass = (spans[0] - 2, None, spans[2], spans[3] - 5)  # soprano 2 and bass 5 too wide
+    faults = Faults(trained.vocabulary.tokens, ranges, compass=compass)
+    assert faults.counts(ids) == [plain + 7]
+
+
 @torch.inference_mode()
 @pytest.mark.parametrize("reader", [0, 8], ids=["composer", "reader"])
 def test_a_candidates_score_is_the_whole_pieces_log_probability(reader):

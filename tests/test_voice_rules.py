@@ -1,6 +1,7 @@
 """The sampler's voice-leading rules: as each voice of a frame is written, the candidates that
 would make parallel fifths or octaves with a voice above, cross the voice next above or leave the
-voice's range are banned, and the rest (a rest, a hold, any other note) stay."""
+voice's range (or stretch its span past its compass) are banned, and the rest (a rest, a hold,
+any other note) stay."""
 
 import math
 from types import SimpleNamespace
@@ -18,11 +19,12 @@ TOKENS = [*SPECIAL_TOKENS, FRAME, FERMATA_FRAME, HOLD, REST, *PITCHES]
 VOICES = (Voice("upper", 55, 79), Voice("lower", 48, 72))
 
 
-def rules_after(tokens: list[str]) -> VoiceRules:
-    """The rules of a two-voice texture, having read ``tokens``, in one row."""
+def rules_after(tokens: list[str], compass=()) -> VoiceRules:
+    """The rules of a two-voice texture (with each voice's ``compass``), having read
+    ``tokens``, in one row."""
     vocabulary = Vocabulary(TOKENS)
     trained = SimpleNamespace(vocabulary=vocabulary, texture=SimpleNamespace(voices=VOICES))
-    rules = VoiceRules.of(trained, rows=1)
+    rules = VoiceRules.of(trained, rows=1, compass=compass)
     for token in tokens:
         rules.observe(torch.tensor([vocabulary.index[token]]))
     return rules
@@ -75,3 +77,17 @@ def test_a_melody_has_no_rules():
         vocabulary=Vocabulary(TOKENS), texture=SimpleNamespace(voices=(Voice("melody"),))
     )
     assert VoiceRules.of(trained, rows=1) is None
+
+
+def test_a_voice_keeps_within_its_compass_of_the_notes_it_has_sounded():
+    # The upper voice has sounded G4, E4 and C5 (a span of 8), its compass 12 (an octave).
+    tokens = [FRAME, "67", "48", FRAME, "64", HOLD, FRAME, "72", HOLD, FRAME]
+    upper = allowed(rules_after(tokens, compass=(12, None)))
+    assert {"60", "76", "66", HOLD, REST} <= upper  # C4 to E5 stay within an octave
+    assert "59" not in upper and "77" not in upper  # B3 or F5 would span 13
+    assert {"59", "77"} <= allowed(rules_after(tokens))  # without a compass both are free
+    # The lower voice (compass None) is free; with a compass of 0 only its C3 and a hold stay.
+    lower = [*tokens, "72"]
+    assert {"50", "60"} <= allowed(rules_after(lower, compass=(12, None)))
+    free = allowed(rules_after(lower, compass=(12, 0)))
+    assert {"48", HOLD, REST} <= free and not {"47", "49", "50", "60"} & free

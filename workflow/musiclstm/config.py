@@ -64,6 +64,11 @@ def check_model(model: dict, texture) -> None:
     misplaced = misplaced_model_setting(model, len(texture.voices))
     if misplaced:
         raise ConfigError(f"config.yaml: {misplaced}")
+    if model["sounding_inputs"] and not model["voice_leading"]:
+        raise ConfigError(
+            "config.yaml: model.sounding_inputs reads the columns of model.voice_leading; set "
+            "voice_leading: true as well, or sounding_inputs: false"
+        )
 
 
 def check_split(split: dict) -> None:

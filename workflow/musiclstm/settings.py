@@ -93,6 +93,7 @@ class ModelSettings(Section):
     lookahead: tuple[int, ...]
     melody_reader: int
     voice_leading: bool
+    sounding_inputs: bool
     bar_number: bool
     bars_left: bool
     form: bool
@@ -105,7 +106,7 @@ class ModelSettings(Section):
 
 # The model settings only a step model of several voices reads (`head: step`, a texture of two or
 # more voices), each with its value when off.
-SEVERAL_VOICE_STEP_SETTINGS = {"melody_reader": 0, "voice_leading": False}
+SEVERAL_VOICE_STEP_SETTINGS = {"melody_reader": 0, "voice_leading": False, "sounding_inputs": False}
 
 
 def misplaced_model_setting(model: Mapping, voices: int) -> str | None:
@@ -165,6 +166,7 @@ class SongSettings(Section):
     refine_temperature: float
     form: str
     upbeat: str | float
+    compass: str | float
     n_samples: int
     bars: int | None
     end_on_tonic: bool

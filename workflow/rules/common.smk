@@ -95,15 +95,20 @@ def generation_inputs(song):
     """What a song of `generate:` is sampled from: the model the texture names for it (the
     harmoniser where it harmonises a `melody:` file, with that file)."""
     model = TEXTURE.generation_checkpoint(song)
+    inputs = {"checkpoint": stage(f"{model}/checkpoint.pt")}
     if song["melody"]:
-        return {"checkpoint": stage(f"{model}/checkpoint.pt"), **melody_inputs(song)}
-    if song["time_signature"] == "auto" or "auto" in (song["form"], song["upbeat"]):
-        # Each song's meter and length, or its upbeat and form, are drawn from training songs'.
-        return {
-            "checkpoint": stage(f"{model}/checkpoint.pt"),
-            "train": stage("data/train.npz"),
-        }
-    return {"checkpoint": stage(f"{model}/checkpoint.pt")}
+        # A harmonised melody's voices may take their compass from a training piece's.
+        drawn = song["compass"] == "auto"
+        inputs |= melody_inputs(song)
+    else:
+        # Each song's meter and length, or its upbeat, form and compass, are drawn from
+        # training songs'.
+        drawn = song["time_signature"] == "auto" or "auto" in (
+            song["form"],
+            song["upbeat"],
+            song["compass"],
+        )
+    return inputs | ({"train": stage("data/train.npz")} if drawn else {})
 
 
 def seed_inputs(song):

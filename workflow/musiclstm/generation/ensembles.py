@@ -9,6 +9,9 @@ Both are sampling with the frames representation (:mod:`musiclstm.representation
   chord of a cadence there. A piece may open with
   an upbeat (``upbeat``: quarter notes, or ``auto``, that of a training chorale of its meter),
   its last bar then short by as much, as Bach's are;
+- either keeps each voice within a compass (``compass``: semitones, or ``auto``, each voice's
+  span in a training piece of its meter and length, drawn as the upbeat is), so that a voice
+  spans what a voice of the corpus spans rather than drifting as the piece goes on;
 - *harmonise*: every frame token and soprano token is given (the melody's notes and its fermatas),
   and the model writes the other voices (alto, tenor and bass); a harmoniser trained with
   ``lookahead`` also sees where the melody goes. The given melody comes out note for note, in
@@ -17,6 +20,7 @@ Both are sampling with the frames representation (:mod:`musiclstm.representation
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from fractions import Fraction
@@ -31,6 +35,7 @@ from musiclstm.generation.melodies import (
     known_tokens,
     song_meter,
     upbeat_pickup,
+    whole_bars,
 )
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.song_info import SongInfo
@@ -93,9 +98,38 @@ def composed_pickup(song: SongSettings, time_step: float, training=None, seeded=
         return upbeat_pickup(float(song.upbeat), song.time_signature, time_step)
     if seeded or training is None:
         return 0
-    rng = np.random.default_rng(song.random_seed)
-    drawn = training.closest(song.time_signature, song.bars, rng)
+    drawn = drawn_piece(song, training, song.time_signature, song.bars)
     return training.shape(drawn).pickup if drawn >= 0 else 0
+
+
+def drawn_piece(song: SongSettings, training, time_signature: str, bars: int | None) -> int:
+    """The training piece whose upbeat and compass ``auto`` takes: one of ``time_signature``
+    and the nearest length, drawn with the entry's ``random_seed`` (-1: none of its meter)."""
+    return training.closest(time_signature, bars, np.random.default_rng(song.random_seed))
+
+
+def piece_compass(
+    song: SongSettings, training, time_signature: str, bars: int | None, names
+) -> tuple[float | None, ...]:
+    """The widest span each voice of a piece may take, as ``song.compass`` says: () for none
+    (also with ``auto`` where no training piece has the meter)."""
+    if song.compass == "none":
+        return ()
+    if song.compass != "auto":
+        return (float(song.compass),) * len(names)
+    drawn = -1 if training is None else drawn_piece(song, training, time_signature, bars)
+    if drawn < 0:
+        return ()
+    return voice_spans(parse_frames(training.tokens(drawn), names))
+
+
+def voice_spans(frames: Frames) -> tuple[int | None, ...]:
+    """The semitones between each voice's lowest and highest note (None: a silent voice)."""
+    spans = []
+    for pitches in sounding_pitches(frames).T:
+        notes = [p for p in pitches if p is not None]
+        spans.append(max(notes) - min(notes) if notes else None)
+    return tuple(spans)
 
 
 def compose_request(
@@ -246,19 +280,23 @@ def generate_ensemble(request, texture) -> list:
     names) as the top voice, else pieces composed from the seed."""
     trained, song, names = request.trained, request.song, texture.voice_names
     width = trained.representation.frame_width
+    training = training_pieces(request)
     melody = None
     if request.melody_path:
         melody = read_given_melody(str(request.melody_path), request.encoding)
         sampled_request = harmonise_request(melody, trained.time_step, width)
         time_signature, pickup = melody.time_signature, melody.pickup
+        bars = whole_bars(len(melody.tokens), bar_steps(time_signature, trained.time_step))
         log.info(
             "%s: harmonising %s (%d frames)", request.name, request.melody_path, len(melody.tokens)
         )
     else:
         seed = check_frames_seed(song.seed, trained, names, request.name)
-        pickup = composed_pickup(song, trained.time_step, training_pieces(request), bool(seed))
+        pickup = composed_pickup(song, trained.time_step, training, bool(seed))
         sampled_request = compose_request(song, seed, trained.time_step, width, pickup)
-        time_signature = song.time_signature
+        time_signature, bars = song.time_signature, song.bars
+    compass = piece_compass(song, training, time_signature, bars, names)
+    sampled_request = dataclasses.replace(sampled_request, compass=compass)
     sampled = sample_songs(
         trained, sampled_request, request.count, Sampling.from_song(song), song.random_seed
     )
@@ -275,7 +313,7 @@ def generate_ensemble(request, texture) -> list:
             tonic=song.key,
             texture=texture.describe(),
             time_step=trained.time_step,
-            sampling=sampling_record(song),
+            sampling=sampling_record(song) | {"compass": list(compass)},
         )
         written.append((stream, info))
     return written

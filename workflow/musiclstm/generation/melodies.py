@@ -180,10 +180,14 @@ class TrainingSongs:
         # A piece of several voices has a frame of tokens per time step.
         return whole_bars(len(song) // self.trained.representation.frame_width, bar)
 
+    def tokens(self, index: int) -> list[str]:
+        """Training song ``index``'s tokens."""
+        return self.trained.vocabulary.decode(self.entries[index][3].tolist())
+
     def shape(self, index: int, bars: int | None = None) -> SongShape:
         """The shape of training song ``index``, its form fitted to ``bars`` whole bars."""
-        signature, bar, pickup, song, phrase_ends = self.entries[index]
-        tokens = self.trained.vocabulary.decode(song.tolist())
+        signature, bar, pickup, _, phrase_ends = self.entries[index]
+        tokens = self.tokens(index)
         form = self.trained.representation.bar_form(tokens, bar, pickup)
         own = self.bars(index)
         bars = own if bars is None else bars

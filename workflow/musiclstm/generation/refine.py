@@ -12,7 +12,8 @@ distribution; below 1 it moves the piece towards what the model finds likelier a
 
 With the voice rules on, candidates are first narrowed to those that leave the fewest faults in
 the whole piece (parallel fifths and octaves, crossings of neighbouring voices and notes outside a
-voice's range, counted as :mod:`musiclstm.evaluation.voice_leading` counts them), so a fault the
+voice's range, counted as :mod:`musiclstm.evaluation.voice_leading` counts them, and the
+semitones by which a voice's notes span more than its compass), so a fault the
 left-to-right pass could not avoid, because a later voice was not yet written, is mended where
 a note can mend it. Given tokens (a melody being harmonised, its fermatas), the frame tokens and
 the seed are never redrawn.
@@ -42,7 +43,8 @@ class Faults:
     every candidate: pitches are a float grid (frames, voices), NaN where a voice is silent.
     ``fermata_id`` (the fermata frame token's id, where the cadence rules are on) counts the
     cadences that break them too (ending on ``tonic`` where it is known, else on the tonic the
-    checks find); ``voice_leading=False`` counts those alone."""
+    checks find); ``voice_leading=False`` counts those alone. ``compass``: the widest span of
+    each voice's notes, in semitones (None: any), each semitone past it a fault."""
 
     def __init__(
         self,
@@ -51,8 +53,10 @@ class Faults:
         fermata_id: int | None = None,
         voice_leading: bool = True,
         tonic: int | None = None,
+        compass: tuple[float | None, ...] = (),
     ):
         self.fermata_id, self.voice_leading = fermata_id, voice_leading
+        self.compass = np.array([math.inf if c is None else c for c in compass] or math.inf)
         self.tonic = tonic  # the pieces' tonic where it is known (a given melody's)
         self.pitch = np.array([float(t) if is_pitch(t) else math.nan for t in tokens])
         self.is_hold = np.array([t == HOLD for t in tokens])
@@ -106,13 +110,25 @@ class Faults:
         crossing = sounding[:, 1:] > sounding[:, :-1]
         faults += int(crossing.any(axis=1).sum())
         notes = written & ~self.is_rest[voices] & ~np.isnan(sounding)
-        return faults + int((notes & ((sounding < self.low) | (sounding > self.high))).sum())
+        faults += int((notes & ((sounding < self.low) | (sounding > self.high))).sum())
+        return faults + self.compass_faults(sounding)
+
+    def compass_faults(self, sounding: np.ndarray) -> int:
+        """The semitones by which the voices' notes span more than their compass."""
+        if not np.isfinite(self.compass).any():
+            return 0
+        heard = ~np.isnan(sounding)
+        highest = np.where(heard, sounding, -math.inf).max(axis=0)
+        lowest = np.where(heard, sounding, math.inf).min(axis=0)
+        span = np.where(heard.any(axis=0), highest - lowest, 0)  # a silent voice spans nothing
+        return int(np.maximum(span - self.compass, 0).sum())
 
 
 class Refiner:
     """Sweeps over pieces of ``trained``'s texture (streams of token ids, seed included), with the
     candidates, temperature and voice rules of ``sampling``; ``tonic``: where the pieces' final
-    cadence must stand, where it is known (a given melody's tonic)."""
+    cadence must stand, where it is known (a given melody's tonic); ``compass``: each voice's
+    widest span, kept with the voice rules."""
 
     def __init__(
         self,
@@ -120,6 +136,7 @@ class Refiner:
         sampling: Sampling,
         generator: torch.Generator,
         tonic: int | None = None,
+        compass: tuple[float | None, ...] = (),
     ):
         self.trained, self.sampling, self.generator = trained, sampling, generator
         self.model = trained.model.eval()
@@ -132,7 +149,8 @@ class Refiner:
             ranges = [(v.low, v.high) if v.low is not None else None for v in voices]
             cadences = sampling.cadence_rules and FERMATA_FRAME in tokens
             fermata_id = tokens.index(FERMATA_FRAME) if cadences else None
-            self.faults = Faults(tokens, ranges, fermata_id, sampling.voice_rules, tonic)
+            compass = compass if sampling.voice_rules else ()
+            self.faults = Faults(tokens, ranges, fermata_id, sampling.voice_rules, tonic, compass)
         self.music = torch.tensor([t == HOLD or t == REST or is_pitch(t) for t in tokens])
         self.hold = self.vocabulary.index[HOLD]
 

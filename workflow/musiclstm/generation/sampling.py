@@ -19,7 +19,7 @@ def sampler_rules(
     """The voice-leading and cadence bans ``sampling`` asks for, where the texture has voices,
     having read the seed."""
     rules = [
-        VoiceRules.of(trained, n_samples) if sampling.voice_rules else None,
+        VoiceRules.of(trained, n_samples, request.compass) if sampling.voice_rules else None,
         CadenceRules.of(trained, n_samples, request.given_ids(trained.vocabulary), request.tonic)
         if sampling.cadence_rules
         else None,
@@ -93,5 +93,5 @@ def refined(
     (a melody has no notes beside it to read)."""
     if not sampling.refine_sweeps or len(trained.texture.voices) < 2:
         return songs
-    refiner = Refiner(trained, sampling, generator, request.tonic)
+    refiner = Refiner(trained, sampling, generator, request.tonic, request.compass)
     return [refine_piece(refiner, song, request, sampling.refine_sweeps) for song in songs]

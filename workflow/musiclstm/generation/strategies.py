@@ -87,7 +87,8 @@ class SongRequest:
     (its end) not before ``min_steps`` of them, in ``meter`` (the seed starts on its bar line,
     ``meter.pickup`` steps into the bar). ``given`` fixes new tokens in advance, one entry per
     new step (None where the model chooses): a melody being harmonised, whose ``tonic`` the
-    cadences end on."""
+    cadences end on. ``compass`` is the widest span, in semitones, each voice's notes may take
+    (None: any; empty: no compass), kept with the voice rules."""
 
     seed: list[str]
     steps: int
@@ -95,6 +96,7 @@ class SongRequest:
     meter: Meter = UNKNOWN_METER
     given: tuple[str | None, ...] = ()
     tonic: int | None = None  # the given melody's tonic pitch class, where it is known
+    compass: tuple[float | None, ...] = ()
 
     def given_ids(self, vocabulary) -> np.ndarray | None:
         """The ids of the whole song's given tokens, the seed's included (-1 where free), or

@@ -97,6 +97,8 @@ def voice_leading_args(
     """The voice-leading weights' arguments, where the model has them (none: no arguments, as
     checkpoints written before them have)."""
     if not model.voice_leading:
+        if model.sounding_inputs:
+            raise ValueError("model.sounding_inputs reads voice_leading's columns: set both")
         return {}
     inputs = representation.voice_leading_inputs(tokens) if representation and tokens else {}
     if not inputs:
@@ -104,7 +106,8 @@ def voice_leading_args(
             "model.voice_leading needs a representation of several voices that reads their "
             "sounding pitches, and the vocabulary"
         )
-    return {"voice_leading": inputs}
+    sounding = {"sounding_columns": inputs["columns"]} if model.sounding_inputs else {}
+    return {"voice_leading": inputs} | sounding
 
 
 def build_model(args: dict) -> LanguageModel:

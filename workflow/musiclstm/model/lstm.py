@@ -40,7 +40,9 @@ class StepLSTM(LanguageModel):
 
     With ``voice_leading`` (the :class:`~musiclstm.model.voice_leading.VoiceLeadingWeights`'
     arguments, which the representation gives), each candidate's score also gets learned
-    weights on how it moves against the notes sounding around it.
+    weights on how it moves against the notes sounding around it; with ``sounding_columns``
+    ((start, stop) of those columns) the LSTM also reads each of those pitches, after the
+    categories.
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class StepLSTM(LanguageModel):
         melody_reader: int = 0,
         reader_frame_width: int = 0,
         voice_leading: dict | None = None,
+        sounding_columns: list[int] | None = None,
     ):
         super().__init__()
         self.bar_position = bar_position
@@ -90,6 +93,10 @@ class StepLSTM(LanguageModel):
             )
             input_size += embedding_size * len(categories)
         self.categories = len(categories)
+        # The pitches sounding around the step (the voice-leading weights' columns), each
+        # through the token embedding: the chord so far, holds resolved, as the LSTM's input.
+        self.sounding = range(*sounding_columns) if sounding_columns else range(0)
+        input_size += embedding_size * len(self.sounding)
         self.reader = None
         if melody_reader:
             self.reader = MelodyReader(embedding_size, melody_reader, reader_frame_width)
@@ -115,6 +122,7 @@ class StepLSTM(LanguageModel):
             name for name in ("bar_position", "bar_number", "bars_left") if getattr(self, name)
         ]
         names += [f"category {i}" for i in range(self.categories)]
+        names += [f"sounding {i}" for i in range(len(self.sounding))]
         blocks = [(name, width) for name in names]
         return blocks + ([("melody_reader", self.reader.size)] if self.reader is not None else [])
 
@@ -144,6 +152,7 @@ class StepLSTM(LanguageModel):
             embedding(inputs[..., after + i])
             for i, embedding in enumerate(self.category_embeddings if self.categories else ())
         ]
+        parts += [self.embedding(inputs[..., column]) for column in self.sounding]
         return torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
 
     def forward(

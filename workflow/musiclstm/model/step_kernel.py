@@ -12,6 +12,7 @@ with far fewer calls:
   ``embedding_bag`` and its rows for its place in the bar and the song with another (each row of
   the batch may be in a meter of its own), instead of several lookups, a concatenation and a
   matrix product.
+- The pitches sounding around the step, where the model reads them, are token rows too.
 - A harmoniser's reading of its given melody (the model's ``reader``) adds one product of the
   step's frame's reading and its block of the first layer's weights.
 - A model's voice-leading weights are computed from the step's inputs as the model does.
@@ -81,15 +82,19 @@ class StepKernel:
         return weight[:, :embedded_size].split(model.embedding.embedding_dim, dim=1)
 
     def fold_tokens(self, model: StepLSTM, blocks, bias: torch.Tensor) -> None:
-        """The token's rows (with both biases), then each lookback's: one embedding bag."""
+        """The token's rows (with both biases), then each lookback's and each sounding pitch's
+        (those come after the meter and category blocks): one embedding bag."""
         embedding, lookbacks = model.embedding, model.lookbacks
         tables = [embedding.weight @ blocks[0].T + bias]
         tables += [embedding.weight @ blocks[1 + i].T for i in range(lookbacks)]
+        first_sounding = len(blocks) - len(model.sounding)
+        tables += [embedding.weight @ block.T for block in blocks[first_sounding:]]
         self.token_table = torch.cat(tables).contiguous()
         vocab = embedding.num_embeddings
-        self.token_offsets = (torch.arange(1 + lookbacks) * vocab).view(1, -1).to(bias.device)
+        self.token_offsets = (torch.arange(len(tables)) * vocab).view(1, -1).to(bias.device)
         # The columns as slices: a step reads them as views, without copying.
         self.lookback_columns = slice(len(METER_COLUMNS), len(METER_COLUMNS) + lookbacks)
+        self.sounding_columns = slice(model.sounding.start, model.sounding.stop)
 
     def fold_meter(self, tables: list[tuple[int, torch.Tensor]], device) -> None:
         """The meter, position, bar number and category rows (``(column, table)`` each): a
@@ -132,7 +137,8 @@ class StepKernel:
     def __call__(
         self, tokens: torch.Tensor, inputs: torch.Tensor, state: State
     ) -> tuple[torch.Tensor, State]:
-        indices = torch.cat([tokens.view(-1, 1), inputs[:, self.lookback_columns]], dim=1)
+        columns = [inputs[:, self.lookback_columns], inputs[:, self.sounding_columns]]
+        indices = torch.cat([tokens.view(-1, 1), *columns], dim=1)
         gates = functional.embedding_bag(indices + self.token_offsets, self.token_table, mode="sum")
         if self.meter_table is not None:
             meter = inputs[:, self.meter_columns] + self.meter_offsets  # a view or a gather
