@@ -9,13 +9,14 @@ Both are sampling with the frames representation (:mod:`musiclstm.representation
   chord of a cadence there. A piece may open with
   an upbeat (``upbeat``: quarter notes, or ``auto``, that of a training chorale of its meter),
   its last bar then short by as much, as Bach's are;
-- either keeps each voice within a compass (``compass``: semitones, or ``auto``, each voice's
-  span in a training piece of its meter and length, drawn as the upbeat is), so that a voice
-  spans what a voice of the corpus spans rather than drifting as the piece goes on;
 - *harmonise*: every frame token and soprano token is given (the melody's notes and its fermatas),
   and the model writes the other voices (alto, tenor and bass); a harmoniser trained with
   ``lookahead`` also sees where the melody goes. The given melody comes out note for note, in
   its own key and meter, its anacrusis included, unless the entry names another key.
+
+Either way each voice keeps within a compass (``compass``: semitones, or ``auto``, its span in a
+training piece of the piece's meter and length, drawn as the upbeat is), so that it spans what a
+voice of the corpus spans rather than drifting as the piece goes on.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from musiclstm.generation.song_info import SongInfo
 from musiclstm.generation.strategies import Sampling, SongRequest, sampling_record
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.frames import FERMATA_FRAME, FRAME, Frames, parse_frames
-from musiclstm.music.meter import bar_steps
+from musiclstm.music.meter import bar_length, bar_steps
 from musiclstm.music.tokens import HOLD, REST
 from musiclstm.music.tonality import key_shift
 from musiclstm.representation.base import Meter
@@ -286,7 +287,8 @@ def generate_ensemble(request, texture) -> list:
         melody = read_given_melody(str(request.melody_path), request.encoding)
         sampled_request = harmonise_request(melody, trained.time_step, width)
         time_signature, pickup = melody.time_signature, melody.pickup
-        bars = whole_bars(len(melody.tokens), bar_steps(time_signature, trained.time_step))
+        bar = bar_length(time_signature, trained.time_step)  # 0: a meter no piece has
+        bars = whole_bars(len(melody.tokens), bar) if bar else None
         log.info(
             "%s: harmonising %s (%d frames)", request.name, request.melody_path, len(melody.tokens)
         )
