@@ -149,7 +149,6 @@ class Refiner:
             ranges = [(v.low, v.high) if v.low is not None else None for v in voices]
             cadences = sampling.cadence_rules and FERMATA_FRAME in tokens
             fermata_id = tokens.index(FERMATA_FRAME) if cadences else None
-            compass = compass if sampling.voice_rules else ()
             self.faults = Faults(tokens, ranges, fermata_id, sampling.voice_rules, tonic, compass)
         self.music = torch.tensor([t == HOLD or t == REST or is_pitch(t) for t in tokens])
         self.hold = self.vocabulary.index[HOLD]

@@ -71,37 +71,32 @@ class StepLSTM(LanguageModel):
         self.lookback_names = [str(name) for name in lookback]
         self.embedding = nn.Embedding(vocab_size, embedding_size)
         # The lookback tokens share the token embedding: a pitch means the same wherever it is.
-        input_size = embedding_size * (1 + self.lookbacks)
         if bar_position:
             # The step's place in its bar, and the bar's and the beat's lengths: where notes may
             # start and end, and how they group (6/8 in threes, 3/4 in twos).
             self.position_embedding = nn.Embedding(MAX_BAR, embedding_size)
             self.meter_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
             self.beat_embedding = nn.Embedding(MAX_BAR + 1, embedding_size)
-            input_size += embedding_size
         if bar_number:
             # Which bar of the song: where phrases start and cadences fall.
             self.bar_number_embedding = nn.Embedding(MAX_BAR_NUMBER + 1, embedding_size)
-            input_size += embedding_size
         if bars_left:
             # How far the end is: where the song must close.
             self.bars_left_embedding = nn.Embedding(BARS_LEFT_UNKNOWN + 1, embedding_size)
-            input_size += embedding_size
         if categories:
             self.category_embeddings = nn.ModuleList(
                 nn.Embedding(size, embedding_size) for size in categories
             )
-            input_size += embedding_size * len(categories)
         self.categories = len(categories)
         # The pitches sounding around the step (the voice-leading weights' columns), each
         # through the token embedding: the chord so far, holds resolved, as the LSTM's input.
         self.sounding = range(*sounding_columns) if sounding_columns else range(0)
-        input_size += embedding_size * len(self.sounding)
         self.reader = None
         if melody_reader:
             self.reader = MelodyReader(embedding_size, melody_reader, reader_frame_width)
-            input_size += melody_reader
         self.input_dropout = nn.Dropout(dropout)
+        # The first layer reads every block of input_blocks, one after another.
+        input_size = sum(width for _, width in self.input_blocks())
         self.lstm = make_lstm(cell, input_size, hidden_size, num_layers, dropout)
         self.output_dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
