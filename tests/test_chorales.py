@@ -195,7 +195,9 @@ def vocabulary_of(*songs):
 def test_step_inputs_read_ahead_as_the_training_inputs_do(voice_leading):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     vocabulary = vocabulary_of(tokens)
-    representation = ChoraleRepresentation((1, 2), (1, 2, 4, 8), SATB, voice_leading)
+    representation = ChoraleRepresentation(
+        (1, 2), (1, 2, 4, 8), SATB, voice_leading, ahead_pitches=voice_leading
+    )
     representation = representation.for_vocabulary(vocabulary.tokens)
     ids = np.array(vocabulary.encode(tokens))
     meter = Meter(16, 4)
@@ -211,6 +213,41 @@ def test_step_inputs_read_ahead_as_the_training_inputs_do(voice_leading):
         assert hold not in whole[2 * FRAME_WIDTH :, representation.sounding_columns]
     # The frame tokens are the first ids of every chorale vocabulary: a fermata found by id.
     assert vocabulary.tokens[representation.fermata_id] == FERMATA_FRAME
+
+
+def test_a_harmoniser_reads_the_pitches_of_the_melody_ahead_and_at_its_next_fermata():
+    tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
+    vocabulary = vocabulary_of(tokens)
+    representation = ChoraleRepresentation((1,), (1, 4), SATB, True, ahead_pitches=True)
+    representation = representation.for_vocabulary(vocabulary.tokens)
+    ids = np.array(vocabulary.encode(tokens))
+    inputs = representation.song_inputs(ids, Meter(16, 4), vocabulary.boundary)
+    column = {name: i for i, name in enumerate(representation.input_columns)}
+    frames = parse_frames(tokens, SATB)
+    soprano = []  # the pitch sounding in each frame: a hold is the note before it
+    for token in frames.voices[0]:
+        soprano.append(soprano[-1] if token == HOLD else token)
+    fermatas = [frame for frame, fermata in enumerate(frames.fermatas) if fermata]
+    assert len(fermatas) >= 4
+    for frame in range(frames.frames):
+        row = inputs[frame * FRAME_WIDTH + 3]  # the tenor's step
+        ahead = frame + 4
+        expected = soprano[ahead] if ahead < frames.frames else None
+        read = row[column["soprano_pitch_ahead_4"]]
+        if expected is None:
+            assert read == vocabulary.boundary
+        else:
+            assert vocabulary.tokens[read] == expected
+        cadence = next((f for f in fermatas if f >= frame), None)
+        at_fermata = row[column["soprano_at_fermata"]]
+        if cadence is None:
+            assert at_fermata == vocabulary.boundary
+        else:
+            assert vocabulary.tokens[at_fermata] == soprano[cadence]
+    # The raw tokens ahead are still read: a held soprano is a hold there.
+    assert vocabulary.index[HOLD] in inputs[:, column["soprano_ahead_4"]]
+    with pytest.raises(ValueError, match="ahead_pitches"):
+        ChoraleRepresentation((1,), (), SATB, True, ahead_pitches=True)
 
 
 def untrained(representation, vocabulary):
@@ -335,7 +372,7 @@ TINY_CHORALES = {
         "lookback": [1],
         "voice_leading": True,
     },
-    "harmoniser": {"lookahead": [1, 4]},
+    "harmoniser": {"lookahead": [1, 4], "learning_rate": 0.001},
     "training": {"batch_size": 4, "epochs": 1, "sequence_length": 128, "seed": 1},
     "generate": {
         "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72, "upbeat": 0},
@@ -376,6 +413,12 @@ def test_the_chorale_run_keeps_its_stages_apart(chorale_run):
     # The harmoniser started from the model that composes (harmoniser.start_from_model).
     assert harmoniser["init_from"]["path"] == "results/chorale/model/checkpoint.pt"
     assert harmoniser["representation"]["lookahead"] == [1, 4]
+    # With voice leading it reads the melody's pitches ahead, at its own learning rate.
+    assert harmoniser["representation"]["ahead_pitches"] is True
+    assert harmoniser["config"]["training"]["learning_rate"] == 0.001
+    model = torch.load(chorale_run / "results/chorale/model/checkpoint.pt", weights_only=True)
+    assert model["config"]["training"]["learning_rate"] == 0.003
+    assert "ahead_pitches" not in model["representation"]
     assert not (chorale_run / "results/model").exists()  # the melody workflow's place
     summary = json.loads((chorale_run / "results/chorale/data/summary.json").read_text())
     assert summary["songs_in"] == summary["songs_encoded"] + summary["songs_rejected"]
@@ -459,7 +502,10 @@ def test_a_chorale_model_gives_the_same_logits_whole_in_pieces_and_step_by_step(
     vocabulary = vocabulary_of(tokens)
     sounding = head.startswith("sounding")  # the LSTM reads the sounding pitches too
     voice_leading = head == "voice_leading" or sounding
-    representation = ChoraleRepresentation((1,), (1, 4), SATB, voice_leading)
+    # A harmoniser with the sounding inputs also reads the melody's pitches ahead.
+    representation = ChoraleRepresentation(
+        (1,), (1, 4), SATB, voice_leading, ahead_pitches=sounding
+    )
     representation = representation.for_vocabulary(vocabulary.tokens)
     reader = 8 if head.endswith("reader") else 0
     model = settings(

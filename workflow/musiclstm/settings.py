@@ -185,6 +185,7 @@ class HarmoniserSettings(Section):
     melody_reader: int
     start_from_model: bool
     epochs: int | None
+    learning_rate: float | None
 
 
 @dataclass(frozen=True)

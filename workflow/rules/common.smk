@@ -150,11 +150,12 @@ def harmoniser_start():
 
 
 def harmoniser_training():
-    """The training settings the harmoniser changes: its start and its epochs."""
+    """The training settings the harmoniser changes: its start, epochs and learning rate."""
     harmoniser = config["harmoniser"]
     return {
         "init_from": harmoniser_start().get("init"),
         "epochs": harmoniser["epochs"] or config["training"]["epochs"],
+        "learning_rate": harmoniser["learning_rate"] or config["training"]["learning_rate"],
     }
 
 

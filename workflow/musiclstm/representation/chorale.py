@@ -11,7 +11,11 @@ The input columns of the step being predicted (step ``i`` of the stream; frame `
 - ``lookback_{n}``, one per entry of ``lookback_bars``: the same voice's token ``n`` bars before;
 - ``soprano_ahead_{k}``, one per entry of ``lookahead``: the soprano ``k`` frames later, and
   ``fermata_ahead``, the frames until the next fermata. These see the future of a given melody:
-  a model that reads them harmonises a melody it is given (and cannot compose without one);
+  a model that reads them harmonises a melody it is given (and cannot compose without one).
+  With ``ahead_pitches`` (a harmoniser with voice leading) also ``soprano_pitch_ahead_{k}``, the
+  pitch the soprano sounds ``k`` frames later (a hold there is read as the note it holds), and
+  ``soprano_at_fermata``, the pitch it sounds at the next fermata: the note the phrase's cadence
+  is written under;
 - ``voice``: which slot of the frame the step is (0 the frame token, 1-4 soprano to bass);
 - with ``voice_leading``, last, the pitches sounding around the step's note (a hold replaced by
   the note it holds): ``sounding_before``, the same voice's one frame before;
@@ -75,6 +79,7 @@ class ChoraleRepresentation(Representation):
         voices: tuple[str, ...] = SATB,
         voice_leading: bool | int = False,
         hold: int | None = None,
+        ahead_pitches: bool = False,
     ):
         self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
         self.lookahead = tuple(int(frames) for frames in lookahead)
@@ -84,6 +89,11 @@ class ChoraleRepresentation(Representation):
         newest = voice_leading is True
         self.voice_leading = VOICE_LEADING if newest else int(voice_leading)
         self.hold = hold
+        if ahead_pitches and not (self.lookahead and self.voice_leading):
+            raise ValueError(
+                "ahead_pitches reads a given melody's pitches: it needs lookahead and voice_leading"
+            )
+        self.ahead_pitches = bool(ahead_pitches)
 
     @property
     def reads_around(self) -> bool:
@@ -98,7 +108,12 @@ class ChoraleRepresentation(Representation):
             return self
         hold = tokens.index(HOLD) if HOLD in tokens else -1
         return ChoraleRepresentation(
-            self.lookback_bars, self.lookahead, self.voices, self.voice_leading, hold
+            self.lookback_bars,
+            self.lookahead,
+            self.voices,
+            self.voice_leading,
+            hold,
+            self.ahead_pitches,
         )
 
     def voice_leading_inputs(self, tokens: list[str]) -> dict:
@@ -148,7 +163,15 @@ class ChoraleRepresentation(Representation):
             ("previous_frame",)
             + tuple(f"lookback_{bars}" for bars in self.lookback_bars)
             + tuple(f"soprano_ahead_{frames}" for frames in self.lookahead)
+            + self.ahead_pitch_column_names
         )
+
+    @property
+    def ahead_pitch_column_names(self) -> tuple[str, ...]:
+        if not self.ahead_pitches:
+            return ()
+        pitches = tuple(f"soprano_pitch_ahead_{frames}" for frames in self.lookahead)
+        return pitches + ("soprano_at_fermata",)
 
     @property
     def category_columns(self) -> dict[str, int]:
@@ -246,21 +269,31 @@ class ChoraleRepresentation(Representation):
         first_category = self.token_columns.stop
         columns[:, first_category] = steps % self.frame_width
         if self.lookahead:
-            ahead = self.ahead_columns(frames, given)
-            columns[:, first_category - len(self.lookahead) : first_category] = ahead[0]
-            columns[:, first_category + 1] = ahead[1]
+            ahead, to_fermata = self.ahead_columns(frames, given)
+            columns[:, first_category - ahead.shape[1] : first_category] = ahead
+            columns[:, first_category + 1] = to_fermata
         return columns
 
     def ahead_columns(self, frames: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The soprano ``k`` frames ahead of each frame (the boundary past the end, as ``given``
-        holds it) and the frames until the next fermata frame."""
+        holds it), with ``ahead_pitches`` also its pitches ahead and at the next fermata; and
+        the frames until the next fermata frame."""
         n_frames = len(given) // self.frame_width
         sopranos = given[1 : n_frames * self.frame_width : self.frame_width]
         boundary = given[-1]
         later = frames[:, None] + np.asarray(self.lookahead)[None, :]
-        soprano = np.where(later < n_frames, sopranos[np.clip(later, 0, n_frames - 1)], boundary)
+        inside = later < n_frames
+        later = np.clip(later, 0, n_frames - 1)
         fermata = given[0 : n_frames * self.frame_width : self.frame_width] == self.fermata_id
-        return soprano, frames_to_fermata(fermata, frames)
+        ahead = [np.where(inside, sopranos[later], boundary)]
+        if self.ahead_pitches:
+            pitches = sounding_stream(sopranos, self.sounding_hold(), 1)
+            cadence = next_marked(fermata, frames)
+            at_fermata = np.where(
+                cadence < n_frames, pitches[np.clip(cadence, 0, n_frames - 1)], boundary
+            )
+            ahead += [np.where(inside, pitches[later], boundary), at_fermata[:, None]]
+        return np.concatenate(ahead, axis=1), frames_to_fermata(fermata, frames)
 
     def song_inputs(self, song: np.ndarray, meter: Meter, boundary: int) -> np.ndarray:
         steps = np.arange(len(song) + 1)
@@ -324,12 +357,30 @@ class ChoraleRepresentation(Representation):
         return [frame_slot] + [voice_slot] * (self.frame_width - 1)
 
     def describe(self) -> dict:
-        return {
-            "name": self.name,
-            "lookback_bars": list(self.lookback_bars),
-            "lookahead": list(self.lookahead),
-            "voices": list(self.voices),
-        } | ({"voice_leading": self.voice_leading, "hold": self.hold} if self.voice_leading else {})
+        return (
+            {
+                "name": self.name,
+                "lookback_bars": list(self.lookback_bars),
+                "lookahead": list(self.lookahead),
+                "voices": list(self.voices),
+            }
+            | (
+                {"voice_leading": self.voice_leading, "hold": self.hold}
+                if self.voice_leading
+                else {}
+            )
+            | ({"ahead_pitches": True} if self.ahead_pitches else {})
+        )
+
+
+def next_marked(marked: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """For each of ``frames``, the first frame from it on that ``marked`` holds (``len(marked)``
+    where none comes)."""
+    n_frames = len(marked)
+    following = np.full(n_frames + 1, n_frames, dtype=np.int64)
+    for frame in range(n_frames - 1, -1, -1):
+        following[frame] = frame if marked[frame] else following[frame + 1]
+    return following[np.clip(frames, 0, n_frames)]
 
 
 def frames_to_fermata(fermata: np.ndarray, frames: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ def frames_from(description: dict) -> Representation:
         # The version of the voice-leading columns; saved as ``true`` before there were two.
         int(description.get("voice_leading", 0)),
         description.get("hold"),
+        description.get("ahead_pitches", False),
     )
 
 

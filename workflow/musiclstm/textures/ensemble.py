@@ -61,7 +61,11 @@ class EnsembleTexture(Texture):
     ) -> ChoraleRepresentation:
         # A form input labels a melody's bars; frames of several voices read none.
         lookback = (1,) if lookback is None else lookback
-        return ChoraleRepresentation(lookback, lookahead, self.voice_names, voice_leading)
+        # A harmoniser that reads voice leading also reads the given melody's pitches ahead.
+        ahead_pitches = bool(lookahead) and bool(voice_leading)
+        return ChoraleRepresentation(
+            lookback, lookahead, self.voice_names, voice_leading, ahead_pitches=ahead_pitches
+        )
 
     def frames(self, tokens: list[str]):
         return parse_frames(tokens, self.voice_names)

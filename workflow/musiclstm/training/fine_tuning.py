@@ -50,7 +50,10 @@ def settings_differences(source: dict, run: dict) -> list[str]:
 
 # The settings of inputs a run may add to its checkpoint's model, by section: what a harmoniser
 # reads besides the model that composes.
-ADDED_INPUTS = {"model": ("lookahead", "melody_reader"), "representation": ("lookahead",)}
+ADDED_INPUTS = {
+    "model": ("lookahead", "melody_reader"),
+    "representation": ("lookahead", "ahead_pitches"),
+}
 
 
 def without_added_inputs(source: dict, run: dict) -> dict:
