@@ -155,7 +155,8 @@ def harmoniser_training():
     return {
         "init_from": harmoniser_start().get("init"),
         "epochs": harmoniser["epochs"] or config["training"]["epochs"],
-        "learning_rate": harmoniser["learning_rate"] or config["training"]["learning_rate"],
+        "learning_rate": harmoniser["learning_rate"]
+        or config["training"]["learning_rate"],
     }
 
 
