@@ -285,15 +285,15 @@ class ChoraleRepresentation(Representation):
         inside = later < n_frames
         later = np.clip(later, 0, n_frames - 1)
         fermata = given[0 : n_frames * self.frame_width : self.frame_width] == self.fermata_id
+        cadence = next_marked(fermata, frames)
         ahead = [np.where(inside, sopranos[later], boundary)]
         if self.ahead_pitches:
             pitches = sounding_stream(sopranos, self.sounding_hold(), 1)
-            cadence = next_marked(fermata, frames)
             at_fermata = np.where(
                 cadence < n_frames, pitches[np.clip(cadence, 0, n_frames - 1)], boundary
             )
             ahead += [np.where(inside, pitches[later], boundary), at_fermata[:, None]]
-        return np.concatenate(ahead, axis=1), frames_to_fermata(fermata, frames)
+        return np.concatenate(ahead, axis=1), frames_to_fermata(cadence, frames, n_frames)
 
     def song_inputs(self, song: np.ndarray, meter: Meter, boundary: int) -> np.ndarray:
         steps = np.arange(len(song) + 1)
@@ -357,20 +357,17 @@ class ChoraleRepresentation(Representation):
         return [frame_slot] + [voice_slot] * (self.frame_width - 1)
 
     def describe(self) -> dict:
-        return (
-            {
-                "name": self.name,
-                "lookback_bars": list(self.lookback_bars),
-                "lookahead": list(self.lookahead),
-                "voices": list(self.voices),
-            }
-            | (
-                {"voice_leading": self.voice_leading, "hold": self.hold}
-                if self.voice_leading
-                else {}
-            )
-            | ({"ahead_pitches": True} if self.ahead_pitches else {})
-        )
+        description = {
+            "name": self.name,
+            "lookback_bars": list(self.lookback_bars),
+            "lookahead": list(self.lookahead),
+            "voices": list(self.voices),
+        }
+        if self.voice_leading:
+            description |= {"voice_leading": self.voice_leading, "hold": self.hold}
+        if self.ahead_pitches:  # absent from models saved before it, which read no pitches ahead
+            description["ahead_pitches"] = True
+        return description
 
 
 def next_marked(marked: np.ndarray, frames: np.ndarray) -> np.ndarray:
@@ -383,17 +380,12 @@ def next_marked(marked: np.ndarray, frames: np.ndarray) -> np.ndarray:
     return following[np.clip(frames, 0, n_frames)]
 
 
-def frames_to_fermata(fermata: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """For each of ``frames``, frames until the next frame in ``fermata`` (0 inside one), capped
-    at :data:`MAX_FERMATA_AHEAD`; :data:`NO_FERMATA_AHEAD` where none comes."""
-    n_frames = len(fermata)
-    distance = np.full(n_frames + 1, NO_FERMATA_AHEAD, dtype=np.int64)
-    for frame in range(n_frames - 1, -1, -1):
-        if fermata[frame]:
-            distance[frame] = 0
-        elif distance[frame + 1] != NO_FERMATA_AHEAD:
-            distance[frame] = min(distance[frame + 1] + 1, MAX_FERMATA_AHEAD)
-    return distance[np.clip(frames, 0, n_frames)]
+def frames_to_fermata(cadence: np.ndarray, frames: np.ndarray, n_frames: int) -> np.ndarray:
+    """For each of ``frames``, frames until the next fermata frame, ``cadence`` (0 inside one;
+    :func:`next_marked` of the fermatas), capped at :data:`MAX_FERMATA_AHEAD`;
+    :data:`NO_FERMATA_AHEAD` where none comes (``cadence`` is ``n_frames``)."""
+    distance = np.minimum(cadence - np.clip(frames, 0, n_frames), MAX_FERMATA_AHEAD)
+    return np.where(cadence < n_frames, distance, NO_FERMATA_AHEAD)
 
 
 __all__ = ["FERMATA_FRAME", "FRAME", "ChoraleRepresentation"]
