@@ -2,7 +2,7 @@
 held notes folded into their pitch, on the validation and test chorales.
 
     .venv/bin/python benchmarks/jsb.py PATH/Jsb16thSeparated.npz [--keys normalised all]
-        [--heads step frame] [--epochs 22] [--out results/jsb]
+        [--heads step frame] [--epochs 22] [--seeds 1 2] [--recall] [--out results/jsb]
 
 ``Jsb16thSeparated.npz`` (Coconet's file: 229 / 76 / 77 chorales, one MIDI pitch per voice and
 sixteenth, NaN where a voice is silent) is read from the path given; nothing in the workflow needs
@@ -23,15 +23,20 @@ For each setting and model head (``step``: the workflow's stream, one LSTM step 
 ``frame``: one step per frame), the model of ``config/chorale.yaml`` is trained on the training
 records and chosen by its validation loss; an interpolated Kneser-Ney n-gram, its order chosen on
 validation, is scored beside it. ``--model`` changes the config's model settings and
-``--epochs`` the budget, to choose them by validation. Checkpoints are kept under ``--out``
-and reused when present.
+``--epochs`` the budget, to choose them by validation. ``--seeds`` trains one model from each
+training seed and scores their average as well (:mod:`musiclstm.model.average`); ``--recall``
+scores the last model of a head mixed with each chorale's recall of its own past, the recall's
+weights fitted on the validation chorales (:mod:`musiclstm.model.recall`). Checkpoints are kept
+under ``--out`` and reused when present.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +49,10 @@ from musiclstm.data.vocabulary import Vocabulary, build_vocabulary, save_vocabul
 from musiclstm.evaluation.chorale_metrics import FrameView
 from musiclstm.evaluation.folded import FoldedView
 from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.model.average import ModelAverage
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.model.ngram import KneserNey, NgramCounts
+from musiclstm.model.recall import Recall, fit_weights, recall_statistics
 from musiclstm.music.frames import SATB, Frames
 from musiclstm.music.tokens import HOLD, REST
 from musiclstm.music.tonality import song_key
@@ -57,6 +64,7 @@ from musiclstm.training.setup import RunSettings
 
 REPO = Path(__file__).resolve().parent.parent
 SPLITS = ("train", "valid", "test")
+VALID_TEST = ("valid", "test")
 TEXTURE = {"name": "chorale"}
 SHIFTS = range(-6, 6)  # every transposition of a chorale, each pitch class once
 VOCABULARY_MARGIN = 12  # semitones of pitches beyond the records' range every vocabulary holds
@@ -139,12 +147,13 @@ def write_data(chorales: dict[str, list[Frames]], records, out: Path) -> None:
 
 
 def train(data: Path, head: str, epochs: int, changes: dict, out: Path) -> dict:
-    """The chorale config's model with ``head`` and ``changes``, ``epochs`` epochs on ``data``;
-    its run."""
+    """The chorale config's model with ``head`` and ``changes`` (its model settings and the
+    training ``seed``), ``epochs`` epochs on ``data``; its run."""
     config = yaml.safe_load((REPO / "config/chorale.yaml").read_text())
     training = config["training"] | {"epochs": epochs, "device": "cpu", "max_minutes": 600}
+    training["seed"] = changes.get("seed", training["seed"])
     model = for_head(config["model"], head)  # the frame model without the step model's weights
-    model = model | changes
+    model = model | {key: value for key, value in changes.items() if key != "seed"}
     run = RunSettings.from_config(model, training, 0.25, TEXTURE)
     files = TrainingFiles.in_folders(data, out)
     if not files.checkpoint.exists():
@@ -181,31 +190,76 @@ def ngram(splits: dict[str, SplitData], vocabulary: Vocabulary) -> dict:
     }
 
 
-def run_setting(
-    records, keys: str, heads: list[str], epochs: int, changes: dict, out: Path
-) -> list[dict]:
-    """Rows of the table for one key setting: each head's LSTM and the n-gram."""
-    data = out / keys / "data"
+def recalled(trained: TrainedModel, splits: dict[str, SplitData], setting: str) -> dict:
+    """The row of ``trained`` mixed with each chorale's recall of its own past, the recall's
+    weights fitted on the validation chorales (:mod:`musiclstm.model.recall`)."""
+    vocabulary = trained.vocabulary
+    statistics = recall_statistics(
+        trained.model, splits["valid"], vocabulary.boundary, len(vocabulary)
+    )
+    weights = fit_weights(*statistics)
+    model = Recall(trained.model, weights, len(vocabulary))
+    return {"setting": setting, "recall": weights.describe()} | {
+        s: scored(model, splits[s], vocabulary) for s in VALID_TEST
+    }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to train and score for each key setting (the command's options)."""
+
+    heads: list[str]
+    epochs: int
+    changes: dict
+    seeds: list[int]
+    recall: bool
+    out: Path
+
+    def folder(self, keys: str, head: str, seed: int) -> Path:
+        """Where a model is kept: the first seed's in the head's folder, as before seeds."""
+        name = head if seed == self.seeds[0] else f"{head}-seed{seed}"
+        return self.out / keys / name
+
+
+def run_setting(records, keys: str, plan: Plan) -> list[dict]:
+    """Rows of the table for one key setting: each head's LSTM (one row per seed, their average
+    with several, and with ``recall`` the last of them mixed with each chorale's own past) and
+    the n-gram."""
+    data = plan.out / keys / "data"
     chorales = chorale_splits(records, keys)
     if not (data / "test.npz").exists():
         write_data(chorales, records, data)
     frames = sum(c.frames for c in chorales["train"])
     # The same frames of training for every setting: epochs of the written records' length.
     base_frames = sum(len(r) for r in records["train"])
-    budget = max(1, round(epochs * base_frames / frames))
+    budget = max(1, round(plan.epochs * base_frames / frames))
     rows = []
-    for head in heads:
-        run = train(data, head, budget, changes, out / keys / head)
-        trained = TrainedModel.load(out / keys / head / "checkpoint.pt")
-        splits = {
-            s: load_split(data / f"{s}.npz", trained.representation, trained.vocabulary)
-            for s in SPLITS
-        }
-        rows.append(
-            {"setting": f"{keys}, LSTM {head}", "train_chorales": len(chorales["train"])}
-            | run
-            | {s: scored(trained.model, splits[s], trained.vocabulary) for s in ("valid", "test")}
-        )
+    for head in plan.heads:
+        models = []
+        for seed in plan.seeds:
+            folder = plan.folder(keys, head, seed)
+            run = train(data, head, budget, plan.changes | {"seed": seed}, folder)
+            trained = TrainedModel.load(folder / "checkpoint.pt")
+            splits = {
+                s: load_split(data / f"{s}.npz", trained.representation, trained.vocabulary)
+                for s in SPLITS
+            }
+            models.append(trained.model)
+            rows.append(
+                {"setting": f"{keys}, LSTM {head}, seed {seed}"}
+                | {"train_chorales": len(chorales["train"])}
+                | run
+                | {s: scored(trained.model, splits[s], trained.vocabulary) for s in VALID_TEST}
+            )
+        if len(models) > 1:
+            trained = dataclasses.replace(trained, model=ModelAverage(models))
+            setting = f"{keys}, LSTM {head}, {len(models)} seeds averaged"
+            rows.append(
+                {"setting": setting}
+                | {s: scored(trained.model, splits[s], trained.vocabulary) for s in VALID_TEST}
+            )
+        if plan.recall:
+            rows.append(recalled(trained, splits, rows[-1]["setting"] + " + recall"))
     rows.append({"setting": f"{keys}, n-gram"} | ngram(splits, trained.vocabulary))
     return rows
 
@@ -223,17 +277,26 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="changes to config/chorale.yaml's model section, e.g. hidden_size=256",
     )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[1],
+        help="train a model from each training seed and score them averaged as well",
+    )
+    parser.add_argument(
+        "--recall",
+        action="store_true",
+        help="also score each LSTM mixed with the chorale's recall of its own past",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "results/jsb")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     records = read_records(args.npz)
     changes = {k: yaml.safe_load(v) for k, v in (change.split("=", 1) for change in args.model)}
-    rows = [
-        row
-        for keys in args.keys
-        for row in run_setting(records, keys, args.heads, args.epochs, changes, args.out)
-    ]
+    plan = Plan(args.heads, args.epochs, changes, args.seeds, args.recall, args.out)
+    rows = [row for keys in args.keys for row in run_setting(records, keys, plan)]
     header = f"{'JSB chorales, held notes folded':<28} {'valid':>7} {'test':>7} {'test/piece':>10}"
     print(header + f" {'epochs':>6} {'minutes':>7}")
     for row in rows:

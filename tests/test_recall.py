@@ -1,0 +1,117 @@
+"""Recall (musiclstm.model.recall): a piece's own past mixed with the model's distribution."""
+
+import numpy as np
+import pytest
+import torch
+
+from musiclstm.data.batches import SplitData
+from musiclstm.data.vocabulary import Vocabulary
+from musiclstm.evaluation.metrics import evaluate_songs
+from musiclstm.model.lstm import StepLSTM
+from musiclstm.model.recall import (
+    BANDS,
+    Recall,
+    RecallWeights,
+    fit_weights,
+    recall_guesses,
+    recall_statistics,
+)
+from musiclstm.representation.base import UNKNOWN_METER
+from musiclstm.representation.melody import MelodyRepresentation
+
+VOCAB = 12
+
+
+def guesses_after(tokens: list[int]) -> tuple[int, np.ndarray]:
+    """The longest match and the guess for the step after ``tokens``."""
+    row = torch.tensor([tokens])
+    empty = torch.zeros(1, 0, dtype=torch.long)
+    longest, q, _, _ = recall_guesses(row, VOCAB, empty, empty)
+    return int(longest[0, -1]), q[0, -1].numpy()
+
+
+def test_the_guess_is_what_followed_the_longest_earlier_match():
+    longest, q = guesses_after([0, 5, 6, 7, 8, 9, 5, 6, 7])
+    assert longest == 3
+    assert q[8] == 1.0 and q.sum() == 1.0
+
+
+def test_occurrences_that_went_on_differently_share_the_guess():
+    longest, q = guesses_after([0, 5, 6, 7, 8, 5, 6, 7, 9, 4, 5, 6, 7])
+    assert longest == 3
+    assert q[8] == q[9] == 0.5
+
+
+def test_a_longer_match_outweighs_a_shorter_one():
+    # "6 7" went on to 8 after a 1, "5 6 7" went on to 9: the longer match decides.
+    longest, q = guesses_after([0, 1, 6, 7, 8, 5, 6, 7, 9, 5, 6, 7])
+    assert longest == 3
+    assert q[9] == 1.0 and q[8] == 0.0
+
+
+def test_no_earlier_match_guesses_nothing():
+    longest, q = guesses_after([0, 1, 2, 3, 4])
+    assert longest == 0 and q.sum() == 0.0
+
+
+def repeating_piece(rng: np.random.Generator, length: int = 40) -> list[int]:
+    """Tokens 2..VOCAB-1, a random phrase played twice and a new ending."""
+    phrase = rng.integers(2, VOCAB, size=length).tolist()
+    return [*phrase, *phrase, *rng.integers(2, VOCAB, size=10).tolist()]
+
+
+def untrained_model(seed: int = 0) -> StepLSTM:
+    torch.manual_seed(seed)
+    return StepLSTM(VOCAB, 4, 8, 1, 0.0).eval()
+
+
+def weights() -> RecallWeights:
+    return RecallWeights((0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95))
+
+
+def test_the_mixture_is_a_distribution_and_stepping_equals_one_pass():
+    rng = np.random.default_rng(0)
+    tokens = torch.tensor([[0, *repeating_piece(rng)], [0, *repeating_piece(rng)]])
+    inputs = torch.zeros(*tokens.shape, 0, dtype=torch.long)
+    model = Recall(untrained_model(), weights(), VOCAB)
+    with torch.no_grad():
+        whole, _ = model(tokens, inputs, model.start(torch.full_like(tokens, -1)))
+        assert torch.allclose(whole.exp().sum(-1), torch.ones(tokens.shape), atol=1e-5)
+        state, stepped = model.start(torch.full_like(tokens, -1)), []
+        for t in range(tokens.shape[1]):
+            logits, state = model.stepper()(tokens[:, t], inputs[:, t], state)
+            stepped.append(logits)
+    assert torch.allclose(torch.stack(stepped, 1), whole, atol=1e-5)
+
+
+def melody_split(pieces: list[list[int]], vocabulary: Vocabulary) -> SplitData:
+    songs = [np.array(piece) for piece in pieces]
+    meters = [UNKNOWN_METER] * len(songs)
+    inputs = MelodyRepresentation().songs_inputs(songs, meters, vocabulary.boundary)
+    return SplitData(songs, meters, inputs)
+
+
+def test_fitted_recall_lowers_the_cost_of_pieces_that_repeat_themselves():
+    """Weights fitted on some repeating pieces make others cheaper, the repeat most of all."""
+    vocabulary = Vocabulary(["/", "<unk>", *(str(p) for p in range(60, 60 + VOCAB - 2))])
+    rng = np.random.default_rng(1)
+    fitting = melody_split([repeating_piece(rng) for _ in range(6)], vocabulary)
+    held_out = melody_split([repeating_piece(rng) for _ in range(4)], vocabulary)
+    model = untrained_model()
+    fitted = fit_weights(*recall_statistics(model, fitting, vocabulary.boundary, VOCAB))
+    # A random phrase rarely matches three tokens by chance; its repeat matches ever longer.
+    assert fitted.weights[0] == 0.0 and fitted.weights[4] > 0.9  # matches of 24 to 47
+    plain = evaluate_songs(model, held_out, vocabulary)["bits_per_step"]
+    recalled = evaluate_songs(Recall(model, fitted, VOCAB), held_out, vocabulary)["bits_per_step"]
+    # About 36 of each piece's 91 steps are guessed right: the model pays log2(12) bits on each.
+    assert recalled < 0.7 * plain
+
+
+def test_a_band_whose_guesses_are_wrong_gets_no_weight():
+    longest = np.array([4] * 50 + [30] * 50)
+    model_p = np.full(100, 0.2)
+    guess_p = np.array([0.0] * 50 + [1.0] * 50)
+    fitted = fit_weights(model_p, guess_p, longest)
+    assert fitted.weights[2] == pytest.approx(0.0, abs=1e-6)  # band of 4 (from 3)
+    assert fitted.weights[4] == pytest.approx(0.999)  # band of 30 (from 24), capped
+    assert len(fitted.weights) == len(BANDS) + 1
