@@ -52,7 +52,7 @@ from musiclstm.evaluation.metrics import evaluate_songs
 from musiclstm.model.average import ModelAverage
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.model.ngram import KneserNey, NgramCounts
-from musiclstm.model.recall import Recall, fit_weights, recall_statistics
+from musiclstm.model.recall import fit_recall, with_recall
 from musiclstm.music.frames import SATB, Frames
 from musiclstm.music.tokens import HOLD, REST
 from musiclstm.music.tonality import song_key
@@ -193,14 +193,10 @@ def ngram(splits: dict[str, SplitData], vocabulary: Vocabulary) -> dict:
 def recalled(trained: TrainedModel, splits: dict[str, SplitData], setting: str) -> dict:
     """The row of ``trained`` mixed with each chorale's recall of its own past, the recall's
     weights fitted on the validation chorales (:mod:`musiclstm.model.recall`)."""
-    vocabulary = trained.vocabulary
-    statistics = recall_statistics(
-        trained.model, splits["valid"], vocabulary.boundary, len(vocabulary)
-    )
-    weights = fit_weights(*statistics)
-    model = Recall(trained.model, weights, len(vocabulary))
+    weights = fit_recall(trained, splits["valid"])
+    recalling = with_recall(trained, weights)
     return {"setting": setting, "recall": weights.describe()} | {
-        s: scored(model, splits[s], vocabulary) for s in VALID_TEST
+        s: scored(recalling.model, splits[s], trained.vocabulary) for s in VALID_TEST
     }
 
 

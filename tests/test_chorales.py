@@ -32,6 +32,7 @@ from musiclstm.generation.melodies import TrainingSongs
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel, build_model, model_args
+from musiclstm.model.recall import RecallWeights
 from musiclstm.model.voice_leading import PARALLEL, distance_bin
 from musiclstm.music.frames import FERMATA_FRAME, FRAME_TOKENS, SATB, frame_width, parse_frames
 from musiclstm.music.midi import write_midi
@@ -377,8 +378,9 @@ TINY_CHORALES = {
     "generate": {
         "chorale": {"seed": "", "bars": 2, "tempo_bpm": 72, "upbeat": 0},
         # Composed with a quarter-note upbeat (as 3 in 4 of Bach's test chorales start).
-        "upbeat_chorale": {"seed": "", "bars": 2, "upbeat": 1},
-        "harmonised": {"melody": "corpus:bach/bwv269.mxl", "key": "G"},
+        # Both recall their own past: the model's and the harmoniser's recall weights are fitted.
+        "upbeat_chorale": {"seed": "", "bars": 2, "upbeat": 1, "recall": True},
+        "harmonised": {"melody": "corpus:bach/bwv269.mxl", "key": "G", "recall": True},
         # An F-major tune with a quarter-note upbeat, given no key: it comes back in F, bar lines
         # in place.
         "upbeat": {"melody": "corpus:bach/bwv281.krn"},
@@ -446,6 +448,22 @@ def test_chorale_metrics_by_frame_and_voice_with_the_baseline(chorale_run):
     assert 2 <= baseline["order"] <= 8 and baseline["test"]["bits_per_frame"] > 0
     stats = json.loads((chorale_run / "results/chorale/evaluation/music_stats.json").read_text())
     assert stats["voice_leading"]["held_out"]["chorales"] == chorale["chorales"]
+
+
+@pytest.mark.slow
+def test_recall_weights_are_fitted_for_both_models_and_scored(chorale_run):
+    stages = chorale_run / "results/chorale"
+    for model, metrics_file in (("model", "metrics"), ("harmoniser", "harmoniser_metrics")):
+        weights = RecallWeights.read(stages / f"{model}/recall.json")
+        assert weights.weights[0] == 0.0 and all(0 <= w < 1 for w in weights.weights)
+        metrics = json.loads((stages / f"evaluation/{metrics_file}.json").read_text())
+        assert metrics["recall"] == weights.describe()
+        # Fitted on the validation chorales, so never worse there than the model alone (the
+        # likelihood is concave in each weight, and a weight of 0 is the model itself).
+        alone, recalled = metrics["valid"], metrics["valid_with_recall"]
+        assert recalled["bits_per_step"] <= alone["bits_per_step"] + 1e-9
+        assert recalled["chorale"]["voices"].keys() == alone["chorale"]["voices"].keys()
+        assert metrics["test_with_recall"]["steps"] == metrics["test"]["steps"]
 
 
 @pytest.mark.slow

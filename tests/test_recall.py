@@ -77,9 +77,11 @@ def test_the_mixture_is_a_distribution_and_stepping_equals_one_pass():
     with torch.no_grad():
         whole, _ = model(tokens, inputs, model.start(torch.full_like(tokens, -1)))
         assert torch.allclose(whole.exp().sum(-1), torch.ones(tokens.shape), atol=1e-5)
-        state, stepped = model.start(torch.full_like(tokens, -1)), []
-        for t in range(tokens.shape[1]):
-            logits, state = model.stepper()(tokens[:, t], inputs[:, t], state)
+        # As sampling does: the first token through the modules, then the fast kernel.
+        first, state = model(tokens[:, :1], inputs[:, :1], model.start(torch.full_like(tokens, -1)))
+        stepped, step = [first[:, 0]], model.stepper()
+        for t in range(1, tokens.shape[1]):
+            logits, state = step(tokens[:, t], inputs[:, t], state)
             stepped.append(logits)
     assert torch.allclose(torch.stack(stepped, 1), whole, atol=1e-5)
 

@@ -164,6 +164,7 @@ class SongSettings(Section):
     cadence_rules: bool
     refine_sweeps: int
     refine_temperature: float
+    recall: bool
     form: str
     upbeat: str | float
     compass: str | float

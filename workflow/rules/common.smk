@@ -108,7 +108,9 @@ def generation_inputs(song):
             song["upbeat"],
             song["compass"],
         )
-    return inputs | ({"train": stage("data/train.npz")} if drawn else {})
+    # A song that recalls its own past mixes in the recall the model's weights were fitted for.
+    recall = {"recall": stage(f"{model}/recall.json")} if song["recall"] else {}
+    return inputs | recall | ({"train": stage("data/train.npz")} if drawn else {})
 
 
 def seed_inputs(song):
@@ -315,6 +317,14 @@ def comparison_checkpoint():
         TEXTURE.generation_checkpoint(config["generate"][entry]) if entry else "model"
     )
     return stage(f"{model}/checkpoint.pt")
+
+
+def comparison_recall():
+    """The recall weights of the comparison's model, where its entry recalls its own past."""
+    entry = comparison_entry()
+    if not entry or not config["generate"][entry]["recall"]:
+        return {}
+    return {"recall": comparison_checkpoint().replace("checkpoint.pt", "recall.json")}
 
 
 def comparison_inputs():

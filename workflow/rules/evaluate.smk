@@ -1,9 +1,32 @@
-# Score the best checkpoint on the validation and test songs (chorales: with the n-gram baseline
-# fitted on the training chorales).
+# How much each band of match lengths of a piece's recall of its own past weighs beside the
+# model (musiclstm.model.recall), fitted on the validation songs: for the model and the harmoniser.
+rule fit_recall:
+    input:
+        checkpoint=stage("{model}/checkpoint.pt"),
+        valid=stage("data/valid.npz"),
+    output:
+        stage("{model}/recall.json"),
+    log:
+        stage_log("fit_recall_{model}.log"),
+    wildcard_constraints:
+        model="model|harmoniser",
+    conda:
+        "../../envs/torch.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    script:
+        "../scripts/fit_recall.py"
+
+
+# Score the best checkpoint on the validation and test songs, alone and with its recall (chorales:
+# with the n-gram baseline fitted on the training chorales).
 rule evaluate_model:
     input:
         **baseline_inputs(),
         checkpoint=stage("model/checkpoint.pt"),
+        recall=stage("model/recall.json"),
         valid=stage("data/valid.npz"),
         test=stage("data/test.npz"),
     output:
@@ -24,6 +47,7 @@ rule evaluate_model:
 use rule evaluate_model as evaluate_harmoniser with:
     input:
         checkpoint=stage("harmoniser/checkpoint.pt"),
+        recall=stage("harmoniser/recall.json"),
         valid=stage("data/valid.npz"),
         test=stage("data/test.npz"),
     output:
@@ -36,6 +60,7 @@ use rule evaluate_model as evaluate_harmoniser with:
 # `distinguishability.entry` names writes: what music_stats sets beside the held-out songs.
 rule generate_comparison:
     input:
+        **comparison_recall(),
         checkpoint=comparison_checkpoint(),
         train=stage("data/train.npz"),
         held_out=stage("data/test.npz"),

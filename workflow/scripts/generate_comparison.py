@@ -9,13 +9,17 @@ log_to(snakemake.log[0])
 
 from musiclstm.evaluation.comparison_files import write_comparison  # noqa: E402
 from musiclstm.generation.comparison import comparison_songs  # noqa: E402
+from musiclstm.generation.requests import recalling  # noqa: E402
 from musiclstm.model.checkpoint import TrainedModel  # noqa: E402
 from musiclstm.settings import SongSettings, settings  # noqa: E402
 
-trained = TrainedModel.load(snakemake.input.checkpoint)
+song = settings(SongSettings, snakemake.params.song)
+trained = recalling(
+    TrainedModel.load(snakemake.input.checkpoint), song, snakemake.input.get("recall")
+)
 songs = comparison_songs(
     trained,
-    settings(SongSettings, snakemake.params.song),
+    song,
     snakemake.input.held_out,
     snakemake.input.train,
 )

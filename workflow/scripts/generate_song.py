@@ -17,4 +17,5 @@ generate_pieces(
     encoding=settings(EncodingSettings, snakemake.params.encoding),
     melody_path=snakemake.input.get("melody"),
     train_path=snakemake.input.get("train"),
+    recall_path=snakemake.input.get("recall"),
 )

@@ -131,16 +131,20 @@ def evaluate_checkpoint(
     threads: int = 1,
     batch_size: int = 64,
     train_path=None,
+    recall_path=None,
 ) -> dict:
     """Score a checkpoint on each named split; with a ``metrics_path``, write the metrics there.
 
     The checkpoint's texture adds its own views of each split (a chorale's by frame and voice,
     see :mod:`musiclstm.evaluation.chorale_metrics`) and, given the ``train_path``, its baseline
-    fitted on it (``baseline``).
+    fitted on it (``baseline``). Given the weights of the model's recall (``recall_path``,
+    :mod:`musiclstm.model.recall`), each split is scored again with it (``{split}_with_recall``;
+    the weights under ``recall``): the validation figure is the one they were fitted on.
     """
     from musiclstm.data.batches import load_split
     from musiclstm.evaluation.result_files import write_metrics
     from musiclstm.model.checkpoint import TrainedModel
+    from musiclstm.model.recall import RecallWeights, with_recall
 
     torch.set_num_threads(threads)
     trained = TrainedModel.load(checkpoint_path)
@@ -157,6 +161,14 @@ def evaluate_checkpoint(
             blind = without_form(data, trained.representation, vocabulary.boundary)
             metrics[f"{name}_without_form"] = evaluate_songs(
                 trained.model, blind, vocabulary, batch_size, views=views
+            )
+    if recall_path is not None:
+        weights = RecallWeights.read(recall_path)
+        recalling = with_recall(trained, weights).model
+        metrics["recall"] = weights.describe()
+        for name, data in splits.items():
+            metrics[f"{name}_with_recall"] = evaluate_songs(
+                recalling, data, vocabulary, batch_size, views=views
             )
     if train_path is not None:
         train = load_split(train_path, trained.representation, vocabulary)

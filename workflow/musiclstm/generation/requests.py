@@ -9,6 +9,7 @@ from pathlib import Path
 
 from musiclstm.generation.song_info import SongInfo, write_song_info
 from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.model.recall import RecallWeights, with_recall
 from musiclstm.music.midi import write_midi
 from musiclstm.settings import EncodingSettings, SongSettings
 
@@ -42,10 +43,13 @@ def generate_pieces(
     encoding: EncodingSettings | None = None,
     melody_path: str | None = None,
     train_path: str | None = None,
+    recall_path: str | None = None,
 ) -> list[tuple[list[str], SongInfo]]:
     """Write the pieces that ``song`` asks for with the checkpoint's texture (as its checkpoint
-    records it) to ``files`` (``midi``, ``tokens`` and ``info`` paths, one per piece)."""
-    trained = TrainedModel.load(checkpoint_path)
+    records it) to ``files`` (``midi``, ``tokens`` and ``info`` paths, one per piece); with
+    ``song.recall``, the model mixed with each piece's recall, its weights read from
+    ``recall_path``."""
+    trained = recalling(TrainedModel.load(checkpoint_path), song, recall_path)
     request = GenerateRequest(
         trained, song, name, len(files["midi"]), encoding, melody_path, train_path
     )
@@ -63,6 +67,15 @@ def generate_pieces(
             " ".join(tokens),
         )
     return written
+
+
+def recalling(trained: TrainedModel, song: SongSettings, recall_path) -> TrainedModel:
+    """``trained`` mixed with each piece's recall where ``song`` asks for it."""
+    if not song.recall:
+        return trained
+    if recall_path is None:
+        raise ValueError("recall: true needs the model's recall weights (its recall.json)")
+    return with_recall(trained, RecallWeights.read(recall_path))
 
 
 def files_of(output) -> dict[str, list]:

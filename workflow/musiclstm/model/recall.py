@@ -26,7 +26,10 @@ and their match lengths, so stepping one token at a time gives what one whole pa
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -68,6 +71,20 @@ class RecallWeights:
 
     def describe(self) -> dict:
         return {"bands": list(BANDS), "weights": [round(w, 4) for w in self.weights]}
+
+    @classmethod
+    def read(cls, path) -> RecallWeights:
+        """Weights written by :meth:`write`; bands other than today's are refused, not guessed."""
+        description = json.loads(Path(path).read_text())
+        if description.get("bands") != list(BANDS):
+            raise ValueError(
+                f"{path}: recall weights for match bands {description.get('bands')}, "
+                f"but recall uses {list(BANDS)}; fit them again"
+            )
+        return cls(tuple(float(w) for w in description["weights"]))
+
+    def write(self, path) -> None:
+        Path(path).write_text(json.dumps(self.describe(), indent=2) + "\n")
 
 
 def extend_matches(
@@ -151,6 +168,22 @@ class Recall(LanguageModel):
         log_probs = mixed_log_probs(logits.cpu(), q, self.weights.of(longest))
         return log_probs.to(logits.device), (*(inner or ()), history[None], lengths[None])
 
+    def stepper(self, fast: bool = True):
+        """The inner model's step function (its fast kernel where it has one), mixed."""
+        inner_step = self.model.stepper(fast)
+
+        def step(tokens: torch.Tensor, inputs: torch.Tensor, state: State):
+            inner, history, lengths = self.parts(state, tokens.shape[0])
+            logits, inner = inner_step(tokens, inputs, inner)
+            longest, q, history, lengths = recall_guesses(
+                tokens.view(-1, 1).cpu(), self.vocab_size, history, lengths
+            )
+            weight = self.weights.of(longest[:, 0])
+            log_probs = mixed_log_probs(logits.cpu(), q[:, 0], weight).to(logits.device)
+            return log_probs, (*(inner or ()), history[None], lengths[None])
+
+        return step
+
 
 def recall_statistics(
     model: LanguageModel, data: SplitData, boundary: int, vocab_size: int, batch_size: int = 64
@@ -187,3 +220,18 @@ def fit_weights(model_p: np.ndarray, guess_p: np.ndarray, longest: np.ndarray) -
             weight = float(np.mean(weight * q / ((1 - weight) * p + weight * q)))
         weights.append(min(weight, MAX_WEIGHT))
     return RecallWeights(tuple(weights))
+
+
+def fit_recall(trained, valid: SplitData) -> RecallWeights:
+    """The recall weights of a :class:`~musiclstm.model.checkpoint.TrainedModel`, fitted on the
+    held-out pieces ``valid``."""
+    vocabulary = trained.vocabulary
+    return fit_weights(
+        *recall_statistics(trained.model, valid, vocabulary.boundary, len(vocabulary))
+    )
+
+
+def with_recall(trained, weights: RecallWeights):
+    """``trained`` with its model mixed with each piece's recall."""
+    model = Recall(trained.model, weights, len(trained.vocabulary))
+    return dataclasses.replace(trained, model=model)
