@@ -4,6 +4,9 @@ the test music_stats.json reports, for settings other than the config's.
     .venv/bin/python benchmarks/distinguishability.py [--results results]
         [--checkpoint results/model/checkpoint.pt] [--set upbeat=0 --set form=none ...]
 
+(``--set recall=true`` reads the recall weights beside the checkpoint, ``recall.json``, which the
+workflow's fit_recall rule writes.)
+
 One song is written per held-out test song, in its time signature and number of bars, with the
 schema's song settings and the ``--set`` overrides (``key=value``, values read as YAML), exactly as
 the workflow's generate_comparison rule writes them; then a logistic regression on the songs'
@@ -24,6 +27,7 @@ from musiclstm.data.splits import read_songs
 from musiclstm.evaluation.distinguishability import comparison_stats
 from musiclstm.evaluation.music_stats import held_out_meters, held_out_pieces, music_stats
 from musiclstm.generation.comparison import comparison_songs
+from musiclstm.generation.requests import recalling
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.settings import SongSettings, settings
 
@@ -44,6 +48,9 @@ def main() -> None:
         (key, yaml.safe_load(value)) for key, value in (item.split("=", 1) for item in args.set)
     )
     song = settings(SongSettings, **{"end_on_tonic": False, **overrides})
+    # With --set recall=true, the weights the workflow fitted beside the checkpoint.
+    checkpoint = args.checkpoint or results / "model/checkpoint.pt"
+    trained = recalling(trained, song, checkpoint.with_name("recall.json"))
     start = time.perf_counter()
     written = comparison_songs(trained, song, results / "data/test.npz", results / "data/train.npz")
     seconds = time.perf_counter() - start
