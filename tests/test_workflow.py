@@ -130,7 +130,14 @@ RENDERING = {
     "summary_page",
 }
 # The pieces set beside the held-out songs are written with the settings of the song `song`.
-AFTER_TRAINING = {"train_model", "evaluate_model", "generate_song", "generate_other", "all"}
+AFTER_TRAINING = {
+    "train_model",
+    "fit_recall",
+    "evaluate_model",
+    "generate_song",
+    "generate_other",
+    "all",
+}
 AFTER_TRAINING |= RENDERING | {"plot_loss", "generate_comparison"}
 AFTER_SPLIT = {"split_songs", "build_vocabulary", "build_tensors"} | AFTER_TRAINING
 

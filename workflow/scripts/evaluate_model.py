@@ -17,6 +17,6 @@ metrics = evaluate_checkpoint(
     snakemake.output[0],
     threads=snakemake.threads,
     train_path=snakemake.input.get("train"),
-    recall_path=snakemake.input.recall,
+    recall_path=snakemake.input.get("recall"),
 )
 print(json.dumps(metrics, indent=2), file=sys.stderr)
