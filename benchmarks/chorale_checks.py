@@ -16,7 +16,8 @@ config/chorale.yaml``) and writes, in this run:
   last on the tonic), then with both and ``--sweeps`` refinement sweeps at each of
   ``--refine-temperatures`` (``refine_sweeps``: every note redrawn given the notes on both
   sides); every set timed (``--refined-only``: the refined sets alone; ``--plain-only``: the
-  sets without rules alone, what the models write by themselves);
+  sets without rules alone, what the models write by themselves; ``--recall``: each model mixed
+  with the piece's recall of its own past, with the weights the workflow's fit_recall rule wrote);
 
 then prints the musical checks (:mod:`musiclstm.evaluation.voice_leading`) of each set next to
 those of the held-out chorales, the voice ranges measured on the training chorales.
@@ -35,6 +36,7 @@ from musiclstm.generation.ensembles import GivenMelody, compose_request, harmoni
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.strategies import Sampling
 from musiclstm.model.checkpoint import TrainedModel
+from musiclstm.model.recall import RecallWeights, with_recall
 from musiclstm.music.frames import SATB, frame_width, parse_frames
 from musiclstm.music.tonality import song_tonic
 from musiclstm.settings import SongSettings, settings
@@ -92,6 +94,13 @@ def samplings(args) -> dict[str, Sampling]:
     return ways
 
 
+def load(folder: Path, recall: bool) -> TrainedModel:
+    """The model in ``folder``, mixed with its recall (the weights the workflow fitted beside it,
+    ``recall.json``) where asked."""
+    trained = TrainedModel.load(folder / "checkpoint.pt")
+    return with_recall(trained, RecallWeights.read(folder / "recall.json")) if recall else trained
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=REPO / "results/chorale")
@@ -103,13 +112,16 @@ def main() -> None:
     parser.add_argument("--refine-temperatures", type=float, nargs="*", default=[1.0, 0.5])
     parser.add_argument("--refined-only", action="store_true", help="only the refined sets")
     parser.add_argument("--plain-only", action="store_true", help="only the sets without rules")
+    parser.add_argument(
+        "--recall", action="store_true", help="each model mixed with the piece's recall"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = args.results / "data"
     held_out = [parse_frames(tokens) for tokens in read_songs(data / "test.txt")]
     held_out = held_out[: args.harmonised]
     ranges = voice_ranges([parse_frames(tokens) for tokens in read_songs(data / "train.txt")])
-    composer = TrainedModel.load(args.results / "model/checkpoint.pt")
+    composer = load(args.results / "model", args.recall)
     request = compose_request(settings(SongSettings, seed="", bars=8), [], 0.25, FRAME_WIDTH)
     writers = {
         "composed": lambda how: composed_set(composer, request, args.composed, how),
@@ -117,7 +129,7 @@ def main() -> None:
     }
     harmoniser_path = args.results / "harmoniser/checkpoint.pt"
     if harmoniser_path.exists():  # the compose model's run alone has none
-        harmoniser = TrainedModel.load(harmoniser_path)
+        harmoniser = load(args.results / "harmoniser", args.recall)
         writers["harmoniser"] = lambda how: harmonisations(harmoniser, held_out, how)
     sets, seconds = {"Bach (test)": held_out}, {}
     for way, sampling in samplings(args).items():
