@@ -13,7 +13,7 @@ from musiclstm.music.midi import read_midi_tokens
 pytestmark = pytest.mark.slow
 
 TARGETS = ("results/generated/song.mid", "results/evaluation/metrics.json")
-MODEL_STAGES = {"train_model", "evaluate_model", "generate_song"}
+MODEL_STAGES = {"train_model", "fit_recall", "evaluate_model", "generate_song"}
 
 
 def tiny_config(**model) -> dict:
