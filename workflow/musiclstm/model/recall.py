@@ -62,10 +62,6 @@ class RecallWeights:
 
     weights: tuple[float, ...]
 
-    @classmethod
-    def none(cls) -> RecallWeights:
-        return cls((0.0,) * (len(BANDS) + 1))
-
     def of(self, lengths: torch.Tensor) -> torch.Tensor:
         return torch.tensor(self.weights, dtype=torch.float32)[band_of(lengths)]
 
