@@ -62,8 +62,9 @@ class RecallWeights:
 
     weights: tuple[float, ...]
 
-    def of(self, lengths: torch.Tensor) -> torch.Tensor:
-        return torch.tensor(self.weights, dtype=torch.float32)[band_of(lengths)]
+    def table(self) -> torch.Tensor:
+        """The weights as a tensor, indexed by band."""
+        return torch.tensor(self.weights, dtype=torch.float32)
 
     def describe(self) -> dict:
         return {"bands": list(BANDS), "weights": [round(w, 4) for w in self.weights]}
@@ -141,6 +142,7 @@ class Recall(LanguageModel):
         super().__init__()
         self.model = model
         self.weights = weights
+        self.weight_table = weights.table()  # built once: sampling reads it every step
         self.vocab_size = vocab_size
 
     def start(self, given: torch.Tensor, state: State | None = None) -> State | None:
@@ -161,7 +163,7 @@ class Recall(LanguageModel):
         longest, q, history, lengths = recall_guesses(
             tokens.cpu(), self.vocab_size, history, lengths
         )
-        log_probs = mixed_log_probs(logits.cpu(), q, self.weights.of(longest))
+        log_probs = mixed_log_probs(logits.cpu(), q, self.weight_table[band_of(longest)])
         return log_probs.to(logits.device), (*(inner or ()), history[None], lengths[None])
 
     def stepper(self, fast: bool = True):
@@ -174,7 +176,7 @@ class Recall(LanguageModel):
             longest, q, history, lengths = recall_guesses(
                 tokens.view(-1, 1).cpu(), self.vocab_size, history, lengths
             )
-            weight = self.weights.of(longest[:, 0])
+            weight = self.weight_table[band_of(longest[:, 0])]
             log_probs = mixed_log_probs(logits.cpu(), q[:, 0], weight).to(logits.device)
             return log_probs, (*(inner or ()), history[None], lengths[None])
 
