@@ -69,12 +69,27 @@ TEXTURE = {"name": "chorale"}
 SHIFTS = range(-6, 6)  # every transposition of a chorale, each pitch class once
 VOCABULARY_MARGIN = 12  # semitones of pitches beyond the records' range every vocabulary holds
 NGRAM_ORDERS = range(2, 9)
+BAR = 16  # sixteenths in a bar of 4/4, the meter of nearly every record
 
 
 def read_records(path: Path) -> dict[str, list[np.ndarray]]:
     """The (steps, 4) arrays of each split (the file's object arrays come from Python 2)."""
     data = np.load(path, allow_pickle=True, encoding="latin1")
     return {split: [np.asarray(record, dtype=float) for record in data[split]] for split in SPLITS}
+
+
+def bar_heard_before(record: np.ndarray, bar: int = BAR) -> float:
+    """The share of a record's frames (after its first bar) that follow a bar of all four
+    voices heard earlier in the record, the frame being the one that followed it there: what
+    recall can take from the chorale's own past and an LSTM's state no longer holds."""
+    frames = [tuple(np.nan_to_num(row, nan=-1).astype(int)) for row in record]
+    followed: dict[tuple, set] = {}
+    heard = 0
+    for step in range(bar, len(frames)):
+        before = tuple(frames[step - bar : step])
+        heard += frames[step] in followed.get(before, ())
+        followed.setdefault(before, set()).add(frames[step])
+    return heard / max(len(frames) - bar, 1)
 
 
 def voice_tokens(column: np.ndarray) -> list[str]:
@@ -292,6 +307,12 @@ def main() -> None:
     records = read_records(args.npz)
     changes = {k: yaml.safe_load(v) for k, v in (change.split("=", 1) for change in args.model)}
     plan = Plan(args.heads, args.epochs, changes, args.seeds, args.recall, args.out)
+    if args.recall:
+        for split in VALID_TEST:
+            frames = [len(r) - BAR for r in records[split] if len(r) > BAR]
+            shares = [bar_heard_before(r) for r in records[split] if len(r) > BAR]
+            share = np.dot(frames, shares) / sum(frames)
+            print(f"{split}: {share:.3f} of frames follow a bar heard before in the chorale")
     rows = [row for keys in args.keys for row in run_setting(records, keys, plan)]
     header = f"{'JSB chorales, held notes folded':<28} {'valid':>7} {'test':>7} {'test/piece':>10}"
     print(header + f" {'epochs':>6} {'minutes':>7}")

@@ -65,6 +65,24 @@ def batch_totals(log_probs: torch.Tensor, targets: torch.Tensor, kinds: TokenKin
 
 
 @torch.no_grad()
+def split_log_probs(
+    model: LanguageModel,
+    data: SplitData,
+    boundary: int,
+    batch_size: int = 64,
+    device: torch.device | str = "cpu",
+):
+    """The model's log-probabilities of every next token of a split, one length batch of songs
+    at a time, each song from its start: ``(tokens, targets, log_probs)`` per batch, padded
+    (targets ``IGNORE`` where there is no real one), on the CPU."""
+    for indices in length_batches([len(song) for song in data.songs], batch_size):
+        tokens, targets = pad_batch(data.songs, indices, boundary)
+        inputs = pad_inputs(data.inputs, indices, tokens.shape[1]).to(device)
+        state = model.start(song_ids(targets, boundary).to(device))
+        logits, _ = model(tokens.to(device), inputs, state)
+        yield tokens, targets, torch.log_softmax(logits.float(), dim=-1).cpu()
+
+
 def evaluate_songs(
     model: LanguageModel,
     data: SplitData,
@@ -81,12 +99,8 @@ def evaluate_songs(
     kinds = TokenKinds(vocabulary)
     totals = Counter(dict.fromkeys(("nats", "steps", "onsets", "pitch_nats", "pitches"), 0.0))
     view_totals = [Counter() for _ in views]
-    for indices in length_batches([len(song) for song in data.songs], batch_size):
-        tokens, targets = pad_batch(data.songs, indices, vocabulary.boundary)
-        inputs = pad_inputs(data.inputs, indices, tokens.shape[1]).to(device)
-        state = model.start(song_ids(targets, vocabulary.boundary).to(device))
-        logits, _ = model(tokens.to(device), inputs, state)
-        log_probs = torch.log_softmax(logits.float(), dim=-1).cpu()
+    batches = split_log_probs(model, data, vocabulary.boundary, batch_size, device)
+    for _, targets, log_probs in batches:
         totals.update(batch_totals(log_probs, targets, kinds))
         for view, counted in zip(views, view_totals, strict=True):
             counted.update(view.totals(log_probs, targets))

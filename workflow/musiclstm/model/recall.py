@@ -34,14 +34,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from musiclstm.data.batches import (
-    IGNORE,
-    SplitData,
-    length_batches,
-    pad_batch,
-    pad_inputs,
-    song_ids,
-)
+from musiclstm.data.batches import IGNORE, SplitData
+from musiclstm.evaluation.metrics import split_log_probs
 from musiclstm.model.base import LanguageModel, State
 
 # Lower edges of the bands of match lengths, in tokens; a match shorter than the first has no
@@ -189,20 +183,14 @@ def recall_statistics(
     """Over every real target of ``data``: the model's probability of it, the guess's, and the
     match length it was guessed from (what :func:`fit_weights` needs)."""
     model_p, guess_p, longest_all = [], [], []
-    with torch.no_grad():
-        for indices in length_batches([len(song) for song in data.songs], batch_size):
-            tokens, targets = pad_batch(data.songs, indices, boundary)
-            inputs = pad_inputs(data.inputs, indices, tokens.shape[1])
-            state = model.start(song_ids(targets, boundary))
-            logits, _ = model(tokens, inputs, state)
-            empty = torch.zeros(len(indices), 0, dtype=torch.long)
-            longest, q, _, _ = recall_guesses(tokens, vocab_size, empty, empty)
-            real = targets != IGNORE
-            safe = targets.clamp(min=0).unsqueeze(-1)
-            p = torch.softmax(logits.float(), dim=-1).gather(-1, safe).squeeze(-1)
-            model_p.append(p[real].numpy())
-            guess_p.append(q.gather(-1, safe).squeeze(-1)[real].numpy())
-            longest_all.append(longest[real].numpy())
+    for tokens, targets, log_probs in split_log_probs(model, data, boundary, batch_size):
+        empty = torch.zeros(len(tokens), 0, dtype=torch.long)
+        longest, q, _, _ = recall_guesses(tokens, vocab_size, empty, empty)
+        real = targets != IGNORE
+        safe = targets.clamp(min=0).unsqueeze(-1)
+        model_p.append(log_probs.gather(-1, safe).squeeze(-1).exp()[real].numpy())
+        guess_p.append(q.gather(-1, safe).squeeze(-1)[real].numpy())
+        longest_all.append(longest[real].numpy())
     return tuple(np.concatenate(parts) for parts in (model_p, guess_p, longest_all))
 
 
