@@ -4,7 +4,7 @@ import torch
 
 from musiclstm.model.average import ModelAverage
 from musiclstm.model.lstm import StepLSTM
-from musiclstm.model.recall import Recall, RecallWeights
+from musiclstm.model.recall import Recall
 
 VOCAB = 9
 
@@ -38,7 +38,7 @@ def test_members_with_states_of_different_sizes_split_back_after_rows_are_picked
     tokens = torch.randint(0, VOCAB, (3, 12))
     inputs = torch.zeros(3, 12, 0, dtype=torch.long)
     plain, inner = models()[:2]
-    recalling = Recall(inner, RecallWeights((0.0, 0.3, 0.5, 0.7, 0.9, 0.9, 0.9, 0.9)), VOCAB)
+    recalling = Recall(inner, (0.0, 0.3, 0.5, 0.7, 0.9, 0.9, 0.9, 0.9), VOCAB)
     average = ModelAverage([plain, recalling])
     order = torch.tensor([2, 0, 1])
     with torch.no_grad():

@@ -10,6 +10,7 @@ from musiclstm.evaluation.metrics import evaluate_songs
 from musiclstm.model.lstm import StepLSTM
 from musiclstm.model.recall import (
     BANDS,
+    FrameLine,
     Recall,
     RecallWeights,
     fit_weights,
@@ -24,9 +25,7 @@ VOCAB = 12
 
 def guesses_after(tokens: list[int]) -> tuple[int, np.ndarray]:
     """The longest match and the guess for the step after ``tokens``."""
-    row = torch.tensor([tokens])
-    empty = torch.zeros(1, 0, dtype=torch.long)
-    longest, q, _, _ = recall_guesses(row, VOCAB, empty, empty)
+    longest, q, _ = recall_guesses(torch.tensor([tokens]), VOCAB)
     return int(longest[0, -1]), q[0, -1].numpy()
 
 
@@ -65,8 +64,8 @@ def untrained_model(seed: int = 0) -> StepLSTM:
     return StepLSTM(VOCAB, 4, 8, 1, 0.0).eval()
 
 
-def weights() -> RecallWeights:
-    return RecallWeights((0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95))
+def weights() -> tuple:
+    return (0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95)
 
 
 def test_the_mixture_is_a_distribution_and_stepping_equals_one_pass():
@@ -104,7 +103,8 @@ def test_fitted_recall_lowers_the_cost_of_pieces_that_repeat_themselves():
     # A random phrase rarely matches three tokens by chance; its repeat matches ever longer.
     assert fitted.weights[0] == 0.0 and fitted.weights[4] > 0.9  # matches of 24 to 47
     plain = evaluate_songs(model, held_out, vocabulary)["bits_per_step"]
-    recalled = evaluate_songs(Recall(model, fitted, VOCAB), held_out, vocabulary)["bits_per_step"]
+    recalling = Recall(model, fitted.weights, VOCAB)
+    recalled = evaluate_songs(recalling, held_out, vocabulary)["bits_per_step"]
     # About 36 of each piece's 91 steps are guessed right: the model pays log2(12) bits on each.
     assert recalled < 0.7 * plain
 
@@ -117,3 +117,57 @@ def test_a_band_whose_guesses_are_wrong_gets_no_weight():
     assert fitted.weights[2] == pytest.approx(0.0, abs=1e-6)  # band of 4 (from 3)
     assert fitted.weights[4] == pytest.approx(0.999)  # band of 30 (from 24), capped
     assert len(fitted.weights) == len(BANDS) + 1
+
+
+# Frames of a frame token (1, or 2 under a fermata) and two voices, pitches 3..VOCAB-1.
+FRAME_IDS, WIDTH = [1, 2], 3
+
+
+def frames_with_a_repeated_tune(rng: np.random.Generator, frames: int = 20) -> list[int]:
+    """A boundary, then a tune played twice over a lower voice that never repeats."""
+    tune = rng.integers(3, VOCAB, size=frames).tolist()
+    lower = rng.integers(3, VOCAB, size=2 * frames).tolist()
+    return [0, *(t for top, low in zip(tune * 2, lower, strict=True) for t in (1, top, low))]
+
+
+def test_the_top_line_recalls_a_tune_heard_before_under_another_voice():
+    rng = np.random.default_rng(2)
+    row = torch.tensor([frames_with_a_repeated_tune(rng)])
+    longest, q, _ = recall_guesses(row, VOCAB, reader=FrameLine(FRAME_IDS, WIDTH))
+    stream_longest, _, _ = recall_guesses(row, VOCAB)
+    second_time = range(1 + 3 * 25, row.shape[1] - 1)  # steps well into the repeat
+    tops = [step for step in second_time if row[0, step] == 1]  # the next token is the tune's
+    lows = [step for step in second_time if row[0, step - 1] == 1]  # ... the lower voice's
+    for step in tops:
+        assert longest[0, step] >= 10 and q[0, step, row[0, step + 1]] == 1.0
+    # The line never guesses the lower voice; the whole stream finds only chance matches.
+    assert all(longest[0, step] == 0 for step in lows)
+    assert int(stream_longest.max()) < 10
+
+
+def test_the_line_mixture_is_a_distribution_and_stepping_equals_one_pass():
+    rng = np.random.default_rng(3)
+    tokens = torch.tensor([frames_with_a_repeated_tune(rng) for _ in range(2)])
+    inputs = torch.zeros(*tokens.shape, 0, dtype=torch.long)
+    line_weights = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.9, 0.9)
+    line = FrameLine(FRAME_IDS, WIDTH)
+    model = Recall(Recall(untrained_model(), weights(), VOCAB), line_weights, VOCAB, line)
+    with torch.no_grad():
+        whole, _ = model(tokens, inputs, model.start(torch.full_like(tokens, -1)))
+        assert torch.allclose(whole.exp().sum(-1), torch.ones(tokens.shape), atol=1e-5)
+        inner, _ = model.model(tokens, inputs, model.model.start(torch.full_like(tokens, -1)))
+        assert not torch.allclose(whole, inner, atol=1e-3)  # the line moved something
+        first, state = model(tokens[:, :1], inputs[:, :1], model.start(torch.full_like(tokens, -1)))
+        stepped, step = [first[:, 0]], model.stepper()
+        for t in range(1, tokens.shape[1]):
+            logits, state = step(tokens[:, t], inputs[:, t], state)
+            stepped.append(logits)
+    assert torch.allclose(torch.stack(stepped, 1), whole, atol=1e-5)
+
+
+def test_weights_with_a_line_are_written_and_read_back(tmp_path):
+    fitted = RecallWeights((0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7), (0.0,) + (0.25,) * 7)
+    fitted.write(tmp_path / "recall.json")
+    assert RecallWeights.read(tmp_path / "recall.json") == fitted
+    RecallWeights(fitted.weights).write(tmp_path / "stream.json")
+    assert RecallWeights.read(tmp_path / "stream.json").line == ()

@@ -19,9 +19,16 @@ proper next-token distribution and scores as any model does (Grave et al. 2017 m
 model with a cache of its own recent past in the same way; compressors of the PPM and LZ family
 predict by the longest earlier match).
 
+In a stream of frames (several voices) a repeat is often the tune alone: a chorale's first
+phrases come back with other voices under them, and the stream's match ends at the first
+changed inner note. A second :class:`Recall` reads the top line on its own (:class:`FrameLine`:
+each frame token and the top voice's token after it) and mixes its guess into the top voice's
+and the frame tokens' distributions, after the stream's mixture, with weights of its own.
+
 :class:`Recall` has the models' interface (:mod:`musiclstm.model.base`): its logits are the
-mixture's log-probabilities, and its state carries the inner model's state, the tokens so far
-and their match lengths, so stepping one token at a time gives what one whole pass gives.
+mixture's log-probabilities, and its state carries the inner model's state, the tokens read so
+far, their match lengths and the place in the stream, so stepping one token at a time gives
+what one whole pass gives.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import torch
 from musiclstm.data.batches import IGNORE, SplitData
 from musiclstm.evaluation.metrics import split_log_probs
 from musiclstm.model.base import LanguageModel, State
+from musiclstm.music.frames import FRAME_TOKENS
 
 # Lower edges of the bands of match lengths, in tokens; a match shorter than the first has no
 # weight (a token or two recurs everywhere and tells nothing of what follows).
@@ -52,16 +60,17 @@ def band_of(lengths: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class RecallWeights:
-    """The guess's weight in each band of match lengths (index 0: no usable match, always 0)."""
+    """The guess's weight in each band of match lengths (index 0: no usable match, always 0),
+    for the whole stream and, in a texture of frames, for its top line (empty: none)."""
 
     weights: tuple[float, ...]
-
-    def table(self) -> torch.Tensor:
-        """The weights as a tensor, indexed by band."""
-        return torch.tensor(self.weights, dtype=torch.float32)
+    line: tuple[float, ...] = ()
 
     def describe(self) -> dict:
-        return {"bands": list(BANDS), "weights": [round(w, 4) for w in self.weights]}
+        described = {"bands": list(BANDS), "weights": [round(w, 4) for w in self.weights]}
+        if self.line:
+            described["line_weights"] = [round(w, 4) for w in self.line]
+        return described
 
     @classmethod
     def read(cls, path) -> RecallWeights:
@@ -72,7 +81,10 @@ class RecallWeights:
                 f"{path}: recall weights for match bands {description.get('bands')}, "
                 f"but recall uses {list(BANDS)}; fit them again"
             )
-        return cls(tuple(float(w) for w in description["weights"]))
+        return cls(
+            tuple(float(w) for w in description["weights"]),
+            tuple(float(w) for w in description.get("line_weights", ())),
+        )
 
     def write(self, path) -> None:
         Path(path).write_text(json.dumps(self.describe(), indent=2) + "\n")
@@ -105,21 +117,67 @@ def guess(history: torch.Tensor, lengths: torch.Tensor, vocab_size: int):
     return longest, q
 
 
-def recall_guesses(
-    tokens: torch.Tensor, vocab_size: int, history: torch.Tensor, lengths: torch.Tensor
-):
-    """The longest match and the guess (as :func:`guess`) after each of ``tokens`` (rows, steps)
-    in turn, the piece so far being ``history`` (rows, n) with the last token's ``lengths``;
-    and the history and lengths after them."""
+class WholeStream:
+    """Every token of the stream is read and guessed (a melody's recall, and a piece's of
+    several voices before its top line's)."""
+
+    def start(self, rows: int) -> torch.Tensor:
+        return torch.zeros(rows, dtype=torch.long)
+
+    def read(self, token: torch.Tensor, place: torch.Tensor):
+        """Whether ``token`` (rows,) is read, whether the next token is guessed, and the place
+        in the stream after it (unused here)."""
+        everywhere = torch.ones_like(token, dtype=torch.bool)
+        return everywhere, everywhere, place
+
+
+class FrameLine:
+    """The top line of a stream of frames of ``width`` tokens (a frame token, then the voices
+    from the top): each frame token and the voice right after it. The line carries the tune
+    and the phrase ends (fermatas) without the inner voices."""
+
+    def __init__(self, frame_ids: list[int], width: int):
+        self.frame_ids = torch.tensor(frame_ids)
+        self.width = width
+
+    def start(self, rows: int) -> torch.Tensor:
+        """Steps since each row's last frame token, before the first token: the boundary that
+        starts a piece is followed by a frame token, as a frame's lowest voice is."""
+        return torch.full((rows,), self.width - 2)
+
+    def read(self, token: torch.Tensor, since: torch.Tensor):
+        """Whether ``token`` (rows,) belongs to the line, whether the next token does, and the
+        steps since the last frame token after it."""
+        is_frame = torch.isin(token, self.frame_ids)
+        in_line = is_frame | (since == 0)
+        since = torch.where(is_frame, 0, since + 1)
+        return in_line, is_frame | (since == self.width - 1), since
+
+
+def recall_guesses(tokens: torch.Tensor, vocab_size: int, memory=None, reader=None):
+    """The longest match and the guess (as :func:`guess`) after each of ``tokens`` (rows,
+    steps) in turn, of the tokens the ``reader`` reads (:class:`WholeStream` by default; the
+    longest match 0 where it guesses nothing); and the ``memory`` after them: the tokens read
+    so far (rows, n), the last one's match lengths and the reader's place in the stream (None:
+    a piece's start). Rows of one batch are in step (every piece starts a frame at the same
+    step), so a token read in any row extends every row's."""
+    reader = reader or WholeStream()
+    rows = tokens.shape[0]
+    if memory is None:
+        empty = torch.zeros(rows, 0, dtype=torch.long)
+        memory = (empty, empty, reader.start(rows))
+    history, lengths, place = memory
     longest, guesses = [], []
     for step in range(tokens.shape[1]):
         token = tokens[:, step]
-        lengths = extend_matches(history, lengths, token) if history.shape[1] else lengths
-        history = torch.cat([history, token.unsqueeze(1)], dim=1)
+        read, guessed, place = reader.read(token, place)
+        if read.any():
+            lengths = extend_matches(history, lengths, token) if history.shape[1] else lengths
+            history = torch.cat([history, token.unsqueeze(1)], dim=1)
         found, q = guess(history, lengths, vocab_size)
-        longest.append(found)
+        longest.append(torch.where(guessed, found, 0))
         guesses.append(q)
-    return torch.stack(longest, 1), torch.stack(guesses, 1), history, lengths
+    return torch.stack(longest, 1), torch.stack(guesses, 1), (history, lengths, place)
 
 
 def mixed_log_probs(logits: torch.Tensor, q: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -130,62 +188,75 @@ def mixed_log_probs(logits: torch.Tensor, q: torch.Tensor, weight: torch.Tensor)
 
 
 class Recall(LanguageModel):
-    """A model whose distribution is mixed with the piece's recall (the module docstring)."""
+    """A model whose distribution is mixed with the piece's recall (the module docstring), one
+    weight per band of match lengths, of the tokens the ``reader`` reads (all by default; a
+    :class:`FrameLine` wraps a whole stream's recall in the workflow)."""
 
-    def __init__(self, model: LanguageModel, weights: RecallWeights, vocab_size: int):
+    def __init__(self, model: LanguageModel, weights: tuple, vocab_size: int, reader=None):
         super().__init__()
         self.model = model
-        self.weights = weights
-        self.weight_table = weights.table()  # built once: sampling reads it every step
+        self.weight_table = torch.tensor(weights, dtype=torch.float32)  # read every step
         self.vocab_size = vocab_size
+        self.reader = reader or WholeStream()
 
     def start(self, given: torch.Tensor, state: State | None = None) -> State | None:
-        inner, history, lengths = self.parts(state, given.shape[0])
-        return (*(self.model.start(given, inner) or ()), history[None], lengths[None])
+        inner, memory = self.parts(state, given.shape[0])
+        if memory is None:
+            empty = torch.zeros(given.shape[0], 0, dtype=torch.long)
+            memory = (empty, empty, self.reader.start(given.shape[0]))
+        return self.joined(self.model.start(given, inner), memory)
 
     def parts(self, state: State | None, rows: int):
-        """The inner model's state (None at the start) and the piece so far with its matches."""
+        """The inner model's state and the recall's memory (None at the start)."""
         if state is None:
-            empty = torch.zeros(1, rows, 0, dtype=torch.long)
-            return None, empty[0], empty[0]
-        inner = state[:-2] or None
-        return inner, state[-2][0], state[-1][0]
+            return None, None
+        return state[:-3] or None, tuple(part[0] for part in state[-3:])
+
+    def joined(self, inner: State | None, memory) -> State:
+        # Laid out (1, rows, ...) like every state tensor, so that picking rows keeps them.
+        return (*(inner or ()), *(part[None] for part in memory))
+
+    def mixed(self, logits: torch.Tensor, tokens: torch.Tensor, memory):
+        longest, q, memory = recall_guesses(tokens.cpu(), self.vocab_size, memory, self.reader)
+        log_probs = mixed_log_probs(logits.cpu(), q, self.weight_table[band_of(longest)])
+        return log_probs.to(logits.device), memory
 
     def forward(self, tokens: torch.Tensor, inputs: torch.Tensor, state: State | None = None):
-        inner, history, lengths = self.parts(state, tokens.shape[0])
+        inner, memory = self.parts(state, tokens.shape[0])
         logits, inner = self.model(tokens, inputs, inner)
-        longest, q, history, lengths = recall_guesses(
-            tokens.cpu(), self.vocab_size, history, lengths
-        )
-        log_probs = mixed_log_probs(logits.cpu(), q, self.weight_table[band_of(longest)])
-        return log_probs.to(logits.device), (*(inner or ()), history[None], lengths[None])
+        log_probs, memory = self.mixed(logits, tokens, memory)
+        return log_probs, self.joined(inner, memory)
 
     def stepper(self, fast: bool = True):
         """The inner model's step function (its fast kernel where it has one), mixed."""
         inner_step = self.model.stepper(fast)
 
         def step(tokens: torch.Tensor, inputs: torch.Tensor, state: State):
-            inner, history, lengths = self.parts(state, tokens.shape[0])
+            inner, memory = self.parts(state, tokens.shape[0])
             logits, inner = inner_step(tokens, inputs, inner)
-            longest, q, history, lengths = recall_guesses(
-                tokens.view(-1, 1).cpu(), self.vocab_size, history, lengths
-            )
-            weight = self.weight_table[band_of(longest[:, 0])]
-            log_probs = mixed_log_probs(logits.cpu(), q[:, 0], weight).to(logits.device)
-            return log_probs, (*(inner or ()), history[None], lengths[None])
+            log_probs, memory = self.mixed(logits[:, None], tokens.view(-1, 1), memory)
+            return log_probs[:, 0], self.joined(inner, memory)
 
         return step
 
 
+def frame_line(trained) -> FrameLine | None:
+    """The top line of ``trained``'s stream, if its texture writes frames."""
+    index = trained.vocabulary.index
+    ids = [index[token] for token in FRAME_TOKENS if token in index]
+    width = trained.representation.frame_width
+    return FrameLine(ids, width) if ids and width > 1 else None
+
+
 def recall_statistics(
-    model: LanguageModel, data: SplitData, boundary: int, vocab_size: int, batch_size: int = 64
+    model: LanguageModel, data: SplitData, boundary: int, vocab_size: int, reader=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Over every real target of ``data``: the model's probability of it, the guess's, and the
-    match length it was guessed from (what :func:`fit_weights` needs)."""
+    match length it was guessed from (0: not guessed; what :func:`fit_weights` needs), of the
+    tokens the ``reader`` reads."""
     model_p, guess_p, longest_all = [], [], []
-    for tokens, targets, log_probs in split_log_probs(model, data, boundary, batch_size):
-        empty = torch.zeros(len(tokens), 0, dtype=torch.long)
-        longest, q, _, _ = recall_guesses(tokens, vocab_size, empty, empty)
+    for tokens, targets, log_probs in split_log_probs(model, data, boundary):
+        longest, q, _ = recall_guesses(tokens, vocab_size, reader=reader)
         real = targets != IGNORE
         safe = targets.clamp(min=0).unsqueeze(-1)
         model_p.append(log_probs.gather(-1, safe).squeeze(-1).exp()[real].numpy())
@@ -210,14 +281,23 @@ def fit_weights(model_p: np.ndarray, guess_p: np.ndarray, longest: np.ndarray) -
 
 def fit_recall(trained, valid: SplitData) -> RecallWeights:
     """The recall weights of a :class:`~musiclstm.model.checkpoint.TrainedModel`, fitted on the
-    held-out pieces ``valid``."""
+    held-out pieces ``valid``: the stream's, then (in a texture of frames) the top line's,
+    given the stream's."""
     vocabulary = trained.vocabulary
-    return fit_weights(
-        *recall_statistics(trained.model, valid, vocabulary.boundary, len(vocabulary))
-    )
+    boundary, size = vocabulary.boundary, len(vocabulary)
+    stream = fit_weights(*recall_statistics(trained.model, valid, boundary, size))
+    line = frame_line(trained)
+    if line is None:
+        return stream
+    recalling = Recall(trained.model, stream.weights, size)
+    statistics = recall_statistics(recalling, valid, boundary, size, line)
+    return RecallWeights(stream.weights, fit_weights(*statistics).weights)
 
 
 def with_recall(trained, weights: RecallWeights):
-    """``trained`` with its model mixed with each piece's recall."""
-    model = Recall(trained.model, weights, len(trained.vocabulary))
+    """``trained`` with its model mixed with each piece's recall (and its top line's)."""
+    model = Recall(trained.model, weights.weights, len(trained.vocabulary))
+    line = frame_line(trained)
+    if weights.line and line is not None:
+        model = Recall(model, weights.line, len(trained.vocabulary), line)
     return dataclasses.replace(trained, model=model)
