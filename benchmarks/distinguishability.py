@@ -3,6 +3,7 @@ the test music_stats.json reports, for settings other than the config's.
 
     .venv/bin/python benchmarks/distinguishability.py [--results results]
         [--checkpoint results/model/checkpoint.pt] [--set upbeat=0 --set form=none ...]
+        [--pieces written.txt]
 
 (``--set recall=true`` reads the recall weights beside the checkpoint, ``recall.json``, which the
 workflow's fit_recall rule writes.)
@@ -13,7 +14,8 @@ the workflow's generate_comparison rule writes them; then a logistic regression 
 features is cross-validated (0.5: cannot tell them apart). Prints the accuracy, its z against
 chance, the features that separate the groups most, the form features per meter (generated /
 held-out), the overlaps of note lengths, pitch classes and intervals per meter, and the seconds
-the songs took to write.
+the songs took to write. ``--pieces`` also writes the pieces' tokens there, one piece a line
+after its time signature and anacrusis, to read or render.
 """
 
 import argparse
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--set", action="append", default=[], help="a song setting, key=value")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--pieces", type=Path, help="write the pieces' tokens to this file")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results = args.results
@@ -56,6 +59,10 @@ def main() -> None:
     seconds = time.perf_counter() - start
     step = trained.time_step
     ours = [(tokens, info.time_signature, info.pickup_steps) for tokens, info in written]
+    if args.pieces:
+        args.pieces.write_text(
+            "".join(f"{meter}\t{pickup}\t{' '.join(tokens)}\n" for tokens, meter, pickup in ours)
+        )
     held_out = read_songs(results / "data/test.txt")
     meters = held_out_meters(results / "data/songs.tsv", len(held_out), step)
     theirs = held_out_pieces(held_out, meters, step)
