@@ -456,8 +456,9 @@ def test_recall_weights_are_fitted_for_both_models_and_scored(chorale_run):
     for model, metrics_file in (("model", "metrics"), ("harmoniser", "harmoniser_metrics")):
         weights = RecallWeights.read(stages / f"{model}/recall.json")
         assert weights.weights[0] == 0.0 and all(0 <= w < 1 for w in weights.weights)
-        # A stream of frames: the top line is recalled on its own too, a weight per band.
-        assert len(weights.line) == len(weights.weights) and weights.line[0] == 0.0
+        # A stream of frames: the top line is recalled on its own too, and by its moves.
+        for line in (weights.line, weights.moved):
+            assert len(line) == len(weights.weights) and line[0] == 0.0
         metrics = json.loads((stages / f"evaluation/{metrics_file}.json").read_text())
         assert metrics["recall"] == weights.describe()
         # Fitted on the validation chorales, so never worse there than the model alone (the

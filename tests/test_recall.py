@@ -11,8 +11,10 @@ from musiclstm.model.lstm import StepLSTM
 from musiclstm.model.recall import (
     BANDS,
     FrameLine,
+    Moved,
     Recall,
     RecallWeights,
+    WholeStream,
     fit_weights,
     recall_guesses,
     recall_statistics,
@@ -133,7 +135,7 @@ def frames_with_a_repeated_tune(rng: np.random.Generator, frames: int = 20) -> l
 def test_the_top_line_recalls_a_tune_heard_before_under_another_voice():
     rng = np.random.default_rng(2)
     row = torch.tensor([frames_with_a_repeated_tune(rng)])
-    longest, q, _ = recall_guesses(row, VOCAB, reader=FrameLine(FRAME_IDS, WIDTH))
+    longest, q, _ = recall_guesses(row, VOCAB, reader=FrameLine(VOCAB, FRAME_IDS, WIDTH))
     stream_longest, _, _ = recall_guesses(row, VOCAB)
     second_time = range(1 + 3 * 25, row.shape[1] - 1)  # steps well into the repeat
     tops = [step for step in second_time if row[0, step] == 1]  # the next token is the tune's
@@ -145,13 +147,15 @@ def test_the_top_line_recalls_a_tune_heard_before_under_another_voice():
     assert int(stream_longest.max()) < 10
 
 
-def test_the_line_mixture_is_a_distribution_and_stepping_equals_one_pass():
+def test_the_line_mixtures_are_a_distribution_and_stepping_equals_one_pass():
     rng = np.random.default_rng(3)
     tokens = torch.tensor([frames_with_a_repeated_tune(rng) for _ in range(2)])
     inputs = torch.zeros(*tokens.shape, 0, dtype=torch.long)
     line_weights = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.9, 0.9)
-    line = FrameLine(FRAME_IDS, WIDTH)
+    line = FrameLine(VOCAB, FRAME_IDS, WIDTH)
     model = Recall(Recall(untrained_model(), weights(), VOCAB), line_weights, VOCAB, line)
+    moved = Moved(line, [None, None, None, *range(60, 69)])  # the line read as moves too
+    model = Recall(model, line_weights, VOCAB, moved)
     with torch.no_grad():
         whole, _ = model(tokens, inputs, model.start(torch.full_like(tokens, -1)))
         assert torch.allclose(whole.exp().sum(-1), torch.ones(tokens.shape), atol=1e-5)
@@ -166,8 +170,23 @@ def test_the_line_mixture_is_a_distribution_and_stepping_equals_one_pass():
 
 
 def test_weights_with_a_line_are_written_and_read_back(tmp_path):
-    fitted = RecallWeights((0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7), (0.0,) + (0.25,) * 7)
+    line, moved = (0.0,) + (0.25,) * 7, (0.0,) + (0.125,) * 7
+    fitted = RecallWeights((0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7), line, moved)
     fitted.write(tmp_path / "recall.json")
     assert RecallWeights.read(tmp_path / "recall.json") == fitted
     RecallWeights(fitted.weights).write(tmp_path / "stream.json")
     assert RecallWeights.read(tmp_path / "stream.json").line == ()
+
+
+def test_a_passage_heard_before_at_another_pitch_is_guessed_at_the_new_pitch():
+    """A melody (pitch ids 2..11 are MIDI 60..69) plays a phrase, then the same phrase two
+    semitones higher: read as moves, the second time is guessed moved, not as first played."""
+    pitches = [None, None, *range(60, 70)]
+    phrase = [2, 4, 3, 5, 2, 6, 4, 3]  # MIDI 60 62 61 63 60 64 62 61
+    row = torch.tensor([[0, *phrase, 9, *(t + 2 for t in phrase)]])
+    longest, q, _ = recall_guesses(row, VOCAB, reader=Moved(WholeStream(VOCAB), pitches))
+    plain_longest, _, _ = recall_guesses(row, VOCAB)
+    last = row.shape[1] - 1
+    for step in range(last - 3, last):  # from four moves into the moved phrase
+        assert longest[0, step] >= 4 and q[0, step, row[0, step + 1]] == 1.0
+        assert plain_longest[0, step] < 2

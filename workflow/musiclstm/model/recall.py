@@ -23,7 +23,9 @@ In a stream of frames (several voices) a repeat is often the tune alone: a chora
 phrases come back with other voices under them, and the stream's match ends at the first
 changed inner note. A second :class:`Recall` reads the top line on its own (:class:`FrameLine`:
 each frame token and the top voice's token after it) and mixes its guess into the top voice's
-and the frame tokens' distributions, after the stream's mixture, with weights of its own.
+and the frame tokens' distributions, after the stream's mixture, with weights of its own. A
+third reads the top line (a melody: the stream) with each pitch as its move from the one before
+(:class:`Moved`), so that a passage heard before at another pitch matches as well.
 
 :class:`Recall` has the models' interface (:mod:`musiclstm.model.base`): its logits are the
 mixture's log-probabilities, and its state carries the inner model's state, the tokens read so
@@ -45,6 +47,7 @@ from musiclstm.data.batches import IGNORE, SplitData
 from musiclstm.evaluation.metrics import split_log_probs
 from musiclstm.model.base import LanguageModel, State
 from musiclstm.music.frames import FRAME_TOKENS
+from musiclstm.music.tokens import is_pitch
 
 # Lower edges of the bands of match lengths, in tokens; a match shorter than the first has no
 # weight (a token or two recurs everywhere and tells nothing of what follows).
@@ -61,15 +64,18 @@ def band_of(lengths: torch.Tensor) -> torch.Tensor:
 @dataclass(frozen=True)
 class RecallWeights:
     """The guess's weight in each band of match lengths (index 0: no usable match, always 0),
-    for the whole stream and, in a texture of frames, for its top line (empty: none)."""
+    for each reader of the piece (:func:`readers`): the whole stream's, the top line's in a
+    texture of frames, and the moved one's (empty: none)."""
 
     weights: tuple[float, ...]
     line: tuple[float, ...] = ()
+    moved: tuple[float, ...] = ()
 
     def describe(self) -> dict:
-        described = {"bands": list(BANDS), "weights": [round(w, 4) for w in self.weights]}
-        if self.line:
-            described["line_weights"] = [round(w, 4) for w in self.line]
+        described = {"bands": list(BANDS)}
+        for name, key in FILE_KEYS.items():
+            if getattr(self, name):
+                described[key] = [round(w, 4) for w in getattr(self, name)]
         return described
 
     @classmethod
@@ -82,12 +88,18 @@ class RecallWeights:
                 f"but recall uses {list(BANDS)}; fit them again"
             )
         return cls(
-            tuple(float(w) for w in description["weights"]),
-            tuple(float(w) for w in description.get("line_weights", ())),
+            **{
+                name: tuple(float(w) for w in description.get(key, ()))
+                for name, key in FILE_KEYS.items()
+            }
         )
 
     def write(self, path) -> None:
         Path(path).write_text(json.dumps(self.describe(), indent=2) + "\n")
+
+
+# Each reader's weights in recall.json, in the order the mixtures are applied.
+FILE_KEYS = {"weights": "weights", "line": "line_weights", "moved": "moved_weights"}
 
 
 def extend_matches(
@@ -121,47 +133,98 @@ class WholeStream:
     """Every token of the stream is read and guessed (a melody's recall, and a piece's of
     several voices before its top line's)."""
 
+    def __init__(self, vocab_size: int):
+        self.keys = vocab_size  # a token is read as itself
+
     def start(self, rows: int) -> torch.Tensor:
-        return torch.zeros(rows, dtype=torch.long)
+        return torch.zeros(rows, 1, dtype=torch.long)
 
     def read(self, token: torch.Tensor, place: torch.Tensor):
-        """Whether ``token`` (rows,) is read, whether the next token is guessed, and the place
-        in the stream after it (unused here)."""
+        """Whether ``token`` (rows,) is read, whether the next token is guessed, the key the
+        token is read as and the place in the stream (rows, k) after it (unused here)."""
         everywhere = torch.ones_like(token, dtype=torch.bool)
-        return everywhere, everywhere, place
+        return everywhere, everywhere, token, place
+
+    def translate(self, q: torch.Tensor, place: torch.Tensor):
+        """The guess over keys as one over tokens, and where it holds anything."""
+        return q, torch.ones(len(q), dtype=torch.bool)
 
 
-class FrameLine:
+class FrameLine(WholeStream):
     """The top line of a stream of frames of ``width`` tokens (a frame token, then the voices
     from the top): each frame token and the voice right after it. The line carries the tune
     and the phrase ends (fermatas) without the inner voices."""
 
-    def __init__(self, frame_ids: list[int], width: int):
+    def __init__(self, vocab_size: int, frame_ids: list[int], width: int):
+        super().__init__(vocab_size)
         self.frame_ids = torch.tensor(frame_ids)
         self.width = width
 
     def start(self, rows: int) -> torch.Tensor:
         """Steps since each row's last frame token, before the first token: the boundary that
         starts a piece is followed by a frame token, as a frame's lowest voice is."""
-        return torch.full((rows,), self.width - 2)
+        return torch.full((rows, 1), self.width - 2)
 
-    def read(self, token: torch.Tensor, since: torch.Tensor):
-        """Whether ``token`` (rows,) belongs to the line, whether the next token does, and the
-        steps since the last frame token after it."""
+    def read(self, token: torch.Tensor, place: torch.Tensor):
         is_frame = torch.isin(token, self.frame_ids)
-        in_line = is_frame | (since == 0)
-        since = torch.where(is_frame, 0, since + 1)
-        return in_line, is_frame | (since == self.width - 1), since
+        in_line = is_frame | (place[:, 0] == 0)
+        since = torch.where(is_frame, 0, place[:, 0] + 1)
+        return in_line, is_frame | (since == self.width - 1), token, since[:, None]
+
+
+MOVES = 127  # the widest move from one pitch to the next, either way, in semitones
+
+
+class Moved:
+    """Another reader's tokens with each pitch read as the move from the pitch before, so that
+    a passage heard before at another pitch matches (a sequence, a phrase answered a step
+    higher); the guess is moved back onto the last pitch read. ``pitches`` gives each token
+    id's MIDI pitch (None: not a pitch)."""
+
+    def __init__(self, reader, pitches: list[int | None]):
+        self.reader = reader
+        self.vocab_size = len(pitches)
+        self.pitch = torch.tensor([-1 if p is None else p for p in pitches])
+        self.id_of_pitch = torch.full((128,), -1)
+        for token_id, pitch in enumerate(pitches):
+            if pitch is not None and 0 <= pitch < 128:
+                self.id_of_pitch[pitch] = token_id
+        self.first = self.vocab_size + 2 * MOVES + 1  # the key of a first pitch: no move yet
+        self.keys = self.first + 1
+        self.moves = torch.arange(-MOVES, MOVES + 1)
+
+    def start(self, rows: int) -> torch.Tensor:
+        """The reader's place, then the last pitch read (-1: none yet)."""
+        return torch.cat([self.reader.start(rows), torch.full((rows, 1), -1)], dim=1)
+
+    def read(self, token: torch.Tensor, place: torch.Tensor):
+        read, guessed, token, inner = self.reader.read(token, place[:, :-1])
+        pitch, last = self.pitch[token], place[:, -1]
+        move = self.vocab_size + MOVES + (pitch - last)
+        key = torch.where(pitch < 0, token, torch.where(last < 0, self.first, move))
+        last = torch.where(read & (pitch >= 0), pitch, last)
+        return read, guessed, key, torch.cat([inner, last[:, None]], dim=1)
+
+    def translate(self, q: torch.Tensor, place: torch.Tensor):
+        last = place[:, -1:]
+        target = last + self.moves
+        ids = torch.where(
+            (last >= 0) & (target >= 0) & (target < 128), self.id_of_pitch[target.clamp(0, 127)], -1
+        )
+        moved = q[:, self.vocab_size : self.vocab_size + len(self.moves)] * (ids >= 0)
+        tokens = q[:, : self.vocab_size].scatter_add(1, ids.clamp(min=0), moved)
+        total = tokens.sum(dim=1, keepdim=True)
+        return tokens / total.clamp(min=1e-12), total[:, 0] > 0
 
 
 def recall_guesses(tokens: torch.Tensor, vocab_size: int, memory=None, reader=None):
     """The longest match and the guess (as :func:`guess`) after each of ``tokens`` (rows,
     steps) in turn, of the tokens the ``reader`` reads (:class:`WholeStream` by default; the
-    longest match 0 where it guesses nothing); and the ``memory`` after them: the tokens read
+    longest match 0 where it guesses nothing); and the ``memory`` after them: the keys read
     so far (rows, n), the last one's match lengths and the reader's place in the stream (None:
     a piece's start). Rows of one batch are in step (every piece starts a frame at the same
     step), so a token read in any row extends every row's."""
-    reader = reader or WholeStream()
+    reader = reader or WholeStream(vocab_size)
     rows = tokens.shape[0]
     if memory is None:
         empty = torch.zeros(rows, 0, dtype=torch.long)
@@ -169,13 +232,13 @@ def recall_guesses(tokens: torch.Tensor, vocab_size: int, memory=None, reader=No
     history, lengths, place = memory
     longest, guesses = [], []
     for step in range(tokens.shape[1]):
-        token = tokens[:, step]
-        read, guessed, place = reader.read(token, place)
+        read, guessed, key, place = reader.read(tokens[:, step], place)
         if read.any():
-            lengths = extend_matches(history, lengths, token) if history.shape[1] else lengths
-            history = torch.cat([history, token.unsqueeze(1)], dim=1)
-        found, q = guess(history, lengths, vocab_size)
-        longest.append(torch.where(guessed, found, 0))
+            lengths = extend_matches(history, lengths, key) if history.shape[1] else lengths
+            history = torch.cat([history, key.unsqueeze(1)], dim=1)
+        found, q = guess(history, lengths, reader.keys)
+        q, holds = reader.translate(q, place)
+        longest.append(torch.where(guessed & holds, found, 0))
         guesses.append(q)
     return torch.stack(longest, 1), torch.stack(guesses, 1), (history, lengths, place)
 
@@ -197,7 +260,7 @@ class Recall(LanguageModel):
         self.model = model
         self.weight_table = torch.tensor(weights, dtype=torch.float32)  # read every step
         self.vocab_size = vocab_size
-        self.reader = reader or WholeStream()
+        self.reader = reader or WholeStream(vocab_size)
 
     def start(self, given: torch.Tensor, state: State | None = None) -> State | None:
         inner, memory = self.parts(state, given.shape[0])
@@ -240,12 +303,20 @@ class Recall(LanguageModel):
         return step
 
 
-def frame_line(trained) -> FrameLine | None:
-    """The top line of ``trained``'s stream, if its texture writes frames."""
-    index = trained.vocabulary.index
-    ids = [index[token] for token in FRAME_TOKENS if token in index]
-    width = trained.representation.frame_width
-    return FrameLine(ids, width) if ids and width > 1 else None
+def readers(trained) -> dict:
+    """The readers of ``trained``'s pieces, by their field of :class:`RecallWeights`, in the
+    order their mixtures are applied: the whole stream; in a texture of frames its top line;
+    and the top line (a melody: the stream) with its pitches read as moves."""
+    vocabulary = trained.vocabulary
+    size, width = len(vocabulary), trained.representation.frame_width
+    frame_ids = [vocabulary.index[t] for t in FRAME_TOKENS if t in vocabulary.index]
+    line = FrameLine(size, frame_ids, width) if frame_ids and width > 1 else None
+    pitches = [int(token) if is_pitch(token) else None for token in vocabulary.tokens]
+    return {
+        "weights": WholeStream(size),
+        "line": line,
+        "moved": Moved(line or WholeStream(size), pitches),
+    }
 
 
 def recall_statistics(
@@ -281,23 +352,22 @@ def fit_weights(model_p: np.ndarray, guess_p: np.ndarray, longest: np.ndarray) -
 
 def fit_recall(trained, valid: SplitData) -> RecallWeights:
     """The recall weights of a :class:`~musiclstm.model.checkpoint.TrainedModel`, fitted on the
-    held-out pieces ``valid``: the stream's, then (in a texture of frames) the top line's,
-    given the stream's."""
-    vocabulary = trained.vocabulary
-    boundary, size = vocabulary.boundary, len(vocabulary)
-    stream = fit_weights(*recall_statistics(trained.model, valid, boundary, size))
-    line = frame_line(trained)
-    if line is None:
-        return stream
-    recalling = Recall(trained.model, stream.weights, size)
-    statistics = recall_statistics(recalling, valid, boundary, size, line)
-    return RecallWeights(stream.weights, fit_weights(*statistics).weights)
+    held-out pieces ``valid``: each reader's (:func:`readers`) in turn, given those before."""
+    boundary, size = trained.vocabulary.boundary, len(trained.vocabulary)
+    model, fitted = trained.model, {}
+    for name, reader in readers(trained).items():
+        if reader is None:
+            continue
+        statistics = recall_statistics(model, valid, boundary, size, reader)
+        fitted[name] = fit_weights(*statistics).weights
+        model = Recall(model, fitted[name], size, reader)
+    return RecallWeights(**fitted)
 
 
 def with_recall(trained, weights: RecallWeights):
-    """``trained`` with its model mixed with each piece's recall (and its top line's)."""
-    model = Recall(trained.model, weights.weights, len(trained.vocabulary))
-    line = frame_line(trained)
-    if weights.line and line is not None:
-        model = Recall(model, weights.line, len(trained.vocabulary), line)
+    """``trained`` with its model mixed with each piece's recall, reader by reader."""
+    model = trained.model
+    for name, reader in readers(trained).items():
+        if reader is not None and getattr(weights, name):
+            model = Recall(model, getattr(weights, name), len(trained.vocabulary), reader)
     return dataclasses.replace(trained, model=model)
