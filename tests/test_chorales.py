@@ -464,7 +464,7 @@ def test_recall_weights_are_fitted_for_both_models_and_scored(chorale_run):
         # Fitted on the validation chorales, so never worse there than the model alone (the
         # likelihood is concave in each weight, and a weight of 0 is the model itself).
         alone, recalled = metrics["valid"], metrics["valid_with_recall"]
-        assert recalled["bits_per_step"] <= alone["bits_per_step"] + 1e-9
+        assert recalled["bits_per_step"] <= alone["bits_per_step"] + 1e-6
         assert recalled["chorale"]["voices"].keys() == alone["chorale"]["voices"].keys()
         assert metrics["test_with_recall"]["steps"] == metrics["test"]["steps"]
 

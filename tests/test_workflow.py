@@ -99,6 +99,9 @@ def test_metrics_are_finite(workdir):
             assert math.isfinite(metrics[split][key]), (split, key)
     history = (workdir / "results/model/history.csv").read_text().splitlines()
     assert len(history) == 3
+    # A melody is recalled as it stands and by its moves; it has no top line of its own.
+    assert set(metrics["recall"]) == {"bands", "weights", "moved_weights"}
+    assert metrics["valid_with_recall"]["bits_per_step"] <= metrics["valid"]["bits_per_step"] + 1e-6
 
 
 def test_every_song_is_encoded_or_rejected_with_a_reason(workdir):
