@@ -114,12 +114,13 @@ def extend_matches(
     return torch.where(history == token.unsqueeze(1), grown, 0)
 
 
-def guess(history: torch.Tensor, lengths: torch.Tensor, vocab_size: int):
-    """For the step after ``history`` (rows, n) with the new token's match ``lengths`` against
-    each earlier position (rows, n - 1): the longest match (rows,) and the distribution of the
-    tokens that followed its occurrences (rows, vocab), zero where there is none."""
+def guess(history: torch.Tensor, lengths: torch.Tensor, keys: int):
+    """For the step after ``history`` (rows, n) of keys (token ids, or what a reader reads them
+    as) below ``keys``, with the new key's match ``lengths`` against each earlier position
+    (rows, n - 1): the longest match (rows,) and the distribution of the keys that followed its
+    occurrences (rows, keys), zero where there is none."""
     rows = history.shape[0]
-    q = torch.zeros(rows, vocab_size)
+    q = torch.zeros(rows, keys)
     if lengths.shape[1] == 0:
         return torch.zeros(rows, dtype=torch.long), q
     longest = lengths.max(dim=1).values
@@ -252,8 +253,8 @@ def mixed_log_probs(logits: torch.Tensor, q: torch.Tensor, weight: torch.Tensor)
 
 class Recall(LanguageModel):
     """A model whose distribution is mixed with the piece's recall (the module docstring), one
-    weight per band of match lengths, of the tokens the ``reader`` reads (all by default; a
-    :class:`FrameLine` wraps a whole stream's recall in the workflow)."""
+    weight per band of match lengths, of the tokens the ``reader`` reads (every one by default;
+    the workflow wraps one Recall in another for each of :func:`readers`)."""
 
     def __init__(self, model: LanguageModel, weights: tuple, vocab_size: int, reader=None):
         super().__init__()
@@ -263,13 +264,13 @@ class Recall(LanguageModel):
         self.reader = reader or WholeStream(vocab_size)
 
     def start(self, given: torch.Tensor, state: State | None = None) -> State | None:
-        inner, memory = self.parts(state, given.shape[0])
+        inner, memory = self.parts(state)
         if memory is None:
             empty = torch.zeros(given.shape[0], 0, dtype=torch.long)
             memory = (empty, empty, self.reader.start(given.shape[0]))
         return self.joined(self.model.start(given, inner), memory)
 
-    def parts(self, state: State | None, rows: int):
+    def parts(self, state: State | None):
         """The inner model's state and the recall's memory (None at the start)."""
         if state is None:
             return None, None
@@ -285,7 +286,7 @@ class Recall(LanguageModel):
         return log_probs.to(logits.device), memory
 
     def forward(self, tokens: torch.Tensor, inputs: torch.Tensor, state: State | None = None):
-        inner, memory = self.parts(state, tokens.shape[0])
+        inner, memory = self.parts(state)
         logits, inner = self.model(tokens, inputs, inner)
         log_probs, memory = self.mixed(logits, tokens, memory)
         return log_probs, self.joined(inner, memory)
@@ -295,7 +296,7 @@ class Recall(LanguageModel):
         inner_step = self.model.stepper(fast)
 
         def step(tokens: torch.Tensor, inputs: torch.Tensor, state: State):
-            inner, memory = self.parts(state, tokens.shape[0])
+            inner, memory = self.parts(state)
             logits, inner = inner_step(tokens, inputs, inner)
             log_probs, memory = self.mixed(logits[:, None], tokens.view(-1, 1), memory)
             return log_probs[:, 0], self.joined(inner, memory)
