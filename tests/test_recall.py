@@ -73,18 +73,25 @@ def weights() -> tuple:
 def test_the_mixture_is_a_distribution_and_stepping_equals_one_pass():
     rng = np.random.default_rng(0)
     tokens = torch.tensor([[0, *repeating_piece(rng)], [0, *repeating_piece(rng)]])
+    whole = check_distribution_and_stepping(Recall(untrained_model(), weights(), VOCAB), tokens)
+    assert whole.shape == (*tokens.shape, VOCAB)
+
+
+@torch.no_grad()
+def check_distribution_and_stepping(model: Recall, tokens: torch.Tensor) -> torch.Tensor:
+    """Asserts that ``model``'s mixture over ``tokens`` sums to 1 at every step and that
+    stepping as sampling does (the first token through the modules, then the fast kernel)
+    gives what one pass gives; returns the pass's log-probabilities."""
     inputs = torch.zeros(*tokens.shape, 0, dtype=torch.long)
-    model = Recall(untrained_model(), weights(), VOCAB)
-    with torch.no_grad():
-        whole, _ = model(tokens, inputs, model.start(torch.full_like(tokens, -1)))
-        assert torch.allclose(whole.exp().sum(-1), torch.ones(tokens.shape), atol=1e-5)
-        # As sampling does: the first token through the modules, then the fast kernel.
-        first, state = model(tokens[:, :1], inputs[:, :1], model.start(torch.full_like(tokens, -1)))
-        stepped, step = [first[:, 0]], model.stepper()
-        for t in range(1, tokens.shape[1]):
-            logits, state = step(tokens[:, t], inputs[:, t], state)
-            stepped.append(logits)
+    whole, _ = model(tokens, inputs, model.start(torch.full_like(tokens, -1)))
+    assert torch.allclose(whole.exp().sum(-1), torch.ones(tokens.shape), atol=1e-5)
+    first, state = model(tokens[:, :1], inputs[:, :1], model.start(torch.full_like(tokens, -1)))
+    stepped, step = [first[:, 0]], model.stepper()
+    for t in range(1, tokens.shape[1]):
+        logits, state = step(tokens[:, t], inputs[:, t], state)
+        stepped.append(logits)
     assert torch.allclose(torch.stack(stepped, 1), whole, atol=1e-5)
+    return whole
 
 
 def melody_split(pieces: list[list[int]], vocabulary: Vocabulary) -> SplitData:
@@ -150,23 +157,15 @@ def test_the_top_line_recalls_a_tune_heard_before_under_another_voice():
 def test_the_line_mixtures_are_a_distribution_and_stepping_equals_one_pass():
     rng = np.random.default_rng(3)
     tokens = torch.tensor([frames_with_a_repeated_tune(rng) for _ in range(2)])
-    inputs = torch.zeros(*tokens.shape, 0, dtype=torch.long)
     line_weights = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.9, 0.9)
     line = FrameLine(VOCAB, FRAME_IDS, WIDTH)
     model = Recall(Recall(untrained_model(), weights(), VOCAB), line_weights, VOCAB, line)
     moved = Moved(line, [None, None, None, *range(60, 69)])  # the line read as moves too
     model = Recall(model, line_weights, VOCAB, moved)
+    whole = check_distribution_and_stepping(model, tokens)
     with torch.no_grad():
-        whole, _ = model(tokens, inputs, model.start(torch.full_like(tokens, -1)))
-        assert torch.allclose(whole.exp().sum(-1), torch.ones(tokens.shape), atol=1e-5)
-        inner, _ = model.model(tokens, inputs, model.model.start(torch.full_like(tokens, -1)))
-        assert not torch.allclose(whole, inner, atol=1e-3)  # the line moved something
-        first, state = model(tokens[:, :1], inputs[:, :1], model.start(torch.full_like(tokens, -1)))
-        stepped, step = [first[:, 0]], model.stepper()
-        for t in range(1, tokens.shape[1]):
-            logits, state = step(tokens[:, t], inputs[:, t], state)
-            stepped.append(logits)
-    assert torch.allclose(torch.stack(stepped, 1), whole, atol=1e-5)
+        inner, _ = model.model(tokens, torch.zeros(*tokens.shape, 0, dtype=torch.long))
+    assert not torch.allclose(whole, inner, atol=1e-3)  # the moved line changed something
 
 
 def test_weights_with_a_line_are_written_and_read_back(tmp_path):
