@@ -226,11 +226,7 @@ def recall_guesses(tokens: torch.Tensor, vocab_size: int, memory=None, reader=No
     a piece's start). Rows of one batch are in step (every piece starts a frame at the same
     step), so a token read in any row extends every row's."""
     reader = reader or WholeStream(vocab_size)
-    rows = tokens.shape[0]
-    if memory is None:
-        empty = torch.zeros(rows, 0, dtype=torch.long)
-        memory = (empty, empty, reader.start(rows))
-    history, lengths, place = memory
+    history, lengths, place = memory or start_memory(reader, tokens.shape[0])
     longest, guesses = [], []
     for step in range(tokens.shape[1]):
         read, guessed, key, place = reader.read(tokens[:, step], place)
@@ -242,6 +238,12 @@ def recall_guesses(tokens: torch.Tensor, vocab_size: int, memory=None, reader=No
         longest.append(torch.where(guessed & holds, found, 0))
         guesses.append(q)
     return torch.stack(longest, 1), torch.stack(guesses, 1), (history, lengths, place)
+
+
+def start_memory(reader, rows: int):
+    """A piece's start: nothing read yet, and the ``reader``'s first place."""
+    empty = torch.zeros(rows, 0, dtype=torch.long)
+    return empty, empty, reader.start(rows)
 
 
 def mixed_log_probs(logits: torch.Tensor, q: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -265,9 +267,7 @@ class Recall(LanguageModel):
 
     def start(self, given: torch.Tensor, state: State | None = None) -> State | None:
         inner, memory = self.parts(state)
-        if memory is None:
-            empty = torch.zeros(given.shape[0], 0, dtype=torch.long)
-            memory = (empty, empty, self.reader.start(given.shape[0]))
+        memory = memory or start_memory(self.reader, given.shape[0])
         return self.joined(self.model.start(given, inner), memory)
 
     def parts(self, state: State | None):
