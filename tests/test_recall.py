@@ -55,6 +55,26 @@ def test_no_earlier_match_guesses_nothing():
     assert longest == 0 and q.sum() == 0.0
 
 
+def test_a_held_note_does_not_match_itself_into_a_long_match():
+    """A run of holds (id 1) matches itself one step back; counted in every token that match
+    grows with the note, counted without fillers it stays nothing."""
+    row = torch.tensor([[0, 5, 6, *[1] * 30]])
+    counted_all, q_all, _ = recall_guesses(row, VOCAB)
+    longest, _, _ = recall_guesses(row, VOCAB, reader=WholeStream(VOCAB, fillers=[1]))
+    assert counted_all[0, -1] >= 29 and q_all[0, -1, 1] == 1.0  # "hold on", ever more sure
+    assert int(longest.max()) == 0
+
+
+def test_a_repeat_is_matched_through_its_held_notes():
+    """Notes 5 6 7 with holds between them, then again: the second time is matched by its
+    three notes, whatever the holds, and goes on as the first did (holds, then 8)."""
+    phrase = [5, 1, 1, 6, 1, 1, 7, 1, 1]
+    row = torch.tensor([[0, *phrase, 8, *phrase]])
+    longest, q, _ = recall_guesses(row, VOCAB, reader=WholeStream(VOCAB, fillers=[1]))
+    assert longest[0, -1] == 3 and q[0, -1, 8] == 1.0
+    assert longest[0, -2] == 3 and q[0, -2, 1] == 1.0
+
+
 def repeating_piece(rng: np.random.Generator, length: int = 40) -> list[int]:
     """Tokens 2..VOCAB-1, a random phrase played twice and a new ending."""
     phrase = rng.integers(2, VOCAB, size=length).tolist()

@@ -10,14 +10,17 @@ distribution ``p`` is mixed with it,
 
     p_recall(w) = (1 - weight[length]) * p(w) + weight[length] * q(w),
 
-with one weight for each band of match lengths (:data:`BANDS`, in tokens): a match of two tokens
-says little, one of two bars almost always goes on as before. The weights are fitted on held-out
-pieces by expectation-maximisation (:func:`fit_weights`), where a band's weight converges to the
-share of its steps that the guess rather than the model explains. A step with no match keeps
-the model's distribution unchanged. Only the piece's own past is read, so the mixture is a
-proper next-token distribution and scores as any model does (Grave et al. 2017 mix a language
-model with a cache of its own recent past in the same way; compressors of the PPM and LZ family
-predict by the longest earlier match).
+with one weight for each band of match lengths (:data:`BANDS`): a match of two notes says
+little, one of two bars almost always goes on as before. A length counts the tokens that start
+something (a note, a rest, a fermata's frame), not the fillers that carry it on (holds, plain
+frame tokens): a held note matches itself one step back, and counted in steps that match would
+grow with the note and make the recall ever surer that the note goes on. The weights are fitted
+on held-out pieces by expectation-maximisation (:func:`fit_weights`), where a band's weight
+converges to the share of its steps that the guess rather than the model explains. A step with
+no match keeps the model's distribution unchanged. Only the piece's own past is read, so the
+mixture is a proper next-token distribution and scores as any model does (Grave et al. 2017 mix
+a language model with a cache of its own recent past in the same way; compressors of the PPM and
+LZ family predict by the longest earlier match).
 
 In a stream of frames (several voices) a repeat is often the tune alone: a chorale's first
 phrases come back with other voices under them, and the stream's match ends at the first
@@ -46,11 +49,11 @@ import torch
 from musiclstm.data.batches import IGNORE, SplitData
 from musiclstm.evaluation.metrics import split_log_probs
 from musiclstm.model.base import LanguageModel, State
-from musiclstm.music.frames import FRAME_TOKENS
-from musiclstm.music.tokens import is_pitch
+from musiclstm.music.frames import FRAME, FRAME_TOKENS
+from musiclstm.music.tokens import HOLD, is_pitch
 
-# Lower edges of the bands of match lengths, in tokens; a match shorter than the first has no
-# weight (a token or two recurs everywhere and tells nothing of what follows).
+# Lower edges of the bands of match lengths, in counted tokens (fillers do not count); a match
+# shorter than the first has no weight (a note or two recurs everywhere and tells little).
 BANDS = (3, 6, 12, 24, 48, 96, 192)
 MAX_WEIGHT = 0.999  # a guess is never certain: the model keeps some probability everywhere
 EM_ROUNDS = 100
@@ -103,14 +106,17 @@ FILE_KEYS = {"weights": "weights", "line": "line_weights", "moved": "moved_weigh
 
 
 def extend_matches(
-    history: torch.Tensor, lengths: torch.Tensor, token: torch.Tensor
+    history: torch.Tensor, lengths: torch.Tensor, token: torch.Tensor, counts: torch.Tensor
 ) -> torch.Tensor:
     """The match lengths after ``token`` (rows,) joins ``history`` (rows, n): for every earlier
     position i, how many tokens ending at i equal those ending at the new token, from
-    ``lengths``, the same for the token before (rows, n - 1)."""
+    ``lengths``, the same for the token before (rows, n - 1). Only tokens that ``counts``
+    (rows,) is 1 for add to a length: a filler (a hold, a plain frame token) extends a match
+    without lengthening it, so a long note, which matches itself one step back, never makes a
+    long match of its own."""
     grown = torch.zeros_like(history)
-    grown[:, 1:] = lengths + 1
-    grown[:, :1] = 1
+    grown[:, 1:] = lengths + counts.unsqueeze(1)
+    grown[:, :1] = counts.unsqueeze(1)
     return torch.where(history == token.unsqueeze(1), grown, 0)
 
 
@@ -132,10 +138,13 @@ def guess(history: torch.Tensor, lengths: torch.Tensor, keys: int):
 
 class WholeStream:
     """Every token of the stream is read and guessed (a melody's recall, and a piece's of
-    several voices before its top line's)."""
+    several voices before its top line's). The ``fillers`` (token ids: holds, plain frame
+    tokens) carry on what sounds and add nothing to a match's length (:func:`extend_matches`)."""
 
-    def __init__(self, vocab_size: int):
+    def __init__(self, vocab_size: int, fillers: list[int] = ()):
         self.keys = vocab_size  # a token is read as itself
+        self.counts = torch.ones(vocab_size, dtype=torch.long)
+        self.counts[list(fillers)] = 0
 
     def start(self, rows: int) -> torch.Tensor:
         return torch.zeros(rows, 1, dtype=torch.long)
@@ -156,8 +165,8 @@ class FrameLine(WholeStream):
     from the top): each frame token and the voice right after it. The line carries the tune
     and the phrase ends (fermatas) without the inner voices."""
 
-    def __init__(self, vocab_size: int, frame_ids: list[int], width: int):
-        super().__init__(vocab_size)
+    def __init__(self, vocab_size: int, frame_ids: list[int], width: int, fillers: list[int] = ()):
+        super().__init__(vocab_size, fillers)
         self.frame_ids = torch.tensor(frame_ids)
         self.width = width
 
@@ -193,6 +202,9 @@ class Moved:
         self.first = self.vocab_size + 2 * MOVES + 1  # the key of a first pitch: no move yet
         self.keys = self.first + 1
         self.moves = torch.arange(-MOVES, MOVES + 1)
+        # A key that is not a pitch counts as the reader counts it; every move counts.
+        self.counts = torch.ones(self.keys, dtype=torch.long)
+        self.counts[: self.vocab_size] = reader.counts
 
     def start(self, rows: int) -> torch.Tensor:
         """The reader's place, then the last pitch read (-1: none yet)."""
@@ -231,7 +243,8 @@ def recall_guesses(tokens: torch.Tensor, vocab_size: int, memory=None, reader=No
     for step in range(tokens.shape[1]):
         read, guessed, key, place = reader.read(tokens[:, step], place)
         if read.any():
-            lengths = extend_matches(history, lengths, key) if history.shape[1] else lengths
+            if history.shape[1]:
+                lengths = extend_matches(history, lengths, key, reader.counts[key])
             history = torch.cat([history, key.unsqueeze(1)], dim=1)
         found, q = guess(history, lengths, reader.keys)
         q, holds = reader.translate(q, place)
@@ -311,12 +324,13 @@ def readers(trained) -> dict:
     vocabulary = trained.vocabulary
     size, width = len(vocabulary), trained.representation.frame_width
     frame_ids = [vocabulary.index[t] for t in FRAME_TOKENS if t in vocabulary.index]
-    line = FrameLine(size, frame_ids, width) if frame_ids and width > 1 else None
+    fillers = [vocabulary.index[t] for t in (HOLD, FRAME) if t in vocabulary.index]
+    line = FrameLine(size, frame_ids, width, fillers) if frame_ids and width > 1 else None
     pitches = [int(token) if is_pitch(token) else None for token in vocabulary.tokens]
     return {
-        "weights": WholeStream(size),
+        "weights": WholeStream(size, fillers),
         "line": line,
-        "moved": Moved(line or WholeStream(size), pitches),
+        "moved": Moved(line or WholeStream(size, fillers), pitches),
     }
 
 
