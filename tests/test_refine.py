@@ -81,6 +81,17 @@ def test_each_semitone_a_voice_spans_past_its_compass_is_a_fault():
     assert faults.counts(ids) == [plain + 7]
 
 
+def test_with_crossings_allowed_a_crossing_frame_is_no_fault():
+    trained = chorale_model()
+    # The tenor's G4 above the alto's E4, struck and held: two frames with a crossing.
+    tokens = ["|", "72", "64", "67", "48", "|", HOLD, HOLD, HOLD, HOLD, "|", "72", "67", "64", "48"]
+    ranges = [(v.low, v.high) for v in trained.texture.voices]
+    assert chorale_counts(parse_frames(tokens), ranges)["crossing_frames"] == 2
+    ids = np.asarray(trained.vocabulary.encode(tokens)).reshape(1, -1, WIDTH)
+    allowed = Faults(trained.vocabulary.tokens, ranges, crossings=True).counts(ids)
+    assert allowed == [fault_count(trained, tokens) - 2]
+
+
 @torch.inference_mode()
 @pytest.mark.parametrize("reader", [0, 8], ids=["composer", "reader"])
 def test_a_candidates_score_is_the_whole_pieces_log_probability(reader):

@@ -91,3 +91,15 @@ def test_a_voice_keeps_within_its_compass_of_the_notes_it_has_sounded():
     assert {"50", "60"} <= allowed(rules_after(lower, compass=(12, None)))
     free = allowed(rules_after(lower, compass=(12, 0)))
     assert {"48", HOLD, REST} <= free and not {"47", "49", "50", "60"} & free
+
+
+def test_crossings_may_be_allowed_while_parallels_stay_banned():
+    # As in the first test: G4 over C4, the upper voice moves up to A4, the lower is next.
+    vocabulary = Vocabulary(TOKENS)
+    trained = SimpleNamespace(vocabulary=vocabulary, texture=SimpleNamespace(voices=VOICES))
+    rules = VoiceRules.of(trained, rows=1, crossings=True)
+    for token in [FRAME, "67", "60", FRAME, "69"]:
+        rules.observe(torch.tensor([vocabulary.index[token]]))
+    free = allowed(rules)
+    assert {"70", "71"} <= free  # above the upper voice: allowed now
+    assert "62" not in free and "73" not in free  # the parallel fifth and the range still banned

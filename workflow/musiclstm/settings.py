@@ -161,6 +161,7 @@ class SongSettings(Section):
     top_p: float
     beam_width: int
     voice_rules: bool
+    allow_crossings: bool
     cadence_rules: bool
     refine_sweeps: int
     refine_temperature: float

@@ -44,7 +44,8 @@ class Faults:
     ``fermata_id`` (the fermata frame token's id, where the cadence rules are on) counts the
     cadences that break them too (ending on ``tonic`` where it is known, else on the tonic the
     checks find); ``voice_leading=False`` counts those alone. ``compass``: the widest span of
-    each voice's notes, in semitones (None: any), each semitone past it a fault."""
+    each voice's notes, in semitones (None: any), each semitone past it a fault;
+    ``crossings=True``: a frame where a voice sounds above the one next above is not one."""
 
     def __init__(
         self,
@@ -54,8 +55,10 @@ class Faults:
         voice_leading: bool = True,
         tonic: int | None = None,
         compass: tuple[float | None, ...] = (),
+        crossings: bool = False,
     ):
         self.fermata_id, self.voice_leading = fermata_id, voice_leading
+        self.crossings = crossings
         self.compass = np.array([math.inf if c is None else c for c in compass] or math.inf)
         self.tonic = tonic  # the pieces' tonic where it is known (a given melody's)
         self.pitch = np.array([float(t) if is_pitch(t) else math.nan for t in tokens])
@@ -107,8 +110,9 @@ class Faults:
                 then = np.abs(after[:, upper] - after[:, lower]) % 12
                 perfect = np.isin(interval, PERFECT) & (interval == then)
                 faults += int(((up != 0) & (up == down) & perfect).sum())
-        crossing = sounding[:, 1:] > sounding[:, :-1]
-        faults += int(crossing.any(axis=1).sum())
+        if not self.crossings:
+            crossing = sounding[:, 1:] > sounding[:, :-1]
+            faults += int(crossing.any(axis=1).sum())
         notes = written & ~self.is_rest[voices] & ~np.isnan(sounding)
         faults += int((notes & ((sounding < self.low) | (sounding > self.high))).sum())
         return faults + self.compass_faults(sounding)
@@ -149,7 +153,15 @@ class Refiner:
             ranges = [(v.low, v.high) if v.low is not None else None for v in voices]
             cadences = sampling.cadence_rules and FERMATA_FRAME in tokens
             fermata_id = tokens.index(FERMATA_FRAME) if cadences else None
-            self.faults = Faults(tokens, ranges, fermata_id, sampling.voice_rules, tonic, compass)
+            self.faults = Faults(
+                tokens,
+                ranges,
+                fermata_id,
+                sampling.voice_rules,
+                tonic,
+                compass,
+                sampling.allow_crossings,
+            )
         self.music = torch.tensor([t == HOLD or t == REST or is_pitch(t) for t in tokens])
         self.hold = self.vocabulary.index[HOLD]
 

@@ -19,7 +19,9 @@ def sampler_rules(
     """The voice-leading and cadence bans ``sampling`` asks for, where the texture has voices,
     having read the seed."""
     rules = [
-        VoiceRules.of(trained, n_samples, request.compass) if sampling.voice_rules else None,
+        VoiceRules.of(trained, n_samples, request.compass, sampling.allow_crossings)
+        if sampling.voice_rules
+        else None,
         CadenceRules.of(trained, n_samples, request.given_ids(trained.vocabulary), request.tonic)
         if sampling.cadence_rules
         else None,

@@ -34,6 +34,7 @@ class Sampling:
     cadence_rules: bool = False  # an ensemble's chords at fermatas (generation/cadence_rules.py)
     refine_sweeps: int = 0  # an ensemble's notes redrawn given both sides (generation/refine.py)
     refine_temperature: float = 1.0
+    allow_crossings: bool = False  # with voice_rules: a voice may sound above the next
 
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
@@ -59,6 +60,7 @@ class Sampling:
             song.cadence_rules,
             song.refine_sweeps,
             song.refine_temperature,
+            song.allow_crossings,
         )
 
 

@@ -1,8 +1,8 @@
 """Voice leading the sampler knows: while an ensemble's frame is written voice by voice, top
 voice first, the previous frame and the voices above in this frame are known, so a candidate
 note that would make parallel fifths or octaves with any of them, sound above the voice next
-above, or leave the voice's range can be banned exactly (``generate.NAME.voice_rules``, on by
-default). With a compass (``generate.NAME.compass``), a voice may also not write a note that
+above (unless ``generate.NAME.allow_crossings``), or leave the voice's range can be banned
+exactly (``generate.NAME.voice_rules``, on by default). With a compass (``generate.NAME.compass``), a voice may also not write a note that
 would stretch the span of its notes so far in the piece past that many semitones: a left-to-right
 sampler otherwise lets a tune drift further and further from where it started.
 
@@ -27,8 +27,11 @@ class VoiceRules:
     """Bans for the voice steps of one batch of pieces of ``n_voices`` voices, fed every token
     the batch writes (:meth:`observe`)."""
 
-    def __init__(self, tokens: list[str], n_voices: int, ranges, rows: int, compass=()):
+    def __init__(
+        self, tokens: list[str], n_voices: int, ranges, rows: int, compass=(), crossings=False
+    ):
         self.width = n_voices + 1  # the frame token, then a token per voice
+        self.crossings = crossings  # whether a voice may sound above the voice next above
         self.ranges = ranges  # (low, high) per voice, or None where a voice has none
         # The widest span in semitones each voice's notes may take (inf: any); () none at all.
         self.compass = torch.tensor(
@@ -48,16 +51,17 @@ class VoiceRules:
         self.position = 0  # the next token's place in the frame: 0 the frame token, v+1 voice v
 
     @classmethod
-    def of(cls, trained, rows: int, compass=()) -> VoiceRules | None:
+    def of(cls, trained, rows: int, compass=(), crossings=False) -> VoiceRules | None:
         """The rules of ``trained``'s texture, with each voice's ``compass`` (semitones, None:
-        any; () none), or None where it has one voice (a melody)."""
+        any; () none) and crossings allowed or not, or None where it has one voice (a
+        melody)."""
         voices = trained.texture.voices
         if len(voices) < 2:
             return None
         ranges = [
             (v.low, v.high) if v.low is not None and v.high is not None else None for v in voices
         ]
-        return cls(trained.vocabulary.tokens, len(voices), ranges, rows, compass)
+        return cls(trained.vocabulary.tokens, len(voices), ranges, rows, compass, crossings)
 
     def observe(self, choices: torch.Tensor) -> None:
         """Take the batch's tokens of the step just written (one per row)."""
@@ -105,8 +109,8 @@ class VoiceRules:
         return ~self.is_hold & (highest - lowest > self.compass[voice])  # nan: False
 
     def crossing(self, voice: int, sounding: torch.Tensor) -> torch.Tensor:
-        """Above the voice next above (where it sounds)."""
-        if voice == 0:
+        """Above the voice next above (where it sounds), where crossings are not allowed."""
+        if voice == 0 or self.crossings:
             return torch.zeros_like(sounding, dtype=torch.bool)
         return sounding > self.now[:, voice - 1 : voice]  # nan compares False: no ban
 
