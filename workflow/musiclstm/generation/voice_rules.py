@@ -1,10 +1,11 @@
-"""Voice leading the sampler knows: while an ensemble's frame is written voice by voice, top
-voice first, the previous frame and the voices above in this frame are known, so a candidate
-note that would make parallel fifths or octaves with any of them, sound above the voice next
-above (unless ``generate.NAME.allow_crossings``), or leave the voice's range can be banned
-exactly (``generate.NAME.voice_rules``, on by default). With a compass (``generate.NAME.compass``), a voice may also not write a note that
-would stretch the span of its notes so far in the piece past that many semitones: a left-to-right
-sampler otherwise lets a tune drift further and further from where it started.
+"""Voice leading the sampler knows: while an ensemble's frame is written voice by voice, top voice
+first, the previous frame and the voices above in this frame are known, so a candidate note that
+would make parallel fifths or octaves with any of them, sound above the voice next above (unless
+``generate.NAME.allow_crossings``), or leave the voice's range can be banned exactly
+(``generate.NAME.voice_rules``, on by default). With a compass (``generate.NAME.compass``), a
+voice may also not write a note that would stretch the span of its notes so far in the piece
+past that many semitones: a left-to-right sampler otherwise lets a tune drift further and
+further from where it started.
 
 The checks are those of :mod:`musiclstm.evaluation.voice_leading`, made before the note is
 written: two voices that both move, the same way, from a perfect fifth or octave (unisons and

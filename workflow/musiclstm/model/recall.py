@@ -11,16 +11,16 @@ distribution ``p`` is mixed with it,
     p_recall(w) = (1 - weight[length]) * p(w) + weight[length] * q(w),
 
 with one weight for each band of match lengths (:data:`BANDS`): a match of two notes says
-little, one of two bars almost always goes on as before. A length counts the tokens that start
-something (a note, a rest, a fermata's frame), not the fillers that carry it on (holds, plain
-frame tokens): a held note matches itself one step back, and counted in steps that match would
-grow with the note and make the recall ever surer that the note goes on. The weights are fitted
-on held-out pieces by expectation-maximisation (:func:`fit_weights`), where a band's weight
-converges to the share of its steps that the guess rather than the model explains. A step with
-no match keeps the model's distribution unchanged. Only the piece's own past is read, so the
-mixture is a proper next-token distribution and scores as any model does (Grave et al. 2017 mix
-a language model with a cache of its own recent past in the same way; compressors of the PPM and
-LZ family predict by the longest earlier match).
+little, one of two bars almost always goes on as before. A length counts the notes and rests
+struck, not the fillers that carry them on (holds, frame tokens): a held note or chord matches
+itself one step (one frame) back, and counted in steps that match would grow with the note and
+make the recall ever surer that the note goes on. The weights are fitted on held-out pieces by
+expectation-maximisation (:func:`fit_weights`), where a band's weight converges to the share of
+its steps that the guess rather than the model explains. A step with no match keeps the model's
+distribution unchanged. Only the piece's own past is read, so the mixture is a proper next-token
+distribution and scores as any model does (Grave et al. 2017 mix a language model with a cache
+of its own recent past in the same way; compressors of the PPM and LZ family predict by the
+longest earlier match).
 
 In a stream of frames (several voices) a repeat is often the tune alone: a chorale's first
 phrases come back with other voices under them, and the stream's match ends at the first
@@ -49,7 +49,7 @@ import torch
 from musiclstm.data.batches import IGNORE, SplitData
 from musiclstm.evaluation.metrics import split_log_probs
 from musiclstm.model.base import LanguageModel, State
-from musiclstm.music.frames import FRAME, FRAME_TOKENS
+from musiclstm.music.frames import FRAME_TOKENS
 from musiclstm.music.tokens import HOLD, is_pitch
 
 # Lower edges of the bands of match lengths, in counted tokens (fillers do not count); a match
@@ -111,7 +111,7 @@ def extend_matches(
     """The match lengths after ``token`` (rows,) joins ``history`` (rows, n): for every earlier
     position i, how many tokens ending at i equal those ending at the new token, from
     ``lengths``, the same for the token before (rows, n - 1). Only tokens that ``counts``
-    (rows,) is 1 for add to a length: a filler (a hold, a plain frame token) extends a match
+    (rows,) is 1 for add to a length: a filler (a hold, a frame token) extends a match
     without lengthening it, so a long note, which matches itself one step back, never makes a
     long match of its own."""
     grown = torch.zeros_like(history)
@@ -138,8 +138,8 @@ def guess(history: torch.Tensor, lengths: torch.Tensor, keys: int):
 
 class WholeStream:
     """Every token of the stream is read and guessed (a melody's recall, and a piece's of
-    several voices before its top line's). The ``fillers`` (token ids: holds, plain frame
-    tokens) carry on what sounds and add nothing to a match's length (:func:`extend_matches`)."""
+    several voices before its top line's). The ``fillers`` (token ids: holds, frame tokens)
+    carry on what sounds and add nothing to a match's length (:func:`extend_matches`)."""
 
     def __init__(self, vocab_size: int, fillers: list[int] = ()):
         self.keys = vocab_size  # a token is read as itself
@@ -324,7 +324,7 @@ def readers(trained) -> dict:
     vocabulary = trained.vocabulary
     size, width = len(vocabulary), trained.representation.frame_width
     frame_ids = [vocabulary.index[t] for t in FRAME_TOKENS if t in vocabulary.index]
-    fillers = [vocabulary.index[t] for t in (HOLD, FRAME) if t in vocabulary.index]
+    fillers = [vocabulary.index[t] for t in (HOLD, *FRAME_TOKENS) if t in vocabulary.index]
     line = FrameLine(size, frame_ids, width, fillers) if frame_ids and width > 1 else None
     pitches = [int(token) if is_pitch(token) else None for token in vocabulary.tokens]
     return {
