@@ -1,5 +1,7 @@
 """Recall (musiclstm.model.recall): a piece's own past mixed with the model's distribution."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -194,6 +196,14 @@ def test_weights_with_a_line_are_written_and_read_back(tmp_path):
     assert RecallWeights.read(tmp_path / "recall.json") == fitted
     RecallWeights(fitted.weights).write(tmp_path / "stream.json")
     assert RecallWeights.read(tmp_path / "stream.json").line == ()
+
+
+def test_weights_fitted_on_lengths_counted_otherwise_are_refused(tmp_path):
+    """A recall.json from before lengths left out the holds: its bands meant other lengths."""
+    path = tmp_path / "recall.json"
+    path.write_text(json.dumps({"bands": list(BANDS), "weights": [0.0] + [0.5] * 7}))
+    with pytest.raises(ValueError, match="every token.*fit them again"):
+        RecallWeights.read(path)
 
 
 def test_a_passage_heard_before_at_another_pitch_is_guessed_at_the_new_pitch():

@@ -100,7 +100,7 @@ def test_metrics_are_finite(workdir):
     history = (workdir / "results/model/history.csv").read_text().splitlines()
     assert len(history) == 3
     # A melody is recalled as it stands and by its moves; it has no top line of its own.
-    assert set(metrics["recall"]) == {"bands", "weights", "moved_weights"}
+    assert set(metrics["recall"]) == {"bands", "lengths", "weights", "moved_weights"}
     assert metrics["valid_with_recall"]["bits_per_step"] <= metrics["valid"]["bits_per_step"] + 1e-6
 
 

@@ -55,6 +55,9 @@ from musiclstm.music.tokens import HOLD, is_pitch
 # Lower edges of the bands of match lengths, in counted tokens (fillers do not count); a match
 # shorter than the first has no weight (a note or two recurs everywhere and tells little).
 BANDS = (3, 6, 12, 24, 48, 96, 192)
+# What a match's length counts, as recall.json records it: weights fitted on lengths counted
+# otherwise (every token, before fillers were left out) would be read against the wrong bands.
+LENGTHS = "notes and rests struck"
 MAX_WEIGHT = 0.999  # a guess is never certain: the model keeps some probability everywhere
 EM_ROUNDS = 100
 
@@ -75,7 +78,7 @@ class RecallWeights:
     moved: tuple[float, ...] = ()
 
     def describe(self) -> dict:
-        described = {"bands": list(BANDS)}
+        described = {"bands": list(BANDS), "lengths": LENGTHS}
         for name, key in FILE_KEYS.items():
             if getattr(self, name):
                 described[key] = [round(w, 4) for w in getattr(self, name)]
@@ -83,12 +86,14 @@ class RecallWeights:
 
     @classmethod
     def read(cls, path) -> RecallWeights:
-        """Weights written by :meth:`write`; bands other than today's are refused, not guessed."""
+        """Weights written by :meth:`write`; bands other than today's, or lengths counted
+        otherwise, are refused, not guessed."""
         description = json.loads(Path(path).read_text())
-        if description.get("bands") != list(BANDS):
+        bands, lengths = description.get("bands"), description.get("lengths", "every token")
+        if bands != list(BANDS) or lengths != LENGTHS:
             raise ValueError(
-                f"{path}: recall weights for match bands {description.get('bands')}, "
-                f"but recall uses {list(BANDS)}; fit them again"
+                f"{path}: recall weights for match bands {bands} of {lengths}, but recall uses "
+                f"{list(BANDS)} of {LENGTHS}; fit them again (snakemake --forcerun fit_recall)"
             )
         return cls(
             **{
