@@ -1,6 +1,10 @@
 from musiclstm.evaluation.music_stats import HISTOGRAMS
 from musiclstm.data.sources import matched_files, music_file
 from musiclstm.generation.seed_files import is_seed_file, seed_path
+from musiclstm.model.recall_bands import (
+    BANDS as RECALL_BANDS,
+    LENGTHS as RECALL_LENGTHS,
+)
 from musiclstm.settings import SweepSettings, settings, source_settings
 from musiclstm.textures import config_texture
 

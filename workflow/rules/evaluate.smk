@@ -1,5 +1,6 @@
 # How much each band of match lengths of a piece's recall of its own past weighs beside the
 # model (musiclstm.model.recall), fitted on the validation songs: for the model and the harmoniser.
+# The bands and what a length counts are parameters, so weights fitted on others are fitted again.
 rule fit_recall:
     input:
         checkpoint=stage("{model}/checkpoint.pt"),
@@ -16,6 +17,9 @@ rule fit_recall:
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        bands=RECALL_BANDS,
+        lengths=RECALL_LENGTHS,
     script:
         "../scripts/fit_recall.py"
 

@@ -49,15 +49,10 @@ import torch
 from musiclstm.data.batches import IGNORE, SplitData
 from musiclstm.evaluation.metrics import split_log_probs
 from musiclstm.model.base import LanguageModel, State
+from musiclstm.model.recall_bands import BANDS, LENGTHS
 from musiclstm.music.frames import FRAME_TOKENS
 from musiclstm.music.tokens import HOLD, is_pitch
 
-# Lower edges of the bands of match lengths, in counted tokens (fillers do not count); a match
-# shorter than the first has no weight (a note or two recurs everywhere and tells little).
-BANDS = (3, 6, 12, 24, 48, 96, 192)
-# What a match's length counts, as recall.json records it: weights fitted on lengths counted
-# otherwise (every token, before fillers were left out) would be read against the wrong bands.
-LENGTHS = "notes and rests struck"
 MAX_WEIGHT = 0.999  # a guess is never certain: the model keeps some probability everywhere
 EM_ROUNDS = 100
 
