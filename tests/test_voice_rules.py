@@ -19,12 +19,12 @@ TOKENS = [*SPECIAL_TOKENS, FRAME, FERMATA_FRAME, HOLD, REST, *PITCHES]
 VOICES = (Voice("upper", 55, 79), Voice("lower", 48, 72))
 
 
-def rules_after(tokens: list[str], compass=()) -> VoiceRules:
-    """The rules of a two-voice texture (with each voice's ``compass``), having read
-    ``tokens``, in one row."""
+def rules_after(tokens: list[str], compass=(), crossings=False) -> VoiceRules:
+    """The rules of a two-voice texture (with each voice's ``compass``, crossings allowed or
+    not), having read ``tokens``, in one row."""
     vocabulary = Vocabulary(TOKENS)
     trained = SimpleNamespace(vocabulary=vocabulary, texture=SimpleNamespace(voices=VOICES))
-    rules = VoiceRules.of(trained, rows=1, compass=compass)
+    rules = VoiceRules.of(trained, rows=1, compass=compass, crossings=crossings)
     for token in tokens:
         rules.observe(torch.tensor([vocabulary.index[token]]))
     return rules
@@ -95,11 +95,6 @@ def test_a_voice_keeps_within_its_compass_of_the_notes_it_has_sounded():
 
 def test_crossings_may_be_allowed_while_parallels_stay_banned():
     # As in the first test: G4 over C4, the upper voice moves up to A4, the lower is next.
-    vocabulary = Vocabulary(TOKENS)
-    trained = SimpleNamespace(vocabulary=vocabulary, texture=SimpleNamespace(voices=VOICES))
-    rules = VoiceRules.of(trained, rows=1, crossings=True)
-    for token in [FRAME, "67", "60", FRAME, "69"]:
-        rules.observe(torch.tensor([vocabulary.index[token]]))
-    free = allowed(rules)
+    free = allowed(rules_after([FRAME, "67", "60", FRAME, "69"], crossings=True))
     assert {"70", "71"} <= free  # above the upper voice: allowed now
     assert "62" not in free and "73" not in free  # the parallel fifth and the range still banned

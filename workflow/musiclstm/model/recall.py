@@ -327,11 +327,8 @@ def readers(trained) -> dict:
     fillers = [vocabulary.index[t] for t in (HOLD, *FRAME_TOKENS) if t in vocabulary.index]
     line = FrameLine(size, frame_ids, width, fillers) if frame_ids and width > 1 else None
     pitches = [int(token) if is_pitch(token) else None for token in vocabulary.tokens]
-    return {
-        "weights": WholeStream(size, fillers),
-        "line": line,
-        "moved": Moved(line or WholeStream(size, fillers), pitches),
-    }
+    stream = WholeStream(size, fillers)  # readers keep no state of their own: one serves twice
+    return {"weights": stream, "line": line, "moved": Moved(line or stream, pitches)}
 
 
 def recall_statistics(
