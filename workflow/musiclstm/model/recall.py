@@ -105,34 +105,51 @@ class RecallWeights:
 FILE_KEYS = {"weights": "weights", "line": "line_weights", "moved": "moved_weights"}
 
 
-def extend_matches(
-    history: torch.Tensor, lengths: torch.Tensor, token: torch.Tensor, counts: torch.Tensor
-) -> torch.Tensor:
-    """The match lengths after ``token`` (rows,) joins ``history`` (rows, n): for every earlier
-    position i, how many tokens ending at i equal those ending at the new token, from
-    ``lengths``, the same for the token before (rows, n - 1). Only tokens that ``counts``
-    (rows,) is 1 for add to a length: a filler (a hold, a frame token) extends a match
-    without lengthening it, so a long note, which matches itself one step back, never makes a
-    long match of its own."""
-    grown = torch.zeros_like(history)
-    grown[:, 1:] = lengths + counts.unsqueeze(1)
-    grown[:, :1] = counts.unsqueeze(1)
-    return torch.where(history == token.unsqueeze(1), grown, 0)
+CHUNK_STEPS = 64  # steps matched at once: their match lengths are (rows, steps, keys read)
+
+
+def match_lengths(history: torch.Tensor, lengths: torch.Tensor, keys: torch.Tensor, counts):
+    """The match lengths after each of ``keys`` (rows, R) joins ``history`` (rows, n) in turn,
+    given ``lengths`` (rows, n - 1), those of history's last key against each earlier place:
+    (rows, R + 1, n + R - 1), row s the lengths after s new keys against every earlier place
+    (0 from its own place on), and the history with the keys joined.
+
+    A key's match against place i is the previous key's against place i - 1, longer by the
+    key's count (``counts``: 1 for a key struck, 0 for a filler), where the keys at the two
+    places are equal, and nothing where they differ. Every comparison is made at once; only
+    the lengthening goes key by key, each over every place at once."""
+    rows, n = history.shape
+    joined = torch.cat([history, keys], dim=1)
+    width = max(joined.shape[1] - 1, 0)
+    found = torch.zeros(rows, keys.shape[1] + 1, width, dtype=torch.long)
+    found[:, 0, : lengths.shape[1]] = lengths
+    places = torch.arange(width)
+    at = n + torch.arange(keys.shape[1])  # each new key's place in the joined history
+    same = (joined[:, None, :width] == keys[..., None]) & (places < at[:, None])
+    grow = counts[keys]
+    for new in range(keys.shape[1]):
+        lengthened = found[:, new + 1]
+        torch.add(found[:, new, :-1], grow[:, new, None], out=lengthened[:, 1:])
+        lengthened[:, :1] = grow[:, new, None]
+        lengthened.mul_(same[:, new])
+    return found, joined
 
 
 def guess(history: torch.Tensor, lengths: torch.Tensor, keys: int):
     """For the step after ``history`` (rows, n) of keys (token ids, or what a reader reads them
-    as) below ``keys``, with the new key's match ``lengths`` against each earlier position
-    (rows, n - 1): the longest match (rows,) and the distribution of the keys that followed its
-    occurrences (rows, keys), zero where there is none."""
-    rows = history.shape[0]
-    q = torch.zeros(rows, keys)
-    if lengths.shape[1] == 0:
-        return torch.zeros(rows, dtype=torch.long), q
-    longest = lengths.max(dim=1).values
-    at_longest = (lengths == longest.unsqueeze(1)) & (longest.unsqueeze(1) > 0)
-    q.scatter_add_(1, history[:, 1:], at_longest.float())
-    q = q / q.sum(dim=1, keepdim=True).clamp(min=1)
+    as) below ``keys``, with match ``lengths`` (rows, s, n - 1) against each earlier position
+    after each of s prefixes of it (0 past a prefix's end): for each, the longest match
+    (rows, s) and the distribution of the keys that followed its occurrences (rows, s, keys),
+    zero where there is none."""
+    rows, states = lengths.shape[:2]
+    q = torch.zeros(rows, states, keys)
+    if lengths.shape[2] == 0:
+        return torch.zeros(rows, states, dtype=torch.long), q
+    longest = lengths.max(dim=2).values
+    at_longest = (lengths == longest[..., None]) & (longest[..., None] > 0)
+    followed = history[:, None, 1 : lengths.shape[2] + 1].expand(-1, states, -1)
+    q.scatter_add_(2, followed, at_longest.float())
+    q = q / q.sum(dim=2, keepdim=True).clamp(min=1)
     return longest, q
 
 
@@ -149,11 +166,12 @@ class WholeStream:
     def start(self, rows: int) -> torch.Tensor:
         return torch.zeros(rows, 1, dtype=torch.long)
 
-    def read(self, token: torch.Tensor, place: torch.Tensor):
-        """Whether ``token`` (rows,) is read, whether the next token is guessed, the key the
-        token is read as and the place in the stream (rows, k) after it (unused here)."""
-        everywhere = torch.ones_like(token, dtype=torch.bool)
-        return everywhere, everywhere, token, place
+    def read(self, tokens: torch.Tensor, place: torch.Tensor):
+        """For each of ``tokens`` (rows, steps) in turn: whether it is read, whether the token
+        after it is guessed, the key it is read as, and the place in the stream (rows, steps, k)
+        after it, from ``place`` (rows, k), the place before them (unused here)."""
+        everywhere = torch.ones_like(tokens, dtype=torch.bool)
+        return everywhere, everywhere, tokens, place[:, None].expand(-1, tokens.shape[1], -1)
 
     def translate(self, q: torch.Tensor, place: torch.Tensor):
         """The guess over keys as one over tokens, and where it holds anything."""
@@ -175,11 +193,15 @@ class FrameLine(WholeStream):
         starts a piece is followed by a frame token, as a frame's lowest voice is."""
         return torch.full((rows, 1), self.width - 2)
 
-    def read(self, token: torch.Tensor, place: torch.Tensor):
-        is_frame = torch.isin(token, self.frame_ids)
-        in_line = is_frame | (place[:, 0] == 0)
-        since = torch.where(is_frame, 0, place[:, 0] + 1)
-        return in_line, is_frame | (since == self.width - 1), token, since[:, None]
+    def read(self, tokens: torch.Tensor, place: torch.Tensor):
+        """The place is the steps since the last frame token (a frame's top voice is read at 0)."""
+        is_frame = torch.isin(tokens, self.frame_ids)
+        step = torch.arange(tokens.shape[1])
+        last_frame = torch.where(is_frame, step, -1).cummax(dim=1).values
+        since = torch.where(last_frame >= 0, step - last_frame, place[:, :1] + 1 + step)
+        since_before = torch.cat([place[:, :1], since[:, :-1]], dim=1)
+        in_line = is_frame | (since_before == 0)
+        return in_line, is_frame | (since == self.width - 1), tokens, since[..., None]
 
 
 MOVES = 127  # the widest move from one pitch to the next, either way, in semitones
@@ -210,13 +232,16 @@ class Moved:
         """The reader's place, then the last pitch read (-1: none yet)."""
         return torch.cat([self.reader.start(rows), torch.full((rows, 1), -1)], dim=1)
 
-    def read(self, token: torch.Tensor, place: torch.Tensor):
-        read, guessed, token, inner = self.reader.read(token, place[:, :-1])
-        pitch, last = self.pitch[token], place[:, -1]
-        move = self.vocab_size + MOVES + (pitch - last)
-        key = torch.where(pitch < 0, token, torch.where(last < 0, self.first, move))
-        last = torch.where(read & (pitch >= 0), pitch, last)
-        return read, guessed, key, torch.cat([inner, last[:, None]], dim=1)
+    def read(self, tokens: torch.Tensor, place: torch.Tensor):
+        read, guessed, tokens, inner = self.reader.read(tokens, place[:, :-1])
+        pitch, step = self.pitch[tokens], torch.arange(tokens.shape[1])
+        # The last pitch read at or before each step (the one before the steps: -1 where none).
+        last_read = torch.where(read & (pitch >= 0), step, -1).cummax(dim=1).values
+        last = torch.where(last_read >= 0, pitch.gather(1, last_read.clamp(min=0)), place[:, -1:])
+        before = torch.cat([place[:, -1:], last[:, :-1]], dim=1)
+        move = self.vocab_size + MOVES + (pitch - before)
+        key = torch.where(pitch < 0, tokens, torch.where(before < 0, self.first, move))
+        return read, guessed, key, torch.cat([inner, last[..., None]], dim=-1)
 
     def translate(self, q: torch.Tensor, place: torch.Tensor):
         last = place[:, -1:]
@@ -238,19 +263,33 @@ def recall_guesses(tokens: torch.Tensor, vocab_size: int, memory=None, reader=No
     a piece's start). Rows of one batch are in step (every piece starts a frame at the same
     step), so a token read in any row extends every row's."""
     reader = reader or WholeStream(vocab_size)
-    history, lengths, place = memory or start_memory(reader, tokens.shape[0])
+    memory = memory or start_memory(reader, tokens.shape[0])
     longest, guesses = [], []
-    for step in range(tokens.shape[1]):
-        read, guessed, key, place = reader.read(tokens[:, step], place)
-        if read.any():
-            if history.shape[1]:
-                lengths = extend_matches(history, lengths, key, reader.counts[key])
-            history = torch.cat([history, key.unsqueeze(1)], dim=1)
-        found, q = guess(history, lengths, reader.keys)
-        q, holds = reader.translate(q, place)
-        longest.append(torch.where(guessed & holds, found, 0))
+    for first in range(0, tokens.shape[1], CHUNK_STEPS):
+        found, q, memory = chunk_guesses(tokens[:, first : first + CHUNK_STEPS], memory, reader)
+        longest.append(found)
         guesses.append(q)
-    return torch.stack(longest, 1), torch.stack(guesses, 1), (history, lengths, place)
+    if not longest:
+        return torch.zeros(tokens.shape, dtype=torch.long), torch.zeros(*tokens.shape, 0), memory
+    return torch.cat(longest, 1), torch.cat(guesses, 1), memory
+
+
+def chunk_guesses(tokens: torch.Tensor, memory, reader):
+    """:func:`recall_guesses` of a few steps, matched at once."""
+    history, lengths, place = memory
+    read, guessed, keys, places = reader.read(tokens, place)
+    is_read = read.any(dim=0)
+    lengths, history = match_lengths(history, lengths, keys[:, is_read], reader.counts)
+    found, q = guess(history, lengths, reader.keys)
+    # Each step's guess is the one after the keys read up to it.
+    after = is_read.long().cumsum(0)
+    rows, steps = tokens.shape
+    q, holds = reader.translate(
+        q[:, after].reshape(rows * steps, -1), places.reshape(rows * steps, -1)
+    )
+    found = torch.where(guessed & holds.view(rows, steps), found[:, after], 0)
+    last_lengths = lengths[:, -1, : max(history.shape[1] - 1, 0)]
+    return found, q.view(rows, steps, -1), (history, last_lengths, places[:, -1])
 
 
 def start_memory(reader, rows: int):
