@@ -55,6 +55,7 @@ ROWS = (
     "fermata_root_triad_share",
     "fermata_tonic_dominant_share",
     "final_tonic_triad_share",
+    "final_tonic_on_top_share",
     "wide_spacing_share",
 )
 

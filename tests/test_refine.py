@@ -92,6 +92,21 @@ def test_with_crossings_allowed_a_crossing_frame_is_no_fault():
     assert allowed == [fault_count(trained, tokens) - 2]
 
 
+def test_a_last_chord_without_the_tonic_on_top_is_a_cadence_fault():
+    trained = chorale_model()
+    tokens = trained.vocabulary.tokens
+    faults = Faults(tokens, [None] * 4, tokens.index("|F"), voice_leading=False, tonic=0)
+    dominant = ["|", "67", "62", "59", "43"]
+
+    def counted(last_chord: list[str]) -> int:
+        ids = np.asarray(trained.vocabulary.encode([*dominant, "|F", *last_chord]))
+        return faults.counts(ids.reshape(1, -1, WIDTH))[0]
+
+    assert counted(["72", "64", "55", "48"]) == 0  # C E G C: the tonic at the top and bottom
+    assert counted(["67", "64", "60", "48"]) == 1  # G E C C: the fifth on top
+    assert counted(["67", "62", "59", "43"]) == 2  # G D B G: on the dominant, its root on top
+
+
 @torch.inference_mode()
 @pytest.mark.parametrize("reader", [0, 8], ids=["composer", "reader"])
 def test_a_candidates_score_is_the_whole_pieces_log_probability(reader):

@@ -174,6 +174,14 @@ def test_a_cadence_on_the_tonic_at_the_fermata():
     assert checks["final_tonic_triad_share"] == 1
 
 
+def test_a_final_chord_with_the_tonic_on_top_is_a_perfect_authentic_cadence():
+    root_on_top, fifth_on_top = (72, 64, 55, 48), C_MAJOR  # C E G C and G E C C
+    on_top = chorale_checks([chorale([G_SEVENTH, root_on_top], fermatas={1})])
+    below = chorale_checks([chorale([G_SEVENTH, fifth_on_top], fermatas={1})])
+    assert on_top["final_tonic_triad_share"] == 1 and on_top["final_tonic_on_top_share"] == 1
+    assert below["final_tonic_triad_share"] == 1 and below["final_tonic_on_top_share"] == 0
+
+
 def test_a_half_cadence_on_the_dominant_and_a_final_chord_without_its_fifth():
     bare_tonic = (72, 64, 60, 48)  # C E C C: no fifth, as Bach often ends
     checks = chorale_checks([chorale([C_MAJOR, G_MAJOR, C_MAJOR, bare_tonic], fermatas={1, 3})])

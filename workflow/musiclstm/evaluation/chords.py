@@ -100,7 +100,9 @@ def cadence_counts(chorale: Frames, pitches: np.ndarray) -> Counter:
     A fermata counts as ``fermata_root_triads`` if its chord is a root-position major or minor
     triad, and as ``fermata_tonic_dominant`` if that triad's root is also the tonic or the
     dominant (G or E). ``final_tonic_triad`` is 1 if the last frame where the bass sounds holds
-    a root-position triad on the tonic (a major chord in A minor, a Picardy third, counts).
+    a root-position triad on the tonic (a major chord in A minor, a Picardy third, counts), and
+    ``final_tonic_on_top`` if its top voice sounds the tonic as well (a perfect authentic
+    cadence).
     """
     tonic = chorale_tonic(pitches)
     homes = {tonic, (tonic + DOMINANT) % OCTAVE}
@@ -111,6 +113,10 @@ def cadence_counts(chorale: Frames, pitches: np.ndarray) -> Counter:
         counts["fermata_root_triads"] += root is not None
         counts["fermata_tonic_dominant"] += root in homes
     bass_frames = [frame for frame, pitch in enumerate(pitches[:, -1]) if pitch is not None]
-    final = root_position_root(pitches[bass_frames[-1]]) if bass_frames else None
+    last = pitches[bass_frames[-1]] if bass_frames else None
+    final = root_position_root(last) if bass_frames else None
     counts["final_tonic_triad"] = int(final == tonic)
+    counts["final_tonic_on_top"] = int(
+        final == tonic and last[0] is not None and last[0] % OCTAVE == tonic
+    )
     return counts

@@ -13,8 +13,8 @@ plain number, pooled over all their frames, so two sets of any size compare:
   :func:`voice_ranges`);
 - the share of frames, among those where all voices sound, whose pitch classes form a triad or a
   seventh chord (notes may be doubled; only a seventh chord may leave out its fifth);
-- cadences: the chord at each fermata and the final chord, over the lowest voice (see
-  :func:`cadence_counts`);
+- cadences: the chord at each fermata and the final chord, over the lowest voice, and whether
+  the final chord has the tonic on top too (see :func:`cadence_counts`);
 - spacing: the share of frames where two neighbouring voices above the lowest pair (a chorale's
   soprano and alto, or alto and tenor) lie over an octave apart.
 
@@ -227,6 +227,7 @@ def chorale_checks(chorales: list[Frames], ranges=None) -> dict:
                 total["fermata_tonic_dominant"], total["fermatas"]
             ),
             "final_tonic_triad_share": share(total["final_tonic_triad"], len(chorales)),
+            "final_tonic_on_top_share": share(total["final_tonic_on_top"], len(chorales)),
             "wide_spacing_share": (
                 share(total["wide_spacing_frames"], frames)
                 if upper_neighbours(len(names))
