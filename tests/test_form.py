@@ -1,6 +1,9 @@
 """A melody's form bar by bar, the model's form input, songs drawn in the shape of a training
 song (upbeat and form), and the classifier test that tells generated songs from held-out ones."""
 
+import dataclasses
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +14,7 @@ from musiclstm.data.vocabulary import Vocabulary
 from musiclstm.evaluation.distinguishability import distinguishability, z_against_chance
 from musiclstm.evaluation.melody_features import melody_features, motif_reuse
 from musiclstm.evaluation.music_stats import bar_repetition
+from musiclstm.generation.ensembles import composed_form, composed_pickup
 from musiclstm.generation.melodies import (
     SongShape,
     TrainingSongs,
@@ -29,7 +33,9 @@ from musiclstm.music.form import (
     form_labels,
 )
 from musiclstm.representation.base import Meter
+from musiclstm.representation.chorale import ChoraleRepresentation
 from musiclstm.representation.melody import FORM_DISTANCES, MelodyRepresentation
+from musiclstm.representation.registry import representation_from
 from musiclstm.settings import SongSettings, settings
 
 A = "60 _ 62 _".split()
@@ -184,3 +190,64 @@ def test_a_bar_knows_the_last_later_bar_that_repeats_it():
     labels = (NEW, moved, NEW, NEW, exact + 2, NEW + 1 + 2 * len(distances))  # ... rhythm 1
     assert echo_labels(labels, distances) == (exact + 2, NEW, NEW, NEW, NEW, NEW)
     assert echo_labels((UNKNOWN, UNKNOWN), distances) == (UNKNOWN, UNKNOWN)
+
+
+FRAME_VOCABULARY = Vocabulary(
+    ["/", "<unk>", "|", "|F", "48", "60", "62", "64", "65", "67", "r", "_"]
+)
+
+
+def frames_of(top: list[str]) -> list[str]:
+    """Two-voice frames: ``top`` over a held C."""
+    return [token for i, note in enumerate(top) for token in ("|", note, "48" if i == 0 else "_")]
+
+
+def test_frames_read_the_form_of_their_top_voice_at_every_step_of_a_frame(tmp_path):
+    representation = ChoraleRepresentation((1, 2), (), ("top", "bass"), form=True)
+    top = A + A + B + A
+    piece = frames_of(top)
+    form = representation.bar_form(piece, 4, 0)
+    assert form == tuple(form_labels(top, 4, 0, FORM_DISTANCES)) == (NEW, NEW + 1, NEW, NEW + 2)
+    meters = {"bar_steps": [4] * 4, "pickup_steps": [0] * 4, "beat_steps": [2] * 4}
+    save_arrays(songs_to_arrays([piece] * 4, FRAME_VOCABULARY, meters), tmp_path / "train.npz")
+    data = load_split(tmp_path / "train.npz", representation, FRAME_VOCABULARY, hide=True)
+    column = representation.input_columns.index("form")
+    # Each frame's three steps read the label of its bar; the end reads the last bar's.
+    assert data.inputs[1][:, column].tolist() == [label for label in form for _ in range(12)] + [
+        form[-1]
+    ]
+    assert (data.inputs[2][:, column] == UNKNOWN).all()  # one piece in four is shown no form
+    # Sampling lays out the same columns from a plan as training reads from a piece.
+    inputs = representation.step_inputs([], [data.meters[1]], FRAME_VOCABULARY.boundary, 48)
+    ids = FRAME_VOCABULARY.encode(piece)
+    steps = [inputs.next(None)] + [inputs.next(np.array([i])) for i in ids]
+    assert np.stack(steps)[:, 0].tolist() == data.inputs[1].tolist()
+    assert representation_from(representation.describe()).form
+    # A harmoniser reads the composing model's categories first, so it can start from one.
+    harmoniser = ChoraleRepresentation((1, 2), (1, 2), ("top", "bass"), form=True)
+    assert list(harmoniser.category_columns)[:3] == list(representation.category_columns)
+
+
+def test_a_composed_piece_follows_the_form_of_the_training_piece_it_takes_its_upbeat_from(
+    tmp_path,
+):
+    representation = ChoraleRepresentation((1,), (), ("top", "bass"), form=True)
+    pieces = [frames_of(["67", "_", "_", "_"] + A + A + A + A), frames_of((A + B) * 3)]
+    meters = {
+        "bar_steps": [8, 8],
+        "pickup_steps": [4, 0],
+        "beat_steps": [4, 4],
+        "time_signature": ["2/4", "2/4"],
+    }
+    save_arrays(songs_to_arrays(pieces, FRAME_VOCABULARY, meters), tmp_path / "train.npz")
+    trained = SimpleNamespace(
+        vocabulary=FRAME_VOCABULARY, representation=representation, time_step=0.25
+    )
+    training = TrainingSongs(tmp_path / "train.npz", trained)
+    song = settings(SongSettings, time_signature="2/4", bars=2, seed="")
+    pickup = composed_pickup(song, 0.25, training)
+    assert pickup == 4  # the two-bar piece with its quarter's upbeat is the nearest
+    form = composed_form(song, training, pickup)
+    assert form == representation.bar_form(pieces[0], 8, 4) == (NEW, NEW, NEW + 1)
+    assert composed_form(dataclasses.replace(song, form="none"), training, pickup) == ()
+    assert composed_form(song, training, pickup, seeded=True) == ()

@@ -37,6 +37,7 @@ from musiclstm.generation.melodies import (
     song_meter,
     upbeat_pickup,
     whole_bars,
+    with_pickup,
 )
 from musiclstm.generation.sampling import sample_songs
 from musiclstm.generation.song_info import SongInfo
@@ -103,6 +104,30 @@ def composed_pickup(song: SongSettings, time_step: float, training=None, seeded=
     return training.shape(drawn).pickup if drawn >= 0 else 0
 
 
+def composed_form(
+    song: SongSettings, training, pickup: int, seeded: bool = False
+) -> tuple[int, ...]:
+    """The form a composed piece follows, bar by bar (:mod:`musiclstm.music.form`): with
+    ``form: auto`` that of the training piece its upbeat is drawn from, fitted to its bars and
+    its anacrusis (``pickup`` frames); none with ``form: none``, for a model that reads no form,
+    where no training piece has the meter, or after a seed."""
+    if song.form != "auto" or training is None or seeded or not song.bars:
+        return ()
+    drawn = drawn_piece(song, training, song.time_signature, song.bars)
+    if drawn < 0:
+        return ()
+    shape = training.shape(drawn, song.bars)
+    return with_pickup(shape, pickup).form if shape.form else ()
+
+
+def given_form(request: SongRequest, representation) -> tuple[int, ...]:
+    """The form of a given melody's bars, as the ``representation`` reads it (() where it
+    reads none): the top voice of the request's given frames."""
+    meter = request.meter
+    stream = [HOLD if token is None else token for token in request.given]
+    return representation.bar_form(stream, meter.bar, meter.pickup)
+
+
 def drawn_piece(song: SongSettings, training, time_signature: str, bars: int | None) -> int:
     """The training piece whose upbeat and compass ``auto`` takes: one of ``time_signature``
     and the nearest length, drawn with the entry's ``random_seed`` (-1: none of its meter)."""
@@ -134,11 +159,17 @@ def voice_spans(frames: Frames) -> tuple[int | None, ...]:
 
 
 def compose_request(
-    song: SongSettings, seed: list[str], time_step: float, width: int, pickup: int = 0
+    song: SongSettings,
+    seed: list[str],
+    time_step: float,
+    width: int,
+    pickup: int = 0,
+    form: tuple[int, ...] = (),
 ) -> SongRequest:
     """``song.bars`` bars of frames of ``width`` tokens (or ``steps`` tokens' worth) after the
     seed, ending on one chord held under a fermata; the piece cannot end sooner. A piece that
-    starts ``pickup`` frames into its first bar (an upbeat) ends as far into its last."""
+    starts ``pickup`` frames into its first bar (an upbeat) ends as far into its last; ``form``
+    is its plan, one label per bar (none: no plan)."""
     if song.time_signature == "auto":
         raise ValueError("time_signature: auto draws melodies' meters; give a chorale its own")
     bar = bar_steps(song.time_signature, time_step)
@@ -148,7 +179,9 @@ def compose_request(
         raise ValueError(f"the seed already has {seed_frames} frames of the {frames} asked for")
     given: list[str | None] = [None] * ((frames - seed_frames) * width)
     steps = len(given)
-    meter = song_meter(song.time_signature, time_step, len(seed) + steps)._replace(pickup=pickup)
+    meter = song_meter(song.time_signature, time_step, len(seed) + steps)._replace(
+        pickup=pickup, form=form
+    )
     first = max(final_chord_frame(frames, meter, time_step), seed_frames)
     for frame in range(first, frames):
         start = (frame - seed_frames) * width
@@ -286,6 +319,10 @@ def generate_ensemble(request, texture) -> list:
     if request.melody_path:
         melody = read_given_melody(str(request.melody_path), request.encoding)
         sampled_request = harmonise_request(melody, trained.time_step, width)
+        form = given_form(sampled_request, trained.representation)
+        sampled_request = dataclasses.replace(
+            sampled_request, meter=sampled_request.meter._replace(form=form)
+        )
         time_signature, pickup = melody.time_signature, melody.pickup
         bar = bar_length(time_signature, trained.time_step)  # 0: a meter no piece has
         bars = whole_bars(len(melody.tokens), bar) if bar else None
@@ -295,7 +332,8 @@ def generate_ensemble(request, texture) -> list:
     else:
         seed = check_frames_seed(song.seed, trained, names, request.name)
         pickup = composed_pickup(song, trained.time_step, training, bool(seed))
-        sampled_request = compose_request(song, seed, trained.time_step, width, pickup)
+        form = composed_form(song, training, pickup, bool(seed))
+        sampled_request = compose_request(song, seed, trained.time_step, width, pickup, form)
         time_signature, bars = song.time_signature, song.bars
     compass = piece_compass(song, training, time_signature, bars, names)
     sampled_request = dataclasses.replace(sampled_request, compass=compass)

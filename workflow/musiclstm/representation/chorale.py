@@ -17,6 +17,11 @@ The input columns of the step being predicted (step ``i`` of the stream; frame `
   ``soprano_at_fermata``, the pitch it sounds at the next fermata: the note the phrase's cadence
   is written under;
 - ``voice``: which slot of the frame the step is (0 the frame token, 1-4 soprano to bass);
+- with ``form``, ``form`` and ``form_echo``: the form label of the frame's bar, read from the top
+  voice as a melody's is (:mod:`musiclstm.music.form`: new, or a repeat of the bar 1, 2, 4 or 8
+  bars back, exact, moved or in rhythm only), and whether a later bar will repeat it; 0 where
+  the piece's form is not given. At composing, the plan of a training chorale of the same
+  meter and length, so that a chorale takes up its phrases again where Bach's do;
 - with ``voice_leading``, last, the pitches sounding around the step's note (a hold replaced by
   the note it holds): ``sounding_before``, the same voice's one frame before;
   ``previous_note_before``, the note the voice sounded before that one; for each voice ``k``
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from musiclstm.music.form import echo_count, form_labels, label_count
 from musiclstm.music.frames import (
     FERMATA_FRAME,
     FRAME,
@@ -50,7 +56,13 @@ from musiclstm.representation.lookup import (
     previous_note_stream,
     sounding_stream,
 )
-from musiclstm.representation.melody import DEFAULT_BAR, METER_COLUMNS, meter_columns
+from musiclstm.representation.melody import (
+    DEFAULT_BAR,
+    FORM_DISTANCES,
+    METER_COLUMNS,
+    form_columns,
+    meter_columns,
+)
 
 MAX_FERMATA_AHEAD = 32  # frames to the next fermata the model tells apart; farther ones share
 NO_FERMATA_AHEAD = MAX_FERMATA_AHEAD + 1  # no fermata later in the given melody
@@ -62,7 +74,8 @@ VOICE_LEADING = 2
 class ChoraleRepresentation(Representation):
     """The voices ``voices`` (names, top first) in frames; ``lookback_bars`` says which earlier
     bars the inputs show and ``lookahead`` which later frames of a given top voice (empty: a
-    model that composes). With ``voice_leading`` the inputs also show the pitches sounding in
+    model that composes); ``form`` whether each bar's form label is read. With
+    ``voice_leading`` the inputs also show the pitches sounding in
     the step's voice and the voices above it; they need the vocabulary's ``hold`` id (see
     :meth:`for_vocabulary`)."""
 
@@ -80,7 +93,9 @@ class ChoraleRepresentation(Representation):
         voice_leading: bool | int = False,
         hold: int | None = None,
         ahead_pitches: bool = False,
+        form: bool = False,
     ):
+        self.form = bool(form)
         self.lookback_bars = tuple(int(bars) for bars in lookback_bars)
         self.lookahead = tuple(int(frames) for frames in lookahead)
         self.voices = tuple(voices)
@@ -114,6 +129,7 @@ class ChoraleRepresentation(Representation):
             self.voice_leading,
             hold,
             self.ahead_pitches,
+            self.form,
         )
 
     def voice_leading_inputs(self, tokens: list[str]) -> dict:
@@ -175,8 +191,12 @@ class ChoraleRepresentation(Representation):
 
     @property
     def category_columns(self) -> dict[str, int]:
-        """The columns after the token columns, with how many values each takes."""
+        """The columns after the token columns, with how many values each takes. A harmoniser
+        reads a composing model's and then its own, so that it can start from one."""
         columns = {"voice": self.frame_width}
+        if self.form:
+            columns["form"] = label_count(FORM_DISTANCES)
+            columns["form_echo"] = echo_count(FORM_DISTANCES)
         if self.lookahead:
             columns["fermata_ahead"] = NO_FERMATA_AHEAD + 1
         return columns
@@ -267,12 +287,22 @@ class ChoraleRepresentation(Representation):
         in_frames = meter._replace(length=meter.length // self.frame_width)
         columns[:, : len(METER_COLUMNS)] = meter_columns(frames, in_frames)
         first_category = self.token_columns.stop
-        columns[:, first_category] = steps % self.frame_width
+        column = {name: first_category + i for i, name in enumerate(self.category_columns)}
+        columns[:, column["voice"]] = steps % self.frame_width
+        if self.form:
+            columns[:, column["form"] : column["form_echo"] + 1] = form_columns(frames, in_frames)
         if self.lookahead:
             ahead, to_fermata = self.ahead_columns(frames, given)
             columns[:, first_category - ahead.shape[1] : first_category] = ahead
-            columns[:, first_category + 1] = to_fermata
+            columns[:, column["fermata_ahead"]] = to_fermata
         return columns
+
+    def bar_form(self, tokens: list[str], bar: int, pickup: int) -> tuple[int, ...]:
+        """The form of the top voice's bars (``bar`` and ``pickup`` in frames)."""
+        if not self.form:
+            return ()
+        top = parse_frames(tokens, self.voices).voices[0]
+        return tuple(form_labels(top, bar, pickup, FORM_DISTANCES))
 
     def ahead_columns(self, frames: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The soprano ``k`` frames ahead of each frame (the boundary past the end, as ``given``
@@ -367,6 +397,8 @@ class ChoraleRepresentation(Representation):
             description |= {"voice_leading": self.voice_leading, "hold": self.hold}
         if self.ahead_pitches:  # absent from models saved before it, which read no pitches ahead
             description["ahead_pitches"] = True
+        if self.form:  # absent from models saved before it, which read no form
+            description["form"] = True
         return description
 
 

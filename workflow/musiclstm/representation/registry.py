@@ -21,6 +21,7 @@ def frames_from(description: dict) -> Representation:
         int(description.get("voice_leading", 0)),
         description.get("hold"),
         description.get("ahead_pitches", False),
+        description.get("form", False),
     )
 
 

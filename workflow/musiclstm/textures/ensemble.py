@@ -59,12 +59,16 @@ class EnsembleTexture(Texture):
     def representation(
         self, lookback=None, lookahead=(), form=False, voice_leading=False
     ) -> ChoraleRepresentation:
-        # A form input labels a melody's bars; frames of several voices read none.
         lookback = (1,) if lookback is None else lookback
         # A harmoniser that reads voice leading also reads the given melody's pitches ahead.
         ahead_pitches = bool(lookahead) and bool(voice_leading)
         return ChoraleRepresentation(
-            lookback, lookahead, self.voice_names, voice_leading, ahead_pitches=ahead_pitches
+            lookback,
+            lookahead,
+            self.voice_names,
+            voice_leading,
+            ahead_pitches=ahead_pitches,
+            form=form,
         )
 
     def frames(self, tokens: list[str]):
