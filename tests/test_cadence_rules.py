@@ -95,14 +95,12 @@ def test_the_final_fermata_stands_on_the_tonic_the_lowest_voice_sounded_longest(
     assert pitch_classes(allowed(elsewhere)) == {0, 9}
 
 
-def test_the_final_chord_has_the_tonic_on_top_as_well():
-    """A perfect authentic cadence: the top voice of the last chord sounds the tonic; at an
-    earlier fermata it may sound any note some triad holds."""
+def test_the_top_voice_of_the_final_chord_is_left_free():
+    """Written first, the top voice cannot know whether the bass can reach the tonic under it
+    without parallel octaves: the refinement, not a ban, puts the tonic on top."""
     in_a = [FRAME, "76", "72", "69", "45", FRAME, HOLD, HOLD, HOLD, HOLD]
     final = rules_after([*in_a, FERMATA_FRAME], final_frame=2)
-    assert pitch_classes(allowed(final)) == {9}
-    elsewhere = rules_after([*in_a, FERMATA_FRAME], final_frame=5)
-    assert pitch_classes(allowed(elsewhere)) == set(range(12))
+    assert pitch_classes(allowed(final)) == {9, 0, 1, 4}  # any note of A minor or A major
 
 
 def test_a_given_melodys_tonic_decides_the_last_cadence():

@@ -251,3 +251,10 @@ def test_a_composed_piece_follows_the_form_of_the_training_piece_it_takes_its_up
     assert form == representation.bar_form(pieces[0], 8, 4) == (NEW, NEW, NEW + 1)
     assert composed_form(dataclasses.replace(song, form="none"), training, pickup) == ()
     assert composed_form(song, training, pickup, seeded=True) == ()
+
+
+def test_a_note_the_vocabulary_lacks_leaves_the_form_readable():
+    representation = ChoraleRepresentation((1,), (), ("top", "bass"), form=True)
+    piece = frames_of(A + A)
+    piece[5] = "<unk>"  # the bass of the second frame: a note the vocabulary does not know
+    assert representation.bar_form(piece, 4, 0) == (NEW, NEW + 1)

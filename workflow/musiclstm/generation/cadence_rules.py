@@ -1,17 +1,18 @@
 """Cadences the sampler knows: the chord struck where a fermata begins (a phrase end) is a
 root-position major or minor triad, its fifth possibly left out, and the last one stands on the
-tonic with the tonic on top as well, a perfect authentic cadence (``generate.NAME.cadence_rules``,
-on by default for pieces of several voices; of Bach's chorales that end on a tonic triad, 0.94
-to 0.97 have the tonic on top).
+tonic (``generate.NAME.cadence_rules``, on by default for pieces of several voices). The
+refinement (:mod:`musiclstm.generation.refine`) also puts the tonic in the top voice of the last
+chord, a perfect authentic cadence, where that costs no other fault (of Bach's chorales that end
+on a tonic triad, 0.94 to 0.97 have the tonic on top).
 
 As the voices of such a frame are written top down, a candidate note is banned when no triad
 holds it together with the voices above; the voice above the lowest must leave the triad's
 third sounding, and the lowest voice must be its root. At the final fermata the only root is
 the tonic, C or A in the workflow's transposed keys: a given melody's, else the one the lowest
-voice has sounded on longer (as :func:`musiclstm.evaluation.chords.chorale_tonic` finds it),
-and the top voice must sound it too, unless it is given (a given melody keeps its own last
-note). A rest is never banned, and where the bans (with the voice rules') would leave a voice
-no note at all, the cadence bans give way.
+voice has sounded on longer (as :func:`musiclstm.evaluation.chords.chorale_tonic` finds it).
+The top voice is not banned from other notes there: written first, it cannot know whether the
+bass can then reach the tonic without parallel octaves. A rest is never banned, and where the
+bans (with the voice rules') would leave a voice no note at all, the cadence bans give way.
 """
 
 from __future__ import annotations
@@ -128,10 +129,9 @@ class CadenceRules:
         above = self.now[:, None, :voice].expand(-1, len(self.pitch_class), -1)
         classes = torch.cat([above, candidate[..., None]], dim=-1)
         lowest = voice == self.now.shape[1] - 1
-        final = self.frame == self.final_frame
-        on_root = lowest or (final and voice == 0)  # the final chord has its root on top too
         # The lowest voice adds only the root, so the third must sound by the voice above it.
         needs_third = voice >= self.now.shape[1] - 2
+        final = self.frame == self.final_frame
         tonic = self.tonic() if final else None  # (rows,): the last cadence's root per row
         allowed = torch.zeros_like(candidate, dtype=torch.bool)
         for root in range(12):
@@ -141,7 +141,7 @@ class CadenceRules:
                 fits = triad_fits(classes, root, third)
                 if needs_third:
                     fits &= (classes == (root + third) % 12).any(dim=-1)
-                if on_root:
+                if lowest:
                     fits &= candidate == root
                 if final:
                     fits &= (tonic == root)[:, None]
@@ -155,16 +155,24 @@ def cadence_faults(
     """Cadences that break the rules in a whole piece, as the evaluation finds them:
     ``frame_tokens`` (frames,) ids and ``sounding`` (frames, voices) pitches (NaN silent); each
     fermata's first chord that is not a root-position triad, and a last chord (where the lowest
-    voice last sounds) that is not one on ``tonic`` or whose top voice does not sound it."""
+    voice last sounds) that is not one on ``tonic``."""
     fermata = frame_tokens == fermata_id
     starts = np.flatnonzero(fermata & ~np.concatenate([[False], fermata[:-1]]))
     sounding_lowest = np.flatnonzero(~np.isnan(sounding[:, -1]))
     faults = sum(chord_root(sounding[frame]) is None for frame in starts)
     if len(sounding_lowest):
-        last = sounding[sounding_lowest[-1]]
-        faults += chord_root(last) != tonic
-        faults += np.isnan(last[0]) or int(last[0]) % 12 != tonic
+        faults += chord_root(sounding[sounding_lowest[-1]]) != tonic
     return int(faults)
+
+
+def final_top_fault(sounding: np.ndarray, tonic: int) -> int:
+    """1 where the top voice of the last chord (where the lowest voice last sounds) does not
+    sound ``tonic``: not a perfect authentic cadence."""
+    sounding_lowest = np.flatnonzero(~np.isnan(sounding[:, -1]))
+    if not len(sounding_lowest):
+        return 0
+    top = sounding[sounding_lowest[-1], 0]
+    return int(np.isnan(top) or int(top) % 12 != tonic)
 
 
 def chord_root(pitches: np.ndarray) -> int | None:

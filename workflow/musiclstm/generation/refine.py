@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from musiclstm.evaluation.chords import chorale_tonic
-from musiclstm.generation.cadence_rules import cadence_faults
+from musiclstm.generation.cadence_rules import cadence_faults, final_top_fault
 from musiclstm.generation.strategies import Sampling, SongRequest
 from musiclstm.model.checkpoint import TrainedModel
 from musiclstm.music.frames import FERMATA_FRAME
@@ -43,7 +43,9 @@ class Faults:
     every candidate: pitches are a float grid (frames, voices), NaN where a voice is silent.
     ``fermata_id`` (the fermata frame token's id, where the cadence rules are on) counts the
     cadences that break them too (ending on ``tonic`` where it is known, else on the tonic the
-    checks find); ``voice_leading=False`` counts those alone. ``compass``: the widest span of
+    checks find), each counted twice, and once a last chord without the tonic on top, so that
+    the tonic goes on top only where that costs no other fault; ``voice_leading=False`` counts
+    the cadences alone. ``compass``: the widest span of
     each voice's notes, in semitones (None: any), each semitone past it a fault;
     ``crossings=True``: a frame where a voice sounds above the one next above is not one."""
 
@@ -86,13 +88,15 @@ class Faults:
         """All faults of a piece: (frames, frame width) token ids, its sounding pitches."""
         voices = frames[:, 1:]
         faults = self.voice_leading_faults(voices, sounding) if self.voice_leading else 0
-        if self.fermata_id is not None:
-            lowest = [None if np.isnan(p) else int(p) for p in sounding[:, -1]]
-            tonic = self.tonic
-            if tonic is None:
-                tonic = chorale_tonic(np.asarray(lowest, dtype=object)[:, None])
-            faults += cadence_faults(frames[:, 0], sounding, self.fermata_id, tonic)
-        return faults
+        if self.fermata_id is None:
+            return faults
+        lowest = [None if np.isnan(p) else int(p) for p in sounding[:, -1]]
+        tonic = self.tonic
+        if tonic is None:
+            tonic = chorale_tonic(np.asarray(lowest, dtype=object)[:, None])
+        faults += cadence_faults(frames[:, 0], sounding, self.fermata_id, tonic)
+        # The tonic on top is a preference below every rule: it breaks the ties of the others.
+        return 2 * faults + final_top_fault(sounding, tonic)
 
     def voice_leading_faults(self, voices: np.ndarray, sounding: np.ndarray) -> int:
         """Parallels between consecutive chord changes, frames with a crossing, notes out of

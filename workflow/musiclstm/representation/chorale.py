@@ -298,10 +298,11 @@ class ChoraleRepresentation(Representation):
         return columns
 
     def bar_form(self, tokens: list[str], bar: int, pickup: int) -> tuple[int, ...]:
-        """The form of the top voice's bars (``bar`` and ``pickup`` in frames)."""
+        """The form of the top voice's bars (``bar`` and ``pickup`` in frames): its slot of every
+        frame, read as the model reads it (a note the vocabulary lacks is the unknown token)."""
         if not self.form:
             return ()
-        top = parse_frames(tokens, self.voices).voices[0]
+        top = list(tokens[1 :: self.frame_width])
         return tuple(form_labels(top, bar, pickup, FORM_DISTANCES))
 
     def ahead_columns(self, frames: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
