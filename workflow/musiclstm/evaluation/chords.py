@@ -114,9 +114,8 @@ def cadence_counts(chorale: Frames, pitches: np.ndarray) -> Counter:
         counts["fermata_tonic_dominant"] += root in homes
     bass_frames = [frame for frame, pitch in enumerate(pitches[:, -1]) if pitch is not None]
     last = pitches[bass_frames[-1]] if bass_frames else None
-    final = root_position_root(last) if bass_frames else None
+    final = root_position_root(last) if last is not None else None
     counts["final_tonic_triad"] = int(final == tonic)
-    counts["final_tonic_on_top"] = int(
-        final == tonic and last[0] is not None and last[0] % OCTAVE == tonic
-    )
+    on_top = final == tonic and last[0] is not None and last[0] % OCTAVE == tonic
+    counts["final_tonic_on_top"] = int(on_top)
     return counts

@@ -192,12 +192,20 @@ def chorale_checks(chorales: list[Frames], ranges=None) -> dict:
     total = Counter()
     for chorale in chorales:
         total.update(chorale_counts(chorale, ranges))
-    frames, full = total["frames"], total["full_frames"]
+    return (
+        {"chorales": len(chorales)}
+        | voice_leading_figures(total, names)
+        | chord_and_cadence_figures(total, names, len(chorales))
+    )
+
+
+def voice_leading_figures(total: Counter, names: tuple[str, ...]) -> dict:
+    """The pooled counts, parallels, crossings and notes out of range (:func:`chorale_checks`)."""
+    frames = total["frames"]
     fifths, octaves = total["parallel_fifths"], total["parallel_octaves"]
-    checks = {
-        "chorales": len(chorales),
+    figures = {
         "frames": frames,
-        "full_frames": full,
+        "full_frames": total["full_frames"],
         "chord_changes": total["chord_changes"],
         "notes": total["notes"],
         "parallel_fifths": fifths,
@@ -212,30 +220,31 @@ def chorale_checks(chorales: list[Frames], ranges=None) -> dict:
         "out_of_range_share": share(total["notes_out_of_range"], total["notes"]),
     }
     for name in names:
-        checks[f"out_of_range_share_{name}"] = share(
+        figures[f"out_of_range_share_{name}"] = share(
             total[f"out_of_range_{name}"], total[f"notes_{name}"]
         )
-    checks.update(
-        {
-            "triad_share": share(total["triad_frames"], full),
-            "seventh_share": share(total["seventh_frames"], full),
-            "chord_share": share(total["triad_frames"] + total["seventh_frames"], full),
-            "fermatas": total["fermatas"],
-            "fermatas_per_chorale": share(total["fermatas"], len(chorales)),
-            "fermata_root_triad_share": share(total["fermata_root_triads"], total["fermatas"]),
-            "fermata_tonic_dominant_share": share(
-                total["fermata_tonic_dominant"], total["fermatas"]
-            ),
-            "final_tonic_triad_share": share(total["final_tonic_triad"], len(chorales)),
-            "final_tonic_on_top_share": share(total["final_tonic_on_top"], len(chorales)),
-            "wide_spacing_share": (
-                share(total["wide_spacing_frames"], frames)
-                if upper_neighbours(len(names))
-                else None
-            ),
-        }
-    )
-    return checks
+    return figures
+
+
+def chord_and_cadence_figures(total: Counter, names: tuple[str, ...], chorales: int) -> dict:
+    """The chords, cadences and spacing of :func:`chorale_checks`."""
+    full, fermatas = total["full_frames"], total["fermatas"]
+    return {
+        "triad_share": share(total["triad_frames"], full),
+        "seventh_share": share(total["seventh_frames"], full),
+        "chord_share": share(total["triad_frames"] + total["seventh_frames"], full),
+        "fermatas": fermatas,
+        "fermatas_per_chorale": share(fermatas, chorales),
+        "fermata_root_triad_share": share(total["fermata_root_triads"], fermatas),
+        "fermata_tonic_dominant_share": share(total["fermata_tonic_dominant"], fermatas),
+        "final_tonic_triad_share": share(total["final_tonic_triad"], chorales),
+        "final_tonic_on_top_share": share(total["final_tonic_on_top"], chorales),
+        "wide_spacing_share": (
+            share(total["wide_spacing_frames"], total["frames"])
+            if upper_neighbours(len(names))
+            else None
+        ),
+    }
 
 
 def voice_ranges(chorales: list[Frames], percentiles=(1, 99)) -> tuple[tuple[int, int], ...]:

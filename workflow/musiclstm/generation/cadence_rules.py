@@ -158,21 +158,24 @@ def cadence_faults(
     voice last sounds) that is not one on ``tonic``."""
     fermata = frame_tokens == fermata_id
     starts = np.flatnonzero(fermata & ~np.concatenate([[False], fermata[:-1]]))
-    sounding_lowest = np.flatnonzero(~np.isnan(sounding[:, -1]))
     faults = sum(chord_root(sounding[frame]) is None for frame in starts)
-    if len(sounding_lowest):
-        faults += chord_root(sounding[sounding_lowest[-1]]) != tonic
+    last = last_chord(sounding)
+    if last is not None:
+        faults += chord_root(last) != tonic
     return int(faults)
 
 
 def final_top_fault(sounding: np.ndarray, tonic: int) -> int:
-    """1 where the top voice of the last chord (where the lowest voice last sounds) does not
-    sound ``tonic``: not a perfect authentic cadence."""
+    """1 where the top voice of the last chord does not sound ``tonic``: not a perfect
+    authentic cadence."""
+    last = last_chord(sounding)
+    return int(last is not None and (np.isnan(last[0]) or int(last[0]) % 12 != tonic))
+
+
+def last_chord(sounding: np.ndarray) -> np.ndarray | None:
+    """The pitches of the last frame where the lowest voice sounds (None: it never does)."""
     sounding_lowest = np.flatnonzero(~np.isnan(sounding[:, -1]))
-    if not len(sounding_lowest):
-        return 0
-    top = sounding[sounding_lowest[-1], 0]
-    return int(np.isnan(top) or int(top) % 12 != tonic)
+    return sounding[sounding_lowest[-1]] if len(sounding_lowest) else None
 
 
 def chord_root(pitches: np.ndarray) -> int | None:
