@@ -59,7 +59,6 @@ def test_an_inner_voice_at_a_fermata_keeps_to_a_triad_with_the_voices_above():
     # E5 over C5 where a fermata begins: C major and A minor hold both.
     tenor = allowed(rules_after([*OPENING, FERMATA_FRAME, "76", "72"]))
     assert pitch_classes(tenor) == {0, 4, 7, 9}
-    assert REST in tenor
     assert HOLD in tenor  # the tenor's E4 held: the third of C major, the fifth of A minor
     # D5 over B4: G major and B minor hold both, and the held E4 is in neither.
     tenor = allowed(rules_after([*OPENING, FERMATA_FRAME, "74", "71"]))
@@ -73,6 +72,17 @@ def test_the_lowest_voice_is_the_root_and_a_third_sounds():
     # C over G: the tenor must sound the third (of C major or C minor): the bass adds the root.
     tenor = allowed(rules_after([*OPENING, FERMATA_FRAME, "72", "67"]))
     assert pitch_classes(tenor) == {3, 4}
+
+
+def test_every_voice_sounds_in_a_cadence_chord():
+    """A tenor resting under C over G would leave the bass no triad to complete (the chord's
+    third unsounded), and a silence held into the fermata is a rest all the same."""
+    assert REST not in allowed(rules_after([*OPENING, FERMATA_FRAME, "72", "67"]))
+    resting = [FRAME, "72", "67", REST, "48"]
+    tenor = allowed(rules_after([*resting, FERMATA_FRAME, "72", "67"]))
+    assert HOLD not in tenor and REST not in tenor and pitch_classes(tenor) == {3, 4}
+    # Not at a cadence: a voice may rest.
+    assert REST in allowed(rules_after([*OPENING, FRAME, "72", "67"]))
 
 
 def test_frames_that_do_not_begin_a_fermata_are_free():

@@ -372,10 +372,7 @@ TINY_CHORALES = {
         "num_layers": 1,
         "lookback": [1],
         "voice_leading": True,
-        # Without the form input: a fermata that begins under four held notes can be left off
-        # a triad when the one-epoch model's few candidates cannot mend it, and with the form
-        # this model's composed chorale has one (the form is run end to end by the quartets).
-        "form": False,
+        "form": True,
     },
     "harmoniser": {"lookahead": [1, 4], "learning_rate": 0.001},
     "training": {"batch_size": 4, "epochs": 1, "sequence_length": 128, "seed": 1},

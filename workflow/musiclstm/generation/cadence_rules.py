@@ -11,8 +11,10 @@ third sounding, and the lowest voice must be its root. At the final fermata the 
 the tonic, C or A in the workflow's transposed keys: a given melody's, else the one the lowest
 voice has sounded on longer (as :func:`musiclstm.evaluation.chords.chorale_tonic` finds it).
 The top voice is not banned from other notes there: written first, it cannot know whether the
-bass can then reach the tonic without parallel octaves. A rest is never banned, and where the
-bans (with the voice rules') would leave a voice no note at all, the cadence bans give way.
+bass can then reach the tonic without parallel octaves. A cadence chord is one every voice
+sounds, so a rest there (or a silence held into it) is banned as a note outside the triad is: a
+resting voice above the lowest would leave the bass no triad to complete. Where the bans (with
+the voice rules') would leave a voice no note at all, the cadence bans give way.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class CadenceRules:
         self.is_hold = torch.tensor([t == HOLD for t in tokens])
         self.is_note = torch.tensor([t == HOLD or is_pitch(t) for t in tokens])
         self.is_rest = torch.tensor([t == REST for t in tokens])
+        self.is_music = self.is_note | self.is_rest
         self.fermata_id = tokens.index(FERMATA_FRAME)
         self.final_frame, self.known_tonic = final_frame, tonic
         self.frame, self.position = -1, 0
@@ -146,7 +149,8 @@ class CadenceRules:
                 if final:
                     fits &= (tonic == root)[:, None]
                 allowed |= fits
-        return self.is_note & (candidate != SILENT) & ~allowed
+        # A silent candidate fits every triad, yet leaves the chord without a voice.
+        return self.is_music & ~(allowed & (candidate != SILENT))
 
 
 def cadence_faults(
