@@ -23,6 +23,7 @@ from musiclstm.data.vocabulary import Vocabulary, build_vocabulary
 from musiclstm.evaluation.voice_leading import chorale_checks
 from musiclstm.generation.ensembles import (
     compose_request,
+    composed_ending,
     composed_pickup,
     harmonise_request,
     piece_compass,
@@ -293,7 +294,7 @@ def test_a_composed_chorale_is_whole_frames_ending_under_a_fermata(signature, up
     assert all(token in FRAME_TOKENS for token in sampled[::FRAME_WIDTH])
 
 
-def test_a_composed_chorale_draws_its_upbeat_from_training_chorales_of_its_meter(tmp_path):
+def test_a_composed_chorale_draws_its_upbeat_and_last_chord_from_a_training_chorale(tmp_path):
     tokens = song_to_chorale(parsed("bach/bwv269.mxl"), ENCODING, SATB).chorale.tokens()
     vocabulary = vocabulary_of(tokens)
     # Three 4/4 chorales with a quarter-note upbeat (12 sixteenths into the bar), one 3/4 without
@@ -313,6 +314,16 @@ def test_a_composed_chorale_draws_its_upbeat_from_training_chorales_of_its_meter
         assert composed_pickup(three, 0.25, training) == 0
         assert composed_pickup(four, 0.25, training, seeded=True) == 0
         assert composed_pickup(four, 0.25) == 0  # no training pieces given
+        # bwv269 ends on a half note under its fermata, not on the last strong beat's quarter.
+        assert composed_ending(four, training, SATB) == 8
+        assert composed_ending(three, training, SATB) == 8
+        assert composed_ending(four, training, SATB, seeded=True) is None
+        assert composed_ending(four, None, SATB) is None
+        given = replace(four, upbeat=1.0)
+        assert composed_ending(given, training, SATB) is None  # the last strong beat's
+        request = compose_request(four, [], 0.25, FRAME_WIDTH, 12, final_frames=8)
+        fermatas = [token == FERMATA_FRAME for token in request.given[::FRAME_WIDTH]]
+        assert fermatas == [False] * 24 + [True] * 8
     half = settings(SongSettings, time_signature="4/4", upbeat=2)
     assert composed_pickup(half, 0.25) == 8
     with pytest.raises(ValueError, match="upbeat: 5.0 quarter notes"):

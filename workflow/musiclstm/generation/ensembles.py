@@ -120,6 +120,25 @@ def composed_form(
     return with_pickup(shape, pickup).form if shape.form else ()
 
 
+def composed_ending(song: SongSettings, training, names, seeded: bool = False) -> int | None:
+    """The frames a composed piece's final chord lasts: with ``upbeat: auto``, as long as the
+    last chord of the training piece the upbeat is drawn from (from its last fermata to its
+    end, at most a bar), so that the short last bar is filled as that piece fills it; None (the
+    last strong beat, :func:`final_chord_frame`) with a given upbeat, after a seed, or where no
+    training piece has the meter."""
+    if song.upbeat != "auto" or seeded or training is None:
+        return None
+    drawn = drawn_piece(song, training, song.time_signature, song.bars)
+    if drawn < 0:
+        return None
+    fermatas = parse_frames(training.tokens(drawn), names).fermatas
+    under = [frame for frame, now in enumerate(fermatas) if now]
+    if not under:
+        return None
+    start = next(f for f in reversed(under) if f == 0 or not fermatas[f - 1])
+    return min(len(fermatas) - start, training.bar_steps(drawn))
+
+
 def given_form(request: SongRequest, representation) -> tuple[int, ...]:
     """The form of a given melody's bars, as the ``representation`` reads it (() where it
     reads none): the top voice of the request's given frames."""
@@ -165,11 +184,13 @@ def compose_request(
     width: int,
     pickup: int = 0,
     form: tuple[int, ...] = (),
+    final_frames: int | None = None,
 ) -> SongRequest:
     """``song.bars`` bars of frames of ``width`` tokens (or ``steps`` tokens' worth) after the
-    seed, ending on one chord held under a fermata; the piece cannot end sooner. A piece that
-    starts ``pickup`` frames into its first bar (an upbeat) ends as far into its last; ``form``
-    is its plan, one label per bar (none: no plan)."""
+    seed, ending on one chord held under a fermata for ``final_frames`` frames (None: from the
+    last strong beat); the piece cannot end sooner. A piece that starts ``pickup`` frames into
+    its first bar (an upbeat) ends as far into its last; ``form`` is its plan, one label per
+    bar (none: no plan)."""
     if song.time_signature == "auto":
         raise ValueError("time_signature: auto draws melodies' meters; give a chorale its own")
     bar = bar_steps(song.time_signature, time_step)
@@ -182,7 +203,11 @@ def compose_request(
     meter = song_meter(song.time_signature, time_step, len(seed) + steps)._replace(
         pickup=pickup, form=form
     )
-    first = max(final_chord_frame(frames, meter, time_step), seed_frames)
+    if final_frames is None:
+        first = final_chord_frame(frames, meter, time_step)
+    else:
+        first = frames - min(max(final_frames, 1), frames)
+    first = max(first, seed_frames)
     for frame in range(first, frames):
         start = (frame - seed_frames) * width
         given[start] = FERMATA_FRAME
@@ -333,7 +358,10 @@ def generate_ensemble(request, texture) -> list:
         seed = check_frames_seed(song.seed, trained, names, request.name)
         pickup = composed_pickup(song, trained.time_step, training, bool(seed))
         form = composed_form(song, training, pickup, bool(seed))
-        sampled_request = compose_request(song, seed, trained.time_step, width, pickup, form)
+        ending = composed_ending(song, training, names, bool(seed))
+        sampled_request = compose_request(
+            song, seed, trained.time_step, width, pickup, form, ending
+        )
         time_signature, bars = song.time_signature, song.bars
     compass = piece_compass(song, training, time_signature, bars, names)
     sampled_request = dataclasses.replace(sampled_request, compass=compass)

@@ -175,6 +175,10 @@ class TrainingSongs:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def bar_steps(self, index: int) -> int:
+        """The steps in a bar of training song ``index``."""
+        return self.entries[index][1]
+
     def bars(self, index: int) -> int:
         _, bar, _, song, _ = self.entries[index]
         # A piece of several voices has a frame of tokens per time step.
