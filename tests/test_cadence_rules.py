@@ -129,6 +129,24 @@ def test_the_ban_gives_way_where_no_note_is_left():
     assert torch.equal(rules.apply(scores), scores)
 
 
+def test_where_no_note_is_left_the_looser_rules_give_way_before_the_cadence():
+    """A bass the compass keeps from the root: the scores without the compass are ruled instead."""
+    rules = rules_after([*OPENING, FERMATA_FRAME, "76", "72", "67"])
+    strict = torch.full((1, len(TOKENS)), -math.inf)
+    strict[0, TOKENS.index("50")] = 0.0  # D3 alone left by every rule: not a C root
+    looser = strict.clone()
+    looser[0, TOKENS.index("48")] = 0.0  # C3, banned only by the compass
+    assert allowed_in(rules.apply(strict, looser)) == {"48"}
+    # Where the looser scores keep no root either, the cadence bans give way to the strict ones.
+    assert torch.equal(rules.apply(strict, strict.clone()), strict)
+
+
+def allowed_in(scores: torch.Tensor) -> set[str]:
+    return {
+        token for token, score in zip(TOKENS, scores[0].tolist(), strict=True) if score > -math.inf
+    }
+
+
 def test_the_final_cadence_frame_is_the_last_fermata_start():
     fermata = TOKENS.index(FERMATA_FRAME)
     given = np.full(6 * WIDTH, -1)

@@ -14,7 +14,8 @@ The top voice is not banned from other notes there: written first, it cannot kno
 bass can then reach the tonic without parallel octaves. A cadence chord is one every voice
 sounds, so a rest there (or a silence held into it) is banned as a note outside the triad is: a
 resting voice above the lowest would leave the bass no triad to complete. Where the bans (with
-the voice rules') would leave a voice no note at all, the cadence bans give way.
+the voice rules') would leave a voice no note at all, the compass gives way first, then the
+cadence bans (:class:`~musiclstm.generation.sampling.SamplerRules`).
 """
 
 from __future__ import annotations
@@ -114,14 +115,23 @@ class CadenceRules:
             return torch.full((len(self.lowest_on),), self.known_tonic)
         return torch.where(self.lowest_on[:, 1] > self.lowest_on[:, 0], A_TONIC, C_TONIC)
 
-    def apply(self, scores: torch.Tensor) -> torch.Tensor:
-        """``scores`` with the cadence bans, in rows that keep a note to write."""
+    def apply(self, scores: torch.Tensor, looser: torch.Tensor | None = None) -> torch.Tensor:
+        """``scores`` with the cadence bans, in rows that keep a note to write; in rows that
+        keep none, the bans on ``looser`` (the scores under fewer of the other rules) where
+        those keep one; elsewhere ``scores`` as they are."""
         if self.position == 0 or not self.cadence.any():
             return scores
         banned = self.banned(self.position - 1) & self.cadence[:, None]
-        ruled = scores.masked_fill(banned, -math.inf)
+        fallback = scores
+        if looser is not None:
+            fallback = self.kept(looser.masked_fill(banned, -math.inf), scores)
+        return self.kept(scores.masked_fill(banned, -math.inf), fallback)
+
+    def kept(self, ruled: torch.Tensor, otherwise: torch.Tensor) -> torch.Tensor:
+        """``ruled`` in rows that keep a note (a pitch or a hold) to write, ``otherwise``
+        elsewhere."""
         keeps_a_note = (torch.isfinite(ruled) & self.is_note).any(dim=1, keepdim=True)
-        return torch.where(keeps_a_note, ruled, scores)
+        return torch.where(keeps_a_note, ruled, otherwise)
 
     def banned(self, voice: int) -> torch.Tensor:
         """(rows, vocabulary): notes that no allowed triad holds with the voices above."""

@@ -13,24 +13,43 @@ from musiclstm.generation.voice_rules import VoiceRules
 from musiclstm.model.checkpoint import TrainedModel
 
 
-def sampler_rules(
-    trained: TrainedModel, request: SongRequest, n_samples: int, sampling: Sampling
-) -> list:
-    """The voice-leading and cadence bans ``sampling`` asks for, where the texture has voices,
-    having read the seed."""
-    rules = [
-        VoiceRules.of(trained, n_samples, request.compass, sampling.allow_crossings)
-        if sampling.voice_rules
-        else None,
-        CadenceRules.of(trained, n_samples, request.given_ids(trained.vocabulary), request.tonic)
-        if sampling.cadence_rules
-        else None,
-    ]
-    rules = [rule for rule in rules if rule is not None]
-    for token_id in trained.vocabulary.encode(request.seed):
-        for rule in rules:
-            rule.observe(torch.full((n_samples,), int(token_id)))
-    return rules
+class SamplerRules:
+    """The voice-leading and cadence bans ``sampling`` asks for, where the texture has voices.
+
+    A cadence chord outranks the compass: where the cadence bans with every voice rule would
+    leave a voice no note (a voice whose span the training piece's compass holds too tight to
+    reach the chord), the compass gives way first, then the cadence bans."""
+
+    def __init__(self, voice: VoiceRules | None, cadence: CadenceRules | None):
+        self.voice, self.cadence = voice, cadence
+
+    @classmethod
+    def of(
+        cls, trained: TrainedModel, request: SongRequest, n_samples: int, sampling: Sampling
+    ) -> SamplerRules:
+        """The rules, having read the seed."""
+        voice = cadence = None
+        if sampling.voice_rules:
+            voice = VoiceRules.of(trained, n_samples, request.compass, sampling.allow_crossings)
+        if sampling.cadence_rules:
+            given = request.given_ids(trained.vocabulary)
+            cadence = CadenceRules.of(trained, n_samples, given, request.tonic)
+        rules = cls(voice, cadence)
+        for token_id in trained.vocabulary.encode(request.seed):
+            rules.observe(torch.full((n_samples,), int(token_id)))
+        return rules
+
+    def observe(self, choices: torch.Tensor) -> None:
+        for rule in (self.voice, self.cadence):
+            if rule is not None:
+                rule.observe(choices)
+
+    def apply(self, scores: torch.Tensor) -> torch.Tensor:
+        ruled = self.voice.apply(scores) if self.voice else scores
+        if self.cadence is None:
+            return ruled
+        looser = self.voice.apply(scores, compass=False) if self.voice else None
+        return self.cadence.apply(ruled, looser)
 
 
 @torch.inference_mode()
@@ -61,16 +80,13 @@ def sample_songs(
     chosen: list[torch.Tensor] = []
     finished = torch.zeros(n_samples, dtype=torch.bool)
     bans = StepBans(trained, request.min_steps, bool(request.seed), len(request.seed))
-    rules = sampler_rules(trained, request, n_samples, sampling)
+    rules = SamplerRules.of(trained, request, n_samples, sampling)
     for step in range(request.steps):
-        scores = bans.apply(stepper.logits, step)
-        for rule in rules:
-            scores = rule.apply(scores)
+        scores = rules.apply(bans.apply(stepper.logits, step))
         choices = draw(scores, sampling, generator)
         if given is not None and given[len(request.seed) + step] >= 0:
             choices = torch.full_like(choices, int(given[len(request.seed) + step]))
-        for rule in rules:
-            rule.observe(choices)
+        rules.observe(choices)
         chosen.append(choices)
         finished |= choices == boundary
         if finished.all():

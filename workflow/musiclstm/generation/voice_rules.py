@@ -78,19 +78,21 @@ class VoiceRules:
             self.highest[:, voice] = torch.fmax(self.highest[:, voice], self.now[:, voice])
         self.position = (self.position + 1) % self.width
 
-    def apply(self, scores: torch.Tensor) -> torch.Tensor:
-        """``scores`` of the next step with every candidate the rules ban set to -inf."""
+    def apply(self, scores: torch.Tensor, compass: bool = True) -> torch.Tensor:
+        """``scores`` of the next step with every candidate the rules ban set to -inf (the
+        compass's bans left out with ``compass=False``)."""
         if self.position == 0:
             return scores
-        return scores.masked_fill(self.banned(self.position - 1), -math.inf)
+        return scores.masked_fill(self.banned(self.position - 1, compass), -math.inf)
 
-    def banned(self, voice: int) -> torch.Tensor:
+    def banned(self, voice: int, compass: bool = True) -> torch.Tensor:
         """(rows, vocabulary) where a candidate for ``voice`` breaks a rule; a rest never does."""
         before = self.before[:, voice : voice + 1]  # (rows, 1)
         # What each candidate makes the voice sound: its pitch, or a hold's held pitch.
         sounding = torch.where(self.is_hold, before, self.pitch.expand(len(before), -1))
         banned = self.out_of_range(voice, sounding) | self.crossing(voice, sounding)
-        banned |= self.outside_compass(voice, sounding)
+        if compass:
+            banned |= self.outside_compass(voice, sounding)
         for above in range(voice):
             banned |= self.parallel(above, voice, sounding)
         return banned & ~self.is_rest
