@@ -115,23 +115,26 @@ class CadenceRules:
             return torch.full((len(self.lowest_on),), self.known_tonic)
         return torch.where(self.lowest_on[:, 1] > self.lowest_on[:, 0], A_TONIC, C_TONIC)
 
-    def apply(self, scores: torch.Tensor, looser: torch.Tensor | None = None) -> torch.Tensor:
+    def apply(self, scores: torch.Tensor, looser=None) -> torch.Tensor:
         """``scores`` with the cadence bans, in rows that keep a note to write; in rows that
-        keep none, the bans on ``looser`` (the scores under fewer of the other rules) where
-        those keep one; elsewhere ``scores`` as they are."""
+        keep none, the bans on ``looser()`` (the scores under fewer of the other rules, asked
+        for only then) where those keep one; elsewhere ``scores`` as they are."""
         if self.position == 0 or not self.cadence.any():
             return scores
         banned = self.banned(self.position - 1) & self.cadence[:, None]
+        ruled = scores.masked_fill(banned, -math.inf)
+        keeps = self.keeps_a_note(ruled)
+        if keeps.all():
+            return ruled
         fallback = scores
         if looser is not None:
-            fallback = self.kept(looser.masked_fill(banned, -math.inf), scores)
-        return self.kept(scores.masked_fill(banned, -math.inf), fallback)
+            loosened = looser().masked_fill(banned, -math.inf)
+            fallback = torch.where(self.keeps_a_note(loosened), loosened, scores)
+        return torch.where(keeps, ruled, fallback)
 
-    def kept(self, ruled: torch.Tensor, otherwise: torch.Tensor) -> torch.Tensor:
-        """``ruled`` in rows that keep a note (a pitch or a hold) to write, ``otherwise``
-        elsewhere."""
-        keeps_a_note = (torch.isfinite(ruled) & self.is_note).any(dim=1, keepdim=True)
-        return torch.where(keeps_a_note, ruled, otherwise)
+    def keeps_a_note(self, scores: torch.Tensor) -> torch.Tensor:
+        """(rows, 1): where a note (a pitch or a hold) is left to write."""
+        return (torch.isfinite(scores) & self.is_note).any(dim=1, keepdim=True)
 
     def banned(self, voice: int) -> torch.Tensor:
         """(rows, vocabulary): notes that no allowed triad holds with the voices above."""

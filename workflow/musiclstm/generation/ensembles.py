@@ -122,21 +122,18 @@ def composed_form(
 
 def composed_ending(song: SongSettings, training, names, seeded: bool = False) -> int | None:
     """The frames a composed piece's final chord lasts: with ``upbeat: auto``, as long as the
-    last chord of the training piece the upbeat is drawn from (from its last fermata to its
-    end, at most a bar), so that the short last bar is filled as that piece fills it; None (the
-    last strong beat, :func:`final_chord_frame`) with a given upbeat, after a seed, or where no
-    training piece has the meter."""
+    last chord of the training piece the upbeat is drawn from (from where its last fermata
+    begins to its end, at most a bar), so that the short last bar is filled as that piece fills
+    it; None (the last strong beat, :func:`final_chord_frame`) with a given upbeat, after a
+    seed, where no training piece has the meter or the drawn one does not end under a fermata."""
     if song.upbeat != "auto" or seeded or training is None:
         return None
     drawn = drawn_piece(song, training, song.time_signature, song.bars)
     if drawn < 0:
         return None
     fermatas = parse_frames(training.tokens(drawn), names).fermatas
-    under = [frame for frame, now in enumerate(fermatas) if now]
-    if not under:
-        return None
-    start = next(f for f in reversed(under) if f == 0 or not fermatas[f - 1])
-    return min(len(fermatas) - start, training.bar_steps(drawn))
+    start = final_chord_start(fermatas)
+    return None if start is None else min(len(fermatas) - start, training.bar_steps(drawn))
 
 
 def given_form(request: SongRequest, representation) -> tuple[int, ...]:

@@ -48,7 +48,8 @@ class SamplerRules:
         ruled = self.voice.apply(scores) if self.voice else scores
         if self.cadence is None:
             return ruled
-        looser = self.voice.apply(scores, compass=False) if self.voice else None
+        # The bans without the compass are worked out only where a cadence needs them.
+        looser = (lambda: self.voice.apply(scores, compass=False)) if self.voice else None
         return self.cadence.apply(ruled, looser)
 
 
